@@ -1,0 +1,244 @@
+"""The ``ethostyle`` command line: thin shells over the Python API.
+
+Exit codes: 0 success, 1 bad input (one clear message, no traceback), 2 usage
+error (typer's own), 130 interrupted with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from ethostyle import __version__
+from ethostyle.errors import EthostyleError
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="ethostyle",
+    help=(
+        "Learn how each annotator labels mouse social behaviour (attack, investigation, "
+        "mount) and label new videos in any annotator's style. Works on CalMS21 / "
+        "MABe 2021 files and on a built-in simulated data set."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly_errors(func: F) -> F:
+    """Turn ethostyle's own errors into one red line and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("always")
+                logging.captureWarnings(False)
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
+        except EthostyleError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted: no output was written or changed[/]")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _show_warning(message: Any, category: Any, *_args: Any, **_kwargs: Any) -> None:
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+
+class RichProgress:
+    """:class:`ethostyle.progress.Progress` drawn with rich progress bars."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+
+    def task(self, description: str, total: int) -> Callable[[int], None]:
+        """Add a bar; return its advance function."""
+        task_id = self._progress.add_task(description, total=max(total, 1))
+
+        def advance(n: int) -> None:
+            self._progress.advance(task_id, n)
+
+        return advance
+
+
+@contextmanager
+def _progress() -> Iterator[RichProgress]:
+    with Progress(
+        TextColumn("[bold blue]{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    ) as progress:
+        yield RichProgress(progress)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"ethostyle {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    """ethostyle: annotator styles of mouse social behaviour."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+@_friendly_errors
+def simulate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
+    preset: Annotated[
+        str, typer.Option(help="Data set size: 'calms21-task2-like' (default) or 'tiny'.")
+    ] = "calms21-task2-like",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+) -> None:
+    """Make a simulated CalMS21-like data set with known annotator styles.
+
+    Writes train.npy (annotator 0 plus a few videos of annotators 1-5), test.npy
+    (unlabelled), test_labels.npy (the answers) and sample_submission.npy.
+    """
+    from ethostyle.simulate import simulate as run_simulation
+    from ethostyle.simulate import write_simulation
+
+    sim = run_simulation(preset, seed=seed)
+    paths = write_simulation(sim, out)
+    for name, path in paths.items():
+        console.print(f"wrote {name}: {path}")
+
+
+@app.command()
+@_friendly_errors
+def validate(
+    file: Annotated[
+        Path, typer.Argument(help="A train, test, labels or submission .npy, or CalMS21 .json.")
+    ],
+    test: Annotated[
+        Path | None, typer.Option("--test", help="The test file a submission must match.")
+    ] = None,
+) -> None:
+    """Say what a data file is and what, if anything, is wrong with it."""
+    from ethostyle.io import describe_file
+
+    report = describe_file(file, test)
+    console.print(report.summary(), highlight=False)
+    if report.problems:
+        raise EthostyleError(f"{file}: {len(report.problems)} problem(s) found (listed above)")
+
+
+@app.command()
+@_friendly_errors
+def evaluate(
+    submission: Annotated[Path, typer.Argument(help="Predicted labels (submission .npy).")],
+    test: Annotated[Path, typer.Argument(help="The test file (for annotator ids).")],
+    labels: Annotated[Path, typer.Argument(help="The true labels of the test file.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the scores as JSON here.")
+    ] = None,
+) -> None:
+    """Score a submission exactly as the MABe 2021 Task 2 challenge does.
+
+    F1 of attack, investigation and mount over the pooled frames of annotators 1-5,
+    macro-averaged (precision breaks ties); also per annotator and per class. The
+    last line is machine-readable: task2_f1=<value> task2_precision=<value>.
+    """
+    from ethostyle.io import load_labels, load_submission, load_test_npy, validate_submission
+    from ethostyle.metrics import task2_score
+
+    test_ds = load_test_npy(test)
+    pred = load_submission(submission)
+    validate_submission(pred, test_ds, submission)
+    truth = load_labels(labels)
+    missing = [s.id for s in test_ds if s.id not in truth]
+    if missing:
+        raise EthostyleError(
+            f"{labels}: no labels for {len(missing)} test sequence(s), e.g. {missing[:3]}; "
+            "use the label file that belongs to this test file"
+        )
+    annotators = {s.id: s.annotator_id for s in test_ds}
+    score = task2_score(truth, pred, annotators)
+    _print_score_table(score)
+    if json_out is not None:
+        from ethostyle.atomic import atomic_write_path
+
+        with atomic_write_path(json_out) as tmp:
+            tmp.write_text(json.dumps(score.to_dict(), indent=2))
+    console.print(f"task2_f1={score.f1:.6f} task2_precision={score.precision:.6f}", highlight=False)
+
+
+def _print_score_table(score: Any, title: str = "MABe 2021 Task 2 score") -> None:
+    table = Table(title=title)
+    table.add_column("annotator")
+    table.add_column("frames", justify="right")
+    for name in ("attack", "investigation", "mount"):
+        table.add_column(f"F1 {name}", justify="right")
+    table.add_column("F1 macro", justify="right")
+    table.add_column("precision", justify="right")
+    for annotator, s in sorted(score.per_annotator.items()):
+        table.add_row(
+            str(annotator),
+            str(s.n_frames),
+            *(f"{s.per_class[c].f1:.3f}" for c in ("attack", "investigation", "mount")),
+            f"{s.f1:.3f}",
+            f"{s.precision:.3f}",
+        )
+    table.add_row(
+        "[bold]pooled 1-5",
+        "",
+        *(f"{score.per_class[c].f1:.3f}" for c in ("attack", "investigation", "mount")),
+        f"[bold]{score.f1:.3f}",
+        f"{score.precision:.3f}",
+    )
+    console.print(table)
+
+
+def run() -> None:
+    """Entry point that keeps tracebacks away from users on Ctrl-C."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)

@@ -1,0 +1,210 @@
+"""Saving and loading trained models as a directory: a manifest beside native weights.
+
+Layout of a model directory::
+
+    model.json            manifest: format version, package version, vocabulary,
+                          feature names, annotators, decoders, SHA-256 of each file
+    reference.lgb.txt     LightGBM text model of the reference annotator
+    style_<k>.lgb.txt     LightGBM text model of annotator k's departure
+
+Nothing is pickled. Loading checks the format version and every file's checksum,
+so a truncated or altered weight file is refused instead of silently mislabelling.
+The directory is written beside its destination and swapped in only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ethostyle import __version__
+from ethostyle.atomic import atomic_directory
+from ethostyle.data import VOCABULARY
+from ethostyle.decode import DecoderParams
+from ethostyle.errors import ModelFormatError
+from ethostyle.models.gbdt import GBDTClassifier
+from ethostyle.styles import StyleModel, StyleTransferModel
+
+__all__ = ["FORMAT_VERSION", "MANIFEST", "load_model", "save_model"]
+
+#: Version of the model-directory layout; bumped whenever old readers would misread it.
+FORMAT_VERSION = 1
+MANIFEST = "model.json"
+_MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model(
+    model: StyleTransferModel, directory: str | Path, *, extra: dict[str, Any] | None = None
+) -> Path:
+    """Write a fitted model to ``directory`` (replacing it only once complete).
+
+    Parameters
+    ----------
+    model : StyleTransferModel
+        A fitted model.
+    directory : str or Path
+        Destination folder.
+    extra : dict, optional
+        More manifest entries (for example a training-data fingerprint).
+
+    Returns
+    -------
+    Path
+        The directory.
+    """
+    model._check_fitted()
+    directory = Path(directory)
+    with atomic_directory(directory) as tmp:
+        files: dict[str, str] = {}
+
+        def write_booster(booster: GBDTClassifier, name: str) -> str:
+            booster.save(tmp / name)
+            files[name] = _sha256(tmp / name)
+            return name
+
+        styles = {}
+        for annotator, style in sorted(model.styles_.items()):
+            styles[str(annotator)] = {
+                "file": None
+                if style.booster is None
+                else write_booster(style.booster, f"style_{annotator}.lgb.txt"),
+                "evidence": [bool(v) for v in style.evidence],
+                "decoder": style.decoder.to_dict(),
+                "n_videos": style.n_videos,
+                "n_frames": style.n_frames,
+            }
+        manifest = {
+            "format": "ethostyle-model",
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "kind": "gbdt-style-transfer",
+            "vocabulary": list(VOCABULARY),
+            "reference_annotator": model.reference_annotator,
+            "annotators": model.annotators_,
+            "feature_names": list(model.feature_names_),
+            "style_columns": [int(i) for i in model.style_columns_],
+            "params": {
+                "reference_params": model.reference_params,
+                "style_params": model.style_params,
+                "min_bouts_for_evidence": model.min_bouts_for_evidence,
+                "tune_decoding": model.tune_decoding,
+                "seed": model.seed,
+            },
+            "reference": {
+                "file": write_booster(model.reference_, "reference.lgb.txt"),
+                "decoder": model.reference_decoder_.to_dict(),
+            },
+            "styles": styles,
+            "files": files,
+            **(extra or {}),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    return directory
+
+
+def read_manifest(directory: str | Path) -> dict[str, Any]:
+    """Read and check a model directory's manifest (version and checksums).
+
+    Raises
+    ------
+    ModelFormatError
+        If the directory, manifest or a weight file is missing, altered, or of
+        another format version.
+    """
+    directory = Path(directory)
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise ModelFormatError(
+            f"{directory}: not a model directory (no {MANIFEST}); train one with `ethostyle train`"
+        )
+    if path.stat().st_size > _MAX_MANIFEST_BYTES:
+        raise ModelFormatError(f"{path}: manifest larger than {_MAX_MANIFEST_BYTES} bytes; refused")
+    try:
+        manifest = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFormatError(
+            f"{path}: unreadable manifest ({exc}); the model is damaged, retrain it"
+        ) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != "ethostyle-model":
+        raise ModelFormatError(f"{path}: not an ethostyle model manifest")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFormatError(
+            f"{directory}: model format version {version}, but ethostyle {__version__} reads "
+            f"version {FORMAT_VERSION}; retrain the model, or use the ethostyle version that wrote "
+            f"it ({manifest.get('package_version', 'unknown')})"
+        )
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise ModelFormatError(f"{path}: manifest lists no weight files; the model is damaged")
+    for name, digest in files.items():
+        file = directory / Path(str(name)).name
+        if not file.is_file():
+            raise ModelFormatError(f"{directory}: weight file {name} is missing; retrain the model")
+        if _sha256(file) != digest:
+            raise ModelFormatError(
+                f"{file}: checksum does not match model.json (file changed or truncated); "
+                "refusing to use it. Retrain the model or restore the file."
+            )
+    return manifest
+
+
+def load_model(directory: str | Path) -> StyleTransferModel:
+    """Load a model written by :func:`save_model`.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The model directory.
+
+    Returns
+    -------
+    StyleTransferModel
+        The fitted model, ready to predict.
+
+    Raises
+    ------
+    ModelFormatError
+        See :func:`read_manifest`.
+    """
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    try:
+        params = manifest["params"]
+        model = StyleTransferModel(
+            reference_annotator=int(manifest["reference_annotator"]), **params
+        )
+        model.feature_names_ = list(manifest["feature_names"])
+        model.style_columns_ = np.asarray(manifest["style_columns"], dtype=np.int64)
+        model.reference_ = GBDTClassifier.load(directory / manifest["reference"]["file"])
+        model.reference_decoder_ = DecoderParams.from_dict(manifest["reference"]["decoder"])
+        model.styles_ = {}
+        for key, entry in manifest["styles"].items():
+            booster = (
+                None if entry["file"] is None else GBDTClassifier.load(directory / entry["file"])
+            )
+            model.styles_[int(key)] = StyleModel(
+                annotator=int(key),
+                booster=booster,
+                evidence=np.asarray(entry["evidence"], dtype=bool),
+                decoder=DecoderParams.from_dict(entry["decoder"]),
+                n_videos=int(entry["n_videos"]),
+                n_frames=int(entry["n_frames"]),
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFormatError(
+            f"{directory}/{MANIFEST}: incomplete manifest ({exc!r}); retrain the model"
+        ) from None
+    return model

@@ -1,0 +1,416 @@
+"""Models of each annotator's labelling style, adapted from a reference model.
+
+The reference model is trained on the many videos of the reference annotator
+(annotator 0 in CalMS21). For every other annotator a *style model* learns only
+how that annotator departs from the reference:
+
+1. its inputs are the reference model's class probabilities over seconds of
+   context (:func:`ethostyle.stacking.probability_context`) beside the pose
+   features, so it can move onsets and offsets, bridge gaps and move thresholds;
+2. its boosting starts from the reference model's log-probabilities
+   (LightGBM ``init_score``), so with no trees it *is* the reference and each
+   tree only adds this annotator's correction, shrunk by a small learning rate;
+3. a behaviour with too few bouts in the annotator's videos keeps the
+   reference's score (the style model has no evidence to change it), so a style
+   never forgets a behaviour its few videos happen not to show;
+4. decoding (per-class thresholds, smoothing, minimum bout length, gap merging)
+   is tuned per annotator on predictions for videos held out of the style
+   model's training (leave one video out; a single video is cut in halves).
+
+A sequence is predicted in the style of its ``annotator_id``; an annotator the
+model has not seen gets the reference style and a warning naming it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ethostyle.bouts import bout_table
+from ethostyle.data import VOCABULARY, Dataset, Sequence
+from ethostyle.decode import DEFAULT_DECODER, DecoderParams, decode, tune_decoder
+from ethostyle.errors import DataFormatError
+from ethostyle.features import FeatureTable, compute_features, sequence_features
+from ethostyle.models.gbdt import GBDTClassifier, log_softmax
+from ethostyle.progress import NULL_PROGRESS, Progress
+from ethostyle.stacking import probability_context
+
+__all__ = [
+    "REFERENCE_PARAMS",
+    "STYLE_PARAMS",
+    "StyleModel",
+    "StyleTransferModel",
+    "UnknownAnnotatorWarning",
+]
+
+logger = logging.getLogger(__name__)
+
+#: LightGBM settings of the reference model (many videos of one annotator).
+REFERENCE_PARAMS: dict[str, Any] = {
+    "n_estimators": 300,
+    "learning_rate": 0.08,
+    "num_leaves": 63,
+    "min_child_samples": 40,
+    "feature_fraction": 0.4,
+    "bagging_fraction": 0.8,
+    "frame_step": 2,
+}
+#: LightGBM settings of a style model (few videos; strong shrinkage toward the reference).
+STYLE_PARAMS: dict[str, Any] = {
+    "n_estimators": 150,
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_child_samples": 60,
+    "feature_fraction": 0.5,
+    "bagging_fraction": 0.8,
+    "lambda_l2": 10.0,
+    "frame_step": 1,
+}
+#: A behaviour needs at least this many bouts in an annotator's videos before that
+#: annotator's style model may change its score.
+MIN_BOUTS_FOR_EVIDENCE = 2
+#: Share of reference-annotator videos held out to tune the reference decoding.
+_REFERENCE_HOLDOUT = 0.15
+
+
+class UnknownAnnotatorWarning(UserWarning):
+    """A sequence names an annotator the model has no style for."""
+
+
+def _is_style_pose_column(name: str) -> bool:
+    """Pose columns a style model sees: current values and short/long means."""
+    return "@" not in name or name.endswith(("@mean15", "@mean61"))
+
+
+@dataclass
+class StyleModel:
+    """One annotator's departure from the reference.
+
+    Attributes
+    ----------
+    annotator : int
+        Annotator id.
+    booster : GBDTClassifier or None
+        Trees added to the reference log-probabilities (None: pure reference).
+    evidence : numpy.ndarray
+        ``(classes,)`` bool; False classes keep the reference score.
+    decoder : DecoderParams
+        This annotator's decoding.
+    n_videos, n_frames : int
+        How much of this annotator's data the style was learned from.
+    """
+
+    annotator: int
+    booster: GBDTClassifier | None
+    evidence: np.ndarray
+    decoder: DecoderParams = field(default_factory=lambda: DEFAULT_DECODER)
+    n_videos: int = 0
+    n_frames: int = 0
+
+    def log_proba(self, stage2: np.ndarray, reference_logp: np.ndarray) -> np.ndarray:
+        """Style log-probabilities from stage-2 inputs and reference log-probabilities."""
+        if self.booster is None:
+            return reference_logp
+        raw = reference_logp + self.booster.predict_raw(stage2)
+        raw = np.where(self.evidence[None, :], raw, reference_logp)
+        return log_softmax(raw)
+
+
+class StyleTransferModel:
+    """A reference model plus one style model per other annotator.
+
+    Parameters
+    ----------
+    reference_annotator : int
+        The annotator with many videos whose labels train the reference model.
+    reference_params, style_params : dict, optional
+        Overrides of :data:`REFERENCE_PARAMS` / :data:`STYLE_PARAMS`.
+    min_bouts_for_evidence : int
+        Bouts of a behaviour an annotator's videos must show before the style
+        model may change that behaviour's score.
+    tune_decoding : bool
+        Tune per-annotator decoding on held-out videos (else argmax).
+    seed : int
+        Random seed (training is deterministic for a fixed seed).
+
+    Examples
+    --------
+    >>> from ethostyle.simulate import simulate
+    >>> sim = simulate("tiny", seed=0)
+    >>> model = StyleTransferModel().fit(sim.train)
+    >>> predictions = model.predict(sim.test)
+    """
+
+    def __init__(
+        self,
+        *,
+        reference_annotator: int = 0,
+        reference_params: dict[str, Any] | None = None,
+        style_params: dict[str, Any] | None = None,
+        min_bouts_for_evidence: int = MIN_BOUTS_FOR_EVIDENCE,
+        tune_decoding: bool = True,
+        seed: int = 0,
+    ) -> None:
+        self.reference_annotator = reference_annotator
+        self.reference_params = reference_params
+        self.style_params = style_params
+        self.min_bouts_for_evidence = min_bouts_for_evidence
+        self.tune_decoding = tune_decoding
+        self.seed = seed
+
+    # ------------------------------------------------------------------ fitting
+    def _reference_estimator(self) -> GBDTClassifier:
+        return GBDTClassifier(
+            **{**REFERENCE_PARAMS, **(self.reference_params or {})}, seed=self.seed
+        )
+
+    def _style_estimator(self) -> GBDTClassifier:
+        return GBDTClassifier(**{**STYLE_PARAMS, **(self.style_params or {})}, seed=self.seed)
+
+    def fit(self, train: Dataset, *, progress: Progress = NULL_PROGRESS) -> StyleTransferModel:
+        """Train the reference model and every annotator's style model.
+
+        Parameters
+        ----------
+        train : Dataset
+            Labelled sequences of the reference annotator and of the annotators
+            whose styles to learn.
+        progress : Progress, optional
+            Receives progress of each step.
+
+        Returns
+        -------
+        StyleTransferModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        DataFormatError
+            If the data are unlabelled or the reference annotator has no videos.
+        """
+        if not train.is_labelled:
+            unlabelled = [s.id for s in train if s.labels is None][:3]
+            raise DataFormatError(
+                f"training needs labels on every sequence; {unlabelled} have none. "
+                "Pass a train.npy-layout file (with 'annotations')."
+            )
+        ref_ids = [s.id for s in train if s.annotator_id == self.reference_annotator]
+        if not ref_ids:
+            raise DataFormatError(
+                f"no sequence of the reference annotator {self.reference_annotator}; "
+                f"annotators present: {train.annotators}. Choose one with --reference."
+            )
+        advance = progress.task("features", train.n_frames)
+        table = compute_features(train, progress=advance)
+        self.feature_names_ = table.names
+        self.style_columns_ = np.array(
+            [i for i, n in enumerate(table.names) if _is_style_pose_column(n)], dtype=np.int64
+        )
+        labels = np.concatenate([s.labels for s in train]).astype(np.int64)
+        self._fit_reference(train, table, labels, ref_ids, progress)
+
+        self.styles_: dict[int, StyleModel] = {}
+        others = [a for a in train.annotators if a != self.reference_annotator]
+        advance = progress.task("style models", len(others))
+        for annotator in others:
+            seqs = [s for s in train if s.annotator_id == annotator]
+            self.styles_[annotator] = self._fit_style(annotator, seqs, table)
+            advance(1)
+        return self
+
+    def _fit_reference(
+        self,
+        train: Dataset,
+        table: FeatureTable,
+        labels: np.ndarray,
+        ref_ids: list[str],
+        progress: Progress,
+    ) -> None:
+        rng = np.random.default_rng(self.seed)
+        n_hold = round(len(ref_ids) * _REFERENCE_HOLDOUT) if len(ref_ids) >= 4 else 0
+        held = set(rng.choice(ref_ids, size=n_hold, replace=False).tolist()) if n_hold else set()
+        fit_rows = _rows_of(table, [i for i in ref_ids if i not in held])
+        estimator = self._reference_estimator()
+        advance = progress.task("reference model", estimator.n_estimators)
+        estimator.fit(
+            table.values[fit_rows],
+            labels[fit_rows],
+            feature_names=_lgb_safe(table.names),
+            progress=advance,
+        )
+        self.reference_ = estimator
+        self.reference_decoder_ = DEFAULT_DECODER
+        if held and self.tune_decoding:
+            probas, truths = [], []
+            for sid in held:
+                rows = table.rows(sid)
+                probas.append(estimator.predict_proba(table.values[rows]))
+                truths.append(labels[rows])
+            self.reference_decoder_ = tune_decoder(probas, truths)
+
+    def _stage2(self, pose: np.ndarray, reference_logp: np.ndarray) -> np.ndarray:
+        context, _ = probability_context(np.exp(reference_logp))
+        return np.concatenate([pose[:, self.style_columns_], context], axis=1)
+
+    def _fit_style(
+        self, annotator: int, sequences: list[Sequence], table: FeatureTable
+    ) -> StyleModel:
+        parts = []
+        for seq in sequences:
+            pose = table.values[table.rows(seq.id)]
+            logp = log_softmax(self.reference_.predict_raw(pose))
+            parts.append((self._stage2(pose, logp), logp, seq.labels.astype(np.int64)))
+        evidence = self._evidence([p[2] for p in parts])
+        n_frames = sum(len(p[2]) for p in parts)
+        if not evidence.any():
+            return StyleModel(
+                annotator, None, evidence, self.reference_decoder_, len(parts), n_frames
+            )
+
+        decoder = self.reference_decoder_
+        if self.tune_decoding:
+            oof_proba, oof_truth = [], []
+            for train_parts, held_parts in _leave_one_out(parts):
+                booster = self._fit_booster(train_parts)
+                for z, logp, y in held_parts:
+                    model = StyleModel(annotator, booster, evidence)
+                    oof_proba.append(np.exp(model.log_proba(z, logp)))
+                    oof_truth.append(y)
+            decoder = tune_decoder(oof_proba, oof_truth)
+        booster = self._fit_booster(parts)
+        return StyleModel(annotator, booster, evidence, decoder, len(parts), n_frames)
+
+    def _fit_booster(
+        self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    ) -> GBDTClassifier:
+        z = np.concatenate([p[0] for p in parts])
+        init = np.concatenate([p[1] for p in parts])
+        y = np.concatenate([p[2] for p in parts])
+        return self._style_estimator().fit(z, y, init_score=init)
+
+    def _evidence(self, label_arrays: list[np.ndarray]) -> np.ndarray:
+        counts = np.zeros(len(VOCABULARY), dtype=np.int64)
+        for y in label_arrays:
+            bouts = bout_table(y)
+            counts += np.bincount(bouts.label, minlength=len(VOCABULARY))[: len(VOCABULARY)]
+        return counts >= self.min_bouts_for_evidence
+
+    # --------------------------------------------------------------- predicting
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "reference_"):
+            from ethostyle.errors import ModelFormatError
+
+            raise ModelFormatError("this model is not fitted; call fit() or load a model directory")
+
+    @property
+    def annotators_(self) -> list[int]:
+        """Annotators this model can label in the style of."""
+        self._check_fitted()
+        return sorted([self.reference_annotator, *self.styles_])
+
+    def sequence_log_proba(self, sequence: Sequence, annotator: int | None = None) -> np.ndarray:
+        """Log-probabilities ``(frames, classes)`` of one sequence in one annotator's style.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotator : int, optional
+            Whose style; defaults to the sequence's ``annotator_id``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(frames, classes)`` log-probabilities.
+        """
+        self._check_fitted()
+        pose, _ = sequence_features(sequence)
+        return self._log_proba_from_features(pose, sequence, annotator)
+
+    def _log_proba_from_features(
+        self, pose: np.ndarray, sequence: Sequence, annotator: int | None
+    ) -> np.ndarray:
+        who = sequence.annotator_id if annotator is None else int(annotator)
+        logp = log_softmax(self.reference_.predict_raw(pose))
+        style = self.styles_.get(who)
+        if style is None:
+            if who != self.reference_annotator:
+                warnings.warn(
+                    f"sequence {sequence.id!r}: annotator {who} has no style in this model "
+                    f"(known: {self.annotators_}); labelling it in the reference style "
+                    f"(annotator {self.reference_annotator})",
+                    UnknownAnnotatorWarning,
+                    stacklevel=3,
+                )
+            return logp
+        return style.log_proba(self._stage2(pose, logp), logp)
+
+    def decoder_for(self, annotator: int) -> DecoderParams:
+        """The decoding used for an annotator (the reference's for unknown ones)."""
+        self._check_fitted()
+        style = self.styles_.get(int(annotator))
+        return self.reference_decoder_ if style is None else style.decoder
+
+    def predict_sequence(
+        self, sequence: Sequence, annotator: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and probabilities of one sequence in one annotator's style.
+
+        Returns
+        -------
+        labels : numpy.ndarray
+            ``(frames,)`` int8.
+        proba : numpy.ndarray
+            ``(frames, classes)`` float32.
+        """
+        who = sequence.annotator_id if annotator is None else int(annotator)
+        proba = np.exp(self.sequence_log_proba(sequence, who)).astype(np.float32)
+        return decode(proba, self.decoder_for(who)), proba
+
+    def predict(
+        self, dataset: Dataset, *, progress: Progress = NULL_PROGRESS
+    ) -> dict[str, np.ndarray]:
+        """Labels of every sequence, each in the style of its ``annotator_id``.
+
+        Parameters
+        ----------
+        dataset : Dataset
+            Sequences to label.
+        progress : Progress, optional
+            Receives progress in frames.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Sequence id to ``(frames,)`` int8 labels (a valid submission).
+        """
+        advance = progress.task("predicting", dataset.n_frames)
+        out = {}
+        for seq in dataset:
+            out[seq.id], _ = self.predict_sequence(seq)
+            advance(seq.n_frames)
+        return out
+
+
+def _rows_of(table: FeatureTable, ids: list[str]) -> np.ndarray:
+    return np.concatenate([np.arange(table.rows(i).start, table.rows(i).stop) for i in ids])
+
+
+def _lgb_safe(names: list[str]) -> list[str]:
+    """LightGBM refuses some characters in feature names; keep them readable."""
+    return [n.replace("@", "__").replace("+", "p").replace("-", "_") for n in names]
+
+
+def _leave_one_out(parts: list[Any]) -> list[tuple[list[Any], list[Any]]]:
+    """Folds that each hold out one video; one video is cut into two halves."""
+    if len(parts) >= 2:
+        return [(parts[:i] + parts[i + 1 :], [parts[i]]) for i in range(len(parts))]
+    z, logp, y = parts[0]
+    half = len(y) // 2
+    first = (z[:half], logp[:half], y[:half])
+    second = (z[half:], logp[half:], y[half:])
+    return [([first], [second]), ([second], [first])]
