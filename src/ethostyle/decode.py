@@ -1,0 +1,503 @@
+"""From per-frame class probabilities to labels, in one annotator's style.
+
+Annotators differ less in *what* they see than in *where they draw lines*: how
+sure they must be before calling a frame attack, whether they break a bout for a
+short pause, how short a bout they bother to label. A decoder captures those
+habits with a few numbers (:class:`DecoderParams`), applied in this order:
+
+1. smoothing: a centred moving average of the probabilities over ``smooth``
+   frames (removes one-frame flickers);
+2. thresholds: a per-class bias added to the log-probabilities (``other`` fixed
+   at 0), then the best class per frame; a positive bias makes a class easier
+   to call;
+3. gap merging: a run of ``other`` shorter than ``merge_gap[c]`` frames between
+   two bouts of behaviour ``c`` becomes ``c``;
+4. minimum bout length: a bout of behaviour ``c`` shorter than ``min_length[c]``
+   frames is given to whichever of its neighbouring labels or ``other`` scores
+   best over its frames (its runner-up); bouts still too short become ``other``;
+   then gaps are merged again.
+
+:func:`tune_decoder` fits these numbers to one annotator's labels.
+
+Examples
+--------
+>>> import numpy as np
+>>> proba = np.array([[0.1, 0.5, 0.0, 0.4]] * 3 + [[0.0, 0.1, 0.0, 0.9]] * 3)
+>>> decode(proba, DEFAULT_DECODER).tolist()
+[1, 1, 1, 3, 3, 3]
+>>> decode(proba, DecoderParams(bias=(0.0, -0.5, 0.0))).tolist()
+[3, 3, 3, 3, 3, 3]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from ethostyle.bouts import bout_table
+from ethostyle.data import BEHAVIORS, OTHER, VOCABULARY
+from ethostyle.errors import DataFormatError, ModelFormatError
+
+__all__ = [
+    "DEFAULT_DECODER",
+    "DEFAULT_GRID",
+    "DecoderGrid",
+    "DecoderParams",
+    "decode",
+    "tune_decoder",
+]
+
+logger = logging.getLogger(__name__)
+
+_N_CLASSES = len(VOCABULARY)
+_N_BEHAVIORS = len(BEHAVIORS)
+# log(0) would make a class impossible whatever its bias; clip instead.
+_LOG_FLOOR = 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class DecoderParams:
+    """How to turn probabilities into labels (see the module docstring for the order).
+
+    Parameters
+    ----------
+    bias : tuple of 3 float
+        Added to the log-probability of attack, investigation, mount (``other``
+        gets 0): a per-class threshold. ``log(2)`` halves the probability a
+        class needs to win against ``other``.
+    smooth : int
+        Window, in frames, of the centred moving average of the probabilities;
+        odd, 1 means none.
+    min_length : tuple of 3 int
+        Minimum bout length in frames of attack, investigation, mount; 1 means none.
+    merge_gap : tuple of 3 int
+        Runs of ``other`` shorter than this many frames between two bouts of the
+        behaviour are filled; 0 or 1 means none.
+
+    Examples
+    --------
+    >>> p = DecoderParams(bias=(0.5, 0.0, 0.0), smooth=5)
+    >>> DecoderParams.from_dict(p.to_dict()) == p
+    True
+    """
+
+    bias: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    smooth: int = 1
+    min_length: tuple[int, int, int] = (1, 1, 1)
+    merge_gap: tuple[int, int, int] = (0, 0, 0)
+
+    def __post_init__(self) -> None:
+        bias = _triple(self.bias, "bias", float)
+        min_length = _triple(self.min_length, "min_length", int)
+        merge_gap = _triple(self.merge_gap, "merge_gap", int)
+        if not all(math.isfinite(b) for b in bias):
+            raise ModelFormatError(f"decoder bias {bias} must be finite numbers")
+        if isinstance(self.smooth, bool) or int(self.smooth) != self.smooth:
+            raise ModelFormatError(f"decoder smooth={self.smooth!r} must be an integer")
+        smooth = int(self.smooth)
+        if smooth < 1 or smooth % 2 == 0:
+            raise ModelFormatError(
+                f"decoder smooth={smooth} must be an odd number of frames >= 1 (e.g. 5), "
+                "so that the moving average is centred"
+            )
+        if min(min_length) < 1:
+            raise ModelFormatError(f"decoder min_length {min_length} must be >= 1 frame")
+        if min(merge_gap) < 0:
+            raise ModelFormatError(f"decoder merge_gap {merge_gap} must be >= 0 frames")
+        object.__setattr__(self, "bias", bias)
+        object.__setattr__(self, "smooth", smooth)
+        object.__setattr__(self, "min_length", min_length)
+        object.__setattr__(self, "merge_gap", merge_gap)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-serialisable data, per-behaviour values keyed by behaviour name."""
+        return {
+            "bias": dict(zip(BEHAVIORS, self.bias, strict=True)),
+            "smooth": self.smooth,
+            "min_length": dict(zip(BEHAVIORS, self.min_length, strict=True)),
+            "merge_gap": dict(zip(BEHAVIORS, self.merge_gap, strict=True)),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DecoderParams:
+        """Build parameters from :meth:`to_dict` output; missing entries take defaults.
+
+        Raises
+        ------
+        ModelFormatError
+            When a key is unknown or a value is invalid.
+        """
+        if not isinstance(data, Mapping):
+            raise ModelFormatError(f"decoder parameters must be a mapping, got {type(data)}")
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise ModelFormatError(
+                f"unknown decoder parameter(s) {unknown}; expected some of {names}"
+            )
+        kwargs: dict[str, Any] = {}
+        for name in names:
+            if name not in data:
+                continue
+            value = data[name]
+            if isinstance(value, Mapping):
+                bad = sorted(set(value) - set(BEHAVIORS))
+                if bad:
+                    raise ModelFormatError(
+                        f"decoder parameter {name!r} has unknown behaviour(s) {bad}; "
+                        f"use {list(BEHAVIORS)}"
+                    )
+                default = getattr(cls(), name)
+                value = tuple(value.get(b, d) for b, d in zip(BEHAVIORS, default, strict=True))
+            kwargs[name] = value
+        try:
+            return cls(**kwargs)
+        except (TypeError, ValueError) as err:
+            if isinstance(err, ModelFormatError):
+                raise
+            raise ModelFormatError(f"invalid decoder parameters {dict(data)}: {err}") from None
+
+
+def _triple(value: object, name: str, kind: type) -> tuple[Any, ...]:
+    try:
+        items = tuple(value)  # type: ignore[call-overload]
+        if len(items) != _N_BEHAVIORS:
+            raise ValueError
+        if kind is int and any(isinstance(v, bool) or int(v) != v for v in items):
+            raise ValueError
+        return tuple(kind(v) for v in items)
+    except (TypeError, ValueError):
+        raise ModelFormatError(
+            f"decoder {name}={value!r} must hold {_N_BEHAVIORS} {kind.__name__}s, one per "
+            f"behaviour {list(BEHAVIORS)}"
+        ) from None
+
+
+#: Plain argmax: no bias, no smoothing, no bout rules.
+DEFAULT_DECODER = DecoderParams()
+
+
+@dataclass(frozen=True, slots=True)
+class DecoderGrid:
+    """Candidate values searched by :func:`tune_decoder` (each includes the default).
+
+    Parameters
+    ----------
+    bias : tuple of float
+        Candidate biases of each behaviour (log-probability units).
+    smooth : tuple of int
+        Candidate smoothing windows (odd, frames).
+    min_length : tuple of int
+        Candidate minimum bout lengths (frames).
+    merge_gap : tuple of int
+        Candidate gap-merging lengths (frames).
+    """
+
+    bias: tuple[float, ...] = tuple(float(b) for b in np.arange(-3.0, 3.01, 0.25))
+    smooth: tuple[int, ...] = (1, 3, 5, 9, 15)
+    min_length: tuple[int, ...] = (1, 3, 5, 9, 15)
+    merge_gap: tuple[int, ...] = (0, 3, 5, 9, 15)
+
+
+#: The grid :func:`tune_decoder` searches unless told otherwise.
+DEFAULT_GRID = DecoderGrid()
+
+
+def _check_proba(proba: object, where: str) -> np.ndarray:
+    p = np.asarray(proba, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != _N_CLASSES:
+        raise DataFormatError(
+            f"{where}: probabilities have shape {p.shape}; expected (frames, {_N_CLASSES}) "
+            f"with columns {list(VOCABULARY)}"
+        )
+    bad = ~np.isfinite(p) | (p < 0)
+    if bad.any():
+        frame = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise DataFormatError(
+            f"{where}, frame {frame}: probabilities {p[frame].tolist()} are negative or "
+            "not finite; pass the model's predict_proba output"
+        )
+    return p
+
+
+def _log_scores(p: np.ndarray, smooth: int) -> np.ndarray:
+    if smooth > 1 and p.shape[0] > 1:
+        p = uniform_filter1d(p, size=smooth, axis=0, mode="nearest")
+    return np.log(np.maximum(p, _LOG_FLOOR))
+
+
+def _class_vector(values: tuple[float, ...] | tuple[int, ...], other: float) -> np.ndarray:
+    out = np.full(_N_CLASSES, other, dtype=np.float64)
+    out[[VOCABULARY.index(b) for b in BEHAVIORS]] = values
+    return out
+
+
+def _segment_edges(
+    bouts_start: np.ndarray, bouts_stop: np.ndarray, seg_start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each bout begins / ends a sequence (then it has no neighbour on that side)."""
+    n = seg_start.shape[0]
+    first = seg_start[bouts_start]
+    last = np.ones(bouts_stop.shape[0], dtype=bool)
+    inner = bouts_stop < n
+    last[inner] = seg_start[bouts_stop[inner]]
+    return first, last
+
+
+def _merge_gaps(labels: np.ndarray, gap: np.ndarray, seg_start: np.ndarray) -> np.ndarray:
+    b = bout_table(labels, np.flatnonzero(seg_start))
+    first, last = _segment_edges(b.start, b.stop, seg_start)
+    k = np.flatnonzero((b.label == OTHER) & ~first & ~last)
+    if k.size == 0:
+        return labels
+    # Inside a sequence neighbouring bouts differ, so neighbours of an `other` run
+    # are behaviours.
+    left, right = b.label[k - 1], b.label[k + 1]
+    fill = (left == right) & (b.length[k] < gap[left])
+    if not fill.any():
+        return labels
+    new = b.label.copy()
+    new[k[fill]] = left[fill]
+    return np.repeat(new, b.length)
+
+
+def _drop_short(
+    labels: np.ndarray, scores: np.ndarray, min_len: np.ndarray, seg_start: np.ndarray
+) -> np.ndarray:
+    breaks = np.flatnonzero(seg_start)
+    b = bout_table(labels, breaks)
+    short = np.flatnonzero(b.length < min_len[b.label])
+    if short.size == 0:
+        return labels
+    first, last = _segment_edges(b.start, b.stop, seg_start)
+    left = np.where(first[short], OTHER, b.label[np.maximum(short - 1, 0)])
+    right = np.where(last[short], OTHER, b.label[np.minimum(short + 1, len(b) - 1)])
+    cand = np.stack([left, right, np.full_like(left, OTHER)], axis=1)
+    # Sum of scores over each short bout: cumulative sums avoid a loop over bouts.
+    csum = np.vstack([np.zeros((1, _N_CLASSES)), np.cumsum(scores, axis=0)])
+    bout_sum = csum[b.stop[short]] - csum[b.start[short]]
+    pick = np.argmax(np.take_along_axis(bout_sum, cand.astype(np.int64), axis=1), axis=1)
+    new = b.label.copy()
+    new[short] = cand[np.arange(short.size), pick]
+    labels = np.repeat(new, b.length)
+    # Bouts absorbed into a neighbour that was itself too short can still be short.
+    b = bout_table(labels, breaks)
+    still = b.length < min_len[b.label]
+    if still.any():
+        new = b.label.copy()
+        new[still] = OTHER
+        labels = np.repeat(new, b.length)
+    return labels
+
+
+def _decode_scores(scores: np.ndarray, params: DecoderParams, seg_start: np.ndarray) -> np.ndarray:
+    """Steps 2-4 on log-scores of one or more concatenated sequences."""
+    biased = scores + _class_vector(params.bias, 0.0)
+    labels = np.argmax(biased, axis=1).astype(np.int8)
+    if labels.size == 0:
+        return labels
+    gap = _class_vector(params.merge_gap, 0).astype(np.int64)
+    min_len = _class_vector(params.min_length, 1).astype(np.int64)
+    do_merge = bool((gap > 1).any())
+    if do_merge:
+        labels = _merge_gaps(labels, gap, seg_start)
+    if (min_len > 1).any():
+        labels = _drop_short(labels, biased, min_len, seg_start)
+        if do_merge:
+            labels = _merge_gaps(labels, gap, seg_start)
+    return labels.astype(np.int8)
+
+
+def decode(proba: np.ndarray, params: DecoderParams = DEFAULT_DECODER) -> np.ndarray:
+    """Turn one sequence's per-frame class probabilities into labels.
+
+    Parameters
+    ----------
+    proba : numpy.ndarray
+        ``(frames, 4)`` non-negative class probabilities, columns in
+        :data:`VOCABULARY` order.
+    params : DecoderParams, optional
+        The decoder; the default is plain argmax.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames,)`` int8 labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flicker = np.array([[0, 0.9, 0, 0.1]] * 3 + [[0, 0.2, 0, 0.8]] + [[0, 0.9, 0, 0.1]] * 3)
+    >>> decode(flicker).tolist()
+    [1, 1, 1, 3, 1, 1, 1]
+    >>> decode(flicker, DecoderParams(smooth=3)).tolist()
+    [1, 1, 1, 1, 1, 1, 1]
+    """
+    p = _check_proba(proba, "probabilities")
+    seg_start = np.zeros(p.shape[0], dtype=bool)
+    seg_start[:1] = True
+    return _decode_scores(_log_scores(p, params.smooth), params, seg_start)
+
+
+def _value(params: DecoderParams, name: str, i: int | None) -> Any:
+    value = getattr(params, name)
+    return value if i is None else value[i]
+
+
+def _macro_f1(true: np.ndarray, pred: np.ndarray) -> float:
+    """Macro F1 over the behaviours, as sklearn with ``zero_division=0``.
+
+    Hand-written from a bincount confusion matrix because sklearn's per-call input
+    validation costs milliseconds, and the tuner scores hundreds of candidates.
+    """
+    cm = np.bincount(true * _N_CLASSES + pred, minlength=_N_CLASSES**2)
+    cm = cm.reshape(_N_CLASSES, _N_CLASSES)
+    idx = [VOCABULARY.index(b) for b in BEHAVIORS]
+    tp = cm[idx, idx]
+    denom = cm.sum(axis=0)[idx] + cm.sum(axis=1)[idx]  # 2 tp + fp + fn
+    f1 = np.divide(2 * tp, denom, out=np.zeros(len(idx)), where=denom > 0)
+    return float(f1.mean())
+
+
+def tune_decoder(
+    probas: Sequence[np.ndarray],
+    labels: Sequence[np.ndarray],
+    grid: DecoderGrid = DEFAULT_GRID,
+    min_gain: float = 0.002,
+    max_sweeps: int = 3,
+) -> DecoderParams:
+    """Fit decoder parameters to one annotator's labels by coordinate ascent.
+
+    Starting from :data:`DEFAULT_DECODER`, each parameter in turn (smoothing,
+    then each behaviour's bias, gap merging and minimum length) is set to the grid
+    value that maximises the challenge's macro F1 over the frames of all given
+    sequences pooled; sweeps repeat until nothing changes or ``max_sweeps``.
+
+    Regularised toward the defaults so a few videos are not overfitted: a
+    parameter moves only when that gains at least ``min_gain`` F1, and among
+    values within ``min_gain / 2`` of the best it takes the one closest to its
+    default. Every accepted move gains F1, so the result never scores worse than
+    the default on these sequences.
+
+    Tune on *held-out* predictions: the probabilities must come from a model
+    that did not train on these sequences (e.g. the caller's leave-one-video-out
+    predictions over an annotator's videos); on training-set predictions the
+    tuned decoder learns the model's overconfidence, not the annotator.
+
+    Parameters
+    ----------
+    probas : sequence of numpy.ndarray
+        Per sequence, ``(frames, 4)`` class probabilities (:data:`VOCABULARY` order).
+    labels : sequence of numpy.ndarray
+        Per sequence, ``(frames,)`` the annotator's true labels.
+    grid : DecoderGrid, optional
+        Candidate values per parameter.
+    min_gain : float, optional
+        Smallest F1 gain worth moving a parameter away from its current value.
+    max_sweeps : int, optional
+        Maximum passes over all parameters.
+
+    Returns
+    -------
+    DecoderParams
+        The tuned parameters (``DEFAULT_DECODER`` when nothing helps enough).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat(rng.integers(0, 4, 200), 20)
+    >>> p = np.eye(4)[y] * 0.6 + rng.dirichlet(np.ones(4), y.size) * 0.4
+    >>> p[:, 1] *= 0.2  # the model under-calls investigation
+    >>> tuned = tune_decoder([p], [y])
+    >>> tuned.bias[1] > 0
+    True
+    """
+    if len(probas) != len(labels):
+        raise DataFormatError(
+            f"{len(probas)} probability arrays but {len(labels)} label arrays; give one "
+            "of each per sequence"
+        )
+    if len(probas) == 0:
+        raise DataFormatError("no sequences to tune the decoder on; give at least one")
+    ps, ys = [], []
+    for i, (p, y) in enumerate(zip(probas, labels, strict=True)):
+        where = f"sequence {i} of {len(probas)}"
+        p = _check_proba(p, where)
+        y = np.asarray(y)
+        if y.shape != (p.shape[0],):
+            raise DataFormatError(
+                f"{where}: {p.shape[0]} frames of probabilities but labels of shape "
+                f"{y.shape}; give one label per frame"
+            )
+        if y.size and (y.min() < 0 or y.max() >= _N_CLASSES):
+            frame = int(np.flatnonzero((y < 0) | (y >= _N_CLASSES))[0])
+            raise DataFormatError(
+                f"{where}, frame {frame}: label {y[frame]} is outside 0-{_N_CLASSES - 1}"
+            )
+        ps.append(p)
+        ys.append(y.astype(np.int64))
+    true = np.concatenate(ys)
+    lengths = np.array([y.size for y in ys])
+    seg_start = np.zeros(true.size, dtype=bool)
+    seg_start[(np.cumsum(lengths) - lengths)[lengths > 0]] = True
+
+    scores_by_smooth: dict[int, np.ndarray] = {}
+    cache: dict[DecoderParams, float] = {}
+
+    def evaluate(params: DecoderParams) -> float:
+        if params not in cache:
+            if params.smooth not in scores_by_smooth:
+                # Smooth each sequence apart so no average mixes two videos.
+                scores_by_smooth[params.smooth] = np.concatenate(
+                    [_log_scores(p, params.smooth) for p in ps]
+                )
+            pred = _decode_scores(scores_by_smooth[params.smooth], params, seg_start)
+            cache[params] = _macro_f1(true, pred)
+        return cache[params]
+
+    def with_value(params: DecoderParams, name: str, i: int | None, v: Any) -> DecoderParams:
+        if i is None:
+            return replace(params, **{name: v})
+        values = list(getattr(params, name))
+        values[i] = v
+        return replace(params, **{name: tuple(values)})
+
+    coords: list[tuple[str, int | None]] = [("smooth", None)]
+    coords += [(name, i) for name in ("bias", "merge_gap", "min_length") for i in range(3)]
+    best = DEFAULT_DECODER
+    default_score = best_score = evaluate(best)
+    for sweep in range(max_sweeps):
+        moved = False
+        for name, i in coords:
+            default = _value(DEFAULT_DECODER, name, i)
+            current = _value(best, name, i)
+            values = sorted(set(getattr(grid, name)) | {default, current})
+            cands = [with_value(best, name, i, v) for v in values]
+            scored = np.array([evaluate(c) for c in cands])
+            top = float(scored.max())
+            if top < best_score + min_gain:
+                continue
+            near = np.flatnonzero(scored >= top - min_gain / 2)
+            choice = min(near, key=lambda j: (abs(values[j] - default), -scored[j]))
+            best, best_score = cands[choice], float(scored[choice])
+            moved = True
+        logger.debug("decoder sweep %d: F1 %.4f with %s", sweep, best_score, best)
+        if not moved:
+            break
+    if best_score < default_score + min_gain:
+        return DEFAULT_DECODER
+    logger.info(
+        "tuned decoder: F1 %.4f -> %.4f on %d frames (%s)",
+        default_score,
+        best_score,
+        true.size,
+        best.to_dict(),
+    )
+    return best
