@@ -251,15 +251,22 @@ def pose_features(keypoints: np.ndarray) -> tuple[np.ndarray, list[str]]:
     cols["intruder_x_ego_px"] = ego_x.mean(axis=1)
     cols["intruder_y_ego_px"] = np.abs(ego_y.mean(axis=1))
 
-    lo = np.minimum(res.min(axis=1), intr.min(axis=1))
-    hi = np.maximum(res.max(axis=1), intr.max(axis=1))
-    inter = np.clip(
-        np.minimum(res.max(axis=1), intr.max(axis=1))
-        - np.maximum(res.min(axis=1), intr.min(axis=1)),
-        0,
-        None,
-    ).prod(axis=-1)
-    union = (hi - lo).prod(axis=-1) + _EPS
+    # Overlap of the two bodies' bounding boxes, drawn in the resident's frame so
+    # that it does not change when the pair turns in the arena.
+    res_x = (res[..., 0] - res[:, _NECK, None, 0]) * cos_r[:, None] - (
+        res[..., 1] - res[:, _NECK, None, 1]
+    ) * sin_r[:, None]
+    res_y = (res[..., 0] - res[:, _NECK, None, 0]) * sin_r[:, None] + (
+        res[..., 1] - res[:, _NECK, None, 1]
+    ) * cos_r[:, None]
+    inter = np.ones(len(res), dtype=np.float32)
+    union_lo, union_hi = [], []
+    for r_axis, i_axis in ((res_x, ego_x), (res_y, ego_y)):
+        lo_r, hi_r, lo_i, hi_i = r_axis.min(1), r_axis.max(1), i_axis.min(1), i_axis.max(1)
+        inter = inter * np.clip(np.minimum(hi_r, hi_i) - np.maximum(lo_r, lo_i), 0, None)
+        union_lo.append(np.minimum(lo_r, lo_i))
+        union_hi.append(np.maximum(hi_r, hi_i))
+    union = (union_hi[0] - union_lo[0]) * (union_hi[1] - union_lo[1]) + _EPS
     cols["box_overlap"] = inter / union
 
     r_speed = _speed(r_c)
