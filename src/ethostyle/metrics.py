@@ -207,7 +207,7 @@ def _check_labels(arr: object, seq_id: str, what: str) -> np.ndarray:
         bad = np.flatnonzero(~np.isfinite(a) | (a != np.round(a)))
         if bad.size:
             raise DataFormatError(
-                f"sequence {seq_id!r}, frame {bad[0]}: {what} label {a[bad[0]]!r} is not an "
+                f"sequence {seq_id!r}, frame {bad[0]}: {what} label {a[bad[0]].item()} is not an "
                 f"integer; give indices into {list(VOCABULARY)}"
             )
     a = a.astype(np.int64)

@@ -1,0 +1,244 @@
+"""Tests of ethostyle.decode: decoding probabilities into labels, and tuning the decoder."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from ethostyle.bouts import bout_table
+from ethostyle.decode import (
+    DEFAULT_DECODER,
+    DecoderGrid,
+    DecoderParams,
+    _decode_scores,
+    _log_scores,
+    _macro_f1,
+    decode,
+    tune_decoder,
+)
+from ethostyle.errors import DataFormatError, ModelFormatError
+
+
+def _onehot(labels: list[int] | np.ndarray, sure: float = 0.9) -> np.ndarray:
+    y = np.asarray(labels)
+    return np.eye(4)[y] * (sure - (1 - sure) / 3) + (1 - sure) / 3
+
+
+def _episode(n: int, rng: np.random.Generator, noise: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Labels made of bouts, and noisy calibrated-ish probabilities of them."""
+    lengths = rng.integers(5, 90, n // 10)
+    y = np.repeat(rng.choice(4, lengths.size, p=[0.1, 0.3, 0.1, 0.5]), lengths)[:n]
+    logits = 1.5 * np.eye(4)[y] + rng.normal(0, noise, (y.size, 4))
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True), y
+
+
+def _scale_class(p: np.ndarray, c: int, factor: float) -> np.ndarray:
+    q = p.copy()
+    q[:, c] *= factor
+    return q / q.sum(axis=1, keepdims=True)
+
+
+def _pooled_f1(probas: list[np.ndarray], labels: list[np.ndarray], params: DecoderParams) -> float:
+    pred = np.concatenate([decode(p, params) for p in probas])
+    return f1_score(
+        np.concatenate(labels), pred, labels=[0, 1, 2], average="macro", zero_division=0
+    )
+
+
+def test_default_decoder_is_argmax() -> None:
+    p = np.random.default_rng(0).dirichlet(np.ones(4), 500)
+    out = decode(p)
+    assert out.dtype == np.int8
+    assert np.array_equal(out, np.argmax(p, axis=1))
+    assert decode(np.zeros((0, 4))).shape == (0,)
+
+
+def test_bias_makes_a_class_easier_to_call() -> None:
+    p = np.array([[0.1, 0.3, 0.0, 0.6]] * 4)
+    assert decode(p).tolist() == [3, 3, 3, 3]
+    # log(0.3) + 0.75 > log(0.6) because 0.75 > log 2
+    assert decode(p, DecoderParams(bias=(0.0, 0.75, 0.0))).tolist() == [1, 1, 1, 1]
+    assert decode(p, DecoderParams(bias=(0.0, 0.6, 0.0))).tolist() == [3, 3, 3, 3]
+
+
+def test_smoothing_removes_one_frame_flickers() -> None:
+    y = np.array([1] * 6 + [3] + [1] * 6 + [0] + [3] * 6)
+    p = _onehot(y, sure=0.7)
+    assert decode(p).tolist() == y.tolist()
+    smoothed = decode(p, DecoderParams(smooth=5))
+    assert smoothed.tolist() == [1] * 13 + [3] * 7
+
+
+def test_min_length_gives_short_bouts_to_the_runner_up() -> None:
+    # a 2-frame attack inside investigation: investigation is the runner-up there
+    p = _onehot([1] * 8 + [0] * 2 + [1] * 8)
+    p[8:10, 1] = 0.3
+    assert decode(p, DecoderParams(min_length=(3, 1, 1))).tolist() == [1] * 18
+    # a 2-frame attack between other frames becomes other
+    q = _onehot([3] * 5 + [0] * 2 + [3] * 5 + [0] * 3)
+    out = decode(q, DecoderParams(min_length=(3, 1, 1)))
+    assert out.tolist() == [3] * 12 + [0] * 3
+    # bouts of other behaviours are left alone
+    r = _onehot([1, 1, 3, 3, 0, 0, 0])
+    assert decode(r, DecoderParams(min_length=(1, 1, 5))).tolist() == [1, 1, 3, 3, 0, 0, 0]
+
+
+def test_gap_merging_fills_short_gaps_between_bouts_of_one_behaviour() -> None:
+    y = [1] * 5 + [3] * 2 + [1] * 5 + [3] * 3 + [1] * 5 + [3] * 2 + [0] * 5 + [3] * 2
+    p = _onehot(y)
+    out = decode(p, DecoderParams(merge_gap=(0, 3, 0)))
+    # the 2-frame gap is filled; the 3-frame gap is not (strictly shorter); the gap
+    # between investigation and attack is not a gap within one behaviour
+    assert out.tolist() == [1] * 12 + [3] * 3 + [1] * 5 + [3] * 2 + [0] * 5 + [3] * 2
+    assert decode(p, DecoderParams(merge_gap=(0, 4, 0)))[:20].tolist() == [1] * 20
+
+
+def test_bout_rules_hold_on_noisy_probabilities() -> None:
+    rng = np.random.default_rng(3)
+    p, _ = _episode(3000, rng, noise=1.5)
+    params = DecoderParams(min_length=(4, 6, 9), merge_gap=(3, 5, 2))
+    b = bout_table(decode(p, params))
+    min_len = np.array([4, 6, 9, 1])
+    assert (b.length >= min_len[b.label]).all()
+    gap = np.array([3, 5, 2, 0])
+    inner = np.flatnonzero((b.label == 3)[1:-1]) + 1
+    same = b.label[inner - 1] == b.label[inner + 1]
+    assert (b.length[inner][same] >= gap[b.label[inner - 1][same]]).all()
+
+
+def test_decoding_concatenated_sequences_equals_decoding_each() -> None:
+    rng = np.random.default_rng(4)
+    probas = [_episode(n, rng, noise=1.5)[0] for n in (300, 7, 1, 250)]
+    params = DecoderParams(
+        bias=(0.3, -0.2, 0.5), smooth=5, min_length=(3, 5, 9), merge_gap=(2, 4, 6)
+    )
+    lengths = np.array([p.shape[0] for p in probas])
+    seg_start = np.zeros(lengths.sum(), dtype=bool)
+    seg_start[np.cumsum(lengths) - lengths] = True
+    scores = np.concatenate([_log_scores(p, params.smooth) for p in probas])
+    joint = _decode_scores(scores, params, seg_start)
+    assert np.array_equal(joint, np.concatenate([decode(p, params) for p in probas]))
+
+
+def test_decoder_params_round_trip_through_json() -> None:
+    params = DecoderParams(
+        bias=(0.5, -1.0, 0.25), smooth=9, min_length=(3, 5, 15), merge_gap=(0, 3, 9)
+    )
+    data = json.loads(json.dumps(params.to_dict()))
+    assert data["bias"]["investigation"] == -1.0
+    assert DecoderParams.from_dict(data) == params
+    assert DecoderParams.from_dict({"smooth": 3}) == DecoderParams(smooth=3)
+    assert DecoderParams.from_dict({"bias": {"mount": 1.0}}).bias == (0.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"smooth": 4}, "odd number of frames"),
+        ({"smoothing": 3}, "unknown decoder parameter"),
+        ({"bias": {"grooming": 1.0}}, "unknown behaviour"),
+        ({"min_length": [1, 2]}, "must hold 3 ints"),
+        ({"merge_gap": {"attack": -1}}, "must be >= 0"),
+        ({"bias": [0.0, float("nan"), 0.0]}, "finite"),
+    ],
+)
+def test_invalid_decoder_params_are_rejected_clearly(data: dict, message: str) -> None:
+    with pytest.raises(ModelFormatError, match=message):
+        DecoderParams.from_dict(data)
+
+
+def test_decode_rejects_malformed_probabilities() -> None:
+    with pytest.raises(DataFormatError, match=r"shape \(5, 3\)"):
+        decode(np.ones((5, 3)))
+    bad = np.full((5, 4), 0.25)
+    bad[3, 1] = np.nan
+    with pytest.raises(DataFormatError, match="frame 3"):
+        decode(bad)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_macro_f1_equals_sklearn(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    y = rng.choice(4, 400, p=[0.0, 0.5, 0.2, 0.3] if seed == 0 else None)
+    z = rng.choice(4, 400, p=[0.0, 0.2, 0.3, 0.5] if seed == 0 else None)
+    expected = f1_score(y, z, labels=[0, 1, 2], average="macro", zero_division=0)
+    assert _macro_f1(y, z) == pytest.approx(expected)
+
+
+def test_tuning_recovers_an_under_called_class_on_held_out_videos() -> None:
+    rng = np.random.default_rng(5)
+    tune_set = [_episode(2000, rng) for _ in range(4)]
+    held_out = [_episode(2000, rng) for _ in range(4)]
+    # the model systematically under-calls investigation (probabilities x 0.15)
+    tune_p = [_scale_class(p, 1, 0.15) for p, _ in tune_set]
+    tune_y = [y for _, y in tune_set]
+    test_p = [_scale_class(p, 1, 0.15) for p, _ in held_out]
+    test_y = [y for _, y in held_out]
+    clean = _pooled_f1([p for p, _ in held_out], test_y, DEFAULT_DECODER)
+    before = _pooled_f1(test_p, test_y, DEFAULT_DECODER)
+    assert clean - before > 0.15  # the bias really hurts
+
+    # thresholds alone: the tuned bias undoes the scaling, log(1 / 0.15) = 1.9
+    bias_only = DecoderGrid(smooth=(1,), min_length=(1,), merge_gap=(0,))
+    params = tune_decoder(tune_p, tune_y, grid=bias_only)
+    assert 1.25 <= params.bias[1] <= 2.5
+    assert _pooled_f1(test_p, test_y, params) >= before + 0.8 * (clean - before)
+
+    # the full grid also smooths, and beats argmax on unbiased probabilities
+    full = tune_decoder(tune_p, tune_y)
+    assert full.smooth > 1
+    assert _pooled_f1(test_p, test_y, full) > clean
+
+
+def test_tuning_keeps_the_default_when_probabilities_are_perfect() -> None:
+    rng = np.random.default_rng(6)
+    episodes = [_episode(1500, rng) for _ in range(3)]
+    probas = [_onehot(y, sure=0.8) for _, y in episodes]
+    labels = [y for _, y in episodes]
+    assert tune_decoder(probas, labels) == DEFAULT_DECODER
+    assert _pooled_f1(probas, labels, DEFAULT_DECODER) == 1.0
+
+
+def test_tuning_ignores_gains_too_small_to_trust() -> None:
+    rng = np.random.default_rng(8)
+    _, y = _episode(20000, rng)
+    p = _onehot(y, sure=0.8)
+    p[10, :] = _onehot([(y[10] + 1) % 4], sure=0.8)  # one wrong frame that smoothing fixes
+    small = tune_decoder([p], [y], min_gain=0.0)
+    assert small != DEFAULT_DECODER
+    assert 0 < _pooled_f1([p], [y], small) - _pooled_f1([p], [y], DEFAULT_DECODER) < 0.002
+    assert tune_decoder([p], [y]) == DEFAULT_DECODER
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tuning_never_scores_worse_than_the_default_on_its_data(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    episodes = [_episode(int(n), rng, noise=2.0) for n in rng.integers(50, 800, 3)]
+    probas, labels = [p for p, _ in episodes], [y for _, y in episodes]
+    params = tune_decoder(probas, labels)
+    gain = _pooled_f1(probas, labels, params) - _pooled_f1(probas, labels, DEFAULT_DECODER)
+    assert params == DEFAULT_DECODER or gain >= 0.002
+
+
+def test_tuning_50k_frames_takes_under_two_seconds() -> None:
+    rng = np.random.default_rng(7)
+    episodes = [_episode(5000, rng) for _ in range(10)]
+    probas = [_scale_class(p, 0, 0.3) for p, _ in episodes]
+    start = time.process_time()  # CPU time: robust to other jobs on a shared machine
+    params = tune_decoder(probas, [y for _, y in episodes])
+    assert time.process_time() - start < 2.0
+    assert params != DEFAULT_DECODER
+
+
+def test_tuning_rejects_mismatched_inputs() -> None:
+    with pytest.raises(DataFormatError, match="2 probability arrays but 1 label"):
+        tune_decoder([np.ones((3, 4))] * 2, [np.zeros(3, int)])
+    with pytest.raises(DataFormatError, match="sequence 0 of 1: 3 frames"):
+        tune_decoder([np.ones((3, 4))], [np.zeros(4, int)])
+    with pytest.raises(DataFormatError, match="no sequences"):
+        tune_decoder([], [])
