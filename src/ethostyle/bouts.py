@@ -23,7 +23,7 @@ import numpy as np
 from ethostyle.data import OTHER, VOCABULARY
 from ethostyle.errors import DataFormatError
 
-__all__ = ["Bouts", "bout_table", "labels_from_bouts", "match_bouts"]
+__all__ = ["BoutTable", "Bouts", "bout_table", "labels_from_bouts", "match_bouts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,10 @@ class Bouts:
         """Return the bouts with one label (an index or a name in :data:`VOCABULARY`)."""
         keep = self.label == _label_index(label)
         return Bouts(self.start[keep], self.stop[keep], self.label[keep])
+
+
+#: Alias of :class:`Bouts` (the name used in the design notes).
+BoutTable = Bouts
 
 
 def _label_index(label: int | str) -> int:

@@ -34,17 +34,20 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
-from ethostyle.bouts import bout_table, match_bouts
+from ethostyle.bouts import Bouts, bout_table, match_bouts
 from ethostyle.data import BEHAVIORS, VOCABULARY
 from ethostyle.errors import DataFormatError
 
+# Bouts and bout_table are re-exported because the agreed interface names them here.
 __all__ = [
     "SCORED_ANNOTATORS",
     "AnnotatorScore",
     "BoutScore",
+    "Bouts",
     "ClassScore",
     "Task2Score",
     "bout_f1",
+    "bout_table",
     "frame_f1",
     "task2_score",
 ]
