@@ -19,16 +19,16 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "__version__",
     "BEHAVIORS",
     "BODY_PARTS",
     "FPS",
     "VOCABULARY",
-    "Dataset",
-    "Sequence",
     "DataFormatError",
+    "Dataset",
     "EthostyleError",
     "ModelFormatError",
+    "Sequence",
     "UnknownAnnotatorError",
     "UnsafeFileError",
+    "__version__",
 ]

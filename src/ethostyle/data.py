@@ -15,13 +15,13 @@ import numpy as np
 from ethostyle.errors import DataFormatError
 
 __all__ = [
+    "BEHAVIORS",
     "BODY_PARTS",
     "FPS",
-    "VOCABULARY",
-    "BEHAVIORS",
     "OTHER",
-    "Sequence",
+    "VOCABULARY",
     "Dataset",
+    "Sequence",
 ]
 
 #: Frames per second of CalMS21 video.

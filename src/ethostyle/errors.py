@@ -10,8 +10,8 @@ code 1; any other exception is a bug in ethostyle.
 from __future__ import annotations
 
 __all__ = [
-    "EthostyleError",
     "DataFormatError",
+    "EthostyleError",
     "ModelFormatError",
     "UnknownAnnotatorError",
     "UnsafeFileError",

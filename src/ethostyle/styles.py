@@ -327,27 +327,51 @@ class StyleTransferModel:
         numpy.ndarray
             ``(frames, classes)`` log-probabilities.
         """
-        self._check_fitted()
-        pose, _ = sequence_features(sequence)
-        return self._log_proba_from_features(pose, sequence, annotator)
-
-    def _log_proba_from_features(
-        self, pose: np.ndarray, sequence: Sequence, annotator: int | None
-    ) -> np.ndarray:
         who = sequence.annotator_id if annotator is None else int(annotator)
+        return self.log_proba_in_styles(sequence, [who])[who]
+
+    def log_proba_in_styles(
+        self, sequence: Sequence, annotators: list[int] | None = None
+    ) -> dict[int, np.ndarray]:
+        """Log-probabilities of one sequence in several annotators' styles at once.
+
+        The pose features and the reference model run once for all styles.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotators : list of int, optional
+            Whose styles; defaults to every annotator the model knows.
+
+        Returns
+        -------
+        dict of int to numpy.ndarray
+            Annotator id to ``(frames, classes)`` log-probabilities.
+        """
+        self._check_fitted()
+        who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
+        pose, _ = sequence_features(sequence)
         logp = log_softmax(self.reference_.predict_raw(pose))
-        style = self.styles_.get(who)
-        if style is None:
-            if who != self.reference_annotator:
-                warnings.warn(
-                    f"sequence {sequence.id!r}: annotator {who} has no style in this model "
-                    f"(known: {self.annotators_}); labelling it in the reference style "
-                    f"(annotator {self.reference_annotator})",
-                    UnknownAnnotatorWarning,
-                    stacklevel=3,
-                )
-            return logp
-        return style.log_proba(self._stage2(pose, logp), logp)
+        stage2 = None
+        out = {}
+        for who in who_all:
+            style = self.styles_.get(who)
+            if style is None:
+                if who != self.reference_annotator:
+                    warnings.warn(
+                        f"sequence {sequence.id!r}: annotator {who} has no style in this model "
+                        f"(known: {self.annotators_}); labelling it in the reference style "
+                        f"(annotator {self.reference_annotator})",
+                        UnknownAnnotatorWarning,
+                        stacklevel=2,
+                    )
+                out[who] = logp
+                continue
+            if stage2 is None:
+                stage2 = self._stage2(pose, logp)
+            out[who] = style.log_proba(stage2, logp)
+        return out
 
     def decoder_for(self, annotator: int) -> DecoderParams:
         """The decoding used for an annotator (the reference's for unknown ones)."""

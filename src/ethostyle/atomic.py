@@ -1,0 +1,189 @@
+"""Write files and directories so that a reader never sees them half-written.
+
+Every writer in ethostyle goes through these two context managers: the new
+content is written beside its destination under a temporary name and only moved
+onto the destination once it is complete and flushed to disk. If the writer
+raises (or the machine loses power) the previous file or directory is still
+there, whole.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+>>> with atomic_write_path(target) as tmp:
+...     _ = tmp.write_text("done")
+>>> target.read_text()
+'done'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_directory", "atomic_write_path"]
+
+logger = logging.getLogger(__name__)
+
+
+def _umask() -> int:
+    # os has no getter for the umask; /proc gives it without the set-and-restore
+    # race of os.umask(), which matters when several threads write at once.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_directory(path: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a directory.
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path to write to; move it onto ``path`` when done.
+
+    The temporary file lies in the same directory as ``path`` (so the final
+    ``os.replace`` is atomic) and already exists, empty. On a clean exit it is
+    flushed to disk and renamed onto ``path``, replacing any old file; if the
+    body raises, it is removed and ``path`` is left exactly as it was.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file. Missing parent directories are created.
+
+    Returns
+    -------
+    contextmanager of pathlib.Path
+        The temporary path to write the complete content to.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with atomic_write_path(target) as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> target.read_text()
+    'hello'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        # mkstemp creates the file private (0600); give it the mode a plain
+        # open() would have, or the old file's mode when replacing one.
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+    logger.debug("wrote %s atomically", path)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary directory to fill; swap it in for ``path`` when done.
+
+    The temporary directory lies beside ``path``. On a clean exit its files are
+    flushed to disk, the old ``path`` (if any) is renamed aside, the new
+    directory renamed into place and the old one deleted. If the body raises,
+    the temporary directory is deleted and ``path`` is untouched. Between the
+    two renames ``path`` is briefly absent, but the old content is never lost:
+    it sits in ``.<name>.old-*`` beside it until the new one is in place.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination directory. Missing parent directories are created.
+
+    Returns
+    -------
+    contextmanager of pathlib.Path
+        The temporary directory to write the complete content into.
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``path`` exists and is not a directory.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "model"
+    >>> with atomic_directory(target) as tmp:
+    ...     _ = (tmp / "model.json").write_text("{}")
+    >>> sorted(p.name for p in target.iterdir())
+    ['model.json']
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(
+            f"{path} exists and is not a directory; remove it or choose another path"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o777 & ~_umask()
+        os.chmod(tmp, mode)
+        for root, _dirs, files in os.walk(tmp):
+            for name in files:
+                _fsync_file(Path(root, name))
+            _fsync_directory(Path(root))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old: Path | None = None
+    if path.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+        os.rmdir(old)  # only the unique name is wanted; rename needs it free
+        os.rename(path, old)
+    try:
+        os.rename(tmp, path)
+    except BaseException:
+        if old is not None:
+            os.rename(old, path)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync_directory(path.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    logger.debug("wrote directory %s atomically", path)

@@ -1,0 +1,67 @@
+"""Baselines that the style models are measured against.
+
+- :class:`AnnotatorAsInputModel`: one LightGBM on all training videos with the
+  annotator id as one more (categorical) input, the "naive" way to condition on
+  style. Trees split on the id only where that helps the pooled loss, which the
+  reference annotator's many frames dominate, so it learns little of each style.
+- The style-blind reference is :class:`~ethostyle.styles.StyleTransferModel`
+  asked for the reference annotator's style on every sequence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from ethostyle.data import Dataset
+from ethostyle.decode import DEFAULT_DECODER, decode
+from ethostyle.features import compute_features
+from ethostyle.models.gbdt import GBDTClassifier, softmax
+from ethostyle.styles import REFERENCE_PARAMS
+
+__all__ = ["AnnotatorAsInputModel"]
+
+
+class AnnotatorAsInputModel:
+    """LightGBM on pose features plus the annotator id as a categorical feature.
+
+    Parameters
+    ----------
+    params : dict, optional
+        Overrides of :data:`ethostyle.styles.REFERENCE_PARAMS`.
+    seed : int
+        Random seed.
+
+    Examples
+    --------
+    >>> from ethostyle.simulate import simulate
+    >>> sim = simulate("tiny")
+    >>> labels = AnnotatorAsInputModel().fit(sim.train).predict(sim.test)
+    """
+
+    def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 0) -> None:
+        self.params = params
+        self.seed = seed
+
+    def fit(self, train: Dataset) -> AnnotatorAsInputModel:
+        """Train on every labelled sequence, the annotator id as input."""
+        table = compute_features(train)
+        X = np.concatenate([table.values, table.annotators[:, None].astype(np.float32)], axis=1)
+        y = np.concatenate([s.labels for s in train]).astype(np.int64)
+        estimator = GBDTClassifier(**{**REFERENCE_PARAMS, **(self.params or {})}, seed=self.seed)
+        rows = np.arange(0, len(y), max(1, estimator.frame_step))
+        data = lgb.Dataset(X[rows], label=y[rows], categorical_feature=[X.shape[1] - 1])
+        estimator.booster_ = lgb.train(
+            estimator._params(), data, num_boost_round=estimator.n_estimators
+        )
+        self.estimator_ = estimator
+        return self
+
+    def predict(self, dataset: Dataset) -> dict[str, np.ndarray]:
+        """Argmax labels of every sequence given its annotator id."""
+        table = compute_features(dataset)
+        X = np.concatenate([table.values, table.annotators[:, None].astype(np.float32)], axis=1)
+        proba = softmax(self.estimator_.predict_raw(X))
+        return {sid: decode(p, DEFAULT_DECODER) for sid, p in table.split(proba).items()}

@@ -1,0 +1,409 @@
+"""Checks and conversions shared by every reader: one place validates a file's content.
+
+Readers turn whatever a file holds (lists or arrays, float64 or int keypoints,
+labels as numbers or class names, int ids) into the canonical types of
+:mod:`ethostyle.data`, or raise :class:`~ethostyle.errors.DataFormatError`
+naming the file, the sequence and the frame, and saying how to fix it. The
+limits below refuse files that would exhaust memory or time; each message
+names the limit it hit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ethostyle.data import VOCABULARY, Sequence
+from ethostyle.errors import DataFormatError, UnsafeFileError
+
+__all__ = [
+    "KEYPOINTS_SHAPE",
+    "MAX_FRAMES_PER_SEQUENCE",
+    "MAX_NESTING_DEPTH",
+    "MAX_SEQUENCES",
+    "SCORES_SHAPE",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Deepest nesting of containers a pickled file may hold. The train layout
+#: needs 5 (dict, "sequences" dict, sequence dict, annotations list, item).
+MAX_NESTING_DEPTH: int = 16
+#: Most sequences one file may hold (CalMS21's largest file has a few thousand).
+MAX_SEQUENCES: int = 100_000
+#: Most frames one sequence may hold: 2,000,000 frames is 18.5 hours at 30 Hz.
+MAX_FRAMES_PER_SEQUENCE: int = 2_000_000
+#: Shape of one frame of keypoints: (mouse, (x, y), body part).
+KEYPOINTS_SHAPE: tuple[int, int, int] = (2, 2, 7)
+#: Shape of one frame of keypoint confidences: (mouse, body part).
+SCORES_SHAPE: tuple[int, int] = (2, 7)
+
+_PREVIEW = 5  # how many offending ids a message lists
+
+
+def _where(path: object, sequence: str | None = None, frame: int | None = None) -> str:
+    parts = [str(path) if path is not None else "<in memory>"]
+    if sequence is not None:
+        parts.append(f"sequence {sequence!r}")
+    if frame is not None:
+        parts.append(f"frame {frame}")
+    return ", ".join(parts)
+
+
+def _preview(ids: Iterable[object]) -> str:
+    ids = list(ids)
+    shown = ", ".join(repr(i) for i in ids[:_PREVIEW])
+    return shown + (f" and {len(ids) - _PREVIEW} more" if len(ids) > _PREVIEW else "")
+
+
+def _checked_file(path: str | os.PathLike[str]) -> Path:
+    """Return ``path`` as a Path after checking it is a readable, non-empty file."""
+    path = Path(path)
+    if not path.exists():
+        raise DataFormatError(f"{path}: no such file; check the path")
+    if not path.is_file():
+        raise DataFormatError(f"{path}: is a directory, not a file; give the file inside it")
+    if not os.access(path, os.R_OK):
+        raise DataFormatError(f"{path}: cannot be read (permission denied); check its permissions")
+    if path.stat().st_size == 0:
+        raise DataFormatError(
+            f"{path}: is empty (0 bytes); it was probably not written completely. "
+            f"Regenerate or re-download it"
+        )
+    return path
+
+
+def _sequence_id(raw: object, path: object) -> str:
+    """Return a sequence id as str: str as is, int converted, anything else refused."""
+    if isinstance(raw, str):
+        return str(raw)
+    if isinstance(raw, int | np.integer) and not isinstance(raw, bool | np.bool_):
+        return str(int(raw))
+    raise DataFormatError(
+        f"{_where(path)}: sequence id {raw!r} is a {type(raw).__name__}; sequence ids "
+        f"must be strings (or integers, which are converted); rename the sequence"
+    )
+
+
+def _vocabulary_map(raw: object, path: object, sequence: str | None = None) -> np.ndarray:
+    """Map a file's vocabulary to :data:`VOCABULARY` by name.
+
+    ``raw`` is None (the canonical vocabulary), a list of class names (label
+    ``i`` means ``raw[i]``) or a dict ``{name: index}`` as in CalMS21 JSON.
+    Returns ``m`` with ``m[file_label] == canonical_label``.
+    """
+    if raw is None:
+        return np.arange(len(VOCABULARY), dtype=np.int8)
+    where = _where(path, sequence)
+    fix = (
+        f"the vocabulary must hold exactly the classes {list(VOCABULARY)} (in any "
+        f"order); rename your classes to these names"
+    )
+    if isinstance(raw, Mapping):
+        try:
+            pairs = sorted((int(i), str(name)) for name, i in raw.items())
+        except (TypeError, ValueError):
+            raise DataFormatError(
+                f"{where}: vocabulary {raw!r} is not a mapping of class name to index; {fix}"
+            ) from None
+        if [i for i, _ in pairs] != list(range(len(pairs))):
+            raise DataFormatError(
+                f"{where}: vocabulary {raw!r} does not number its classes 0, 1, 2, ...; {fix}"
+            )
+        names = [name for _, name in pairs]
+    elif isinstance(raw, list | tuple | np.ndarray) and all(
+        isinstance(n, str) for n in np.asarray(raw, dtype=object).reshape(-1)
+    ):
+        names = [str(n) for n in np.asarray(raw, dtype=object).reshape(-1)]
+    else:
+        raise DataFormatError(f"{where}: vocabulary {raw!r} is not a list of class names; {fix}")
+    unknown = [n for n in names if n not in VOCABULARY]
+    missing = [n for n in VOCABULARY if n not in names]
+    if unknown or missing or len(names) != len(VOCABULARY):
+        raise DataFormatError(
+            f"{where}: vocabulary {names} differs from ethostyle's "
+            f"(unknown: {unknown}, missing: {missing}); {fix}"
+        )
+    return np.array([VOCABULARY.index(n) for n in names], dtype=np.int8)
+
+
+def _numeric_array(raw: object, where: str, what: str) -> np.ndarray:
+    """Return ``raw`` as a numeric (int or float) array, or raise naming ``what``."""
+    try:
+        array = np.asarray(raw)
+        if array.dtype.hasobject:
+            # Object arrays come from lists with None (JSON null -> NaN) or from
+            # pickles; float() accepts every number and refuses other objects.
+            array = array.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataFormatError(
+            f"{where}: {what} are not a regular numeric array ({exc}); store them as one "
+            f"numeric array (or nested lists of numbers) of the same length per frame"
+        ) from None
+    if array.dtype.kind not in "iuf":
+        raise DataFormatError(
+            f"{where}: {what} have type {array.dtype} where numbers belong; store "
+            f"numbers (pixels), not {array.dtype.kind!r}-kind values"
+        )
+    return array
+
+
+def _first_frame(mask: np.ndarray) -> int:
+    """Index along axis 0 of the first frame where ``mask`` holds anywhere."""
+    frames = mask.reshape(mask.shape[0], -1).any(axis=1)
+    return int(np.flatnonzero(frames)[0])
+
+
+def _keypoints(raw: object, path: object, sequence: str) -> np.ndarray:
+    """Return keypoints as a checked ``(frames, 2, 2, 7)`` float32 array."""
+    where = _where(path, sequence)
+    array = _numeric_array(raw, where, "keypoints")
+    if array.ndim != 4 or array.shape[1:] != KEYPOINTS_SHAPE:
+        hint = ""
+        if array.ndim == 4 and array.shape[1:] == (2, 7, 2):
+            hint = " (yours looks like (frames, mouse, part, xy): use np.swapaxes(kp, 2, 3))"
+        raise DataFormatError(
+            f"{where}: keypoints have shape {array.shape}; expected (frames, 2, 2, 7) = "
+            f"(frame, mouse, (x, y), body part){hint}"
+        )
+    n_frames = array.shape[0]
+    if n_frames == 0:
+        raise DataFormatError(
+            f"{where}: has zero frames; remove the empty sequence from the file "
+            f"(a sequence needs at least one frame)"
+        )
+    if n_frames > MAX_FRAMES_PER_SEQUENCE:
+        raise UnsafeFileError(
+            f"{where}: has {n_frames} frames, more than MAX_FRAMES_PER_SEQUENCE="
+            f"{MAX_FRAMES_PER_SEQUENCE}; split the video into shorter sequences"
+        )
+    keypoints = np.array(array, dtype=np.float32, order="C")  # always a private copy
+    infinite = np.isinf(keypoints)
+    if infinite.any():
+        logger.warning(
+            "%s: %d infinite keypoint values (first at frame %d) treated as missing (NaN)",
+            where,
+            int(infinite.sum()),
+            _first_frame(infinite),
+        )
+        keypoints[infinite] = np.nan
+    if np.isnan(keypoints).all():
+        raise DataFormatError(
+            f"{where}: every keypoint is NaN (no frame was tracked); remove the sequence "
+            f"or re-run pose tracking on it"
+        )
+    return keypoints
+
+
+def _scores(raw: object, path: object, sequence: str, n_frames: int) -> np.ndarray:
+    """Return keypoint confidences as a checked ``(frames, 2, 7)`` float32 array."""
+    where = _where(path, sequence)
+    array = _numeric_array(raw, where, "scores (keypoint confidences)")
+    if array.shape != (n_frames, *SCORES_SHAPE):
+        raise DataFormatError(
+            f"{where}: scores have shape {array.shape}; expected ({n_frames}, 2, 7), one "
+            f"confidence per frame, mouse and body part"
+        )
+    return np.array(array, dtype=np.float32, order="C")
+
+
+def _annotator_id(entry: Mapping[str, object], path: object, sequence: str) -> int:
+    """Return the entry's ``annotator_id`` as int, refusing a missing or non-int one."""
+    where = _where(path, sequence)
+    if "annotator_id" not in entry:
+        raise DataFormatError(
+            f"{where}: has no 'annotator_id'; add the integer id of the annotator who "
+            f"labelled it (0 for the reference annotator)"
+        )
+    raw = entry["annotator_id"]
+    if isinstance(raw, np.ndarray) and raw.shape == ():
+        raw = raw.item()
+    if isinstance(raw, int | np.integer) and not isinstance(raw, bool | np.bool_):
+        return int(raw)
+    raise DataFormatError(
+        f"{where}: annotator_id {raw!r} is a {type(raw).__name__}; it must be an integer"
+    )
+
+
+def _labels(
+    raw: object,
+    path: object,
+    sequence: str,
+    vocabulary_map: np.ndarray,
+    n_frames: int | None = None,
+    *,
+    names_allowed: bool = True,
+) -> np.ndarray:
+    """Return per-frame labels as canonical int8 indices into :data:`VOCABULARY`.
+
+    Integer labels index the file's vocabulary (``vocabulary_map`` maps them to
+    the canonical one); string labels are class names, mapped by name.
+    """
+    where = _where(path, sequence)
+    n_classes = len(vocabulary_map)
+    try:
+        array = np.asarray(raw)
+        if array.dtype.hasobject:
+            array = np.asarray(array.tolist())  # let numpy infer str or numbers
+    except (TypeError, ValueError) as exc:
+        raise DataFormatError(
+            f"{where}: labels are not a flat list of class indices ({exc}); give one "
+            f"integer label per frame"
+        ) from None
+    if array.ndim != 1:
+        raise DataFormatError(
+            f"{where}: labels have shape {array.shape}; give a flat list with one label per frame"
+        )
+    if array.size == 0:
+        raise DataFormatError(f"{where}: has zero labels; a sequence needs at least one frame")
+    if n_frames is not None and array.shape[0] != n_frames:
+        raise DataFormatError(
+            f"{where}: {array.shape[0]} labels for {n_frames} frames; give exactly one "
+            f"label per frame"
+        )
+    if array.dtype.kind == "U" and names_allowed:
+        names, inverse = np.unique(array, return_inverse=True)
+        unknown = [str(n) for n in names if str(n) not in VOCABULARY]
+        if unknown:
+            frame = int(np.flatnonzero(np.isin(array, unknown))[0])
+            raise DataFormatError(
+                f"{_where(path, sequence, frame)}: label {unknown[0]!r} is not one of "
+                f"{list(VOCABULARY)}; rename it to one of these classes"
+            )
+        lookup = np.array([VOCABULARY.index(str(n)) for n in names], dtype=np.int8)
+        return lookup[inverse.reshape(-1)]
+    if array.dtype.kind == "f":
+        bad = ~np.isfinite(array) | (array != np.round(array))
+        if bad.any():
+            frame = int(np.flatnonzero(bad)[0])
+            raise DataFormatError(
+                f"{_where(path, sequence, frame)}: label {array[frame].item()!r} is not a whole "
+                f"number; labels are class indices 0-{n_classes - 1}"
+            )
+    elif array.dtype.kind not in "iu":
+        kind = "class names" if array.dtype.kind == "U" else f"{array.dtype} values"
+        raise DataFormatError(
+            f"{where}: labels are {kind}; give integer class indices 0-{n_classes - 1} "
+            f"(index i means {list(VOCABULARY)}[i])"
+        )
+    bad = (array < 0) | (array >= n_classes)
+    if bad.any():
+        frame = int(np.flatnonzero(bad)[0])
+        raise DataFormatError(
+            f"{_where(path, sequence, frame)}: label {array[frame].item()} is out of range; "
+            f"labels are class indices 0-{n_classes - 1} ({list(VOCABULARY)})"
+        )
+    return vocabulary_map[array.astype(np.intp)]
+
+
+def _unwrap(obj: object, path: object) -> tuple[Mapping[object, object], object]:
+    """Return ``(sequence entries, raw vocabulary or None)`` of a flat or nested file."""
+    if not isinstance(obj, Mapping):
+        raise DataFormatError(
+            f"{_where(path)}: holds a {type(obj).__name__}, not a dict of sequences; "
+            f"see docs/formats.md for the train, test, labels and submission layouts"
+        )
+    inner = obj.get("sequences")
+    if isinstance(inner, Mapping) and "keypoints" not in inner:
+        entries: Mapping[object, object] = inner
+    else:
+        entries = {k: v for k, v in obj.items() if k != "vocabulary"}
+    if not entries:
+        raise DataFormatError(
+            f"{_where(path)}: holds no sequences; the file is empty or was written "
+            f"incompletely, regenerate it"
+        )
+    if len(entries) > MAX_SEQUENCES:
+        raise UnsafeFileError(
+            f"{_where(path)}: holds {len(entries)} sequences, more than MAX_SEQUENCES="
+            f"{MAX_SEQUENCES}; split it into several files"
+        )
+    vocabulary = obj.get("vocabulary")
+    if isinstance(vocabulary, Mapping) and "keypoints" in vocabulary:
+        vocabulary = None  # a flat file with a sequence that happens to be named so
+    return entries, vocabulary
+
+
+def _entry(raw: object, path: object, sequence: str) -> Mapping[str, object]:
+    if not isinstance(raw, Mapping):
+        raise DataFormatError(
+            f"{_where(path, sequence)}: is a {type(raw).__name__}, not a dict with "
+            f"'keypoints' and 'annotator_id'; see docs/formats.md"
+        )
+    if "keypoints" not in raw:
+        raise DataFormatError(
+            f"{_where(path, sequence)}: has no 'keypoints'; add the (frames, 2, 2, 7) pose array"
+        )
+    return raw
+
+
+def _sequence(
+    raw: object,
+    path: object,
+    sequence: str,
+    vocabulary_map: np.ndarray,
+    *,
+    labelled: bool | None,
+) -> Sequence:
+    """Build one checked :class:`Sequence` from a file entry.
+
+    ``labelled`` True requires ``annotations``, False ignores them, None reads
+    them when present.
+    """
+    entry = _entry(raw, path, sequence)
+    keypoints = _keypoints(entry["keypoints"], path, sequence)
+    n_frames = keypoints.shape[0]
+    annotator = _annotator_id(entry, path, sequence)
+    labels = None
+    if labelled is True and "annotations" not in entry:
+        raise DataFormatError(
+            f"{_where(path, sequence)}: has no 'annotations'; a train file labels every "
+            f"sequence (store unlabelled sequences in a test file)"
+        )
+    if labelled is not False and "annotations" in entry:
+        labels = _labels(entry["annotations"], path, sequence, vocabulary_map, n_frames)
+    scores = None
+    if entry.get("scores") is not None:
+        scores = _scores(entry["scores"], path, sequence, n_frames)
+    return Sequence(sequence, keypoints, annotator, labels, scores)
+
+
+def _collect(problems: list[str] | None, error: DataFormatError) -> None:
+    """Record ``error`` in ``problems``, or raise it when not collecting."""
+    if problems is None or isinstance(error, UnsafeFileError):
+        raise error
+    problems.append(str(error))
+
+
+def _sequences(
+    entries: Mapping[object, object],
+    path: object,
+    vocabulary_map: np.ndarray,
+    *,
+    labelled: bool | None,
+    problems: list[str] | None = None,
+) -> list[Sequence]:
+    """Build checked sequences from file entries (in order).
+
+    With ``problems`` given, a sequence that fails is skipped and its error
+    message appended there; otherwise the first error is raised.
+    """
+    out: list[Sequence] = []
+    seen: set[str] = set()
+    for raw_id, raw in entries.items():
+        try:
+            sequence = _sequence_id(raw_id, path)
+            if sequence in seen:
+                raise DataFormatError(
+                    f"{_where(path, sequence)}: appears twice (id {raw_id!r} repeats an "
+                    f"earlier id once ids are converted to text); rename one of them"
+                )
+            seen.add(sequence)
+            out.append(_sequence(raw, path, sequence, vocabulary_map, labelled=labelled))
+        except DataFormatError as error:
+            _collect(problems, error)
+    return out

@@ -1,0 +1,139 @@
+"""Predicting whole data sets and writing the outputs a lab uses.
+
+Outputs: the challenge submission (``{id: labels}``), per-frame probabilities
+(``.npz``, one array per sequence) and a CSV of bouts (sequence, annotator style,
+behaviour, start frame, stop frame, mean probability). Every file is written
+beside its destination and renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _stdio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ethostyle.atomic import atomic_write_path
+from ethostyle.bouts import bout_table
+from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset
+from ethostyle.progress import NULL_PROGRESS, Progress
+from ethostyle.styles import StyleTransferModel
+
+__all__ = ["Predictions", "predict_dataset", "write_bouts_csv", "write_probabilities"]
+
+
+@dataclass(frozen=True, slots=True)
+class Predictions:
+    """Labels and probabilities of every sequence of a data set.
+
+    Attributes
+    ----------
+    labels : dict of str to numpy.ndarray
+        ``(frames,)`` int8 per sequence: a valid submission.
+    proba : dict of str to numpy.ndarray
+        ``(frames, classes)`` float32 per sequence.
+    styles : dict of str to int
+        The annotator style each sequence was labelled in.
+    """
+
+    labels: dict[str, np.ndarray]
+    proba: dict[str, np.ndarray]
+    styles: dict[str, int]
+
+
+def predict_dataset(
+    model: StyleTransferModel,
+    dataset: Dataset,
+    *,
+    style: int | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> Predictions:
+    """Label every sequence, each in the style of its ``annotator_id`` (or of ``style``).
+
+    Works one sequence at a time, so memory stays bounded by the longest sequence.
+
+    Parameters
+    ----------
+    model : StyleTransferModel
+        A fitted model.
+    dataset : Dataset
+        Sequences to label.
+    style : int, optional
+        Label every sequence in this annotator's style instead of its own.
+    progress : Progress, optional
+        Receives progress in frames.
+
+    Returns
+    -------
+    Predictions
+        Labels, probabilities and the style used per sequence.
+    """
+    advance = progress.task("predicting", dataset.n_frames)
+    labels, proba, styles = {}, {}, {}
+    for seq in dataset:
+        who = seq.annotator_id if style is None else int(style)
+        labels[seq.id], proba[seq.id] = model.predict_sequence(seq, who)
+        styles[seq.id] = who
+        advance(seq.n_frames)
+    return Predictions(labels, proba, styles)
+
+
+def write_probabilities(proba: Mapping[str, np.ndarray], path: str | Path) -> Path:
+    """Write per-frame probabilities to an ``.npz`` (one array per sequence id).
+
+    The class order is stored under the key ``__vocabulary__``.
+    """
+    path = Path(path)
+    with atomic_write_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(
+            fh, __vocabulary__=np.array(VOCABULARY), **{k: np.asarray(v) for k, v in proba.items()}
+        )
+    return path
+
+
+def write_bouts_csv(predictions: Predictions, path: str | Path) -> Path:
+    """Write every predicted bout (all behaviours but ``other``) to a CSV.
+
+    Columns: ``sequence, annotator_style, behavior, start_frame, stop_frame,
+    start_s, stop_s, mean_probability``; ``stop_frame`` is exclusive.
+    """
+    buffer = _stdio.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "sequence",
+            "annotator_style",
+            "behavior",
+            "start_frame",
+            "stop_frame",
+            "start_s",
+            "stop_s",
+            "mean_probability",
+        ]
+    )
+    for sid, labels in predictions.labels.items():
+        bouts = bout_table(labels)
+        keep = bouts.label != OTHER
+        proba = predictions.proba[sid]
+        csum = np.vstack([np.zeros((1, proba.shape[1])), np.cumsum(proba, axis=0, dtype=np.float64)])
+        for start, stop, label in zip(bouts.start[keep], bouts.stop[keep], bouts.label[keep], strict=True):
+            mean_p = (csum[stop, label] - csum[start, label]) / max(stop - start, 1)
+            writer.writerow(
+                [
+                    sid,
+                    predictions.styles[sid],
+                    VOCABULARY[label],
+                    int(start),
+                    int(stop),
+                    f"{start / FPS:.3f}",
+                    f"{stop / FPS:.3f}",
+                    f"{mean_p:.4f}",
+                ]
+            )
+    path = Path(path)
+    with atomic_write_path(path) as tmp:
+        Path(tmp).write_text(buffer.getvalue())
+    return path

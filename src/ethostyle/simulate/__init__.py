@@ -1,0 +1,30 @@
+"""The built-in CalMS21-like simulated data set: hidden behaviour, poses and annotator styles.
+
+Examples
+--------
+>>> from ethostyle.simulate import simulate
+>>> sim = simulate("tiny", seed=0)
+>>> sim.train.annotators
+[0, 1, 2, 3, 4, 5]
+"""
+
+from ethostyle.simulate.behaviour import BehaviourParams, WorldSequence, simulate_world
+from ethostyle.simulate.presets import PRESETS, Preset, Simulation, simulate, write_simulation
+from ethostyle.simulate.styles import STYLES, AnnotatorStyle, PerBehavior, label_with_style
+from ethostyle.simulate.tracking import TrackingNoise
+
+__all__ = [
+    "PRESETS",
+    "STYLES",
+    "AnnotatorStyle",
+    "BehaviourParams",
+    "PerBehavior",
+    "Preset",
+    "Simulation",
+    "TrackingNoise",
+    "WorldSequence",
+    "label_with_style",
+    "simulate",
+    "simulate_world",
+    "write_simulation",
+]
