@@ -209,6 +209,157 @@ def evaluate(
     console.print(f"task2_f1={score.f1:.6f} task2_precision={score.precision:.6f}", highlight=False)
 
 
+@app.command()
+@_friendly_errors
+def train(
+    train_file: Annotated[
+        Path, typer.Argument(help="Labelled training file (train.npy layout or CalMS21 .json).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
+    model: Annotated[
+        str, typer.Option("--model", help="Model family: 'gbdt' (default, fast on CPU).")
+    ] = "gbdt",
+    reference: Annotated[
+        int, typer.Option(help="The annotator with many videos that trains the reference model.")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed; same data and seed, same model.")] = 0,
+) -> None:
+    """Train the reference model and one style model per other annotator.
+
+    The reference model learns from the reference annotator's videos; each other
+    annotator's style model learns how that annotator departs from it, from its
+    few videos. Writes MODEL_DIR/model.json and LightGBM text weights (no pickles).
+    """
+    from ethostyle.io import load
+    from ethostyle.model_store import save_model
+    from ethostyle.styles import StyleTransferModel
+
+    if model != "gbdt":
+        raise EthostyleError(f"--model {model!r}: unknown model family; choose 'gbdt'")
+    dataset = load(train_file)
+    console.print(
+        f"training on {len(dataset)} sequences, {dataset.n_frames} frames, "
+        f"annotators {dataset.annotators}",
+        highlight=False,
+    )
+    with _progress() as progress:
+        fitted = StyleTransferModel(reference_annotator=reference, seed=seed).fit(
+            dataset, progress=progress
+        )
+    save_model(fitted, out, extra={"training_data": _fingerprint(train_file, dataset)})
+    _print_styles(fitted)
+    console.print(f"wrote model: {out}")
+
+
+def _fingerprint(path: Path, dataset: Any) -> dict[str, Any]:
+    """What a model was trained on, for its manifest."""
+    return {
+        "file": str(path),
+        "sequences": len(dataset),
+        "frames": dataset.n_frames,
+        "annotators": list(dataset.annotators),
+    }
+
+
+def _print_styles(model: Any) -> None:
+    table = Table(title="styles learned")
+    for column in ("annotator", "videos", "frames", "behaviours with evidence"):
+        table.add_column(column)
+    table.add_row(str(model.reference_annotator), "", "", "reference (all)")
+    for annotator, style in sorted(model.styles_.items()):
+        names = [
+            n
+            for n, ok in zip(
+                ("attack", "investigation", "mount", "other"), style.evidence, strict=True
+            )
+            if ok
+        ]
+        table.add_row(
+            str(annotator), str(style.n_videos), str(style.n_frames), ", ".join(names) or "none"
+        )
+    console.print(table)
+
+
+@app.command()
+@_friendly_errors
+def predict(
+    model_dir: Annotated[Path, typer.Argument(help="A model directory from `ethostyle train`.")],
+    test_file: Annotated[Path, typer.Argument(help="Sequences to label (test.npy layout).")],
+    out: Annotated[Path, typer.Option("--out", help="Submission file to write (.npy).")],
+    probabilities: Annotated[
+        Path | None,
+        typer.Option("--probabilities", help="Also write per-frame probabilities (.npz)."),
+    ] = None,
+    bouts: Annotated[
+        Path | None, typer.Option("--bouts", help="Also write the predicted bouts (.csv).")
+    ] = None,
+    style: Annotated[
+        int | None,
+        typer.Option(
+            "--style", help="Label every sequence in this annotator's style, not its own."
+        ),
+    ] = None,
+) -> None:
+    """Label every sequence in the style of the annotator named by its annotator_id.
+
+    An annotator the model has no style for gets the reference style and a
+    warning naming it. Outputs are written atomically: complete or not at all.
+    """
+    from ethostyle.io import load, save_submission
+    from ethostyle.model_store import load_model
+    from ethostyle.predictions import predict_dataset, write_bouts_csv, write_probabilities
+
+    fitted = load_model(model_dir)
+    dataset = load(test_file)
+    with _progress() as progress:
+        result = predict_dataset(fitted, dataset, style=style, progress=progress)
+    save_submission(result.labels, out)
+    console.print(f"wrote submission: {out}")
+    if probabilities is not None:
+        write_probabilities(result.proba, probabilities)
+        console.print(f"wrote probabilities: {probabilities}")
+    if bouts is not None:
+        write_bouts_csv(result, bouts)
+        console.print(f"wrote bouts: {bouts}")
+
+
+@app.command()
+@_friendly_errors
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for everything the demo writes.")
+    ] = Path("demo-output"),
+    preset: Annotated[
+        str, typer.Option(help="Simulated data set: 'calms21-task2-like' (default) or 'tiny'.")
+    ] = "calms21-task2-like",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """The main job on the built-in simulated data: simulate, train, predict, evaluate.
+
+    Prints the challenge table of the style models beside the style-blind
+    reference model (every sequence labelled as annotator 0 would).
+    """
+    from ethostyle.demo import run_demo
+
+    with _progress() as progress:
+        result = run_demo(out, preset=preset, seed=seed, progress=progress)
+    _print_score_table(result.reference_score, "style-blind reference model (annotator 0's style)")
+    _print_score_table(result.style_score, "style models (each sequence in its annotator's style)")
+    for name, path in result.paths.items():
+        if not name.startswith("shared"):
+            console.print(f"{name}: {path}", highlight=False)
+    gain = result.style_score.f1 - result.reference_score.f1
+    console.print(
+        f"Task 2 F1: style models {result.style_score.f1:.3f}, style-blind "
+        f"{result.reference_score.f1:.3f} ({gain:+.3f})",
+        highlight=False,
+    )
+    console.print(
+        f"task2_f1={result.style_score.f1:.6f} task2_precision={result.style_score.precision:.6f}",
+        highlight=False,
+    )
+
+
 def _print_score_table(score: Any, title: str = "MABe 2021 Task 2 score") -> None:
     table = Table(title=title)
     table.add_column("annotator")
@@ -242,3 +393,6 @@ def run() -> None:
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")
         sys.exit(130)
+
+
+# Command groups kept in their own modules register on `app` when imported (one line each).

@@ -118,8 +118,12 @@ def write_bouts_csv(predictions: Predictions, path: str | Path) -> Path:
         bouts = bout_table(labels)
         keep = bouts.label != OTHER
         proba = predictions.proba[sid]
-        csum = np.vstack([np.zeros((1, proba.shape[1])), np.cumsum(proba, axis=0, dtype=np.float64)])
-        for start, stop, label in zip(bouts.start[keep], bouts.stop[keep], bouts.label[keep], strict=True):
+        csum = np.vstack(
+            [np.zeros((1, proba.shape[1])), np.cumsum(proba, axis=0, dtype=np.float64)]
+        )
+        for start, stop, label in zip(
+            bouts.start[keep], bouts.stop[keep], bouts.label[keep], strict=True
+        ):
             mean_p = (csum[stop, label] - csum[start, label]) / max(stop - start, 1)
             writer.writerow(
                 [
