@@ -102,7 +102,8 @@ def _json_sequence(raw: object, path: Path, sequence: str, group_annotator: int 
     return Sequence(sequence, keypoints, annotator, labels, scores)
 
 
-def _dataset_from_json(path: Path, problems: list[str] | None = None) -> Dataset:
+def _dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None = None) -> Dataset:
+    path = _checked_file(path)
     data = _read_json(path)
     if not isinstance(data, dict) or not data:
         raise DataFormatError(
@@ -173,7 +174,6 @@ def load_calms21_json(path: str | os.PathLike[str]) -> Dataset:
     --------
     >>> ds = load_calms21_json("calms21_task2_train.json")  # doctest: +SKIP
     """
-    path = _checked_file(path)
     return _dataset_from_json(path)
 
 

@@ -17,7 +17,7 @@ from ethostyle.data import Dataset
 from ethostyle.errors import DataFormatError
 from ethostyle.io._safe_pickle import safe_load_npy
 from ethostyle.io.calms21_json import _dataset_from_json, load_calms21_json
-from ethostyle.io.calms21_npy import _dataset_from_object, load_test_npy, load_train_npy
+from ethostyle.io.calms21_npy import _dataset_from_object, load_test_npy
 from ethostyle.io.labels import _labels_from_object
 from ethostyle.io.submission import _submission_problems
 from ethostyle.io.validation import _unwrap, _where
@@ -103,11 +103,11 @@ def load(path: str | os.PathLike[str]) -> Dataset:
     path = Path(path)
     if path.suffix.lower() == ".json":
         return load_calms21_json(path)
-    kind = _npy_kind(safe_load_npy(path), path)
-    if kind == "train":
-        return load_train_npy(path)
-    if kind == "test":
-        return load_test_npy(path)
+    obj = safe_load_npy(path)
+    kind = _npy_kind(obj, path)
+    if kind in ("train", "test"):
+        # The object already loaded, read as load_train_npy / load_test_npy would.
+        return _dataset_from_object(obj, path, labelled=kind == "train")
     raise DataFormatError(
         f"{_where(path)}: holds labels only ({{id: labels}}), no keypoints; give the "
         f"train or test file that holds the poses"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from numbers import Number
 from pathlib import Path
 
 import numpy as np
@@ -132,24 +133,59 @@ def _vocabulary_map(raw: object, path: object, sequence: str | None = None) -> n
 
 
 def _numeric_array(raw: object, where: str, what: str) -> np.ndarray:
-    """Return ``raw`` as a numeric (int or float) array, or raise naming ``what``."""
+    """Return ``raw`` as a numeric (int or float) array, or raise naming ``what`` and the frame."""
     try:
         array = np.asarray(raw)
-        if array.dtype.hasobject:
-            # Object arrays come from lists with None (JSON null -> NaN) or from
-            # pickles; float() accepts every number and refuses other objects.
-            array = array.astype(np.float64)
-    except (TypeError, ValueError) as exc:
+    except ValueError as exc:
         raise DataFormatError(
             f"{where}: {what} are not a regular numeric array ({exc}); store them as one "
             f"numeric array (or nested lists of numbers) of the same length per frame"
         ) from None
-    if array.dtype.kind not in "iuf":
-        raise DataFormatError(
-            f"{where}: {what} have type {array.dtype} where numbers belong; store "
-            f"numbers (pixels), not {array.dtype.kind!r}-kind values"
+    if array.dtype.kind in "iuf":
+        return array
+    if array.dtype.hasobject:
+        # Object arrays come from lists with None (JSON null -> NaN) or from
+        # pickles; float() accepts every number and refuses other objects.
+        try:
+            return array.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    raise _not_numeric(array, where, what)
+
+
+def _is_number(value: object) -> bool:
+    """True for a number, None (JSON null, read as NaN) or text that spells a number."""
+    if value is None or isinstance(value, Number):
+        return True
+    if isinstance(value, str | bytes):
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _not_numeric(array: np.ndarray, where: str, what: str) -> DataFormatError:
+    """The error for an array holding something other than numbers, naming its first frame.
+
+    Only built once reading has failed, so calling :func:`_is_number` on each
+    element (through :func:`numpy.frompyfunc`) costs nothing in normal use.
+    """
+    bad = ~np.frompyfunc(_is_number, 1, 1)(array).astype(bool)
+    if array.ndim and bad.any():
+        # C order: the first bad element in flat order lies in the earliest bad frame.
+        index = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
+        value = array[index]
+        value = value.item() if isinstance(value, np.generic) else value
+        return DataFormatError(
+            f"{where}, frame {int(index[0])}: {what} hold {value!r:.60}, which is not a "
+            f"number; store numbers (pixels), with NaN (null in JSON) for a missing value"
         )
-    return array
+    return DataFormatError(
+        f"{where}: {what} have type {array.dtype} where numbers belong; store "
+        f"numbers (pixels), not {array.dtype.kind!r}-kind values"
+    )
 
 
 def _first_frame(mask: np.ndarray) -> int:
