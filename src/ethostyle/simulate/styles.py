@@ -54,6 +54,13 @@ class PerBehavior(NamedTuple):
     mount: int = 0
 
 
+# Defaults of AnnotatorStyle, named so the dataclass does not call PerBehavior in
+# its field defaults (a NamedTuple is immutable, so sharing one instance is safe).
+_NO_SHIFT = PerBehavior()
+_MIN_BOUT_FRAMES = PerBehavior(attack=4, investigation=6, mount=15)
+_MERGE_GAP_FRAMES = PerBehavior(attack=5, investigation=6, mount=10)
+
+
 @dataclass(frozen=True, slots=True)
 class AnnotatorStyle:
     """How one annotator turns what happens in a video into labels.
@@ -112,16 +119,16 @@ class AnnotatorStyle:
 
     name: str
     description: str
-    onset_shift_frames: PerBehavior = PerBehavior()
-    offset_shift_frames: PerBehavior = PerBehavior()
+    onset_shift_frames: PerBehavior = _NO_SHIFT
+    offset_shift_frames: PerBehavior = _NO_SHIFT
     boundary_jitter_frames: float = 1.5
     investigation_max_distance_px: float = 30.0
     investigation_includes_approach: bool = False
     investigation_subtypes: tuple[str, ...] = ("face", "body", "anogenital")
     attack_includes_chase: bool = False
     mount_includes_attempts: bool = False
-    min_bout_frames: PerBehavior = PerBehavior(attack=4, investigation=6, mount=15)
-    merge_gap_frames: PerBehavior = PerBehavior(attack=5, investigation=6, mount=10)
+    min_bout_frames: PerBehavior = _MIN_BOUT_FRAMES
+    merge_gap_frames: PerBehavior = _MERGE_GAP_FRAMES
     priority: tuple[str, ...] = ("attack", "mount", "investigation")
     lapse_probability: float = 0.02
     label_noise_probability: float = 0.0
