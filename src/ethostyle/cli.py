@@ -185,21 +185,31 @@ def evaluate(
     macro-averaged (precision breaks ties); also per annotator and per class. The
     last line is machine-readable: task2_f1=<value> task2_precision=<value>.
     """
-    from ethostyle.io import load_labels, load_submission, load_test_npy, validate_submission
-    from ethostyle.metrics import task2_score
+    from ethostyle.io import (
+        attach_labels,
+        load_labels,
+        load_submission,
+        load_test_npy,
+        validate_submission,
+    )
+    from ethostyle.metrics import SCORED_ANNOTATORS, task2_score
 
     test_ds = load_test_npy(test)
     pred = load_submission(submission)
     validate_submission(pred, test_ds, submission)
-    truth = load_labels(labels)
-    missing = [s.id for s in test_ds if s.id not in truth]
+    # attach_labels names the labels file when its ids or lengths do not match the test file.
+    truth = attach_labels(test_ds, load_labels(labels), labels)
+    missing = [s.id for s in truth if s.labels is None and s.annotator_id in SCORED_ANNOTATORS]
     if missing:
         raise EthostyleError(
-            f"{labels}: no labels for {len(missing)} test sequence(s), e.g. {missing[:3]}; "
-            "use the label file that belongs to this test file"
+            f"{labels}: no labels for {len(missing)} scored test sequence(s) (annotators "
+            f"1-5), e.g. {missing[:3]}; use the label file that belongs to this test file"
         )
-    annotators = {s.id: s.annotator_id for s in test_ds}
-    score = task2_score(truth, pred, annotators)
+    score = task2_score(
+        {s.id: s.labels for s in truth if s.labels is not None},
+        pred,
+        {s.id: s.annotator_id for s in truth},
+    )
     _print_score_table(score)
     if json_out is not None:
         from ethostyle.atomic import atomic_write_path
