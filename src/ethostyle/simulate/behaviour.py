@@ -41,9 +41,9 @@ from ethostyle.simulate.kinematics import (
     _smooth_angle,
     _smoothstep,
     _soft_clamp,
+    _turn,
     _unit,
     _walk,
-    _wrap,
     body_keypoints,
     centre_from_nose,
     nose_position,
@@ -551,9 +551,9 @@ class _World:
             heading_t,
         )
         turn_in = _smoothstep(x / 0.4)
-        heading = self.theta[0] + turn_in * _wrap(bearing - self.theta[0])
+        heading = self.theta[0] + turn_in * _turn(bearing - self.theta[0])
         settle = _smoothstep((x - 0.55) / 0.45)
-        heading = heading + settle * _wrap(heading_t - heading)
+        heading = heading + settle * _turn(heading_t - heading)
         bend = self.last_bend[0] + w * (bend_t - self.last_bend[0])
         stretch = np.full(k, self.last_stretch) + w * (stretch_t - self.last_stretch)
         self._store_resident(sl, nose, heading, bend, stretch)
@@ -582,7 +582,7 @@ class _World:
         distance = float(np.hypot(*(nose_t[0] - held[0])))
         w = _ramp(k, float(np.clip(distance / 4.0, 6.0, 25.0)))
         nose = held + w[:, None] * (nose_t - held)
-        heading = held_heading + w * _wrap(heading_t - held_heading)
+        heading = held_heading + w * _turn(heading_t - held_heading)
         bend = self.last_bend[0] + w * (bend_t - self.last_bend[0])
         stretch = self.last_stretch + w * (stretch_t - self.last_stretch)
         self._store_resident(sl, nose, heading, bend, stretch)

@@ -68,6 +68,17 @@ def _wrap(angle: np.ndarray | float) -> np.ndarray:
     return (np.asarray(angle) + np.pi) % (2 * np.pi) - np.pi
 
 
+def _turn(delta: np.ndarray) -> np.ndarray:
+    """Per-frame signed turns ``delta`` (rad), wrapped once and then kept continuous over frames.
+
+    Blending a heading towards a moving target by ``w * _wrap(target - start)``
+    jumps half a turn in one frame where the target passes behind the start (the
+    wrapped difference flips from +pi to -pi); unwrapping along the frames keeps
+    the turn going the same way round.
+    """
+    return np.unwrap(_wrap(delta))
+
+
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     """0 to 1 with zero slope at both ends; used for every blend so speed stays continuous."""
     x = np.clip(x, 0.0, 1.0)
