@@ -143,7 +143,10 @@ class AnnotatorStyle:
         ):
             value = getattr(self, name)
             try:
-                value = PerBehavior(*(int(v) for v in value))
+                numbers = [int(v) for v in value]
+                if len(numbers) != len(BEHAVIORS):  # a short tuple would silently pad with 0
+                    raise ValueError
+                value = PerBehavior(*numbers)
             except (TypeError, ValueError):
                 raise EthostyleError(
                     f"AnnotatorStyle {self.name!r}: {name} = {value!r}; give three whole "
