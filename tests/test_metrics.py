@@ -175,3 +175,25 @@ def test_bout_f1_pools_sequences_without_joining_bouts_across_them() -> None:
     assert (s.n_true, s.n_pred, s.n_matched) == (2, 2, 2)
     with pytest.raises(DataFormatError, match="no prediction for sequence 'b'"):
         bout_f1(true, {"a": pred["a"]})
+
+
+def test_precision_breaks_ties_between_equal_f1_overall_and_per_annotator() -> None:
+    # true: 4 investigation frames, then 4 other; attack and mount absent (F1 0 each).
+    # cautious finds 2 of the 4 and nothing else: P=1, R=1/2, F1=2/3 -> macro F1 2/9, P 1/3
+    # eager calls all 8 frames investigation:     P=1/2, R=1, F1=2/3 -> macro F1 2/9, P 1/6
+    true = np.array([1, 1, 1, 1, 3, 3, 3, 3])
+    cautious = np.array([1, 1, 3, 3, 3, 3, 3, 3])
+    eager = np.ones(8, int)
+    a, b = _one(true, cautious), _one(true, eager)
+    assert a.f1 == pytest.approx(2 / 9) and b.f1 == pytest.approx(2 / 9)
+    assert (a.precision, b.precision) == (pytest.approx(1 / 3), pytest.approx(1 / 6))
+    assert (a.recall, b.recall) == (pytest.approx(1 / 6), pytest.approx(1 / 3))
+    # the same two predictions as two annotators' sequences: scored per annotator, then pooled
+    # (pooled investigation: tp 6, fp 4, fn 2 -> P 3/5, R 3/4, F1 2/3)
+    s = task2_score({"x": true, "y": true}, {"x": cautious, "y": eager}, {"x": 1, "y": 2})
+    assert s.per_annotator[1].precision == pytest.approx(1 / 3)
+    assert s.per_annotator[2].precision == pytest.approx(1 / 6)
+    assert s.mean_over_annotators == pytest.approx(2 / 9)
+    assert s.precision == pytest.approx(0.6 / 3) and s.f1 == pytest.approx(2 / 9)
+    assert s.per_class["investigation"].precision == pytest.approx(0.6)
+    assert s.per_class["investigation"].recall == pytest.approx(0.75)
