@@ -491,3 +491,11 @@ def test_sequence_keeps_its_frames_and_ids_are_text(tmp_path) -> None:
     assert ds.ids == ["7"]
     seq: Sequence = ds["7"]
     assert (seq.n_frames, seq.annotator_id, seq.keypoints.dtype) == (N_FRAMES, 2, np.float32)
+
+
+def test_docs_state_the_limits_the_code_enforces() -> None:
+    from ethostyle.io import validation
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "formats.md").read_text()
+    for name in ("MAX_NESTING_DEPTH", "MAX_SEQUENCES", "MAX_FRAMES_PER_SEQUENCE"):
+        assert f"| `{name}` | {getattr(validation, name):,}" in text, name
