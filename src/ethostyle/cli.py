@@ -63,11 +63,27 @@ def _friendly_errors(func: F) -> F:
         except EthostyleError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(1) from None
+        except OSError as exc:
+            # The file system refused (no such folder, no permission, disk full, a
+            # folder where a file should go): the user's to fix, not a bug to trace.
+            err_console.print(f"[bold red]error:[/] {_os_error_message(exc)}", highlight=False)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            err_console.print("[yellow]interrupted: no output was written or changed[/]")
+            err_console.print(
+                "[yellow]interrupted: files reported as written above are complete; "
+                "nothing else was written or changed[/]"
+            )
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _os_error_message(exc: OSError) -> str:
+    """One line naming the path the file system refused and why."""
+    path = exc.filename2 if exc.filename2 is not None else exc.filename
+    if path is None or exc.strerror is None:
+        return str(exc)
+    return f"{path}: {exc.strerror.lower()}; check the path, its permissions and free disk space"
 
 
 def _show_warning(message: Any, category: Any, *_args: Any, **_kwargs: Any) -> None:

@@ -136,7 +136,11 @@ def clean_keypoints(keypoints: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(flat)
     if bad.any():
         frames = np.arange(n)
-        mouse_mean = np.nanmean(np.where(bad, np.nan, flat).reshape(n, 2, 2, 7), axis=(0, 3))
+        seen = ~bad.reshape(n, 2, 2, 7)
+        total = np.where(seen, flat.reshape(n, 2, 2, 7), 0).sum(axis=(0, 3), dtype=np.float64)
+        count = seen.sum(axis=(0, 3))
+        # A mouse never seen has no mean: 0 (the io layer warns about such a sequence).
+        mouse_mean = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
         # Per coordinate column: np.interp is the vectorised gap filler; the loop is
         # over the 28 columns, never over frames.
         for col in np.flatnonzero(bad.any(axis=0)):
@@ -145,7 +149,7 @@ def clean_keypoints(keypoints: np.ndarray) -> np.ndarray:
                 flat[:, col] = np.interp(frames, frames[good], flat[good, col])
             else:
                 mouse, axis = divmod(col // 7, 2)
-                flat[:, col] = np.nan_to_num(mouse_mean[mouse, axis])
+                flat[:, col] = mouse_mean[mouse, axis]
     if n >= 5:
         flat = median_filter(flat, size=(5, 1), mode="nearest")
     return flat.reshape(n, 2, 2, 7)
@@ -179,6 +183,9 @@ def _cos_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return num / (_norm(a) * _norm(b) + _EPS)
 
 
+# Coordinates far outside the frame (wrong units; the io layer warns) overflow float32
+# here; the features become inf/NaN, which LightGBM takes as extreme/missing values.
+@np.errstate(over="ignore", invalid="ignore")
 def pose_features(keypoints: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Per-frame base features of one sequence (no temporal context).
 
@@ -306,6 +313,7 @@ def _moving_mean(xt: np.ndarray, window: int) -> np.ndarray:
     return uniform_filter1d(xt, size=window, axis=-1, mode="nearest")
 
 
+@np.errstate(over="ignore", invalid="ignore")
 def temporal_context(
     values: np.ndarray,
     names: SequenceABC[str],

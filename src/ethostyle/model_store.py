@@ -27,6 +27,7 @@ from ethostyle.data import VOCABULARY
 from ethostyle.decode import DecoderParams
 from ethostyle.errors import ModelFormatError
 from ethostyle.models.gbdt import GBDTClassifier
+from ethostyle.stacking import probability_context
 from ethostyle.styles import StyleModel, StyleTransferModel
 
 __all__ = ["FORMAT_VERSION", "MANIFEST", "load_model", "save_model"]
@@ -137,6 +138,11 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
         raise ModelFormatError(
             f"{path}: unreadable manifest ({exc}); the model is damaged, retrain it"
         ) from None
+    except RecursionError:
+        raise ModelFormatError(
+            f"{path}: manifest nested too deeply to be one ethostyle writes; the model is "
+            "damaged or hostile, retrain it"
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != "ethostyle-model":
         raise ModelFormatError(f"{path}: not an ethostyle model manifest")
     version = manifest.get("format_version")
@@ -146,11 +152,21 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
             f"version {FORMAT_VERSION}; retrain the model, or use the ethostyle version that wrote "
             f"it ({manifest.get('package_version', 'unknown')})"
         )
+    if manifest.get("vocabulary") != list(VOCABULARY):
+        raise ModelFormatError(
+            f"{path}: the model's classes are {manifest.get('vocabulary')!r}, not "
+            f"{list(VOCABULARY)} in this order, so its outputs would be mislabelled; retrain it"
+        )
     files = manifest.get("files")
     if not isinstance(files, dict):
         raise ModelFormatError(f"{path}: manifest lists no weight files; the model is damaged")
     for name, digest in files.items():
-        file = directory / Path(str(name)).name
+        if Path(name).name != name:
+            raise ModelFormatError(
+                f"{path}: weight file {name!r} is not a plain file name inside the model "
+                "directory; the manifest was altered, retrain the model"
+            )
+        file = directory / name
         if not file.is_file():
             raise ModelFormatError(f"{directory}: weight file {name} is missing; retrain the model")
         if _sha256(file) != digest:
@@ -159,6 +175,49 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
                 "refusing to use it. Retrain the model or restore the file."
             )
     return manifest
+
+
+def _weight_file(directory: Path, name: object, files: dict[str, Any]) -> Path:
+    """The path of a weight file the manifest names, refusing one it did not checksum."""
+    if not isinstance(name, str) or name not in files:
+        raise ModelFormatError(
+            f"{directory / MANIFEST}: weight file {name!r} has no checksum in the manifest's "
+            "'files'; the manifest was altered, retrain the model"
+        )
+    return directory / name
+
+
+def _check_shapes(model: StyleTransferModel, directory: Path) -> None:
+    """Refuse a manifest whose feature lists do not fit its weight files."""
+    n_features = len(model.feature_names_)
+    n_context = probability_context(np.full((1, len(VOCABULARY)), 1.0 / len(VOCABULARY)))[0]
+    problems = []
+    if model.reference_.booster_.num_feature() != n_features:
+        problems.append(
+            f"the reference weights read {model.reference_.booster_.num_feature()} features, "
+            f"the manifest lists {n_features}"
+        )
+    columns = model.style_columns_
+    if columns.ndim != 1 or (len(columns) and not 0 <= columns.min() <= columns.max() < n_features):
+        problems.append("'style_columns' points outside the feature list")
+    expected = len(columns) + n_context.shape[1]
+    for annotator, style in model.styles_.items():
+        if style.evidence.shape != (len(VOCABULARY),):
+            problems.append(f"annotator {annotator}'s 'evidence' is not one flag per class")
+        if style.booster is not None and style.booster.booster_.num_feature() != expected:
+            problems.append(
+                f"annotator {annotator}'s weights read {style.booster.booster_.num_feature()} "
+                f"features, not {expected}"
+            )
+    boosters = [model.reference_, *(s.booster for s in model.styles_.values() if s.booster)]
+    if any(b.n_classes != len(VOCABULARY) for b in boosters):
+        problems.append(f"a weight file does not score the {len(VOCABULARY)} classes")
+    if problems:
+        raise ModelFormatError(
+            f"{directory / MANIFEST}: the manifest does not fit its weight files "
+            f"({'; '.join(problems)}); the model is damaged or was written by another "
+            "ethostyle, retrain it"
+        )
 
 
 def load_model(directory: str | Path) -> StyleTransferModel:
@@ -188,12 +247,17 @@ def load_model(directory: str | Path) -> StyleTransferModel:
         )
         model.feature_names_ = list(manifest["feature_names"])
         model.style_columns_ = np.asarray(manifest["style_columns"], dtype=np.int64)
-        model.reference_ = GBDTClassifier.load(directory / manifest["reference"]["file"])
+        files = manifest["files"]
+        model.reference_ = GBDTClassifier.load(
+            _weight_file(directory, manifest["reference"]["file"], files)
+        )
         model.reference_decoder_ = DecoderParams.from_dict(manifest["reference"]["decoder"])
         model.styles_ = {}
         for key, entry in manifest["styles"].items():
             booster = (
-                None if entry["file"] is None else GBDTClassifier.load(directory / entry["file"])
+                None
+                if entry["file"] is None
+                else GBDTClassifier.load(_weight_file(directory, entry["file"], files))
             )
             model.styles_[int(key)] = StyleModel(
                 annotator=int(key),
@@ -203,8 +267,11 @@ def load_model(directory: str | Path) -> StyleTransferModel:
                 n_videos=int(entry["n_videos"]),
                 n_frames=int(entry["n_frames"]),
             )
-    except (KeyError, TypeError, ValueError) as exc:
+    except ModelFormatError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFormatError(
             f"{directory}/{MANIFEST}: incomplete manifest ({exc!r}); retrain the model"
         ) from None
+    _check_shapes(model, directory)
     return model

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io as _stdio
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,13 @@ import numpy as np
 from ethostyle.atomic import atomic_write_path
 from ethostyle.bouts import bout_table
 from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset
+from ethostyle.errors import DataFormatError
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.styles import StyleTransferModel
 
 __all__ = ["Predictions", "predict_dataset", "write_bouts_csv", "write_probabilities"]
+
+_VOCABULARY_KEY = "__vocabulary__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +88,31 @@ def predict_dataset(
 def write_probabilities(proba: Mapping[str, np.ndarray], path: str | Path) -> Path:
     """Write per-frame probabilities to an ``.npz`` (one array per sequence id).
 
-    The class order is stored under the key ``__vocabulary__``.
+    The class order is stored under the key ``__vocabulary__``; ``numpy.load`` reads
+    the file back as ``{sequence id: (frames, classes) array}``.
+
+    Raises
+    ------
+    DataFormatError
+        If a sequence is named ``__vocabulary__``.
     """
-    path = Path(path)
-    with atomic_write_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(
-            fh, __vocabulary__=np.array(VOCABULARY), **{k: np.asarray(v) for k, v in proba.items()}
+    if _VOCABULARY_KEY in proba:
+        raise DataFormatError(
+            f"{path}: a sequence is named {_VOCABULARY_KEY!r}, the key that holds the class "
+            f"names in a probabilities file; rename the sequence"
         )
+    path = Path(path)
+    arrays = {_VOCABULARY_KEY: np.array(VOCABULARY), **proba}
+    # np.savez_compressed takes the arrays as keyword arguments, so a sequence named
+    # "file" or "allow_pickle" would clash with its own parameters: write the same
+    # zip of .npy members (numpy's .npz layout) directly.
+    with (
+        atomic_write_path(path) as tmp,
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for key, array in arrays.items():
+            with archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
     return path
 
 

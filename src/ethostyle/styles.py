@@ -73,6 +73,9 @@ STYLE_PARAMS: dict[str, Any] = {
 #: A behaviour needs at least this many bouts in an annotator's videos before that
 #: annotator's style model may change its score.
 MIN_BOUTS_FOR_EVIDENCE = 2
+#: Fewest labelled frames (one second) that can train the reference model, or change
+#: the reference into an annotator's style; an annotator with fewer keeps the reference.
+MIN_TRAINING_FRAMES = 30
 #: Share of reference-annotator videos held out to tune the reference decoding.
 _REFERENCE_HOLDOUT = 0.15
 
@@ -204,6 +207,14 @@ class StyleTransferModel:
                 f"no sequence of the reference annotator {self.reference_annotator}; "
                 f"annotators present: {train.annotators}. Choose one with --reference."
             )
+        n_reference = sum(train[i].n_frames for i in ref_ids)
+        if n_reference < MIN_TRAINING_FRAMES:
+            raise DataFormatError(
+                f"the reference annotator {self.reference_annotator} has {n_reference} "
+                f"labelled frame(s): too few labelled frames to train on (at least "
+                f"{MIN_TRAINING_FRAMES}, one second); label more frames or choose another "
+                f"--reference"
+            )
         advance = progress.task("features", train.n_frames)
         table = compute_features(train, progress=advance)
         self.feature_names_ = table.names
@@ -266,6 +277,15 @@ class StyleTransferModel:
             parts.append((self._stage2(pose, logp), logp, seq.labels.astype(np.int64)))
         evidence = self._evidence([p[2] for p in parts])
         n_frames = sum(len(p[2]) for p in parts)
+        if n_frames < MIN_TRAINING_FRAMES and evidence.any():
+            logger.warning(
+                "annotator %d has only %d labelled frame(s), fewer than %d; it keeps the "
+                "reference style",
+                annotator,
+                n_frames,
+                MIN_TRAINING_FRAMES,
+            )
+            evidence[:] = False
         if not evidence.any():
             return StyleModel(
                 annotator, None, evidence, self.reference_decoder_, len(parts), n_frames

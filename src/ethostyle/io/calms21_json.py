@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -45,10 +46,27 @@ logger = logging.getLogger(__name__)
 _GROUP = re.compile(r"annotator-id_(-?\d+)")
 
 
+class _DuplicateKeyError(ValueError):
+    """A JSON object names one key twice (``json`` itself keeps the last silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        counts = Counter(key for key, _ in pairs)
+        raise _DuplicateKeyError(next(key for key, n in counts.items() if n > 1))
+    return obj
+
+
 def _read_json(path: Path) -> object:
     try:
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+            return json.load(fh, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as exc:
+        raise DataFormatError(
+            f"{path}: the key {exc.args[0]!r} appears twice in one JSON object (for a sequence "
+            f"id: two sequences share it, and one would be lost); rename one of them"
+        ) from None
     except json.JSONDecodeError as exc:
         raise DataFormatError(
             f"{path}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "

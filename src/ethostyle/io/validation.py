@@ -18,13 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ethostyle.data import VOCABULARY, Sequence
+from ethostyle.data import FPS, VOCABULARY, Sequence
 from ethostyle.errors import DataFormatError, UnsafeFileError
 
 __all__ = [
     "KEYPOINTS_SHAPE",
+    "LONG_TRACKING_GAP_FRAMES",
     "MAX_FRAMES_PER_SEQUENCE",
     "MAX_NESTING_DEPTH",
+    "MAX_PLAUSIBLE_COORDINATE_PX",
     "MAX_SEQUENCES",
     "SCORES_SHAPE",
 ]
@@ -43,7 +45,14 @@ KEYPOINTS_SHAPE: tuple[int, int, int] = (2, 2, 7)
 #: Shape of one frame of keypoint confidences: (mouse, body part).
 SCORES_SHAPE: tuple[int, int] = (2, 7)
 
+#: Coordinates further than this from the origin come from no camera (an 8K frame is
+#: 7680 pixels wide): the file is in other units, or corrupt. They are kept, with a warning.
+MAX_PLAUSIBLE_COORDINATE_PX: float = 10_000.0
+#: A mouse untracked for at least this many consecutive frames (1 s) gets a warning.
+LONG_TRACKING_GAP_FRAMES: int = FPS
+
 _PREVIEW = 5  # how many offending ids a message lists
+_MICE = ("resident (mouse 0)", "intruder (mouse 1)")
 
 
 def _where(path: object, sequence: str | None = None, frame: int | None = None) -> str:
@@ -81,6 +90,13 @@ def _checked_file(path: str | os.PathLike[str]) -> Path:
 def _sequence_id(raw: object, path: object) -> str:
     """Return a sequence id as str: str as is, int converted, anything else refused."""
     if isinstance(raw, str):
+        try:
+            raw.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: no output file could hold the id
+            raise DataFormatError(
+                f"{_where(path)}: sequence id {raw!r} is not valid text (it holds a lone "
+                f"surrogate character); rename the sequence"
+            ) from None
         return str(raw)
     if isinstance(raw, int | np.integer) and not isinstance(raw, bool | np.bool_):
         return str(int(raw))
@@ -150,6 +166,11 @@ def _numeric_array(raw: object, where: str, what: str) -> np.ndarray:
             return array.astype(np.float64)
         except (TypeError, ValueError):
             pass
+        except OverflowError:  # an integer beyond float range, e.g. 10**400 in JSON
+            raise DataFormatError(
+                f"{where}: {what} hold a number too large for a float (beyond 1.8e308); "
+                f"store pixel coordinates"
+            ) from None
     raise _not_numeric(array, where, what)
 
 
@@ -232,7 +253,57 @@ def _keypoints(raw: object, path: object, sequence: str) -> np.ndarray:
             f"{where}: every keypoint is NaN (no frame was tracked); remove the sequence "
             f"or re-run pose tracking on it"
         )
+    _warn_about_tracking(keypoints, where)
     return keypoints
+
+
+def _longest_run(mask: np.ndarray) -> tuple[int, int, int]:
+    """``(start, stop, count)``: the longest run of True in a 1-d mask and how many runs."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return 0, 0, 0
+    longest = int(np.argmax(stops - starts))
+    return int(starts[longest]), int(stops[longest]), len(starts)
+
+
+def _warn_about_tracking(keypoints: np.ndarray, where: str) -> None:
+    """Warn about what the features can only paper over: lost mice, implausible coordinates."""
+    lost = np.isnan(keypoints).all(axis=(2, 3))  # (frames, mouse): every part of it missing
+    for mouse, name in enumerate(_MICE):
+        if lost[:, mouse].all():
+            logger.warning(
+                "%s: the %s is never tracked; every feature that needs it is made up, so "
+                "this sequence's labels are guesses. Re-run pose tracking on this video",
+                where,
+                name,
+            )
+            continue
+        start, stop, runs = _longest_run(lost[:, mouse])
+        if stop - start >= LONG_TRACKING_GAP_FRAMES:
+            logger.warning(
+                "%s: the %s is not tracked in frames %d-%d (%.1f s; %d gap(s) in all); its "
+                "positions there are interpolated, so labels there are less reliable",
+                where,
+                name,
+                start,
+                stop - 1,
+                (stop - start) / FPS,
+                runs,
+            )
+    far = np.abs(keypoints) > MAX_PLAUSIBLE_COORDINATE_PX  # NaN compares False
+    if far.any():
+        first = _first_frame(far)
+        logger.warning(
+            "%s: %d coordinates, from frame %d on, lie beyond MAX_PLAUSIBLE_COORDINATE_PX=%d, "
+            "far outside any video frame (first: %.4g); keypoints must be in pixels, check "
+            "the units of this file",
+            where,
+            int(far.sum()),
+            first,
+            MAX_PLAUSIBLE_COORDINATE_PX,
+            float(keypoints[first][far[first]][0]),
+        )
 
 
 def _scores(raw: object, path: object, sequence: str, n_frames: int) -> np.ndarray:

@@ -1,0 +1,148 @@
+"""Helpers shared by the reliability tests (test_reliability_*, test_fuzz, test_kill,
+test_determinism): a small trained model built once per test process, and a way to run
+a CLI command in-process that tells a clean failure from a traceback.
+
+Not a test module (no ``test_`` prefix); the test modules import it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from ethostyle.cli import app
+from ethostyle.model_store import save_model
+from ethostyle.simulate import Simulation, simulate
+from ethostyle.styles import StyleTransferModel
+
+#: LightGBM settings small enough to train in a few seconds on the "tiny" preset;
+#: one thread, because OpenMP threads that spin on a busy shared machine make
+#: LightGBM many times slower.
+SMALL_PARAMS: dict[str, dict[str, int]] = {
+    "reference_params": {"n_estimators": 15, "num_threads": 1},
+    "style_params": {"n_estimators": 8, "num_threads": 1},
+}
+#: Environment of CLI subprocesses: one OpenMP thread (see SMALL_PARAMS).
+SUBPROCESS_ENV: dict[str, str] = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+#: Runs the installed console-script entry point (what `ethostyle ...` runs).
+CLI: list[str] = [sys.executable, "-c", "from ethostyle.cli import run; run()"]
+
+
+@functools.cache
+def tiny_simulation() -> Simulation:
+    """The "tiny" simulated data set, seed 0 (built once per process)."""
+    return simulate("tiny", seed=0)
+
+
+def _scratch_dir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="ethostyle-reliability-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+@functools.cache
+def small_model() -> StyleTransferModel:
+    """A model of every annotator of :func:`tiny_simulation`, trained with SMALL_PARAMS."""
+    return StyleTransferModel(**SMALL_PARAMS, seed=0).fit(tiny_simulation().train)
+
+
+@functools.cache
+def small_model_dir() -> Path:
+    """:func:`small_model` saved as a model directory; treat it as read-only (copy to alter)."""
+    return save_model(small_model(), _scratch_dir() / "small-model")
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What an in-process CLI run gave: exit code, everything printed, any escaped exception."""
+
+    exit_code: int
+    output: str
+    exception: BaseException | None
+
+
+def invoke(*args: object) -> CliResult:
+    """Run ``ethostyle ARGS`` in this process and return what happened.
+
+    The root logger's handlers are reset first: the CLI's ``logging.basicConfig``
+    binds its handler to the stream of the run that first called it.
+    """
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = []
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args])
+    finally:
+        root.handlers = saved
+    escaped = None if isinstance(result.exception, SystemExit) else result.exception
+    return CliResult(result.exit_code, result.output, escaped)
+
+
+def _flat(text: str) -> str:
+    """Output with rich's line wrapping undone, for matching messages."""
+    return re.sub(r"\s+", " ", text)
+
+
+def assert_clean_error(result: CliResult, *patterns: str) -> str:
+    """Assert exit code 1, one ``error:`` message, no traceback; return the flat message.
+
+    Every regular expression in ``patterns`` must match the message.
+    """
+    assert result.exception is None, f"exception escaped the CLI: {result.exception!r}"
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == 1, result.output
+    assert result.output.count("error:") == 1, result.output
+    message = _flat(result.output.split("error:", 1)[1])
+    for pattern in patterns:
+        assert re.search(pattern, message), f"{pattern!r} not in {message!r}"
+    return message
+
+
+def assert_success(result: CliResult) -> str:
+    """Assert exit code 0 and no traceback; return the flat output."""
+    assert result.exception is None, f"exception escaped the CLI: {result.exception!r}"
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == 0, result.output
+    return _flat(result.output)
+
+
+def warnings_in(output: str) -> list[str]:
+    """The warning messages of a CLI run (both ``warning:`` and ``WARNING`` log lines)."""
+    flat = _flat(output)
+    return re.findall(r"(?:warning:|WARNING [\w.]+:) (.*?)(?= warning:| WARNING |$)", flat)
+
+
+def run_cli_subprocess(*args: object, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``ethostyle ARGS`` as a separate process, as a user would."""
+    return subprocess.run(
+        [*CLI, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=SUBPROCESS_ENV,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def entry(keypoints: np.ndarray, annotator_id: object = 0, **more: object) -> dict[str, object]:
+    """One sequence entry of the train/test ``.npy`` layouts."""
+    return {"keypoints": keypoints, "annotator_id": annotator_id, **more}
+
+
+def save_pickle_npy(path: Path, obj: object) -> Path:
+    """Write ``obj`` as a pickled ``.npy`` exactly as a collaborator's numpy would."""
+    with open(path, "wb") as fh:  # a handle: np.save would add ".npy" to other names
+        np.save(fh, obj, allow_pickle=True)
+    return path
