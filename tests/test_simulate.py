@@ -36,11 +36,15 @@ def calms():
 class Pooled:
     """The shared videos of one annotator, concatenated, with bout tables that never span videos."""
 
-    def __init__(self, dataset: Dataset) -> None:
-        self.labels = np.concatenate([s.labels for s in dataset])
-        lengths = np.array([s.n_frames for s in dataset])
+    def __init__(self, videos: list[np.ndarray]) -> None:
+        self.labels = np.concatenate(videos)
+        lengths = np.array([v.size for v in videos])
         self.breaks = np.cumsum(lengths) - lengths
         self.bouts = bout_table(self.labels, self.breaks)
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> Pooled:
+        return cls([s.labels for s in dataset])
 
     def frames(self, code: int) -> int:
         return int((self.labels == code).sum())
@@ -73,15 +77,21 @@ class Pooled:
 
 @pytest.fixture(scope="session")
 def shared(calms) -> dict[int, Pooled]:
-    return {a: Pooled(ds) for a, ds in calms.shared.items()}
+    return {a: Pooled.of(ds) for a, ds in calms.shared.items()}
+
+
+def paired_edges(ref: Pooled, other: Pooled, code: int, edge: str) -> tuple[np.ndarray, ...]:
+    """Starts (or stops) of the paired bouts of ``code``: ``ref``'s, and ``other``'s."""
+    i, j = match_bouts(ref.bouts, other.bouts, code)
+    a: Bouts = ref.bouts
+    b: Bouts = other.bouts
+    return getattr(a, edge)[i], getattr(b, edge)[j]
 
 
 def boundary_shift(ref: Pooled, other: Pooled, code: int, edge: str) -> tuple[float, int]:
     """Median of ``other``'s bout starts (or stops) minus ``ref``'s, over paired bouts."""
-    i, j = match_bouts(ref.bouts, other.bouts, code)
-    a: Bouts = ref.bouts
-    b: Bouts = other.bouts
-    return float(np.median(getattr(b, edge)[j] - getattr(a, edge)[i])), int(i.size)
+    mine, theirs = paired_edges(ref, other, code, edge)
+    return float(np.median(theirs - mine)), int(mine.size)
 
 
 def shared_truth(calms, attribute: str) -> np.ndarray:
@@ -172,7 +182,7 @@ def test_keypoints_have_calms21_shape_and_plausible_units(calms) -> None:
 
 
 def test_class_balance_and_bout_lengths_are_calms21_like(calms) -> None:
-    reference = Pooled(calms.train.filter([0]))
+    reference = Pooled.of(calms.train.filter([0]))
     share = np.bincount(reference.labels, minlength=4) / reference.labels.size
     assert share[OTHER] == share.max() and share[OTHER] > 0.5
     assert 0.10 <= share[INVESTIGATION] <= 0.50
@@ -213,6 +223,11 @@ def test_annotator_1_starts_attack_earlier_and_labels_the_chase(calms, shared) -
     assert paired >= 3 and shift <= -4  # documented: 6 frames earlier (more with a chase)
     chase = shared_truth(calms, "state") == Hidden.CHASE
     assert (a1.labels[chase] == ATTACK).mean() > 0.5 > (ref.labels[chase] == ATTACK).mean()
+    # attacks with no chase just before them: the 6-frame shift alone
+    starts, theirs = paired_edges(ref, a1, ATTACK, "start")
+    after_chase = np.array([chase[max(0, s - 20) : s].any() for s in starts])
+    assert (~after_chase).sum() >= 3
+    assert -9 <= np.median((theirs - starts)[~after_chase]) <= -3
 
 
 def test_annotator_2_labels_less_investigation_and_no_short_bouts(calms, shared) -> None:
@@ -235,12 +250,29 @@ def test_annotator_3_labels_more_investigation_further_away_and_merges(calms, sh
         far & (ref.labels == INVESTIGATION)
     ).sum()
     assert a3.other_gaps(INVESTIGATION).min() >= 15  # bouts closer than 15 frames are merged
+    # the wider definition leaves few short gaps anyway; merging alone removes the rest
+    unmerged = STYLES[3].replace(merge_gap_frames=STYLES[0].merge_gap_frames)
+    for style, short_gaps in ((STYLES[3], False), (unmerged, True)):
+        gaps = np.concatenate(
+            [
+                Pooled([label_with_style(world, style, seed=0)]).other_gaps(INVESTIGATION)
+                for world in calms.worlds.values()
+            ]
+        )
+        assert (gaps < 15).any() == short_gaps
+    approach = shared_truth(calms, "state") == Hidden.APPROACH
+    assert (a3.labels[approach] == INVESTIGATION).sum() > 2 * (
+        ref.labels[approach] == INVESTIGATION
+    ).sum()
     assert (ref.other_gaps(INVESTIGATION) < 15).any()
 
 
-def test_annotator_4_labels_more_mount_earlier_and_ends_attack_later(shared) -> None:
+def test_annotator_4_labels_more_mount_earlier_and_ends_attack_later(calms, shared) -> None:
     ref, a4 = shared[0], shared[4]
     assert a4.frames(MOUNT) > ref.frames(MOUNT)
+    attempts = shared_truth(calms, "state") == Hidden.ATTEMPTED_MOUNT
+    assert attempts.sum() >= 20
+    assert (a4.labels[attempts] == MOUNT).mean() > 0.5 > (ref.labels[attempts] == MOUNT).mean()
     shift, paired = boundary_shift(ref, a4, MOUNT, "start")
     assert paired >= 2 and shift <= -8  # 8 frames earlier, earlier still with attempts
     shift, paired = boundary_shift(ref, a4, ATTACK, "stop")
@@ -256,8 +288,18 @@ def test_annotator_5_ignores_face_sniffing_and_ends_investigation_later(calms, s
     assert (a5.labels[face] == INVESTIGATION).mean() < 0.2
     shift, paired = boundary_shift(ref, a5, INVESTIGATION, "stop")
     assert paired >= 10 and 5 <= shift <= 11  # documented: 8 frames later
-    # investigation wins over attack where they overlap
-    assert ((a5.labels == INVESTIGATION) & (ref.labels == ATTACK)).sum() > 0
+    # investigation wins over attack where they overlap: the late end of a (non-face)
+    # investigation runs into the first frames of an attack that follows it directly
+    state, subtype = shared_truth(calms, "state"), shared_truth(calms, "subtype")
+    onsets = 1 + np.flatnonzero(
+        (state[:-1] == Hidden.INVESTIGATION)
+        & (subtype[:-1] != Subtype.FACE)
+        & (state[1:] == Hidden.ATTACK)
+    )
+    first_frames = (onsets[:, None] + np.arange(6)).ravel()
+    assert onsets.size >= 2
+    assert (a5.labels[first_frames] == INVESTIGATION).mean() > 0.5
+    assert (ref.labels[first_frames] == INVESTIGATION).mean() < 0.2
 
 
 def test_user_defined_style(calms) -> None:
