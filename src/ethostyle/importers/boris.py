@@ -1,0 +1,391 @@
+"""BORIS: read its exported events as labels, and write predictions it can import.
+
+BORIS (https://www.boris.unito.it) exports coded events as tables; three kinds
+are read, from CSV, TSV, XLSX or ODS:
+
+- **aggregated events** (one row per bout): ``Observation id``, ``Subject``,
+  ``Behavior``, ``Behavior type`` (STATE/POINT), ``Start (s)``, ``Stop (s)``,
+  ``Media file name``;
+- **tabular events** (one row per event): ``Behavior``, ``Time`` and a START/STOP
+  status (``Behavior type`` in BORIS 8+, ``Status`` in BORIS 7, whose files open
+  with a few lines about the observation before the table);
+- **event spreadsheets** in the layout BORIS imports (``time``, ``subject``,
+  ``code``, ``modifier``, ``comment``; a state behaviour's events alternate
+  start, stop), as :func:`write_boris_import` writes them.
+
+Point events have no duration and are skipped. Times are seconds from the start
+of the media and become frames at 30 Hz (``round(t * 30)``); BORIS's time offset
+is not applied. Rows are matched to sequences by observation id or media file
+name (see :func:`~ethostyle.importers.labels_for_dataset`).
+
+:func:`write_boris_import` writes one observation's bouts as the spreadsheet BORIS
+reads with *File > Import observations* (XLSX or ODS; the behaviours must be
+state events in the project's ethogram), so predictions can be reviewed in BORIS.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ethostyle.atomic import atomic_write_path
+from ethostyle.bouts import bout_table
+from ethostyle.data import FPS, OTHER, VOCABULARY
+from ethostyle.errors import DataFormatError
+from ethostyle.importers.labels import LabelTable
+
+__all__ = ["export_boris", "read_boris", "write_boris_import"]
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the event spreadsheet BORIS imports (it matches them ignoring case).
+IMPORT_COLUMNS: tuple[str, ...] = ("time", "subject", "code", "modifier", "comment")
+_NO_SUBJECT = {"", "no focal subject"}
+_SHEET_SUFFIX = ".boris"
+
+
+def _raw_rows(path: Path) -> list[list[str]]:
+    """Every row of a table file as text cells (the header may not be the first row)."""
+    if not path.is_file():
+        raise DataFormatError(f"{path}: no such file; check the path")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xls", ".ods"):
+        try:
+            sheet = pd.read_excel(path, sheet_name=0, header=None, dtype=str)
+        except ImportError as exc:
+            raise DataFormatError(
+                f"{path}: reading {suffix} needs an extra package ({exc}); "
+                f"pip install 'ethostyle[boris]', or export from BORIS as CSV/TSV"
+            ) from None
+        except ValueError as exc:
+            raise DataFormatError(f"{path}: not a readable spreadsheet ({exc})") from None
+        return sheet.fillna("").to_numpy(dtype=str).tolist()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataFormatError(
+            f"{path}: not UTF-8 text; export from BORIS as CSV, TSV or XLSX"
+        ) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel_tab if "\t" in text[:8192] else csv.excel
+    return [row for row in csv.reader(text.splitlines(), dialect) if any(c.strip() for c in row)]
+
+
+def _header_row(rows: list[list[str]], path: Path) -> int:
+    """Index of the row naming the columns (BORIS 7 writes metadata lines first)."""
+    for i, row in enumerate(rows):
+        cells = {c.strip().lower() for c in row}
+        if "behavior" in cells or {"time", "code"} <= cells:
+            return i
+    raise DataFormatError(
+        f"{path}: no header row with a 'Behavior' column; export the events from BORIS "
+        f"with Observations > Export events (tabular or aggregated)"
+    )
+
+
+def _media_stem(value: str) -> str:
+    """``'player #1:C:\\videos\\a.mp4'`` -> ``'a'``."""
+    name = re.split(r"[\\/]", value.strip())[-1]
+    name = name.split(":")[-1] if ":" in name else name
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _col(frame: pd.DataFrame, *names: str) -> pd.Series | None:
+    lookup = {c.strip().lower(): c for c in frame.columns}
+    for name in names:
+        if name in lookup:
+            return frame[lookup[name]].astype(str).str.strip()
+    return None
+
+
+def _seconds(values: pd.Series, column: str, path: Path) -> np.ndarray:
+    out = pd.to_numeric(values, errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataFormatError(
+            f"{path}: {column} {values.iloc[row]!r} of event {row + 1} is not a number of "
+            f"seconds; is a state event left unpaired? (BORIS: Observations > Fix unpaired "
+            f"events)"
+        )
+    return out
+
+
+def _pair_events(events: pd.DataFrame, is_start: np.ndarray, path: Path) -> pd.DataFrame:
+    """Pair the k-th start with the k-th stop of each (observation, subject, behaviour)."""
+    keys = ["sequence", "media", "subject", "behavior"]
+    events = events.assign(_start=is_start).sort_values("time", kind="stable")
+    events["_k"] = events.groupby([*keys, "_start"], sort=False).cumcount()
+    starts = events[events["_start"]]
+    stops = events[~events["_start"]]
+    pairs = starts.merge(stops, on=[*keys, "_k"], how="outer", suffixes=("", "_stop"))
+    unpaired = pairs["time"].isna() | pairs["time_stop"].isna()
+    if unpaired.any():
+        row = pairs[unpaired].iloc[0]
+        when = row["time"] if pd.notna(row["time"]) else row["time_stop"]
+        raise DataFormatError(
+            f"{path}: the state event {row['behavior']!r} of subject "
+            f"{row['subject'] or 'no focal subject'!r} at {when:.3f} s has no matching "
+            f"{'stop' if pd.notna(row['time']) else 'start'}; fix unpaired events in BORIS "
+            f"(Observations > Fix unpaired events) and export again"
+        )
+    return pairs.rename(columns={"time": "start_s", "time_stop": "stop_s"})
+
+
+def read_boris(path: str | os.PathLike[str]) -> LabelTable:
+    """Read a BORIS export (aggregated or tabular events) or event spreadsheet.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The exported file (``.csv``, ``.tsv``, ``.xlsx`` or ``.ods``).
+
+    Returns
+    -------
+    LabelTable
+        One row per state bout: ``sequence`` is the observation id, ``media``
+        the media file's name without folder and suffix (for an event
+        spreadsheet, which names neither, the file's name), ``subject`` as in
+        BORIS ("" for no focal subject).
+
+    Raises
+    ------
+    DataFormatError
+        If the file is not a BORIS table, a time is not a number or a state
+        event is unpaired.
+
+    Examples
+    --------
+    >>> table = read_boris("observation1_aggregated.tsv")  # doctest: +SKIP
+    >>> table.behavior[:3], table.start[:3]
+    (array(['sniff', 'mount', 'sniff'], dtype=object), array([ 54, 310, 902]))
+    """
+    path = Path(path)
+    rows = _raw_rows(path)
+    head = _header_row(rows, path)
+    width = len(rows[head])
+    preamble = {r[0].strip().lower(): r[1].strip() for r in rows[:head] if len(r) > 1}
+    body = [(r + [""] * width)[:width] for r in rows[head + 1 :]]
+    frame = pd.DataFrame(body, columns=[c.strip() for c in rows[head]], dtype=str)
+    n = len(frame)
+    blank = pd.Series([""] * n, index=frame.index, dtype=str)
+    behavior = _col(frame, "behavior", "code")
+    subject = _col(frame, "subject")
+    if subject is None:
+        subject = blank
+    subject = subject.where(~subject.str.lower().isin(_NO_SUBJECT), "")
+    sequence = _col(frame, "observation id")
+    if sequence is None:
+        sequence = blank + preamble.get("observation id", "")
+    media = _col(frame, "media file name", "media file path", "media file", "media file(s)")
+    media = blank if media is None else media.map(_media_stem)
+    kind = _col(frame, "behavior type", "status")
+    events = pd.DataFrame(
+        {"sequence": sequence, "media": media, "subject": subject, "behavior": behavior}
+    )
+    start_s, stop_s = _col(frame, "start (s)"), _col(frame, "stop (s)")
+    if start_s is not None and stop_s is not None:  # aggregated events
+        state = np.ones(n, bool) if kind is None else (kind.str.upper() != "POINT").to_numpy()
+        bouts = events.assign(
+            start_s=_seconds(start_s, "'Start (s)'", path),
+            stop_s=_seconds(stop_s.where(state, "0"), "'Stop (s)'", path),
+        )[state]
+    else:
+        time = _col(frame, "time")
+        if time is None or behavior is None:
+            raise DataFormatError(
+                f"{path}: has neither 'Start (s)'/'Stop (s)' (aggregated events) nor "
+                f"'Time' and 'Behavior' (tabular events) columns; columns: {list(frame.columns)}"
+            )
+        events["time"] = _seconds(time, "'Time'", path)
+        if kind is not None:  # tabular events: START/STOP/POINT status
+            status = kind.str.upper()
+            state = (status != "POINT").to_numpy()
+            bouts = _pair_events(events[state], (status[state] == "START").to_numpy(), path)
+        else:  # event spreadsheet: a behaviour's events alternate start, stop
+            if not events["sequence"].str.len().any():
+                events["media"] = path.stem.removesuffix(_SHEET_SUFFIX)
+            order = events.sort_values("time", kind="stable")
+            nth = order.groupby(["subject", "behavior"], sort=False).cumcount()
+            state = np.ones(n, bool)
+            bouts = _pair_events(order, (nth % 2 == 0).to_numpy(), path)
+    skipped = int(n - state.sum())
+    if skipped:
+        logger.info("%s: %d point event(s) skipped (they have no duration)", path, skipped)
+    bouts = bouts.sort_values(["sequence", "media", "start_s"], kind="stable")
+    return LabelTable(
+        path,
+        np.rint(bouts["start_s"].to_numpy(np.float64) * FPS).astype(np.int64),
+        np.rint(bouts["stop_s"].to_numpy(np.float64) * FPS).astype(np.int64),
+        bouts["behavior"].to_numpy(object),
+        bouts["sequence"].to_numpy(object),
+        bouts["media"].to_numpy(object),
+        bouts["subject"].to_numpy(object),
+    )
+
+
+def write_boris_import(
+    start: np.ndarray,
+    stop: np.ndarray,
+    behavior: np.ndarray,
+    path: str | os.PathLike[str],
+    *,
+    subject: str = "",
+    comment: np.ndarray | None = None,
+) -> Path:
+    """Write one video's bouts as the event spreadsheet BORIS imports.
+
+    Each bout becomes a start event and a stop event (``time`` in seconds,
+    ``code`` the behaviour); stops sort before starts at the same time.
+
+    Parameters
+    ----------
+    start, stop : numpy.ndarray
+        ``(bouts,)`` frames at 30 Hz; ``stop`` is exclusive.
+    behavior : numpy.ndarray
+        ``(bouts,)`` behaviour names.
+    path : str or os.PathLike
+        ``.xlsx`` or ``.ods`` for BORIS (``.csv``/``.tsv`` to read elsewhere).
+    subject : str
+        BORIS subject of every event ("" for no focal subject).
+    comment : numpy.ndarray, optional
+        ``(bouts,)`` text put on each bout's start event.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written (atomically).
+    """
+    path = Path(path)
+    n = len(start)
+    comments = np.full(n, "", dtype=object) if comment is None else np.asarray(comment, object)
+    events = pd.DataFrame(
+        {
+            "time": np.round(np.concatenate([start, stop]) / FPS, 3),
+            "subject": subject,
+            "code": np.concatenate([behavior, behavior]),
+            "modifier": "",
+            "comment": np.concatenate([comments, np.full(n, "", dtype=object)]),
+            "_start": np.r_[np.ones(n, bool), np.zeros(n, bool)],
+        }
+    ).sort_values(["time", "_start"], kind="stable")
+    table = events[list(IMPORT_COLUMNS)]
+    suffix = path.suffix.lower()
+    with atomic_write_path(path) as tmp:
+        if suffix in (".xlsx", ".ods"):
+            engine = "openpyxl" if suffix == ".xlsx" else "odf"
+            try:
+                table.to_excel(tmp, index=False, engine=engine)
+            except ImportError as exc:
+                raise DataFormatError(
+                    f"{path}: writing {suffix} needs an extra package ({exc}); "
+                    f"pip install 'ethostyle[boris]'"
+                ) from None
+        else:
+            table.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
+    return path
+
+
+def _bouts_from_file(path: Path) -> pd.DataFrame:
+    """Bouts (sequence, behavior, start, stop, comment) of a bout CSV or labels file."""
+    if path.suffix.lower() == ".npy":
+        from ethostyle.io import load_labels
+
+        parts = []
+        for sid, labels in load_labels(path).items():
+            bouts = bout_table(labels)
+            keep = bouts.label != OTHER
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "sequence": sid,
+                        "behavior": np.array(VOCABULARY, dtype=object)[bouts.label[keep]],
+                        "start": bouts.start[keep],
+                        "stop": bouts.stop[keep],
+                        "comment": "",
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+    from ethostyle.importers.labels import read_label_csv, read_table
+
+    table = read_label_csv(path)
+    frame = read_table(path)
+    comment = pd.Series("", index=frame.index, dtype=str)
+    if "annotator_style" in frame:
+        comment = "ethostyle, style of annotator " + frame["annotator_style"]
+    if "mean_probability" in frame:
+        comment = comment + ", mean probability " + frame["mean_probability"]
+    return pd.DataFrame(
+        {
+            "sequence": table.sequence,
+            "behavior": table.behavior,
+            "start": table.start,
+            "stop": table.stop,
+            "comment": comment.to_numpy(object),
+        }
+    )
+
+
+def export_boris(
+    source: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    subject: str = "",
+    suffix: str = ".xlsx",
+    names: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write predicted (or any) bouts as one BORIS event spreadsheet per video.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A bout CSV (``ethostyle predict --bouts``) or a labels/submission ``.npy``.
+    out_dir : str or os.PathLike
+        Folder for ``<sequence>.boris.xlsx`` files.
+    subject : str
+        BORIS subject of every event ("" for no focal subject).
+    suffix : str
+        ``.xlsx`` or ``.ods`` for BORIS; ``.csv``/``.tsv`` to read elsewhere.
+    names : mapping of str to str, optional
+        Behaviour names to write instead of ethostyle's (e.g. the lab's ethogram).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, one per sequence with at least one bout.
+
+    Examples
+    --------
+    >>> export_boris("bouts.csv", "for_boris")  # doctest: +SKIP
+    [PosixPath('for_boris/videoA.boris.xlsx')]
+    """
+    source = Path(source)
+    bouts = _bouts_from_file(source)
+    if names:
+        bouts["behavior"] = bouts["behavior"].map(lambda b: names.get(b, b))
+    written = []
+    for sid, rows in bouts.groupby("sequence", sort=False):
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", str(sid))
+        written.append(
+            write_boris_import(
+                rows["start"].to_numpy(np.int64),
+                rows["stop"].to_numpy(np.int64),
+                rows["behavior"].to_numpy(object),
+                Path(out_dir) / f"{safe}{_SHEET_SUFFIX}{suffix}",
+                subject=subject,
+                comment=rows["comment"].to_numpy(object),
+            )
+        )
+    if not written:
+        logger.warning("%s: no bouts of %s to export", source, list(VOCABULARY[:OTHER]))
+    return written

@@ -1,0 +1,511 @@
+"""Labels from a lab's own spreadsheets: one row per frame, or one row per bout.
+
+Two CSV layouts are read (columns matched ignoring case and spaces):
+
+- **frames**: one row per frame, with a ``behavior`` (or ``label``) column and
+  optionally ``frame`` and ``sequence`` columns;
+- **bouts**: one row per bout, with ``start``, ``stop`` and ``behavior``
+  (optionally ``sequence``). ``start``/``stop`` are frame numbers by default,
+  or seconds with ``units="seconds"``; columns named ``start_frame``/``stop_frame``
+  or ``start_s``/``stop_s`` (as ethostyle's own bout CSV has) say their unit
+  themselves. ``stop`` is exclusive: the first frame after the bout, or the
+  time the bout ends.
+
+Every file becomes a :class:`LabelTable` (one row per bout; a frame row is a
+one-frame bout); :func:`labels_for_dataset` paints the tables onto the frames of
+the imported poses, after mapping the lab's behaviour names to ethostyle's
+(``attack``, ``investigation``, ``mount``; everything else is ``other``).
+BORIS files are read by :mod:`ethostyle.importers.boris` into the same table.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ethostyle.bouts import Bouts, labels_from_bouts
+from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset
+from ethostyle.errors import DataFormatError
+from ethostyle.importers.dataset import LabDataset, add_annotator
+
+__all__ = [
+    "LabelImport",
+    "LabelTable",
+    "behavior_codes",
+    "import_labels",
+    "labels_for_dataset",
+    "read_label_csv",
+    "read_table",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Lab names that mean "nothing scored here" (compared in lower case).
+_NOTHING = frozenset({"", "nan", "none", "other", "background", "no behavior", "no behaviour"})
+
+
+@dataclass(frozen=True, slots=True)
+class LabelTable:
+    """Bouts read from one label file, before they are matched to sequences.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The file, named in error messages.
+    start, stop : numpy.ndarray
+        ``(rows,)`` int64 frames at 30 Hz; ``stop`` is exclusive.
+    behavior : numpy.ndarray
+        ``(rows,)`` str, the lab's behaviour names.
+    sequence : numpy.ndarray
+        ``(rows,)`` str, the video each row belongs to ("" when the file does not say).
+    media : numpy.ndarray
+        ``(rows,)`` str, another name of the video (a media file's stem; "" if none).
+    subject : numpy.ndarray
+        ``(rows,)`` str, the animal the row is about ("" when the file does not say).
+    every_frame : bool
+        True for a frame-per-row file, which must cover every frame of its video.
+    """
+
+    path: Path
+    start: np.ndarray
+    stop: np.ndarray
+    behavior: np.ndarray
+    sequence: np.ndarray
+    media: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
+    subject: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
+    every_frame: bool = False
+
+    def __post_init__(self) -> None:
+        n = len(self.start)
+        for name in ("media", "subject"):
+            if len(getattr(self, name)) != n:
+                object.__setattr__(self, name, np.full(n, "", dtype=object))
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def select(self, keep: np.ndarray) -> LabelTable:
+        """The rows where the boolean mask ``keep`` holds."""
+        return LabelTable(
+            self.path,
+            self.start[keep],
+            self.stop[keep],
+            self.behavior[keep],
+            self.sequence[keep],
+            self.media[keep],
+            self.subject[keep],
+            self.every_frame,
+        )
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a spreadsheet (CSV, TSV or Excel/OpenDocument) with every cell as text.
+
+    Column names are stripped of surrounding spaces. The CSV separator is sniffed.
+    """
+    if not path.is_file():
+        raise DataFormatError(f"{path}: no such file; check the path")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xls", ".ods"):
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+    except ImportError as exc:
+        raise DataFormatError(
+            f"{path}: reading {suffix} files needs an extra package ({exc}); "
+            f"pip install 'ethostyle[boris]', or save the sheet as CSV"
+        ) from None
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"{path}: not a readable table ({exc}); save it as CSV") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _column(frame: pd.DataFrame, *names: str) -> str | None:
+    """The first column whose name, ignoring case and spaces, is one of ``names``."""
+    lookup = {c.lower().replace(" ", "_"): c for c in frame.columns}
+    return next((lookup[n] for n in names if n in lookup), None)
+
+
+def _numbers(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    values = pd.to_numeric(frame[column].str.strip(), errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataFormatError(
+            f"{path}, row {row + 2}: {column!r} is {frame[column].iloc[row]!r}, not a number; "
+            f"fill in every {column!r} cell"
+        )
+    return values
+
+
+def _to_frames(values: np.ndarray, seconds: bool) -> np.ndarray:
+    return np.rint(values * FPS if seconds else values).astype(np.int64)
+
+
+def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> LabelTable:
+    """Read a frame-per-row or bout-per-row label spreadsheet.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.csv``/``.tsv`` (or ``.xlsx``) file; see the module docstring for
+        its columns.
+    units : {"frames", "seconds"}
+        Unit of plain ``start``/``stop`` columns.
+
+    Returns
+    -------
+    LabelTable
+        One row per bout (per frame for a frame-per-row file).
+
+    Raises
+    ------
+    DataFormatError
+        Naming the file and row, if a needed column is missing or a cell is not
+        a number.
+
+    Examples
+    --------
+    >>> table = read_label_csv("alice_bouts.csv", units="seconds")  # doctest: +SKIP
+    >>> table.behavior[:2]
+    array(['sniff', 'mount'], dtype=object)
+    """
+    path = Path(path)
+    if units not in ("frames", "seconds"):
+        raise DataFormatError(f"units must be 'frames' or 'seconds', not {units!r}")
+    frame = read_table(path)
+    behavior = _column(frame, "behavior", "behaviour", "label", "annotation")
+    if behavior is None:
+        raise DataFormatError(
+            f"{path}: no 'behavior' column (columns: {list(frame.columns)}); name the column "
+            f"holding the behaviour of each row 'behavior'"
+        )
+    sequence_col = _column(frame, "sequence", "sequence_id", "video", "video_id")
+    sequence = (
+        frame[sequence_col].str.strip().to_numpy(object)
+        if sequence_col
+        else np.full(len(frame), "", dtype=object)
+    )
+    names = frame[behavior].str.strip().to_numpy(object)
+    start_col = _column(frame, "start_frame", "start_s", "start")
+    stop_col = _column(frame, "stop_frame", "stop_s", "stop", "end")
+    if start_col and stop_col:
+        unit_of = {"start_frame": False, "start_s": True}
+        seconds = unit_of.get(start_col.lower().replace(" ", "_"), units == "seconds")
+        start = _to_frames(_numbers(frame, start_col, path), seconds)
+        stop = _to_frames(_numbers(frame, stop_col, path), seconds)
+        return LabelTable(path, start, stop, names, sequence)
+    if start_col or stop_col:
+        raise DataFormatError(
+            f"{path}: has {start_col or stop_col!r} but no matching "
+            f"{'stop' if start_col else 'start'} column; a bout table needs both"
+        )
+    frame_col = _column(frame, "frame", "frame_index", "frame_number")
+    if frame_col:
+        index = _to_frames(_numbers(frame, frame_col, path), False)
+    else:
+        # Rows are frames in order, numbered afresh within each sequence.
+        index = frame.groupby(sequence, sort=False).cumcount().to_numpy(np.int64)
+    return LabelTable(path, index, index + 1, names, sequence, every_frame=True)
+
+
+def behavior_codes(
+    names: np.ndarray, mapping: Mapping[str, str] | None = None, *, where: str = ""
+) -> np.ndarray:
+    """Map a lab's behaviour names to label indices.
+
+    ethostyle's own names (any case) map to themselves; ``mapping`` maps other
+    names (``{"sniff": "investigation"}``, any case); empty cells and names such
+    as "none" or "background" are ``other``.
+
+    Parameters
+    ----------
+    names : numpy.ndarray
+        ``(rows,)`` behaviour names.
+    mapping : mapping of str to str, optional
+        The lab's name to one of :data:`~ethostyle.data.VOCABULARY`.
+    where : str
+        The file, named in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(rows,)`` int8 indices into :data:`~ethostyle.data.VOCABULARY`.
+
+    Raises
+    ------
+    DataFormatError
+        Listing every unmapped name, with how to map it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> behavior_codes(np.array(["Attack", "sniff", ""]), {"sniff": "investigation"}).tolist()
+    [0, 1, 3]
+    """
+    table: dict[str, int] = {name: i for i, name in enumerate(VOCABULARY)}
+    table.update(dict.fromkeys(_NOTHING, OTHER))
+    for theirs, ours in (mapping or {}).items():
+        if ours.lower() not in VOCABULARY:
+            raise DataFormatError(
+                f"--behaviors maps {theirs!r} to {ours!r}; map to one of {list(VOCABULARY)}"
+            )
+        table[theirs.strip().lower()] = VOCABULARY.index(ours.lower())
+    normal = pd.Series(names, dtype=str).str.strip().str.lower().to_numpy(dtype=str)
+    unique, inverse = np.unique(normal, return_inverse=True)
+    unknown = [str(u) for u in unique if u not in table]
+    if unknown:
+        counts = {u: int(np.sum(normal == u)) for u in unknown}
+        prefix = f"{where}: " if where else ""
+        raise DataFormatError(
+            f"{prefix}behaviour name(s) ethostyle does not know: "
+            + ", ".join(f"{u!r} ({c} rows)" for u, c in counts.items())
+            + f". Map each to one of {list(VOCABULARY)}, e.g. --behaviors "
+            f"'{unknown[0]}=investigation' (or '={VOCABULARY[OTHER]}' to ignore it)"
+        )
+    lookup = np.array([table[str(u)] for u in unique], dtype=np.int8)
+    return lookup[inverse.reshape(-1)]
+
+
+def _match(table: LabelTable, ids: list[str], sequence: str | None) -> np.ndarray:
+    """The dataset sequence id of every row of ``table``."""
+    if sequence is not None:
+        if sequence not in ids:
+            raise DataFormatError(
+                f"{table.path}: --sequence {sequence!r} is not among the imported poses' "
+                f"sequences {ids[:8]}"
+            )
+        return np.full(len(table), sequence, dtype=object)
+    known = set(ids)
+    out = np.empty(len(table), dtype=object)
+    keys = sorted(set(zip(table.sequence.tolist(), table.media.tolist(), strict=True)))
+    for name, media in keys:  # a loop over the file's few videos, not over rows
+        rows = (table.sequence == name) & (table.media == media)
+        if name in known:
+            out[rows] = name
+        elif media in known:
+            out[rows] = media
+        elif len(keys) == 1 and len(ids) == 1:
+            out[rows] = ids[0]
+        else:
+            said = " / ".join(repr(k) for k in (name, media) if k) or "no video name"
+            raise DataFormatError(
+                f"{table.path}: rows for {said} match no imported sequence (ids: "
+                f"{ids[:8]}{' ...' if len(ids) > 8 else ''}); name the video in a "
+                f"'sequence' column, rename the pose file, or give --sequence ID"
+            )
+    return out
+
+
+def _paint(
+    start: np.ndarray,
+    stop: np.ndarray,
+    codes: np.ndarray,
+    n_frames: int,
+    where: str,
+) -> np.ndarray:
+    """Per-frame labels from bouts; frames no bout covers are ``other``."""
+    if (stop <= start).any():
+        row = int(np.flatnonzero(stop <= start)[0])
+        raise DataFormatError(
+            f"{where}: a bout from frame {int(start[row])} to {int(stop[row])} ends before "
+            f"it starts; check the start and stop columns (stop is exclusive)"
+        )
+    if (start >= n_frames).any() or (start < 0).any():
+        row = int(np.flatnonzero((start >= n_frames) | (start < 0))[0])
+        raise DataFormatError(
+            f"{where}, frame {int(start[row])}: a bout starts outside the video's {n_frames} "
+            f"frames; check the units (--units) and that the labels belong to this video"
+        )
+    late = stop > n_frames
+    if late.any():
+        logger.warning(
+            "%s: %d bout(s) end after the last pose frame (%d); cut at the end",
+            where,
+            int(late.sum()),
+            n_frames,
+        )
+        stop = np.minimum(stop, n_frames)
+    # Frames covered by each behaviour: +1 at a start, -1 at a stop, summed over time.
+    active = np.zeros((len(VOCABULARY), n_frames + 1), dtype=np.int32)
+    np.add.at(active, (codes.astype(np.intp), start), 1)
+    np.add.at(active, (codes.astype(np.intp), stop), -1)
+    covered = np.cumsum(active[:, :n_frames], axis=1) > 0
+    clash = covered.sum(axis=0) > 1
+    if clash.any():
+        frame = int(np.flatnonzero(clash)[0])
+        both = [VOCABULARY[c] for c in np.flatnonzero(covered[:, frame])]
+        raise DataFormatError(
+            f"{where}, frame {frame}: bouts of {both} overlap; ethostyle gives each frame one "
+            f"behaviour. Keep one animal's rows (--subject), or map one of them to 'other'"
+        )
+    order = np.argsort(start, kind="stable")
+    bouts = Bouts(start[order], stop[order], codes[order].astype(np.int8))
+    return labels_from_bouts(bouts, n_frames)
+
+
+def labels_for_dataset(
+    poses: Dataset,
+    tables: Iterable[LabelTable],
+    *,
+    behaviors: Mapping[str, str] | None = None,
+    sequence: str | None = None,
+    subject: str | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-frame labels for the sequences the label tables cover.
+
+    Rows are matched to sequences by their ``sequence`` (or ``media``) name;
+    ``sequence`` forces every row onto one sequence. Behaviours mapped to
+    ``other`` do not paint frames; frames no bout covers are ``other``.
+
+    Parameters
+    ----------
+    poses : Dataset
+        The imported poses (e.g. from :func:`~ethostyle.importers.import_pose_files`).
+    tables : iterable of LabelTable
+        Label files read with :func:`read_label_csv` or
+        :func:`~ethostyle.importers.read_boris`.
+    behaviors : mapping of str to str, optional
+        The lab's behaviour names to ethostyle's (see :func:`behavior_codes`).
+    sequence : str, optional
+        Put every row of every table on this sequence.
+    subject : str, optional
+        Keep only rows about this animal (BORIS's "Subject").
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``(frames,)`` int8 labels of each covered sequence, in the poses' order.
+
+    Raises
+    ------
+    DataFormatError
+        If rows match no sequence, a bout lies outside its video, bouts of two
+        behaviours overlap, or a frame-per-row file does not cover its video.
+    """
+    ids = poses.ids
+    parts: dict[str, list[tuple[LabelTable, np.ndarray]]] = {}
+    for table in tables:
+        if subject is not None:
+            keep = table.subject == subject
+            if not keep.any():
+                raise DataFormatError(
+                    f"{table.path}: no rows about subject {subject!r}; its subjects are "
+                    f"{sorted(set(table.subject.tolist()))}"
+                )
+            table = table.select(keep)
+        if len(table) == 0:
+            raise DataFormatError(f"{table.path}: holds no labels")
+        codes = behavior_codes(table.behavior, behaviors, where=str(table.path))
+        matched = _match(table, ids, sequence)
+        for sid in dict.fromkeys(matched.tolist()):
+            rows = matched == sid
+            parts.setdefault(sid, []).append((table.select(rows), codes[rows]))
+    out: dict[str, np.ndarray] = {}
+    for sid in (i for i in ids if i in parts):
+        n_frames = poses[sid].n_frames
+        where = f"{', '.join(str(t.path) for t, _ in parts[sid])}, sequence {sid!r}"
+        for table, _ in parts[sid]:
+            if table.every_frame and not np.array_equal(np.sort(table.start), np.arange(n_frames)):
+                raise DataFormatError(
+                    f"{table.path}, sequence {sid!r}: {len(table)} frame rows for a video of "
+                    f"{n_frames} pose frames; give exactly one row per frame (was the pose "
+                    f"resampled to 30 Hz? then give bouts in seconds instead)"
+                )
+        start = np.concatenate([t.start for t, _ in parts[sid]])
+        stop = np.concatenate([t.stop for t, _ in parts[sid]])
+        codes = np.concatenate([c for _, c in parts[sid]])
+        scored = codes != OTHER
+        out[sid] = _paint(start[scored], stop[scored], codes[scored], n_frames, where)
+    return out
+
+
+@dataclass(frozen=True)
+class LabelImport:
+    """The outcome of :func:`import_labels`.
+
+    Attributes
+    ----------
+    lab : LabDataset
+        The labelled sequences (after the base data set's, when one was given)
+        and the annotator names.
+    annotator_id : int
+        The id the annotator has in ``lab``.
+    unlabelled : list of str
+        Pose sequences no label file covered (left out of ``lab``).
+    """
+
+    lab: LabDataset
+    annotator_id: int
+    unlabelled: list[str]
+
+
+def import_labels(
+    poses: Dataset,
+    tables: Iterable[LabelTable],
+    *,
+    annotator: str,
+    base: LabDataset | None = None,
+    annotator_id: int | None = None,
+    behaviors: Mapping[str, str] | None = None,
+    sequence: str | None = None,
+    subject: str | None = None,
+) -> LabelImport:
+    """Label imported poses with one annotator's label files.
+
+    Parameters
+    ----------
+    poses : Dataset
+        The imported poses.
+    tables : iterable of LabelTable
+        That annotator's label files, read with :func:`read_label_csv` or
+        :func:`~ethostyle.importers.read_boris`.
+    annotator : str
+        The annotator's name; kept with the data set.
+    base : LabDataset, optional
+        A labelled data set to add to (e.g. CalMS21's ``train.npy``, so that a
+        model learns the lab's style beside the CalMS21 annotators').
+    annotator_id : int, optional
+        The id to give a new name (default: the name's id in ``base``, else the
+        smallest id not yet used).
+    behaviors, sequence, subject
+        As in :func:`labels_for_dataset`.
+
+    Returns
+    -------
+    LabelImport
+        The labelled data set, the annotator's id and the sequences left out.
+
+    Examples
+    --------
+    >>> from ethostyle.importers import read_boris
+    >>> result = import_labels(
+    ...     poses, [read_boris("alice.tsv")], annotator="alice",
+    ...     behaviors={"sniff": "investigation"})  # doctest: +SKIP
+    >>> result.lab.save("lab_train.npy")  # doctest: +SKIP
+    """
+    labels = labels_for_dataset(
+        poses, tables, behaviors=behaviors, sequence=sequence, subject=subject
+    )
+    names = {} if base is None else base.annotator_names
+    taken = [] if base is None else base.dataset.annotators
+    who, names = add_annotator(names, annotator, taken, annotator_id)
+    labelled = Dataset(
+        (poses[sid].with_labels(y).with_annotator(who) for sid, y in labels.items()),
+        poses.vocabulary,
+    )
+    if base is not None:
+        if not base.dataset.is_labelled:
+            raise DataFormatError(
+                "--base must be a labelled (train-layout) data set; it has unlabelled sequences"
+            )
+        labelled = base.dataset.concat(labelled)
+    return LabelImport(LabDataset(labelled, names), who, [i for i in poses.ids if i not in labels])
