@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from typer.testing import CliRunner
 
+from ethostyle import cli
 from ethostyle.cli import app
 from ethostyle.model_store import save_model
 from ethostyle.simulate import Simulation, simulate
@@ -77,15 +78,21 @@ def invoke(*args: object) -> CliResult:
     """Run ``ethostyle ARGS`` in this process and return what happened.
 
     The root logger's handlers are reset first: the CLI's ``logging.basicConfig``
-    binds its handler to the stream of the run that first called it.
+    binds its handler to the stream of the run that first called it. The consoles
+    are made wide, so that rich never folds a long path in the middle.
     """
     root = logging.getLogger()
     saved = root.handlers[:]
     root.handlers = []
+    widths = [(c, c._width) for c in (cli.console, cli.err_console)]
+    for console, _ in widths:
+        console.width = 10_000
     try:
         result = CliRunner().invoke(app, [str(a) for a in args])
     finally:
         root.handlers = saved
+        for console, width in widths:
+            console._width = width
     escaped = None if isinstance(result.exception, SystemExit) else result.exception
     return CliResult(result.exit_code, result.output, escaped)
 
@@ -95,18 +102,20 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def assert_clean_error(result: CliResult, *patterns: str) -> str:
+def assert_clean_error(result: CliResult, *patterns: str, anywhere: bool = False) -> str:
     """Assert exit code 1, one ``error:`` message, no traceback; return the flat message.
 
-    Every regular expression in ``patterns`` must match the message.
+    Every regular expression in ``patterns`` must match the message (with
+    ``anywhere``, the whole output: ``validate`` lists problems above its message).
     """
     assert result.exception is None, f"exception escaped the CLI: {result.exception!r}"
     assert "Traceback" not in result.output, result.output
     assert result.exit_code == 1, result.output
     assert result.output.count("error:") == 1, result.output
     message = _flat(result.output.split("error:", 1)[1])
+    searched = _flat(result.output) if anywhere else message
     for pattern in patterns:
-        assert re.search(pattern, message), f"{pattern!r} not in {message!r}"
+        assert re.search(pattern, searched), f"{pattern!r} not in {searched!r}"
     return message
 
 

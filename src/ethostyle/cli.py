@@ -86,6 +86,14 @@ def _os_error_message(exc: OSError) -> str:
     return f"{path}: {exc.strerror.lower()}; check the path, its permissions and free disk space"
 
 
+def _check_output(path: Path, *, directory: bool) -> None:
+    """Refuse an output path of the wrong kind before any work is done."""
+    if directory and path.exists() and not path.is_dir():
+        raise EthostyleError(f"{path}: exists and is not a directory; choose another --out")
+    if not directory and path.is_dir():
+        raise EthostyleError(f"{path}: is a directory; give a file name for the output")
+
+
 def _show_warning(message: Any, category: Any, *_args: Any, **_kwargs: Any) -> None:
     err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
@@ -262,6 +270,7 @@ def train(
 
     if model != "gbdt":
         raise EthostyleError(f"--model {model!r}: unknown model family; choose 'gbdt'")
+    _check_output(out, directory=True)
     dataset = load(train_file)
     console.print(
         f"training on {len(dataset)} sequences, {dataset.n_frames} frames, "
@@ -335,6 +344,9 @@ def predict(
     from ethostyle.model_store import load_model
     from ethostyle.predictions import predict_dataset, write_bouts_csv, write_probabilities
 
+    for path in (out, probabilities, bouts):
+        if path is not None:
+            _check_output(path, directory=False)
     fitted = load_model(model_dir)
     dataset = load(test_file)
     with _progress() as progress:

@@ -144,7 +144,10 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
             "damaged or hostile, retrain it"
         ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != "ethostyle-model":
-        raise ModelFormatError(f"{path}: not an ethostyle model manifest")
+        raise ModelFormatError(
+            f"{path}: not an ethostyle model manifest; give the folder `ethostyle train` wrote, "
+            "or retrain the model"
+        )
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise ModelFormatError(
@@ -267,8 +270,10 @@ def load_model(directory: str | Path) -> StyleTransferModel:
                 n_videos=int(entry["n_videos"]),
                 n_frames=int(entry["n_frames"]),
             )
-    except ModelFormatError:
-        raise
+    except ModelFormatError as exc:
+        if str(directory) in str(exc):
+            raise
+        raise ModelFormatError(f"{directory / MANIFEST}: {exc}; retrain the model") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFormatError(
             f"{directory}/{MANIFEST}: incomplete manifest ({exc!r}); retrain the model"

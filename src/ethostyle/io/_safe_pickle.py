@@ -369,8 +369,15 @@ def safe_load_npy(path: str | os.PathLike[str]) -> object:
             elif version == (2, 0):
                 shape, _fortran, dtype = np.lib.format.read_array_header_2_0(fh)
             else:  # version 3 headers are only used for structured dtypes
-                dtype = np.dtype(np.float64)
+                shape, dtype = None, np.dtype(np.float64)
             if not dtype.hasobject:
+                declared = 0 if shape is None else math.prod(shape) * dtype.itemsize
+                held = path.stat().st_size - fh.tell()
+                if declared > held:  # else numpy would first try to allocate it all
+                    raise DataFormatError(
+                        f"{path}: its header declares {declared} bytes of data but the file "
+                        f"holds {held}; {how_to_fix}"
+                    )
                 fh.seek(0)
                 return np.load(fh, allow_pickle=False)
             if dtype != np.dtype(object):

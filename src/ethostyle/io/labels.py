@@ -20,6 +20,7 @@ from ethostyle.io._safe_pickle import safe_load_npy
 from ethostyle.io.calms21_npy import _save_object
 from ethostyle.io.validation import (
     _collect,
+    _count_frames,
     _labels,
     _preview,
     _sequence_id,
@@ -44,6 +45,7 @@ def _labels_from_object(
     entries, vocabulary = _unwrap(obj, path)
     mapping = _vocabulary_map(vocabulary, path)
     out: dict[str, np.ndarray] = {}
+    total = 0
     for raw_id, raw in entries.items():
         try:
             sequence = _sequence_id(raw_id, path)
@@ -60,6 +62,7 @@ def _labels_from_object(
                     )
                 raw = raw["annotations"]
             out[sequence] = _labels(raw, path, sequence, mapping, names_allowed=names_allowed)
+            total = _count_frames(total, len(out[sequence]), path)
         except DataFormatError as error:
             _collect(problems, error)
     return out

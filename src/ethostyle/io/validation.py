@@ -28,6 +28,7 @@ __all__ = [
     "MAX_NESTING_DEPTH",
     "MAX_PLAUSIBLE_COORDINATE_PX",
     "MAX_SEQUENCES",
+    "MAX_TOTAL_FRAMES",
     "SCORES_SHAPE",
 ]
 
@@ -40,6 +41,10 @@ MAX_NESTING_DEPTH: int = 16
 MAX_SEQUENCES: int = 100_000
 #: Most frames one sequence may hold: 2,000,000 frames is 18.5 hours at 30 Hz.
 MAX_FRAMES_PER_SEQUENCE: int = 2_000_000
+#: Most frames one file may hold in all: 20,000,000 frames is 185 hours at 30 Hz and
+#: 2.2 GB of keypoints. A pickle can point many sequences at one array, so without this
+#: a small file could unfold into more data than the machine holds.
+MAX_TOTAL_FRAMES: int = 20_000_000
 #: Shape of one frame of keypoints: (mouse, (x, y), body part).
 KEYPOINTS_SHAPE: tuple[int, int, int] = (2, 2, 7)
 #: Shape of one frame of keypoint confidences: (mouse, body part).
@@ -479,6 +484,17 @@ def _sequence(
     return Sequence(sequence, keypoints, annotator, labels, scores)
 
 
+def _count_frames(total: int, n_frames: int, path: object) -> int:
+    """Return ``total + n_frames``, refusing a file past :data:`MAX_TOTAL_FRAMES`."""
+    total += n_frames
+    if total > MAX_TOTAL_FRAMES:
+        raise UnsafeFileError(
+            f"{_where(path)}: holds more than MAX_TOTAL_FRAMES={MAX_TOTAL_FRAMES} frames in "
+            f"all; split it into several files"
+        )
+    return total
+
+
 def _collect(problems: list[str] | None, error: DataFormatError) -> None:
     """Record ``error`` in ``problems``, or raise it when not collecting."""
     if problems is None or isinstance(error, UnsafeFileError):
@@ -501,6 +517,7 @@ def _sequences(
     """
     out: list[Sequence] = []
     seen: set[str] = set()
+    total = 0
     for raw_id, raw in entries.items():
         try:
             sequence = _sequence_id(raw_id, path)
@@ -511,6 +528,7 @@ def _sequences(
                 )
             seen.add(sequence)
             out.append(_sequence(raw, path, sequence, vocabulary_map, labelled=labelled))
+            total = _count_frames(total, out[-1].n_frames, path)
         except DataFormatError as error:
             _collect(problems, error)
     return out
