@@ -434,3 +434,5 @@ def run() -> None:
 
 
 # Command groups kept in their own modules register on `app` when imported (one line each).
+from ethostyle import _cli_lab  # noqa: E402, F401  (import-pose, import-labels, export-boris)
+from ethostyle import _cli_compare  # noqa: E402, F401  (compare, compare-labels)

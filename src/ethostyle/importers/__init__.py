@@ -17,7 +17,12 @@ from ethostyle.importers.bodyparts import (
     missing_cost,
     parse_name_mapping,
 )
-from ethostyle.importers.boris import export_boris, read_boris, write_boris_import
+from ethostyle.importers.boris import (
+    export_boris,
+    read_boris,
+    read_label_file,
+    write_boris_import,
+)
 from ethostyle.importers.dataset import LabDataset, add_annotator, load_lab_dataset
 from ethostyle.importers.labels import (
     LabelImport,
@@ -57,6 +62,7 @@ __all__ = [
     "parse_name_mapping",
     "read_boris",
     "read_label_csv",
+    "read_label_file",
     "read_pose_file",
     "write_boris_import",
 ]

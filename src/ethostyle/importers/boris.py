@@ -41,13 +41,15 @@ from ethostyle.data import FPS, OTHER, VOCABULARY
 from ethostyle.errors import DataFormatError
 from ethostyle.importers.labels import LabelTable
 
-__all__ = ["export_boris", "read_boris", "write_boris_import"]
+__all__ = ["export_boris", "read_boris", "read_label_file", "write_boris_import"]
 
 logger = logging.getLogger(__name__)
 
 #: Columns of the event spreadsheet BORIS imports (it matches them ignoring case).
 IMPORT_COLUMNS: tuple[str, ...] = ("time", "subject", "code", "modifier", "comment")
 _NO_SUBJECT = {"", "no focal subject"}
+#: Column names only BORIS tables have (lower case).
+_BORIS_COLUMNS = {"behavior type", "start (s)", "status", "observation id", "code"}
 _SHEET_SUFFIX = ".boris"
 
 
@@ -389,3 +391,36 @@ def export_boris(
     if not written:
         logger.warning("%s: no bouts of %s to export", source, list(VOCABULARY[:OTHER]))
     return written
+
+
+def read_label_file(path: str | os.PathLike[str], *, units: str = "frames") -> LabelTable:
+    """Read a label file of any supported kind: a BORIS export or a frame/bout CSV.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    units : {"frames", "seconds"}
+        Unit of plain ``start``/``stop`` columns of a bout CSV (BORIS files are
+        always in seconds).
+
+    Returns
+    -------
+    LabelTable
+        One row per bout.
+
+    Examples
+    --------
+    >>> table = read_label_file("alice_boris_aggregated.tsv")  # doctest: +SKIP
+    """
+    from ethostyle.importers.labels import read_label_csv
+
+    path = Path(path)
+    rows = _raw_rows(path)
+    try:
+        head = _header_row(rows, path)
+    except DataFormatError:  # no BORIS header: let the CSV reader say what is missing
+        return read_label_csv(path, units=units)
+    if head > 0 or {c.strip().lower() for c in rows[head]} & _BORIS_COLUMNS:
+        return read_boris(path)
+    return read_label_csv(path, units=units)
