@@ -99,7 +99,7 @@ def load_train_npy(path: str | os.PathLike[str]) -> Dataset:
     Examples
     --------
     >>> ds = load_train_npy("train.npy")  # doctest: +SKIP
-    >>> ds.is_labelled
+    >>> ds.is_labelled  # doctest: +SKIP
     True
     """
     path = Path(path)
@@ -126,7 +126,7 @@ def load_test_npy(path: str | os.PathLike[str]) -> Dataset:
     Examples
     --------
     >>> test = load_test_npy("test.npy")  # doctest: +SKIP
-    >>> test.is_labelled
+    >>> test.is_labelled  # doctest: +SKIP
     False
     """
     path = Path(path)

@@ -100,7 +100,7 @@ def load_labels(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     Examples
     --------
     >>> labels = load_labels("test_labels.npy")  # doctest: +SKIP
-    >>> labels["seq-1"][:5]
+    >>> labels["seq-1"][:5]  # doctest: +SKIP
     array([3, 3, 1, 1, 1], dtype=int8)
     """
     path = Path(path)
