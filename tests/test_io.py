@@ -496,5 +496,13 @@ def test_docs_state_the_limits_the_code_enforces() -> None:
     from ethostyle.io import validation
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "formats.md").read_text()
-    for name in ("MAX_NESTING_DEPTH", "MAX_SEQUENCES", "MAX_FRAMES_PER_SEQUENCE"):
+    for name in (
+        "MAX_NESTING_DEPTH",
+        "MAX_SEQUENCES",
+        "MAX_FRAMES_PER_SEQUENCE",
+        "MAX_TOTAL_FRAMES",
+    ):
         assert f"| `{name}` | {getattr(validation, name):,}" in text, name
+    assert (
+        f"`MAX_PLAUSIBLE_COORDINATE_PX` = {validation.MAX_PLAUSIBLE_COORDINATE_PX:,.0f} px" in text
+    )
