@@ -319,7 +319,13 @@ def _print_styles(model: Any) -> None:
 @_friendly_errors
 def predict(
     model_dir: Annotated[Path, typer.Argument(help="A model directory from `ethostyle train`.")],
-    test_file: Annotated[Path, typer.Argument(help="Sequences to label (test.npy layout).")],
+    test_files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Sequences to label (test.npy layout); with several files, --out, "
+            "--probabilities and --bouts name folders that get one file per input."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Submission file to write (.npy).")],
     probabilities: Annotated[
         Path | None,
@@ -334,23 +340,43 @@ def predict(
             "--style", help="Label every sequence in this annotator's style, not its own."
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Spread the work over a Dask cluster: its address (tcp://host:8786), or "
+            "'local:N' for N processes here. Needs ethostyle[distributed].",
+        ),
+    ] = None,
 ) -> None:
     """Label every sequence in the style of the annotator named by its annotator_id.
 
     An annotator the model has no style for gets the reference style and a
     warning naming it. Outputs are written atomically: complete or not at all.
+    With --scheduler the outputs are the same files, computed on a Dask cluster.
     """
     from ethostyle.io import load, save_submission
     from ethostyle.model_store import load_model
     from ethostyle.predictions import predict_dataset, write_bouts_csv, write_probabilities
 
+    if len(test_files) > 1:
+        _predict_many(model_dir, test_files, out, probabilities, bouts, style, scheduler)
+        return
     for path in (out, probabilities, bouts):
         if path is not None:
             _check_output(path, directory=False)
-    fitted = load_model(model_dir)
-    dataset = load(test_file)
-    with _progress() as progress:
-        result = predict_dataset(fitted, dataset, style=style, progress=progress)
+    dataset = load(test_files[0])
+    if scheduler is None:
+        fitted = load_model(model_dir)
+        with _progress() as progress:
+            result = predict_dataset(fitted, dataset, style=style, progress=progress)
+    else:
+        from ethostyle.distributed import connect, predict_dataset_on_cluster
+
+        with connect(scheduler) as client, _progress() as progress:
+            result = predict_dataset_on_cluster(
+                model_dir, dataset, client, style=style, progress=progress
+            )
     save_submission(result.labels, out)
     console.print(f"wrote submission: {out}")
     if probabilities is not None:
@@ -359,6 +385,36 @@ def predict(
     if bouts is not None:
         write_bouts_csv(result, bouts)
         console.print(f"wrote bouts: {bouts}")
+
+
+def _predict_many(
+    model_dir: Path,
+    files: list[Path],
+    out: Path,
+    probabilities: Path | None,
+    bouts: Path | None,
+    style: int | None,
+    scheduler: str | None,
+) -> None:
+    """`predict` with several input files: one output of each kind per file, in folders."""
+    from ethostyle.distributed import predict_files
+
+    for path in (out, probabilities, bouts):
+        if path is not None:
+            _check_output(path, directory=True)
+    with _progress() as progress:
+        written = predict_files(
+            model_dir,
+            files,
+            out,
+            scheduler,
+            style=style,
+            probabilities_dir=probabilities,
+            bouts_dir=bouts,
+            progress=progress,
+        )
+    for outputs in written:
+        console.print(f"wrote {outputs.submission}")
 
 
 @app.command()
@@ -434,5 +490,7 @@ def run() -> None:
 
 
 # Command groups kept in their own modules register on `app` when imported (one line each).
-from ethostyle import _cli_lab  # noqa: E402, F401  (import-pose, import-labels, export-boris)
-from ethostyle import _cli_compare  # noqa: E402, F401  (compare, compare-labels)
+from ethostyle import (  # noqa: E402
+    _cli_compare,  # noqa: F401  (compare, compare-labels)
+    _cli_lab,  # noqa: F401  (import-pose, import-labels, export-boris)
+)

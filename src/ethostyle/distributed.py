@@ -1,0 +1,405 @@
+"""The same predictions, spread over a Dask cluster when one machine is not enough.
+
+``pip install 'ethostyle[distributed]'``. Work is cut into tasks of whole
+sequences (about :data:`FRAMES_PER_TASK` frames each) and run by Dask workers;
+the machine that submits them reads the input files one at a time, gathers the
+results in the input order and writes every output itself, with the same writers
+as a single-machine run, so the files are the same. Workers need neither the
+input files nor the model directory on a shared disk: the model travels as the
+files of its directory (its manifest and LightGBM text weights, checked against
+their checksums again on each worker) and the poses travel inside the tasks.
+
+Scheduler addresses: ``tcp://host:8786`` (a running cluster; see
+``docs/cluster.md`` for SLURM and Kubernetes), or ``local`` / ``local:N`` for a
+cluster of N worker processes on this machine.
+
+Examples
+--------
+>>> predict_files("model", ["a.npy", "b.npy"], "out", scheduler="local:2")  # doctest: +SKIP
+[FileOutputs(file=PosixPath('a.npy'), submission=PosixPath('out/a.submission.npy'), ...)]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import tempfile
+import threading
+import warnings
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ethostyle.data import Dataset
+from ethostyle.data import Sequence as PoseSequence
+from ethostyle.errors import EthostyleError
+from ethostyle.predictions import Predictions
+from ethostyle.progress import NULL_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from ethostyle.styles import StyleTransferModel
+
+__all__ = [
+    "FRAMES_PER_TASK",
+    "FileOutputs",
+    "connect",
+    "predict_dataset_on_cluster",
+    "predict_files",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Frames of video per task: 30 minutes at 30 Hz, a few seconds of work per task.
+FRAMES_PER_TASK = 54_000
+#: Input files read ahead while earlier ones are still being predicted.
+_FILES_IN_FLIGHT = 3
+
+
+@contextlib.contextmanager
+def connect(scheduler: str) -> Iterator[Client]:
+    """Connect to a Dask scheduler, or start a cluster on this machine.
+
+    Parameters
+    ----------
+    scheduler : str
+        A scheduler address (``tcp://host:8786``), or ``local`` / ``local:N``
+        for N worker processes on this machine (default: one per core).
+
+    Returns
+    -------
+    contextmanager of distributed.Client
+        A client, closed (and a local cluster shut down) on exit.
+
+    Raises
+    ------
+    EthostyleError
+        If Dask is not installed or the scheduler cannot be reached.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise EthostyleError(
+            "running on a Dask cluster needs dask.distributed; install it with "
+            "pip install 'ethostyle[distributed]'"
+        ) from None
+    if scheduler == "local" or scheduler.startswith("local:"):
+        _, _, count = scheduler.partition(":")
+        try:
+            workers = int(count) if count else None
+        except ValueError:
+            raise EthostyleError(
+                f"--scheduler {scheduler!r}: write local:N with N a number of workers"
+            ) from None
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise EthostyleError(
+            f"could not reach the Dask scheduler at {scheduler!r} ({exc}); check the address "
+            f"(tcp://host:8786) and that the scheduler is running"
+        ) from None
+    with client:
+        yield client
+
+
+# ------------------------------------------------------------------ the model on workers
+def _model_files(model_dir: Path) -> dict[str, bytes]:
+    """The model directory's files (manifest and weights), checked, as bytes."""
+    from ethostyle.model_store import MANIFEST, read_manifest
+
+    manifest = read_manifest(model_dir)
+    names = [MANIFEST, *manifest["files"]]
+    return {name: (model_dir / name).read_bytes() for name in names}
+
+
+_MODELS: dict[str, StyleTransferModel] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _model_from_files(files: dict[str, bytes]) -> StyleTransferModel:
+    """Load (once per worker process) the model whose directory files are given."""
+    from ethostyle.model_store import MANIFEST, load_model
+
+    key = hashlib.sha256(files[MANIFEST]).hexdigest()
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            with tempfile.TemporaryDirectory(prefix="ethostyle-model-") as tmp:
+                for name, content in files.items():
+                    Path(tmp, name).write_bytes(content)
+                _MODELS[key] = load_model(tmp)
+        return _MODELS[key]
+
+
+# ------------------------------------------------------------------ one task
+_Caught = list[tuple[type[Warning], str]]
+
+
+def _predict_sequences(
+    model: StyleTransferModel, sequences: list[PoseSequence], style: int | None
+) -> tuple[Predictions, _Caught]:
+    """Predictions of some sequences, and the warnings they raised (to repeat on the client)."""
+    from ethostyle.predictions import predict_dataset
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = predict_dataset(model, Dataset(sequences), style=style)
+    return result, [(w.category, str(w.message)) for w in caught]
+
+
+def _predict_task(
+    files: dict[str, bytes], sequences: list[PoseSequence], style: int | None
+) -> tuple[Predictions, _Caught]:
+    return _predict_sequences(_model_from_files(files), sequences, style)
+
+
+def _chunks(dataset: Dataset, frames_per_task: int) -> list[list[PoseSequence]]:
+    """Consecutive sequences grouped into tasks of about ``frames_per_task`` frames."""
+    chunks: list[list[PoseSequence]] = []
+    frames = frames_per_task
+    for sequence in dataset:
+        if frames >= frames_per_task:
+            chunks.append([])
+            frames = 0
+        chunks[-1].append(sequence)
+        frames += sequence.n_frames
+    return chunks
+
+
+class _Runner:
+    """Runs tasks here (``client`` None) or on a Dask cluster, with the same code."""
+
+    def __init__(self, model_dir: Path, client: Client | None) -> None:
+        self._client = client
+        if client is None:
+            from ethostyle.model_store import load_model
+
+            self._model = load_model(model_dir)
+        else:
+            # Broadcast once: every worker keeps the files and loads the model once.
+            self._files = client.scatter(_model_files(model_dir), broadcast=True)
+
+    def submit(self, sequences: list[PoseSequence], style: int | None) -> Any:
+        if self._client is None:
+            return _predict_sequences(self._model, sequences, style)
+        # Scattered first so large keypoint arrays travel as data, not in the task graph.
+        [data] = self._client.scatter([sequences], hash=False)
+        return self._client.submit(_predict_task, self._files, data, style, pure=False)
+
+    def result(self, handle: Any) -> Predictions:
+        result, caught = handle if self._client is None else handle.result()
+        for category, message in caught:
+            warnings.warn(message, category, stacklevel=3)
+        return result
+
+
+def _merge(parts: list[Predictions]) -> Predictions:
+    labels, proba, styles = {}, {}, {}
+    for part in parts:
+        labels.update(part.labels)
+        proba.update(part.proba)
+        styles.update(part.styles)
+    return Predictions(labels, proba, styles)
+
+
+def predict_dataset_on_cluster(
+    model_dir: str | Path,
+    dataset: Dataset,
+    client: Client | None,
+    *,
+    style: int | None = None,
+    frames_per_task: int = FRAMES_PER_TASK,
+    progress: Progress = NULL_PROGRESS,
+) -> Predictions:
+    """Label every sequence of a data set, its sequences spread over a Dask cluster.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        A model directory from ``ethostyle train``.
+    dataset : Dataset
+        Sequences to label.
+    client : distributed.Client or None
+        The cluster (see :func:`connect`); None runs the same tasks here.
+    style : int, optional
+        Label every sequence in this annotator's style instead of its own.
+    frames_per_task : int
+        Frames of video per task.
+    progress : Progress, optional
+        Receives progress in frames.
+
+    Returns
+    -------
+    Predictions
+        Identical to :func:`ethostyle.predictions.predict_dataset` on one machine.
+    """
+    runner = _Runner(Path(model_dir), client)
+    advance = progress.task("predicting", dataset.n_frames)
+    handles = [runner.submit(chunk, style) for chunk in _chunks(dataset, frames_per_task)]
+    parts = []
+    for handle in handles:
+        parts.append(runner.result(handle))
+        advance(sum(len(v) for v in parts[-1].labels.values()))
+    return _merge(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutputs:
+    """What :func:`predict_files` wrote for one input file.
+
+    Attributes
+    ----------
+    file : pathlib.Path
+        The input file.
+    submission : pathlib.Path
+        ``<stem>.submission.npy``: the labels, in the challenge's submission layout.
+    probabilities, bouts : pathlib.Path or None
+        ``<stem>.probabilities.npz`` and ``<stem>.bouts.csv``, when asked for.
+    """
+
+    file: Path
+    submission: Path
+    probabilities: Path | None
+    bouts: Path | None
+
+
+def _outputs(
+    files: Sequence[Path], out_dir: Path, probabilities_dir: Path | None, bouts_dir: Path | None
+) -> list[FileOutputs]:
+    stems = [f.stem for f in files]
+    repeated = sorted({s for s in stems if stems.count(s) > 1})
+    if repeated:
+        raise EthostyleError(
+            f"several input files are named {repeated}; their outputs would overwrite each "
+            f"other in {out_dir}. Rename them or predict them in separate runs"
+        )
+    for folder in (out_dir, probabilities_dir, bouts_dir):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise EthostyleError(f"{folder}: exists and is not a folder; choose another")
+    return [
+        FileOutputs(
+            f,
+            out_dir / f"{f.stem}.submission.npy",
+            None
+            if probabilities_dir is None
+            else probabilities_dir / f"{f.stem}.probabilities.npz",
+            None if bouts_dir is None else bouts_dir / f"{f.stem}.bouts.csv",
+        )
+        for f in files
+    ]
+
+
+def _write(predictions: Predictions, outputs: FileOutputs) -> None:
+    from ethostyle.io import save_submission
+    from ethostyle.predictions import write_bouts_csv, write_probabilities
+
+    save_submission(predictions.labels, outputs.submission)
+    if outputs.probabilities is not None:
+        write_probabilities(predictions.proba, outputs.probabilities)
+    if outputs.bouts is not None:
+        write_bouts_csv(predictions, outputs.bouts)
+
+
+def predict_files(
+    model_dir: str | Path,
+    files: Sequence[str | Path],
+    out_dir: str | Path,
+    scheduler: str | Client | None = None,
+    *,
+    style: int | None = None,
+    probabilities_dir: str | Path | None = None,
+    bouts_dir: str | Path | None = None,
+    frames_per_task: int = FRAMES_PER_TASK,
+    progress: Progress = NULL_PROGRESS,
+) -> list[FileOutputs]:
+    """Label many sequence files, on this machine or spread over a Dask cluster.
+
+    Each input ``<stem>.npy`` (any layout :func:`ethostyle.io.load` reads) gives
+    ``<out_dir>/<stem>.submission.npy`` and, when asked,
+    ``<probabilities_dir>/<stem>.probabilities.npz`` and
+    ``<bouts_dir>/<stem>.bouts.csv``: the files ``ethostyle predict`` writes for it alone.
+    Files are read a few at a time ahead of the cluster, so the submitting
+    machine never holds more than a few files; each file's outputs are written
+    (atomically) as soon as all its sequences are done.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        A model directory from ``ethostyle train``.
+    files : sequence of str or Path
+        Input files (their names, without folder and suffix, must differ).
+    out_dir : str or Path
+        Folder for the outputs (created if missing).
+    scheduler : str, distributed.Client or None
+        None: run here. A string: see :func:`connect`. A client: use it.
+    style : int, optional
+        Label every sequence in this annotator's style instead of its own.
+    probabilities_dir, bouts_dir : str or Path, optional
+        Folders for each file's per-frame probabilities / bout CSV (not written
+        when None; may be ``out_dir``).
+    frames_per_task : int
+        Frames of video per task.
+    progress : Progress, optional
+        Receives progress in files.
+
+    Returns
+    -------
+    list of FileOutputs
+        What was written for each input, in the input order.
+    """
+    from ethostyle.io import load
+
+    paths = [Path(f) for f in files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise EthostyleError(f"no such input file(s): {missing[:5]}; check the paths")
+    outputs = _outputs(
+        paths,
+        Path(out_dir),
+        None if probabilities_dir is None else Path(probabilities_dir),
+        None if bouts_dir is None else Path(bouts_dir),
+    )
+    if isinstance(scheduler, str):
+        with connect(scheduler) as client:
+            return predict_files(
+                model_dir,
+                paths,
+                out_dir,
+                client,
+                style=style,
+                probabilities_dir=probabilities_dir,
+                bouts_dir=bouts_dir,
+                frames_per_task=frames_per_task,
+                progress=progress,
+            )
+    runner = _Runner(Path(model_dir), scheduler)
+    advance = progress.task("files", len(paths))
+    pending: deque[tuple[FileOutputs, list[Any]]] = deque()
+
+    def finish() -> None:
+        done, handles = pending.popleft()
+        _write(_merge([runner.result(h) for h in handles]), done)
+        logger.info("wrote predictions of %s", done.file)
+        advance(1)
+
+    for path, target in zip(paths, outputs, strict=True):
+        dataset = load(path)
+        pending.append(
+            (target, [runner.submit(c, style) for c in _chunks(dataset, frames_per_task)])
+        )
+        while len(pending) > _FILES_IN_FLIGHT:
+            finish()
+    while pending:
+        finish()
+    return outputs
