@@ -19,11 +19,15 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import functools
 import logging
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 __all__ = ["atomic_directory", "atomic_write_path"]
@@ -43,6 +47,38 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    """Linux's renameat2(2), which Python's os module does not expose (hence ctypes)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library older than glibc 2.28
+        return None
+    path_at = [ctypes.c_int, ctypes.c_char_p]
+    function.argtypes = [*path_at, *path_at, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step; False where the system cannot."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # file system without it
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
 
 
 def _fsync_file(path: Path) -> None:
@@ -120,11 +156,13 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary directory to fill; swap it in for ``path`` when done.
 
     The temporary directory lies beside ``path``. On a clean exit its files are
-    flushed to disk, the old ``path`` (if any) is renamed aside, the new
-    directory renamed into place and the old one deleted. If the body raises,
-    the temporary directory is deleted and ``path`` is untouched. Between the
-    two renames ``path`` is briefly absent, but the old content is never lost:
-    it sits in ``.<name>.old-*`` beside it until the new one is in place.
+    flushed to disk and the new directory takes the place of the old ``path``
+    (if any) in one atomic exchange, after which the old one is deleted. If the
+    body raises, the temporary directory is deleted and ``path`` is untouched.
+    Where the system cannot exchange two paths (not Linux, or a file system
+    without ``renameat2``), the old directory is renamed aside first: ``path``
+    is then briefly absent, but its old content is never lost; it sits in
+    ``.<name>.old-*`` beside it until the new one is in place.
 
     Parameters
     ----------
@@ -171,6 +209,12 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if path.exists() and _exchange(tmp, path):
+        # tmp now holds the old content; a crash from here on leaves the new one in place
+        _fsync_directory(path.parent)
+        shutil.rmtree(tmp, ignore_errors=True)
+        logger.debug("wrote directory %s atomically", path)
+        return
     old: Path | None = None
     if path.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
