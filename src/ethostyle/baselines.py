@@ -17,11 +17,12 @@ import numpy as np
 
 from ethostyle.data import Dataset
 from ethostyle.decode import DEFAULT_DECODER, decode
-from ethostyle.features import compute_features
+from ethostyle.errors import UnknownAnnotatorError
+from ethostyle.features import compute_features, sequence_features
 from ethostyle.models.gbdt import GBDTClassifier, softmax
 from ethostyle.styles import REFERENCE_PARAMS
 
-__all__ = ["AnnotatorAsInputModel"]
+__all__ = ["AnnotatorAsInputModel", "OwnLabModel"]
 
 
 class AnnotatorAsInputModel:
@@ -65,3 +66,48 @@ class AnnotatorAsInputModel:
         X = np.concatenate([table.values, table.annotators[:, None].astype(np.float32)], axis=1)
         proba = softmax(self.estimator_.predict_raw(X))
         return {sid: decode(p, DEFAULT_DECODER) for sid, p in table.split(proba).items()}
+
+
+class OwnLabModel:
+    """One LightGBM per annotator, trained only on that annotator's own videos.
+
+    What a lab gets from its own few labelled videos without any transfer: the
+    floor a style model must clear.
+
+    Parameters
+    ----------
+    params : dict, optional
+        Overrides of :data:`ethostyle.styles.REFERENCE_PARAMS`.
+    seed : int
+        Random seed.
+    """
+
+    def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 0) -> None:
+        self.params = params
+        self.seed = seed
+
+    def fit(self, train: Dataset) -> OwnLabModel:
+        """Train one classifier per annotator on its own sequences."""
+        table = compute_features(train)
+        y = np.concatenate([s.labels for s in train]).astype(np.int64)
+        self.estimators_: dict[int, GBDTClassifier] = {}
+        for annotator in train.annotators:
+            rows = table.annotators == annotator
+            estimator = GBDTClassifier(
+                **{**REFERENCE_PARAMS, **(self.params or {})}, seed=self.seed
+            )
+            self.estimators_[annotator] = estimator.fit(table.values[rows], y[rows])
+        return self
+
+    def predict(self, dataset: Dataset) -> dict[str, np.ndarray]:
+        """Argmax labels of every sequence by its own annotator's classifier."""
+        out = {}
+        for seq in dataset:
+            estimator = self.estimators_.get(seq.annotator_id)
+            if estimator is None:
+                raise UnknownAnnotatorError(
+                    f"sequence {seq.id!r}: annotator {seq.annotator_id} has no training videos"
+                )
+            values, _ = sequence_features(seq)
+            out[seq.id] = decode(estimator.predict_proba(values), DEFAULT_DECODER)
+        return out

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import f1_score
 
 from ethostyle.bouts import bout_table
-from ethostyle.data import VOCABULARY, Dataset, Sequence
+from ethostyle.data import BEHAVIORS, VOCABULARY, Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, decode, tune_decoder
 from ethostyle.errors import DataFormatError
 from ethostyle.features import FeatureTable, compute_features, sequence_features
@@ -60,8 +61,10 @@ REFERENCE_PARAMS: dict[str, Any] = {
     "frame_step": 2,
 }
 #: LightGBM settings of a style model (few videos; strong shrinkage toward the reference).
+#: ``n_estimators`` is the most rounds; how many are kept is chosen per annotator on
+#: held-out videos (:data:`STYLE_ROUNDS`).
 STYLE_PARAMS: dict[str, Any] = {
-    "n_estimators": 150,
+    "n_estimators": 300,
     "learning_rate": 0.05,
     "num_leaves": 15,
     "min_child_samples": 60,
@@ -76,6 +79,9 @@ MIN_BOUTS_FOR_EVIDENCE = 2
 #: Fewest labelled frames (one second) that can train the reference model, or change
 #: the reference into an annotator's style; an annotator with fewer keeps the reference.
 MIN_TRAINING_FRAMES = 30
+#: Candidate numbers of style boosting rounds, compared on held-out videos of the
+#: annotator: 0 keeps the reference unchanged, more rounds depart further from it.
+STYLE_ROUNDS: tuple[int, ...] = (0, 25, 50, 100, 150, 200, 300)
 #: Share of reference-annotator videos held out to tune the reference decoding.
 _REFERENCE_HOLDOUT = 0.15
 
@@ -118,9 +124,7 @@ class StyleModel:
         """Style log-probabilities from stage-2 inputs and reference log-probabilities."""
         if self.booster is None:
             return reference_logp
-        raw = reference_logp + self.booster.predict_raw(stage2)
-        raw = np.where(self.evidence[None, :], raw, reference_logp)
-        return log_softmax(raw)
+        return _with_evidence(reference_logp, self.booster.predict_raw(stage2), self.evidence)
 
 
 class StyleTransferModel:
@@ -291,26 +295,58 @@ class StyleTransferModel:
                 annotator, None, evidence, self.reference_decoder_, len(parts), n_frames
             )
 
+        # How far this annotator departs from the reference is chosen on videos held
+        # out of the style model's training (leave one video out): the number of
+        # boosting rounds with the best held-out macro F1 of the behaviours (ties go to
+        # fewer rounds; log-loss is not used because a few confidently wrong frames
+        # dominate it), then the decoding tuned
+        # on those same held-out predictions. Few or mild differences keep few rounds.
+        folds = []
+        for train_parts, held_parts in _leave_one_out(parts):
+            booster = self._fit_booster(train_parts)
+            folds.extend((booster, *held) for held in held_parts)
+        limit = self._style_estimator().n_estimators
+        candidates = [r for r in STYLE_ROUNDS if r < limit] + [limit]
+        scores = [
+            _pooled_macro_f1(
+                [
+                    _with_evidence(logp, booster.predict_raw(z, r), evidence)
+                    for booster, z, logp, _ in folds
+                ],
+                [y for *_, y in folds],
+            )
+            for r in candidates
+        ]
+        rounds = candidates[int(np.argmax(scores))]
+        logger.info(
+            "annotator %s: %d style rounds (held-out F1 %s)",
+            annotator,
+            rounds,
+            ", ".join(f"{r}:{v:.4f}" for r, v in zip(candidates, scores, strict=True)),
+        )
+        if rounds == 0:
+            booster = None
+            oof = [logp for _, _, logp, _ in folds]
+        else:
+            booster = self._fit_booster(parts, rounds)
+            oof = [
+                _with_evidence(logp, b.predict_raw(z, rounds), evidence) for b, z, logp, _ in folds
+            ]
         decoder = self.reference_decoder_
         if self.tune_decoding:
-            oof_proba, oof_truth = [], []
-            for train_parts, held_parts in _leave_one_out(parts):
-                booster = self._fit_booster(train_parts)
-                for z, logp, y in held_parts:
-                    model = StyleModel(annotator, booster, evidence)
-                    oof_proba.append(np.exp(model.log_proba(z, logp)))
-                    oof_truth.append(y)
-            decoder = tune_decoder(oof_proba, oof_truth)
-        booster = self._fit_booster(parts)
+            decoder = tune_decoder([np.exp(lp) for lp in oof], [y for *_, y in folds])
         return StyleModel(annotator, booster, evidence, decoder, len(parts), n_frames)
 
     def _fit_booster(
-        self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+        self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], rounds: int | None = None
     ) -> GBDTClassifier:
         z = np.concatenate([p[0] for p in parts])
         init = np.concatenate([p[1] for p in parts])
         y = np.concatenate([p[2] for p in parts])
-        return self._style_estimator().fit(z, y, init_score=init)
+        estimator = self._style_estimator()
+        if rounds is not None:
+            estimator.n_estimators = rounds
+        return estimator.fit(z, y, init_score=init)
 
     def _evidence(self, label_arrays: list[np.ndarray]) -> np.ndarray:
         counts = np.zeros(len(VOCABULARY), dtype=np.int64)
@@ -438,6 +474,21 @@ class StyleTransferModel:
             out[seq.id], _ = self.predict_sequence(seq)
             advance(seq.n_frames)
         return out
+
+
+def _with_evidence(
+    reference_logp: np.ndarray, delta: np.ndarray, evidence: np.ndarray
+) -> np.ndarray:
+    """Style log-probabilities: the reference plus the style's change where it has evidence."""
+    return log_softmax(np.where(evidence[None, :], reference_logp + delta, reference_logp))
+
+
+def _pooled_macro_f1(log_probas: list[np.ndarray], truths: list[np.ndarray]) -> float:
+    """Macro F1 of the behaviours (``other`` excluded) of argmax labels, frames pooled."""
+    pred = np.concatenate([lp.argmax(axis=1) for lp in log_probas])
+    true = np.concatenate(truths)
+    behaviours = [i for i, name in enumerate(VOCABULARY) if name in BEHAVIORS]
+    return float(f1_score(true, pred, labels=behaviours, average="macro", zero_division=0))
 
 
 def _rows_of(table: FeatureTable, ids: list[str]) -> np.ndarray:

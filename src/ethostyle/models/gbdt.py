@@ -175,14 +175,17 @@ class GBDTClassifier:
             raise ModelFormatError("this model is not fitted yet; call fit() or load() first")
         return booster
 
-    def predict_raw(self, X: np.ndarray) -> np.ndarray:
-        """Raw scores ``(frames, n_classes)`` (before softmax, without any init score)."""
+    def predict_raw(self, X: np.ndarray, num_iteration: int | None = None) -> np.ndarray:
+        """Raw scores ``(frames, n_classes)`` (before softmax, without any init score).
+
+        ``num_iteration`` uses only the first that many boosting rounds (all by default).
+        """
         booster = self._check_fitted()
-        if len(X) == 0:
-            return np.zeros((0, self.n_classes), dtype=np.float64)
-        return booster.predict(X, raw_score=True, num_threads=self.num_threads).reshape(
-            len(X), self.n_classes
-        )
+        if len(X) == 0 or num_iteration == 0:
+            return np.zeros((len(X), self.n_classes), dtype=np.float64)
+        return booster.predict(
+            X, raw_score=True, num_iteration=num_iteration, num_threads=self.num_threads
+        ).reshape(len(X), self.n_classes)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities ``(frames, n_classes)``."""

@@ -1,0 +1,168 @@
+"""Task 2 accuracy of the style models against the baselines, on two simulated worlds.
+
+Worlds
+------
+``default``
+    The ``calms21-task2-like`` preset with the built-in styles.
+``heldout``
+    A world the models were never developed on: other kinematics (faster
+    approaches, longer investigations, more attacks, noisier tracking) and five
+    other annotator rules (later onsets, dropped short bouts, merged gaps, other
+    priorities, stricter attack). It stands in for the independent world the
+    product is checked on, so the method is not tuned to the built-in rules.
+
+Rows (Task 2 F1, the challenge metric over annotators 1-5, and per annotator):
+
+- ``own-lab``: one LightGBM per annotator on its own few videos only;
+- ``style-blind``: the reference model (annotator 0's style) for every sequence;
+- ``annotator-as-input``: one LightGBM with the annotator id as an input;
+- ``perfect-annotator-0``: annotator 0's true labels of the test videos, style ignored
+  (the ceiling of any style-blind tool);
+- ``style-transfer``: ethostyle's style models (the product default).
+
+Run::
+
+    .venv/bin/python benchmarks/accuracy.py --world default --world heldout
+
+It prints a Markdown table to paste into ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from dataclasses import replace
+
+from ethostyle.baselines import AnnotatorAsInputModel, OwnLabModel
+from ethostyle.metrics import task2_score
+from ethostyle.predictions import predict_dataset
+from ethostyle.simulate import (
+    PRESETS,
+    STYLES,
+    BehaviourParams,
+    PerBehavior,
+    TrackingNoise,
+    label_with_style,
+    simulate,
+)
+from ethostyle.styles import StyleTransferModel
+
+_HELDOUT_STYLES = {
+    0: STYLES[0].replace(name="reference-b", description="Reference of the held-out world."),
+    1: STYLES[0].replace(
+        name="late-investigation",
+        description="Starts investigation 8 frames later and drops investigations under 20 frames.",
+        onset_shift_frames=PerBehavior(investigation=8),
+        min_bout_frames=PerBehavior(attack=4, investigation=20, mount=15),
+    ),
+    2: STYLES[0].replace(
+        name="merging-attack",
+        description="Bridges attack gaps under 25 frames and ends attacks 8 frames later.",
+        merge_gap_frames=PerBehavior(attack=25, investigation=6, mount=10),
+        offset_shift_frames=PerBehavior(attack=8),
+    ),
+    3: STYLES[0].replace(
+        name="anogenital-40px",
+        description="Counts only body and anogenital sniffing, but up to 40 px away.",
+        investigation_subtypes=("body", "anogenital"),
+        investigation_max_distance_px=40.0,
+    ),
+    4: STYLES[0].replace(
+        name="short-mount",
+        description="Counts attempts as mount but ends mounts 15 frames early; mount beats attack.",
+        mount_includes_attempts=True,
+        offset_shift_frames=PerBehavior(mount=-15),
+        priority=("mount", "attack", "investigation"),
+    ),
+    5: STYLES[0].replace(
+        name="strict-attack",
+        description="Ignores attacks under 15 frames, starts them 4 frames late, 1% slips.",
+        min_bout_frames=PerBehavior(attack=15, investigation=6, mount=15),
+        onset_shift_frames=PerBehavior(attack=4),
+        label_noise_probability=0.01,
+    ),
+}
+_HELDOUT_PRESET = replace(
+    PRESETS["calms21-task2-like"],
+    name="heldout-world",
+    description="Other kinematics and other annotator rules (see benchmarks/accuracy.py).",
+    behaviour=BehaviourParams(
+        approach_speed_px_per_frame=(6.0, 11.0),
+        investigation_median_s=2.5,
+        attack_after_investigation=0.16,
+        mount_median_s=4.0,
+        subtype_probabilities=(0.4, 0.25, 0.35),
+    ),
+    tracking=TrackingNoise(jitter_px=2.5, swap_rate=0.02, outlier_probability=0.003),
+)
+
+
+def _world(name: str, seed: int):
+    if name == "default":
+        return simulate("calms21-task2-like", seed=seed)
+    return simulate(_HELDOUT_PRESET, seed=seed + 1000, styles=_HELDOUT_STYLES)
+
+
+def run(world: str, seed: int) -> dict[str, object]:
+    """Fit every model on one world and score it on the test split."""
+    sim = _world(world, seed)
+    truth = {s.id: s.labels for s in sim.test}
+    annotators = {s.id: s.annotator_id for s in sim.test}
+    rows: dict[str, object] = {}
+    timings: dict[str, float] = {}
+
+    start = time.perf_counter()
+    model = StyleTransferModel(seed=seed).fit(sim.train)
+    timings["style-transfer fit"] = time.perf_counter() - start
+    styled = predict_dataset(model, sim.test)
+    blind = predict_dataset(model, sim.test, style=model.reference_annotator)
+    rows["style-blind"] = task2_score(truth, blind.labels, annotators)
+    naive = AnnotatorAsInputModel(seed=seed).fit(sim.train)
+    rows["annotator-as-input"] = task2_score(truth, naive.predict(sim.test), annotators)
+    own = OwnLabModel(seed=seed).fit(sim.train)
+    rows["own-lab"] = task2_score(truth, own.predict(sim.test), annotators)
+    perfect = {s.id: label_with_style(sim.worlds[s.id], sim.styles[0], seed=seed) for s in sim.test}
+    rows["perfect-annotator-0"] = task2_score(truth, perfect, annotators)
+    rows["style-transfer"] = task2_score(truth, styled.labels, annotators)
+    return {"scores": rows, "timings": timings}
+
+
+def _markdown(world: str, result: dict[str, object]) -> str:
+    scores = result["scores"]
+    first = next(iter(scores.values()))
+    ids = sorted(first.per_annotator)
+    head = "| model (" + world + ") | Task 2 F1 | " + " | ".join(f"ann. {a}" for a in ids) + " |"
+    lines = [head, "|" + "---|" * (2 + len(ids))]
+    for name, score in scores.items():
+        cells = " | ".join(f"{score.per_annotator[a].f1:.3f}" for a in ids)
+        lines.append(f"| {name} | **{score.f1:.3f}** | {cells} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Command-line entry: run the chosen worlds and print Markdown tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--world", action="append", choices=["default", "heldout"])
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    for world in args.world or ["default", "heldout"]:
+        result = run(world, args.seed)
+        print(_markdown(world, result))
+        for name, seconds in result["timings"].items():
+            print(f"\n{name}: {seconds:.0f} s")
+        for name, score in result["scores"].items():
+            zero = [
+                f"annotator {a} {c}"
+                for a, per in score.per_annotator.items()
+                for c, cs in per.per_class.items()
+                if per.scored and cs.support > 0 and cs.f1 == 0
+            ]
+            if zero:
+                print(f"{name}: classes at F1 0: {', '.join(zero)}")
+        print(flush=True)
+
+
+if __name__ == "__main__":
+    main()
