@@ -20,6 +20,7 @@ BORIS files are read by :mod:`ethostyle.importers.boris` into the same table.
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -104,6 +105,16 @@ class LabelTable:
         )
 
 
+def _separator(path: Path) -> str:
+    """The column separator of a text table: comma, tab or semicolon (sniffed)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        sample = fh.read(8192)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
+    except csv.Error:  # one column: no separator to find
+        return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """Read a spreadsheet (CSV, TSV or Excel/OpenDocument) with every cell as text.
 
@@ -116,7 +127,7 @@ def read_table(path: Path) -> pd.DataFrame:
         if suffix in (".xlsx", ".xls", ".ods"):
             frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
         else:
-            frame = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+            frame = pd.read_csv(path, sep=_separator(path), dtype=str, keep_default_na=False)
     except ImportError as exc:
         raise DataFormatError(
             f"{path}: reading {suffix} files needs an extra package ({exc}); "
