@@ -8,6 +8,8 @@ as a single-machine run, so the files are the same. Workers need neither the
 input files nor the model directory on a shared disk: the model travels as the
 files of its directory (its manifest and LightGBM text weights, checked against
 their checksums again on each worker) and the poses travel inside the tasks.
+A sequence whose annotator has no style in the model gets the same warning as on
+one machine, given by the submitting side.
 
 Scheduler addresses: ``tcp://host:8786`` (a running cluster; see
 ``docs/cluster.md`` for SLURM and Kubernetes), or ``local`` / ``local:N`` for a
@@ -143,25 +145,12 @@ def _model_from_files(files: dict[str, bytes]) -> StyleTransferModel:
 
 
 # ------------------------------------------------------------------ one task
-_Caught = list[tuple[type[Warning], str]]
-
-
-def _predict_sequences(
-    model: StyleTransferModel, sequences: list[PoseSequence], style: int | None
-) -> tuple[Predictions, _Caught]:
-    """Predictions of some sequences, and the warnings they raised (to repeat on the client)."""
-    from ethostyle.predictions import predict_dataset
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = predict_dataset(model, Dataset(sequences), style=style)
-    return result, [(w.category, str(w.message)) for w in caught]
-
-
 def _predict_task(
     files: dict[str, bytes], sequences: list[PoseSequence], style: int | None
-) -> tuple[Predictions, _Caught]:
-    return _predict_sequences(_model_from_files(files), sequences, style)
+) -> Predictions:
+    from ethostyle.predictions import predict_dataset
+
+    return predict_dataset(_model_from_files(files), Dataset(sequences), style=style)
 
 
 def _chunks(dataset: Dataset, frames_per_task: int) -> list[list[PoseSequence]]:
@@ -181,27 +170,47 @@ class _Runner:
     """Runs tasks here (``client`` None) or on a Dask cluster, with the same code."""
 
     def __init__(self, model_dir: Path, client: Client | None) -> None:
-        self._client = client
-        if client is None:
-            from ethostyle.model_store import load_model
+        from ethostyle.model_store import load_model
 
-            self._model = load_model(model_dir)
-        else:
-            # Broadcast once: every worker keeps the files and loads the model once.
-            self._files = client.scatter(_model_files(model_dir), broadcast=True)
+        self._client = client
+        self._model = load_model(model_dir)
+        if client is not None:
+            # Broadcast once: every worker keeps the files and loads the model once. In a
+            # list, so that the dict travels as one object (a bare dict is scattered by key).
+            [self._files] = client.scatter([_model_files(model_dir)], broadcast=True, hash=False)
+
+    def _warn_unknown(self, sequences: list[PoseSequence], style: int | None) -> None:
+        """The warning a worker gives for an annotator without a style, given here instead.
+
+        A worker's warnings stay in its own log, and capturing them there is not
+        thread-safe, so the submitting side repeats the check the model makes.
+        """
+        from ethostyle.styles import UnknownAnnotatorWarning
+
+        known = self._model.annotators_
+        for sequence in sequences:
+            who = sequence.annotator_id if style is None else int(style)
+            if who not in known:
+                warnings.warn(
+                    f"sequence {sequence.id!r}: annotator {who} has no style in this model "
+                    f"(known: {known}); labelling it in the reference style (annotator "
+                    f"{self._model.reference_annotator})",
+                    UnknownAnnotatorWarning,
+                    stacklevel=4,
+                )
 
     def submit(self, sequences: list[PoseSequence], style: int | None) -> Any:
         if self._client is None:
-            return _predict_sequences(self._model, sequences, style)
+            from ethostyle.predictions import predict_dataset
+
+            return predict_dataset(self._model, Dataset(sequences), style=style)
+        self._warn_unknown(sequences, style)
         # Scattered first so large keypoint arrays travel as data, not in the task graph.
         [data] = self._client.scatter([sequences], hash=False)
         return self._client.submit(_predict_task, self._files, data, style, pure=False)
 
     def result(self, handle: Any) -> Predictions:
-        result, caught = handle if self._client is None else handle.result()
-        for category, message in caught:
-            warnings.warn(message, category, stacklevel=3)
-        return result
+        return handle if self._client is None else handle.result()
 
 
 def _merge(parts: list[Predictions]) -> Predictions:
