@@ -35,8 +35,14 @@ SMALL_PARAMS: dict[str, dict[str, int]] = {
     "reference_params": {"n_estimators": 15, "num_threads": 1},
     "style_params": {"n_estimators": 8, "num_threads": 1},
 }
-#: Environment of CLI subprocesses: one OpenMP thread (see SMALL_PARAMS).
-SUBPROCESS_ENV: dict[str, str] = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+#: Environment of CLI subprocesses: one OpenMP thread (see SMALL_PARAMS), and idle
+#: threads sleep instead of spinning (OpenMP's default spin burns the shared CPUs).
+SUBPROCESS_ENV: dict[str, str] = {
+    **os.environ,
+    "OMP_NUM_THREADS": "1",
+    "OMP_WAIT_POLICY": "PASSIVE",
+    "COLUMNS": "200",
+}
 #: Runs the installed console-script entry point (what `ethostyle ...` runs).
 CLI: list[str] = [sys.executable, "-c", "from ethostyle.cli import run; run()"]
 
