@@ -147,3 +147,36 @@ def test_inputs_with_the_same_name_are_refused_before_any_work(model_dir, files,
 def test_a_malformed_local_scheduler_is_a_clear_error():
     with pytest.raises(EthostyleError, match="local:N"), connect("local:many"):
         pass
+
+
+@pytest.mark.slow
+def test_a_model_trained_on_a_cluster_boosts_there_and_labels_like_one_trained_here(
+    sim, model_dir, tmp_path
+):
+    from ethostyle.distributed import fit_on_cluster
+    from ethostyle.metrics import task2_score
+
+    # LightGBM's network needs each worker in its own process.
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        model = fit_on_cluster(
+            sim.train, c, reference_params=FAST, style_params=FAST, tune_decoding=False
+        )
+    assert model.reference_.booster_.params["num_machines"] == 2  # really boosted on two
+    here = load_model(model_dir)  # the same settings, trained on this machine
+    test = sim.test
+    ours, theirs = model.predict(test), here.predict(test)
+    agree = np.mean(np.concatenate([ours[i] == theirs[i] for i in test.ids]))
+    truth = {s.id: s.labels for s in test}
+    annotators = {s.id: s.annotator_id for s in test}
+    f1_cluster = task2_score(truth, ours, annotators).f1
+    f1_here = task2_score(truth, theirs, annotators).f1
+    assert agree > 0.9, agree
+    assert abs(f1_cluster - f1_here) < 0.03, (f1_cluster, f1_here)
+    saved = load_model(save_model(model, tmp_path / "cluster_model"))
+    for sid, labels in saved.predict(test).items():
+        np.testing.assert_array_equal(labels, ours[sid])

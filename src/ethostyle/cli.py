@@ -257,6 +257,14 @@ def train(
         int, typer.Option(help="The annotator with many videos that trains the reference model.")
     ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed; same data and seed, same model.")] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Boost the reference model on a Dask cluster (lightgbm.dask): its address "
+            "(tcp://host:8786) or 'local:N'. Needs ethostyle[distributed].",
+        ),
+    ] = None,
 ) -> None:
     """Train the reference model and one style model per other annotator.
 
@@ -278,9 +286,16 @@ def train(
         highlight=False,
     )
     with _progress() as progress:
-        fitted = StyleTransferModel(reference_annotator=reference, seed=seed).fit(
-            dataset, progress=progress
-        )
+        if scheduler is None:
+            fitted = StyleTransferModel(reference_annotator=reference, seed=seed).fit(
+                dataset, progress=progress
+            )
+        else:
+            from ethostyle.distributed import fit_on_cluster
+
+            fitted = fit_on_cluster(
+                dataset, scheduler, reference_annotator=reference, seed=seed, progress=progress
+            )
     save_model(fitted, out, extra={"training_data": _fingerprint(train_file, dataset)})
     _print_styles(fitted)
     console.print(f"wrote model: {out}")

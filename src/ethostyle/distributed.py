@@ -11,6 +11,10 @@ their checksums again on each worker) and the poses travel inside the tasks.
 A sequence whose annotator has no style in the model gets the same warning as on
 one machine, given by the submitting side.
 
+Training (:func:`fit_on_cluster`, ``ethostyle train --scheduler``) boosts the
+reference model with ``lightgbm.dask`` on the cluster; see
+:class:`ClusterStyleTransferModel` for what still runs on the submitting machine.
+
 Scheduler addresses: ``tcp://host:8786`` (a running cluster; see
 ``docs/cluster.md`` for SLURM and Kubernetes), or ``local`` / ``local:N`` for a
 cluster of N worker processes on this machine.
@@ -25,31 +29,37 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import logging
 import tempfile
 import threading
 import warnings
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ethostyle.data import Dataset
 from ethostyle.data import Sequence as PoseSequence
-from ethostyle.errors import EthostyleError
+from ethostyle.errors import DataFormatError, EthostyleError
+from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.predictions import Predictions
 from ethostyle.progress import NULL_PROGRESS, Progress
+from ethostyle.styles import StyleTransferModel
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from ethostyle.styles import StyleTransferModel
-
 __all__ = [
     "FRAMES_PER_TASK",
+    "ClusterStyleTransferModel",
+    "DaskGBDTClassifier",
     "FileOutputs",
     "connect",
+    "fit_on_cluster",
     "predict_dataset_on_cluster",
     "predict_files",
 ]
@@ -412,3 +422,145 @@ def predict_files(
     while pending:
         finish()
     return outputs
+
+
+# ------------------------------------------------------------------ training on a cluster
+class DaskGBDTClassifier(GBDTClassifier):
+    """:class:`~ethostyle.models.gbdt.GBDTClassifier` whose boosting runs on a Dask cluster.
+
+    Training goes through ``lightgbm.dask`` (data-parallel LightGBM: each worker
+    holds a block of the frames and the workers build every tree together); the
+    result is an ordinary LightGBM booster, saved and used exactly like one
+    trained on one machine. LightGBM's network needs each worker in its own
+    process (a cluster of threads in one process cannot train).
+
+    Data-parallel boosting finds its histogram bins on each worker's block, so
+    the trees differ slightly from a one-machine fit; their predictions agree on
+    nearly every frame (``tests/test_distributed.py`` measures it).
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The cluster.
+    **params
+        The hyperparameters of :class:`~ethostyle.models.gbdt.GBDTClassifier`.
+    """
+
+    def __init__(self, *, client: Client, **params: Any) -> None:
+        super().__init__(**params)
+        self.client = client
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        *,
+        init_score: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+        feature_names: list[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> DaskGBDTClassifier:
+        """Train on frames ``X`` with labels ``y``, on the cluster (see the parent class)."""
+        import dask.array as da
+        from lightgbm.dask import DaskLGBMClassifier
+
+        rows = np.arange(0, len(y), max(1, self.frame_step))
+        workers = max(1, len(self.client.scheduler_info()["workers"]))
+        block = -(-len(rows) // workers)  # one block of frames per worker
+
+        def spread(a: np.ndarray | None) -> Any:
+            if a is None:
+                return None
+            a = np.ascontiguousarray(np.asarray(a)[rows])
+            return da.from_array(a, chunks=(block, *a.shape[1:]))
+
+        params = {
+            k: v
+            for k, v in self._params().items()
+            if k not in ("objective", "num_class", "num_threads")  # set by lightgbm.dask
+        }
+        model = DaskLGBMClassifier(
+            client=self.client, objective="multiclass", n_estimators=self.n_estimators, **params
+        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Parameter .* will be ignored")
+            model.fit(
+                spread(X),
+                spread(y),
+                sample_weight=spread(sample_weight),
+                init_score=spread(init_score),
+                feature_name=feature_names or "auto",
+            )
+        if list(model.classes_) != list(range(self.n_classes)):
+            raise DataFormatError(
+                f"the training frames hold the classes {list(model.classes_)}, not all of "
+                f"0-{self.n_classes - 1}; training on a cluster needs every class in the data"
+            )
+        self.booster_ = model.booster_
+        if progress is not None:
+            progress(self.n_estimators)
+        return self
+
+
+class ClusterStyleTransferModel(StyleTransferModel):
+    """A :class:`~ethostyle.styles.StyleTransferModel` whose reference model trains on a cluster.
+
+    The reference model learns from the reference annotator's many videos: its
+    boosting is the expensive step, and runs on the cluster through
+    :class:`DaskGBDTClassifier`. The style models learn from a few videos each
+    and train here. Pose features are computed here too, so the training
+    data's feature table must fit this machine's memory.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The cluster (workers in separate processes).
+    **params
+        The parameters of :class:`~ethostyle.styles.StyleTransferModel`.
+    """
+
+    def __init__(self, *, client: Client, **params: Any) -> None:
+        super().__init__(**params)
+        self.client = client
+
+    def _reference_estimator(self) -> GBDTClassifier:
+        local = super()._reference_estimator()
+        names = inspect.signature(GBDTClassifier).parameters
+        return DaskGBDTClassifier(client=self.client, **{n: getattr(local, n) for n in names})
+
+
+def fit_on_cluster(
+    train: Dataset,
+    scheduler: str | Client,
+    *,
+    progress: Progress = NULL_PROGRESS,
+    **params: Any,
+) -> StyleTransferModel:
+    """Train a style-transfer model with its reference model boosted on a Dask cluster.
+
+    Parameters
+    ----------
+    train : Dataset
+        Labelled training sequences (as for :meth:`StyleTransferModel.fit`).
+    scheduler : str or distributed.Client
+        A scheduler address or ``local:N`` (see :func:`connect`), or a client.
+    progress : Progress, optional
+        Receives progress of each step.
+    **params
+        Parameters of :class:`~ethostyle.styles.StyleTransferModel` (``seed``, ...).
+
+    Returns
+    -------
+    StyleTransferModel
+        A fitted model; save it with :func:`ethostyle.model_store.save_model`.
+
+    Examples
+    --------
+    >>> model = fit_on_cluster(load("train.npy"), "tcp://scheduler:8786")  # doctest: +SKIP
+    """
+    if isinstance(scheduler, str):
+        with connect(scheduler) as client:
+            return fit_on_cluster(train, client, progress=progress, **params)
+    model = ClusterStyleTransferModel(client=scheduler, **params).fit(train, progress=progress)
+    model.client = None  # the fitted model keeps no link to the cluster
+    return model
