@@ -1,0 +1,292 @@
+"""Plain-language summary of how each annotator's style differs from the reference.
+
+Sentences are generated from the comparison's tables only, never typed by hand:
+"Attack starts 0.60 s earlier and ends 0.50 s later than annotator 0". What
+counts as *no difference* is set by :class:`NoDifference` and stated with the
+summary (:meth:`NoDifference.describe`).
+
+Examples
+--------
+>>> print(NO_DIFFERENCE.describe(fps=30).split(";")[0])
+Differences smaller than these are reported as none: boundary shifts under 0.10 s (3 frames)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ethostyle.compare.lines import FEATURES
+from ethostyle.data import BEHAVIORS
+
+__all__ = ["NO_DIFFERENCE", "NoDifference", "summarize"]
+
+
+@dataclass(frozen=True, slots=True)
+class NoDifference:
+    """Thresholds below which the summary calls a difference "none".
+
+    Parameters
+    ----------
+    shift_s : float
+        Median onset or offset shift (seconds) below which boundaries agree.
+    ratio : float
+        Relative difference of frame share, bouts per minute or mean bout
+        length within which two styles agree (0.2: within ±20 %).
+    feature_ratio : float
+        Relative difference of a feature's 5th or 95th percentile within which
+        two styles draw the line at the same place; the difference must also
+        exceed the feature's own ``min_difference`` (see
+        :data:`ethostyle.compare.lines.FEATURES`).
+    min_matched_bouts : int
+        Fewer matched bouts than this: boundary shifts are not reported.
+    min_frames : int
+        Fewer labelled frames than this (either side): feature percentiles are
+        not compared.
+    unmatched_share : float
+        Extra or missed bouts are reported when they are at least this share of
+        the reference's bouts (and at least 2).
+
+    Examples
+    --------
+    >>> NoDifference(shift_s=0.2).shift_s
+    0.2
+    """
+
+    shift_s: float = 0.1
+    ratio: float = 0.2
+    feature_ratio: float = 0.2
+    min_matched_bouts: int = 3
+    min_frames: int = 30
+    unmatched_share: float = 0.1
+
+    def describe(self, fps: float) -> str:
+        """One paragraph stating every threshold, for the summary's reader."""
+        features = ", ".join(
+            f"{_amount(f.min_difference, f.unit)} ({f.label})" for f in FEATURES.values()
+        )
+        return (
+            "Differences smaller than these are reported as none: boundary shifts under "
+            f"{self.shift_s:.2f} s ({self.shift_s * fps:.0f} frames); frame share, bouts per "
+            f"minute and mean bout length within ±{self.ratio:.0%}; a 5th or 95th percentile of "
+            f"a pose feature within ±{self.feature_ratio:.0%} or within {features}; extra or "
+            f"missed bouts fewer than {self.unmatched_share:.0%} of the reference's bouts or "
+            f"fewer than 2. Boundary shifts are medians over matched (overlapping) bouts and "
+            f"need at least {self.min_matched_bouts} of them; feature percentiles need at least "
+            f"{self.min_frames} labelled frames on each side."
+        )
+
+
+#: The default thresholds.
+NO_DIFFERENCE = NoDifference()
+
+
+def summarize(
+    table: pd.DataFrame,
+    unmatched: pd.DataFrame,
+    lines: pd.DataFrame,
+    reference: int,
+    no_difference: NoDifference = NO_DIFFERENCE,
+) -> dict[int, list[str]]:
+    """Sentences saying how each annotator differs from the reference.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The disagreement table (:attr:`Comparison.table`).
+    unmatched : pandas.DataFrame
+        Frames of bouts only one side has (:attr:`Comparison.unmatched`).
+    lines : pandas.DataFrame
+        Feature percentiles per frame group (:attr:`Comparison.feature_lines`);
+        may be empty.
+    reference : int
+        The reference annotator.
+    no_difference : NoDifference
+        What counts as no difference.
+
+    Returns
+    -------
+    dict of int to list of str
+        Annotator (every one but the reference) -> sentences, most telling first.
+    """
+    rows = table.set_index(["annotator", "behavior"])
+    out: dict[int, list[str]] = {}
+    for annotator in sorted(set(table["annotator"]) - {reference}):
+        sentences: list[str] = []
+        for behavior in BEHAVIORS:
+            mine = rows.loc[(annotator, behavior)]
+            ref = rows.loc[(reference, behavior)]
+            if mine["n_bouts"] == 0 and ref["n_bouts"] == 0:
+                continue
+            sentences += _boundaries(behavior, mine, reference, no_difference)
+            sentences += _amounts(behavior, mine, ref, reference, no_difference)
+            sentences += _lines(behavior, annotator, lines, reference, no_difference)
+            sentences += _unmatched(behavior, annotator, ref, unmatched, reference, no_difference)
+        if not sentences:
+            sentences.append(
+                f"No difference from annotator {reference} beyond the thresholds below."
+            )
+        sentences.append(_agreement(rows, annotator, reference))
+        out[int(annotator)] = sentences
+    return out
+
+
+def _boundaries(behavior: str, mine: pd.Series, reference: int, nd: NoDifference) -> list[str]:
+    matched = int(mine["n_matched_bouts"])
+    if matched < nd.min_matched_bouts:
+        return []
+    onset, offset = float(mine["onset_shift_s"]), float(mine["offset_shift_s"])
+    starts = _shift_phrase(onset, nd.shift_s, "earlier", "later")
+    ends = _shift_phrase(offset, nd.shift_s, "earlier", "later")
+    name = behavior.capitalize()
+    basis = f"(median of {matched} matched bouts)"
+    if starts is None and ends is None:
+        return []
+    if starts is not None and ends is not None:
+        return [f"{name} starts {starts} and ends {ends} than annotator {reference} {basis}."]
+    if starts is not None:
+        return [
+            f"{name} starts {starts} than annotator {reference} and ends at the same time {basis}."
+        ]
+    return [f"{name} ends {ends} than annotator {reference} and starts at the same time {basis}."]
+
+
+def _shift_phrase(seconds: float, threshold: float, before: str, after: str) -> str | None:
+    if math.isnan(seconds) or abs(seconds) < threshold:
+        return None
+    return f"{abs(seconds):.2f} s {before if seconds < 0 else after}"
+
+
+def _ratio_word(mine: float, ref: float, ratio: float, more: str, less: str) -> str | None:
+    """``more``/``less`` when ``mine`` differs from ``ref`` by more than ``ratio``."""
+    if math.isnan(mine) or math.isnan(ref) or ref <= 0 or mine <= 0:
+        return None
+    if mine >= ref * (1 + ratio):
+        return more
+    if mine <= ref / (1 + ratio):
+        return less
+    return None
+
+
+def _amounts(
+    behavior: str, mine: pd.Series, ref: pd.Series, reference: int, nd: NoDifference
+) -> list[str]:
+    out = []
+    share, ref_share = float(mine["frame_share"]), float(ref["frame_share"])
+    if ref_share == 0:
+        out.append(f"Labels {behavior} on {share:.1%} of frames; annotator {reference} never does.")
+        return out
+    if share == 0:
+        out.append(f"Never labels {behavior} (annotator {reference}: {ref_share:.1%} of frames).")
+        return out
+    ratio = share / ref_share
+    if _ratio_word(share, ref_share, nd.ratio, "more", "less") == "more":
+        out.append(
+            f"Labels {ratio:.1f}× as many {behavior} frames as annotator {reference} "
+            f"({share:.1%} vs {ref_share:.1%} of frames)."
+        )
+    elif _ratio_word(share, ref_share, nd.ratio, "more", "less") == "less":
+        out.append(
+            f"Labels {1 - ratio:.0%} fewer {behavior} frames than annotator {reference} "
+            f"({share:.1%} vs {ref_share:.1%} of frames)."
+        )
+    parts = []
+    length = _ratio_word(
+        float(mine["mean_bout_s"]), float(ref["mean_bout_s"]), nd.ratio, "longer", "shorter"
+    )
+    if length:
+        parts.append(f"{length} (mean {mine['mean_bout_s']:.1f} s vs {ref['mean_bout_s']:.1f} s)")
+    rate = _ratio_word(
+        float(mine["bouts_per_min"]),
+        float(ref["bouts_per_min"]),
+        nd.ratio,
+        "more numerous",
+        "fewer",
+    )
+    if rate:
+        parts.append(
+            f"{rate} ({mine['bouts_per_min']:.1f} vs {ref['bouts_per_min']:.1f} per minute)"
+        )
+    if parts:
+        out.append(f"Its {behavior} bouts are {' and '.join(parts)}.")
+    return out
+
+
+def _lines(
+    behavior: str, annotator: int, lines: pd.DataFrame, reference: int, nd: NoDifference
+) -> list[str]:
+    if lines.empty:
+        return []
+    labelled = lines[(lines["behavior"] == behavior) & (lines["frames_of"] == "labelled")]
+    out = []
+    for name, feature in FEATURES.items():
+        pick = labelled[labelled["feature"] == name].set_index("annotator")
+        if annotator not in pick.index or reference not in pick.index:
+            continue
+        mine, ref = pick.loc[annotator], pick.loc[reference]
+        if min(mine["n"], ref["n"]) < nd.min_frames:
+            continue
+        for column, word in (("q95", "up to"), ("q05", "down to")):
+            a, r = float(mine[column]), float(ref[column])
+            if abs(a - r) < max(feature.min_difference, nd.feature_ratio * abs(r)):
+                continue
+            # "only" goes with the narrower definition: the lower upper edge, the higher lower one
+            mine_narrower = (a < r) == (column == "q95")
+            only_mine, only_ref = ("only ", "") if mine_narrower else ("", "only ")
+            which = "95th" if column == "q95" else "5th"
+            out.append(
+                f"Calls it {behavior} {only_mine}{word} ~{_amount(a, feature.unit)} "
+                f"{feature.label}; annotator {reference} {only_ref}{word} "
+                f"~{_amount(r, feature.unit)} ({which} percentile of labelled frames)."
+            )
+    return out
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:.0f}{unit}" if unit == "°" else f"{value:.0f} {unit}"
+
+
+def _unmatched(
+    behavior: str,
+    annotator: int,
+    ref: pd.Series,
+    unmatched: pd.DataFrame,
+    reference: int,
+    nd: NoDifference,
+) -> list[str]:
+    out = []
+    mine = unmatched[(unmatched["annotator"] == annotator) & (unmatched["behavior"] == behavior)]
+    for side in ("extra", "missed"):
+        part = mine[mine["side"] == side]
+        if part.empty:
+            continue
+        n = int(part["n_bouts"].iloc[0])
+        if n < 2 or n < nd.unmatched_share * max(int(ref["n_bouts"]), 1):
+            continue
+        called = part.sort_values("frames", ascending=False)
+        share = called["frames"] / called["frames"].sum()
+        words = ", ".join(
+            f"{c} {s:.0%}" for c, s in zip(called["called"], share, strict=True) if s >= 0.05
+        )
+        if side == "extra":
+            out.append(
+                f"Labels {n} {behavior} bouts that annotator {reference} does not label at all "
+                f"(annotator {reference} calls those frames: {words})."
+            )
+        else:
+            out.append(
+                f"Leaves out {n} of annotator {reference}'s {behavior} bouts entirely "
+                f"(calls those frames: {words})."
+            )
+    return out
+
+
+def _agreement(rows: pd.DataFrame, annotator: int, reference: int) -> str:
+    parts = [
+        f"{b} {rows.loc[(annotator, b), 'frame_f1_vs_reference']:.2f} / "
+        f"{rows.loc[(annotator, b), 'bout_f1_vs_reference']:.2f}"
+        for b in BEHAVIORS
+    ]
+    return f"Agreement with annotator {reference} (frame F1 / bout F1): {', '.join(parts)}."

@@ -1,0 +1,379 @@
+"""Tests of ``ethostyle.compare`` and the ``compare`` / ``compare-labels`` commands.
+
+The recovery tests run the real commands on simulated videos whose annotator
+styles are known (``ethostyle.simulate.STYLES``) and check, from the
+``disagreement.csv`` they write, that every documented difference from annotator
+0 shows up with the right sign and size. Expected directions are derived from the
+style parameters themselves (:func:`expected_effects`), never from a past run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from ethostyle.cli import app
+from ethostyle.compare import (
+    NoDifference,
+    compare_labels,
+    read_label_files,
+)
+from ethostyle.compare.measures import behavior_row, pool, unmatched_frames
+from ethostyle.data import BEHAVIORS, FPS, OTHER, VOCABULARY
+from ethostyle.errors import DataFormatError, UnknownAnnotatorError
+from ethostyle.io import save_labels_npy
+from ethostyle.simulate import STYLES, simulate, write_simulation
+from ethostyle.simulate.presets import PRESETS
+from ethostyle.simulate.styles import AnnotatorStyle
+
+#: Shifts must match the documented ones within 0.2 s (the issue's tolerance).
+TOLERANCE_FRAMES = round(0.2 * FPS)
+ATTACK, INVESTIGATION, MOUNT = (VOCABULARY.index(b) for b in BEHAVIORS)
+
+
+def run(*args: object):
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception is not None:
+        assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+# --------------------------------------------------------------------------- expectations
+@dataclass(frozen=True)
+class Expected:
+    """What one style's rules imply for one behaviour, compared with the reference's rules."""
+
+    onset: int  # documented onset shift (frames; negative = earlier)
+    offset: int  # documented offset shift
+    wider: bool  # the definition takes in frames the reference's does not
+    narrower: bool  # it leaves out frames the reference's takes, or loses them to a neighbour
+    new_states: bool  # it labels a hidden state the reference never labels this way
+    distance: int  # sign of the change of the investigation distance threshold
+    merges_more: bool  # bouts further apart are joined
+    drops_more: bool  # longer bouts are dropped
+
+
+def expected_effects(style: AnnotatorStyle, ref: AnnotatorStyle) -> dict[str, Expected]:
+    """Read off a style's parameters what ``compare`` must find against the reference."""
+    new_states = {
+        "attack": style.attack_includes_chase and not ref.attack_includes_chase,
+        "investigation": style.investigation_includes_approach
+        and not ref.investigation_includes_approach,
+        "mount": style.mount_includes_attempts and not ref.mount_includes_attempts,
+    }
+    onset = {
+        b: style.onset_shift_frames[i] - ref.onset_shift_frames[i] for i, b in enumerate(BEHAVIORS)
+    }
+    offset = {
+        b: style.offset_shift_frames[i] - ref.offset_shift_frames[i]
+        for i, b in enumerate(BEHAVIORS)
+    }
+    distance = {b: 0 for b in BEHAVIORS}
+    distance["investigation"] = int(
+        np.sign(style.investigation_max_distance_px - ref.investigation_max_distance_px)
+    )
+    subtypes_lost = not set(ref.investigation_subtypes) <= set(style.investigation_subtypes)
+    grows = {
+        b: new_states[b] or onset[b] < 0 or offset[b] > 0 or distance[b] > 0 for b in BEHAVIORS
+    }
+    out = {}
+    for i, b in enumerate(BEHAVIORS):
+        # A behaviour that outranks b where bouts overlap and grows eats into b's edges.
+        eaten = any(
+            grows[c] and style.priority.index(c) < style.priority.index(b)
+            for c in BEHAVIORS
+            if c != b
+        )
+        out[b] = Expected(
+            onset=onset[b],
+            offset=offset[b],
+            wider=new_states[b] or distance[b] > 0,
+            narrower=distance[b] < 0 or (b == "investigation" and subtypes_lost) or eaten,
+            new_states=new_states[b],
+            distance=distance[b],
+            merges_more=style.merge_gap_frames[i] > ref.merge_gap_frames[i],
+            drops_more=style.min_bout_frames[i] > ref.min_bout_frames[i],
+        )
+    return out
+
+
+def check_recovery(table: pd.DataFrame, reference: int = 0) -> list[str]:
+    """Every documented difference of annotators 1-5 from the reference, checked in ``table``.
+
+    Returns the list of checks made (so a caller can see the test is not vacuous);
+    raises AssertionError naming the annotator, behaviour and figure that fails.
+    """
+    rows = table.set_index(["annotator", "behavior"])
+    checks: list[str] = []
+    for annotator in sorted(set(table["annotator"]) - {reference}):
+        effects = expected_effects(STYLES[annotator], STYLES[reference])
+        for b, e in effects.items():
+            mine, ref = rows.loc[(annotator, b)], rows.loc[(reference, b)]
+            where = f"annotator {annotator}, {b}"
+            for edge, documented, outward in (
+                ("onset", e.onset, -1),
+                ("offset", e.offset, +1),
+            ):
+                measured = mine[f"{edge}_shift_frames"]
+                assert not math.isnan(measured), f"{where}: no matched bouts"
+                # outward * shift > 0 means the bout grows at this edge
+                grows = outward * (measured - documented)
+                if e.wider and not e.narrower:
+                    assert grows >= -TOLERANCE_FRAMES, (where, edge, measured, documented)
+                    checks.append(f"{where} {edge} not narrower than documented")
+                elif e.narrower and not e.wider:
+                    assert grows <= TOLERANCE_FRAMES, (where, edge, measured, documented)
+                    checks.append(f"{where} {edge} not wider than documented")
+                elif not e.wider and not e.narrower:
+                    assert abs(measured - documented) <= TOLERANCE_FRAMES, (
+                        where,
+                        edge,
+                        measured,
+                        documented,
+                    )
+                    checks.append(f"{where} {edge} within 0.2 s of {documented}")
+                if documented != 0:
+                    assert np.sign(measured) == np.sign(documented), (where, edge, measured)
+                    checks.append(f"{where} {edge} has the documented sign")
+            if e.new_states:
+                # labelling a whole extra hidden state (chase, approach, attempts) starts
+                # bouts earlier than the documented shift alone and labels more frames
+                assert mine["onset_shift_frames"] < e.onset, (where, mine["onset_shift_frames"])
+                assert mine["frame_share"] > ref["frame_share"], where
+                checks.append(f"{where} starts earlier and covers more frames (new state)")
+            if e.distance:
+                q95, ref_q95 = mine["nose_to_intruder_px_q95"], ref["nose_to_intruder_px_q95"]
+                assert np.sign(q95 - ref_q95) == e.distance, (where, q95, ref_q95)
+                share, ref_share = mine["frame_share"], ref["frame_share"]
+                assert np.sign(share - ref_share) == e.distance, (where, share, ref_share)
+                checks.append(f"{where} distance threshold moves the line the documented way")
+            if e.merges_more:
+                assert mine["mean_bout_s"] > ref["mean_bout_s"], where
+                assert mine["bouts_per_min"] < ref["bouts_per_min"], where
+                checks.append(f"{where} merged bouts: longer and fewer")
+            if e.drops_more:
+                assert mine["n_missed_bouts"] > 0, where
+                checks.append(f"{where} dropped short bouts: some reference bouts missing")
+                if e.distance >= 0:  # a stricter distance also splits bouts, adding some
+                    assert mine["bouts_per_min"] < ref["bouts_per_min"], where
+                    checks.append(f"{where} dropped short bouts: fewer bouts")
+    return checks
+
+
+def test_expected_effects_reads_the_documented_rules() -> None:
+    a1 = expected_effects(STYLES[1], STYLES[0])
+    assert a1["attack"].onset == STYLES[1].onset_shift_frames.attack < 0
+    assert a1["attack"].new_states and a1["attack"].wider and not a1["mount"].wider
+    a2 = expected_effects(STYLES[2], STYLES[0])["investigation"]
+    assert a2.distance == -1 and a2.narrower and a2.drops_more
+    a5 = expected_effects(STYLES[5], STYLES[0])
+    assert a5["investigation"].narrower and not a5["investigation"].wider  # fewer kinds of sniff
+    assert a5["attack"].narrower  # investigation now wins overlaps and runs 8 frames longer
+    assert expected_effects(STYLES[0], STYLES[0])["mount"] == Expected(
+        0, 0, False, False, False, 0, False, False
+    )
+
+
+# ------------------------------------------------------------------------- true labels
+#: The calms21-task2-like preset with 8 instead of 3 videos labelled by every annotator,
+#: so that mount (a few bouts per video) has enough bouts for a median.
+SHARED_PRESET = replace(PRESETS["calms21-task2-like"], shared_sequences=8)
+
+
+@pytest.fixture(scope="module")
+def shared_files(tmp_path_factory) -> dict[str, Path]:
+    sim = simulate(SHARED_PRESET, seed=0)
+    return write_simulation(sim, tmp_path_factory.mktemp("sim"))
+
+
+@pytest.fixture(scope="module")
+def labels_report(shared_files, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("compare-labels")
+    files = [shared_files[f"shared_annotator{a}"] for a in sorted(STYLES)]
+    result = run("compare-labels", *files, "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_compare_labels_recovers_every_documented_style_from_the_csv(labels_report) -> None:
+    table = pd.read_csv(labels_report / "disagreement.csv")
+    checks = check_recovery(table)
+    # every annotator's documented differences were checked, not skipped
+    for annotator in range(1, 6):
+        assert sum(c.startswith(f"annotator {annotator},") for c in checks) >= 5
+    assert len(checks) >= 30
+
+
+def test_compare_labels_writes_the_promised_files_and_columns(labels_report) -> None:
+    for name in (
+        "disagreement.csv",
+        "summary.md",
+        "report.html",
+        "ethogram.png",
+        "disagreement.png",
+        "shifts.png",
+        "thresholds.png",
+        "bout_confusion.csv",
+    ):
+        assert (labels_report / name).stat().st_size > 0, name
+    table = pd.read_csv(labels_report / "disagreement.csv")
+    for column in (
+        "annotator",
+        "behavior",
+        "frame_share",
+        "bouts_per_min",
+        "mean_bout_s",
+        "onset_shift_frames",
+        "offset_shift_frames",
+        "frame_f1_vs_reference",
+        "bout_f1_vs_reference",
+    ):
+        assert column in table.columns
+    assert sorted(set(table["annotator"])) == list(range(6))
+    reference = table[table["annotator"] == 0]
+    assert (reference["frame_f1_vs_reference"] == 1).all()
+    assert (reference["onset_shift_frames"].dropna() == 0).all()
+
+
+def test_summary_states_the_differences_and_the_thresholds(labels_report) -> None:
+    text = (labels_report / "summary.md").read_text()
+    section = text.split("## Annotator 1 compared")[1].split("##")[0]
+    shift = STYLES[1].onset_shift_frames.attack
+    assert "Attack starts" in section and "earlier" in section and shift < 0
+    a2 = text.split("## Annotator 2 compared")[1].split("##")[0]
+    assert "Calls it investigation only up to" in a2
+    a3 = text.split("## Annotator 3 compared")[1].split("##")[0]
+    assert "investigation up to" in a3 and "annotator 0 only up to" in a3
+    assert "## What counts as no difference" in text and "0.10 s" in text
+
+
+def test_identical_labels_are_summarised_as_no_difference() -> None:
+    labels = np.array([3, 1, 1, 1, 3, 0, 0, 3] * 20)
+    comparison = compare_labels({0: {"v": labels}, 1: {"v": labels.copy()}})
+    assert comparison.summaries[1][0].startswith("No difference from annotator 0")
+    row = comparison.table.set_index(["annotator", "behavior"]).loc[(1, "investigation")]
+    assert row["onset_shift_frames"] == 0 and row["frame_f1_vs_reference"] == 1.0
+
+
+def test_no_difference_thresholds_change_the_summary() -> None:
+    ref = np.array(([3] * 10 + [1] * 20) * 10)
+    later = np.roll(ref, 4)  # every bout 4 frames (0.13 s) later
+    labels = {0: {"v": ref}, 1: {"v": later}}
+    strict = compare_labels(labels, no_difference=NoDifference(shift_s=0.1)).summaries[1]
+    lenient = compare_labels(labels, no_difference=NoDifference(shift_s=0.2)).summaries[1]
+    assert any("starts 0.13 s later" in s for s in strict)
+    assert not any("starts" in s for s in lenient)
+
+
+# ------------------------------------------------------------------------- unit measures
+@settings(max_examples=40, deadline=None)
+@given(
+    lengths=st.lists(st.integers(8, 40), min_size=2, max_size=12),
+    shift=st.integers(-5, 5),
+    behavior=st.sampled_from(BEHAVIORS),
+)
+def test_shifting_every_bout_is_measured_exactly(lengths, shift, behavior) -> None:
+    code = VOCABULARY.index(behavior)
+    # alternate bouts of the behaviour and gaps of other, with margins for the shift
+    pattern = np.repeat(np.tile([code, OTHER], len(lengths)), np.repeat(lengths, 2))
+    ref = np.concatenate([np.full(10, OTHER), pattern, np.full(10, OTHER)])
+    other = np.roll(ref, shift)
+    row = behavior_row(pool({"v": ref}, {"v": other}, ["v"]), behavior, fps=FPS)
+    assert row["onset_shift_frames"] == shift == row["offset_shift_frames"]
+    assert row["onset_shift_s"] == pytest.approx(shift / FPS)
+    assert row["n_bouts"] == row["n_matched_bouts"] == len(lengths)
+    assert row["n_extra_bouts"] == row["n_missed_bouts"] == 0
+
+
+def test_bouts_only_one_side_has_and_what_the_other_called_them() -> None:
+    ref = np.array([3, 1, 1, 1, 3, 3, 0, 0, 3, 3, 3, 3])
+    other = np.array([3, 1, 1, 3, 3, 3, 1, 1, 3, 1, 1, 3])
+    pooled = pool({"v": ref}, {"v": other}, ["v"])
+    row = behavior_row(pooled, "investigation", fps=FPS)
+    assert (row["n_bouts"], row["n_extra_bouts"], row["n_missed_bouts"]) == (3, 2, 0)
+    frames = unmatched_frames(pooled, "investigation").set_index(["side", "called"])["frames"]
+    assert frames.to_dict() == {("extra", "attack"): 2, ("extra", "other"): 2}
+    assert behavior_row(pooled, "attack", fps=FPS)["n_missed_bouts"] == 1
+
+
+def test_bouts_do_not_run_across_videos() -> None:
+    # investigation at the end of video a and the start of video b: two bouts, not one
+    labels = {"a": np.array([3, 3, 1, 1]), "b": np.array([1, 1, 3, 3])}
+    row = behavior_row(pool(labels, labels, ["a", "b"]), "investigation", fps=FPS)
+    assert row["n_bouts"] == 2
+
+
+def test_feature_lines_find_where_each_style_draws_the_line() -> None:
+    sim = simulate("tiny", seed=3)
+    videos = sim.shared[0]
+    labels: dict[int, dict[str, np.ndarray]] = {0: {}, 1: {}}
+    from ethostyle.features import interpretable_features
+
+    for seq in videos:
+        distance = interpretable_features(seq)["nose_to_intruder_px"]
+        labels[0][seq.id] = np.where(distance < 40, INVESTIGATION, OTHER).astype(np.int8)
+        labels[1][seq.id] = np.where(distance < 20, INVESTIGATION, OTHER).astype(np.int8)
+    comparison = compare_labels(labels, videos)
+    rows = comparison.table.set_index(["annotator", "behavior"])
+    assert rows.loc[(1, "investigation"), "nose_to_intruder_px_q95"] < 20
+    assert 20 < rows.loc[(0, "investigation"), "nose_to_intruder_px_q95"] < 40
+    disputed = comparison.feature_lines.query(
+        "annotator == 1 and behavior == 'investigation' and frames_of == 'only_reference'"
+        " and feature == 'nose_to_intruder_px'"
+    )
+    assert 20 <= disputed["q05"].item() and disputed["q95"].item() < 40
+    assert any("only up to ~" in s for s in comparison.summaries[1])
+
+
+# ------------------------------------------------------------------------------ errors
+def test_errors_name_the_annotator_sequence_and_frame() -> None:
+    good = np.array([3, 1, 1, 3])
+    with pytest.raises(UnknownAnnotatorError, match="reference annotator 2"):
+        compare_labels({0: {"v": good}, 1: {"v": good}}, reference=2)
+    with pytest.raises(DataFormatError, match="annotator 1, sequence 'v': 3 labels"):
+        compare_labels({0: {"v": good}, 1: {"v": good[:3]}})
+    with pytest.raises(DataFormatError, match="annotator 1, sequence 'v', frame 2: label 7"):
+        compare_labels({0: {"v": good}, 1: {"v": np.array([3, 1, 7, 3])}})
+    with pytest.raises(DataFormatError, match="annotator 1 has no labels for sequence 'w'"):
+        compare_labels({0: {"v": good, "w": good}, 1: {"v": good}})
+    with pytest.raises(DataFormatError, match="at least two annotators"):
+        compare_labels({0: {"v": good}})
+
+
+def test_label_files_must_be_one_annotator_each_and_the_same_videos(tmp_path) -> None:
+    a = save_labels_npy({"v": np.array([3, 1, 1])}, tmp_path / "a.npy")
+    b = save_labels_npy({"v": np.array([3, 1])}, tmp_path / "b.npy")
+    with pytest.raises(DataFormatError, match=r"sequence 'v': 3 frames in .*a\.npy but 2"):
+        read_label_files([a, b])
+    files = read_label_files([a, save_labels_npy({"v": np.array([1, 1, 1])}, tmp_path / "c.npy")])
+    assert sorted(files.labels) == [0, 1] and files.poses_for(0) is None
+
+
+def test_cli_refuses_bad_input_with_one_message(shared_files, tmp_path) -> None:
+    result = run(
+        "compare-labels",
+        shared_files["shared_annotator0"],
+        shared_files["test"],
+        "--out",
+        tmp_path / "r",
+    )
+    assert result.exit_code == 1
+    assert "poses without labels" in " ".join(result.stderr.split())
+    result = run(
+        "compare-labels",
+        shared_files["shared_annotator0"],
+        shared_files["shared_annotator0"],
+        "--out",
+        tmp_path / "r",
+    )
+    assert result.exit_code == 1 and "both hold annotator 0" in " ".join(result.stderr.split())
+    assert not (tmp_path / "r" / "report.html").exists()
