@@ -7,6 +7,12 @@ hand, and read back through ``ethostyle.importers``.
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -424,3 +430,48 @@ def test_the_lab_commands_import_poses_and_labels_and_export_for_boris(lab, tmp_
     )
     for seq in lab_set.dataset:
         np.testing.assert_array_equal(back[seq.id], seq.labels)
+
+
+# ------------------------------------------------------------------ docs/walkthrough.md
+WALKTHROUGH = Path(__file__).resolve().parents[1] / "docs" / "walkthrough.md"
+
+
+def _walkthrough_commands() -> list[list[str]]:
+    """Every command of the walk-through's ``bash`` blocks, in order."""
+    blocks = re.findall(r"```bash\n(.*?)```", WALKTHROUGH.read_text(), flags=re.S)
+    lines = (line.strip() for block in blocks for line in block.replace("\\\n", " ").splitlines())
+    return [shlex.split(line) for line in lines if line and not line.startswith("#")]
+
+
+@pytest.mark.slow
+def test_the_walkthrough_runs_as_written(tmp_path):
+    commands = _walkthrough_commands()
+    steps = [c[1] for c in commands]
+    assert steps == [
+        "example-lab-files", "simulate", "import-pose", "import-labels", "train", "predict",
+        "export-boris", "compare",
+    ]  # fmt: skip
+    script = Path(sys.executable).with_name("ethostyle")
+    exe = str(script) if script.exists() else shutil.which("ethostyle")
+    # Passive OpenMP waiting: LightGBM's spinning threads crawl on a busy machine.
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    printed = {}
+    for command in commands:
+        assert command[0] == "ethostyle"
+        done = subprocess.run(
+            [exe, *command[1:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+        printed[command[1]] = " ".join((done.stdout + done.stderr).split())
+    # What the page says each step prints.
+    assert "750 frames at 25 Hz resampled to 899 frames at 30 Hz" in printed["import-pose"]
+    assert "'alice' is annotator 6: 3 labelled sequence(s)" in printed["import-labels"]
+    assert "left out (no labels): videoD" in printed["import-labels"]
+    lab = load_lab_dataset(tmp_path / "lab_train.npy")
+    assert lab.annotator_names == {"alice": 6}
+    assert sorted(lab.dataset.filter([6]).ids) == ["videoA", "videoB", "videoC"]
+    bouts = pd.read_csv(tmp_path / "alice_bouts.csv")
+    assert set(bouts["annotator_style"]) == {6} and "videoD" in set(bouts["sequence"])
+    assert (tmp_path / "for_boris" / "videoD.boris.xlsx").is_file()
+    assert "annotator 0 vs annotator 6" in printed["compare"]
+    assert (tmp_path / "lab_vs_calms21" / "report.html").is_file()
