@@ -1,0 +1,96 @@
+"""The prediction methods every style-transfer model shares.
+
+A style-transfer model computes log-probabilities of a sequence in annotators'
+styles (``log_proba_in_styles``) and knows each annotator's decoding
+(``decoder_for``); labelling one sequence or a whole data set follows from those
+two in the same way for every model, so it is written once here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ethostyle.data import Dataset, Sequence
+from ethostyle.decode import DecoderParams, decode
+from ethostyle.progress import NULL_PROGRESS, Progress
+
+__all__ = ["StylePredictor"]
+
+
+class StylePredictor:
+    """Mixin: labels from ``log_proba_in_styles`` and ``decoder_for``."""
+
+    def log_proba_in_styles(
+        self, sequence: Sequence, annotators: list[int] | None = None
+    ) -> dict[int, np.ndarray]:
+        """Annotator id to ``(frames, classes)`` log-probabilities (implemented by models)."""
+        raise NotImplementedError
+
+    def decoder_for(self, annotator: int) -> DecoderParams:
+        """The decoding of an annotator (implemented by models)."""
+        raise NotImplementedError
+
+    def sequence_log_proba(self, sequence: Sequence, annotator: int | None = None) -> np.ndarray:
+        """Log-probabilities ``(frames, classes)`` of one sequence in one annotator's style.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotator : int, optional
+            Whose style; defaults to the sequence's ``annotator_id``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(frames, classes)`` float64 log-probabilities.
+        """
+        who = sequence.annotator_id if annotator is None else int(annotator)
+        return self.log_proba_in_styles(sequence, [who])[who]
+
+    def predict_sequence(
+        self, sequence: Sequence, annotator: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and probabilities of one sequence in one annotator's style.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotator : int, optional
+            Whose style; defaults to the sequence's ``annotator_id``.
+
+        Returns
+        -------
+        labels : numpy.ndarray
+            ``(frames,)`` int8.
+        proba : numpy.ndarray
+            ``(frames, classes)`` float32.
+        """
+        who = sequence.annotator_id if annotator is None else int(annotator)
+        proba = np.exp(self.sequence_log_proba(sequence, who)).astype(np.float32)
+        return decode(proba, self.decoder_for(who)), proba
+
+    def predict(
+        self, dataset: Dataset, *, progress: Progress = NULL_PROGRESS
+    ) -> dict[str, np.ndarray]:
+        """Labels of every sequence, each in the style of its ``annotator_id``.
+
+        Parameters
+        ----------
+        dataset : Dataset
+            Sequences to label.
+        progress : Progress, optional
+            Receives progress in frames.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Sequence id to ``(frames,)`` int8 labels (a valid submission).
+        """
+        advance = progress.task("predicting", dataset.n_frames)
+        out = {}
+        for seq in dataset:
+            out[seq.id], _ = self.predict_sequence(seq)
+            advance(seq.n_frames)
+        return out

@@ -1,0 +1,757 @@
+"""A temporal convolutional network that learns each annotator's labelling style.
+
+:class:`TCNStyleTransfer` has the public interface of
+:class:`ethostyle.styles.StyleTransferModel`, with a PyTorch network in place of
+LightGBM (the optional ``torch`` extra; torch is imported only when a model is
+fitted or loaded, so the rest of ethostyle works without it).
+
+How it learns:
+
+1. the per-frame features of :mod:`ethostyle.features` are standardised (mean
+   and standard deviation of the training frames, stored in the model);
+2. *pretraining*: the whole network (:class:`~ethostyle.models.tcn_net.StyleTCN`,
+   dilated non-causal 1-D convolutions) learns the reference annotator's labels
+   from random windows of ``window`` frames;
+3. *styles*: with the reference frozen, the styles of every other annotator are
+   trained together. Each style is a FiLM of the last blocks plus a correction of
+   the output logits, both zero at the start (so the style starts *as* the
+   reference) and held toward zero by an L2 penalty. A behaviour with fewer than
+   ``min_bouts_for_evidence`` bouts in an annotator's videos keeps exactly the
+   reference's probability (the evidence mask of :mod:`ethostyle.styles`);
+4. decoding is tuned per annotator with :func:`ethostyle.decode.tune_decoder` on
+   held-out predictions: reference videos held out of pretraining, and for the
+   styles a two-fold cross-fit over each annotator's videos (one video is cut in
+   halves), as the boosted model does with leave-one-video-out.
+
+Training is deterministic on the CPU for a fixed seed and thread count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ethostyle.atomic import atomic_write_path
+from ethostyle.bouts import bout_table
+from ethostyle.data import VOCABULARY, Dataset, Sequence
+from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
+from ethostyle.errors import DataFormatError, EthostyleError, ModelFormatError
+from ethostyle.features import compute_features, sequence_features
+from ethostyle.models.gbdt import log_softmax
+from ethostyle.models.style_api import StylePredictor
+from ethostyle.progress import NULL_PROGRESS, Progress
+from ethostyle.styles import MIN_BOUTS_FOR_EVIDENCE, UnknownAnnotatorWarning
+
+if TYPE_CHECKING:
+    import torch
+
+    from ethostyle.models.tcn_net import StyleTCN
+
+__all__ = ["WEIGHTS_FILE", "MissingExtraError", "TCNStyleTransfer"]
+
+logger = logging.getLogger(__name__)
+
+#: Name of the state-dict file :meth:`TCNStyleTransfer.save` writes.
+WEIGHTS_FILE = "tcn.pt"
+#: Share of reference-annotator videos held out of pretraining to tune its decoding.
+_REFERENCE_HOLDOUT = 0.15
+_IGNORE = -100
+_N_CLASSES = len(VOCABULARY)
+
+
+class MissingExtraError(EthostyleError, ImportError):
+    """The neural model needs PyTorch, which is not installed."""
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise MissingExtraError(
+            "the tcn model needs PyTorch; install it with `pip install 'ethostyle[torch]'` "
+            "(or the torch build for your CUDA), or use the default gbdt model"
+        ) from None
+    return torch
+
+
+@dataclass(frozen=True, slots=True)
+class _Segments:
+    """Sequences (or parts of them) as row ranges of one matrix, for window sampling."""
+
+    start: np.ndarray  # (segments,) first row
+    length: np.ndarray  # (segments,) rows
+    slot: np.ndarray  # (segments,) style slot, -1 for the reference
+
+    def sample(self, rng: np.random.Generator, n: int, window: int) -> tuple[np.ndarray, ...]:
+        """``n`` random windows: rows ``(n, window)``, valid mask, and slot ``(n,)``.
+
+        Segments are drawn in proportion to their length; a segment shorter than
+        the window repeats its last row, and those frames are marked invalid.
+        """
+        seg = rng.choice(len(self.length), size=n, p=self.length / self.length.sum())
+        length = self.length[seg]
+        offset = rng.integers(0, np.maximum(length - window, 0) + 1)
+        pos = offset[:, None] + np.arange(window)[None, :]
+        valid = pos < length[:, None]
+        rows = self.start[seg, None] + np.minimum(pos, length[:, None] - 1)
+        return rows, valid, self.slot[seg]
+
+
+@contextlib.contextmanager
+def _torch_session(torch: Any, seed: int, num_threads: int) -> Iterator[None]:
+    """Seeded, deterministic torch with ``num_threads`` threads; restored afterwards."""
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    # cuBLAS needs this to be deterministic; harmless on the CPU.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.set_num_threads(num_threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    try:
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def _default_threads() -> int:
+    """Half the cores this process may use (respects CPU affinity), at least one.
+
+    The convolutions are small, so more threads gain little; and on a busy machine
+    (more runnable threads than cores) idle OpenMP threads spin: two threads on a
+    loaded 2-core machine cost seven times the CPU time of one in our measurements.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // 2)
+
+
+class TCNStyleTransfer(StylePredictor):
+    """A temporal convolutional network with one style per annotator.
+
+    Parameters
+    ----------
+    reference_annotator : int
+        The annotator with many videos whose labels pretrain the network.
+    device : str
+        ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"``.
+    seed : int
+        Random seed (training is deterministic on the CPU for a fixed seed).
+    epochs : float
+        Pretraining passes over the reference annotator's frames.
+    style_epochs : float
+        Passes over the other annotators' frames when training their styles.
+    channels : int
+        Hidden channels of the network.
+    dilations : tuple of int
+        Dilation of each residual block (kernel 3: receptive field ``1 + 2 * sum``).
+    style_blocks : int
+        How many of the last blocks each style modulates.
+    window : int
+        Frames per training window.
+    batch_size : int
+        Windows per optimisation step.
+    learning_rate, style_learning_rate : float
+        Peak learning rates of pretraining and of style training (AdamW).
+    style_l2 : float
+        L2 penalty on each style's departure from the reference.
+    dropout : float
+        Dropout in the network.
+    min_bouts_for_evidence : int
+        Bouts of a behaviour an annotator's videos must show before its style may
+        change that behaviour's probability.
+    tune_decoding : bool
+        Tune per-annotator decoding on held-out predictions (else argmax).
+    num_threads : int, optional
+        CPU threads for torch (default: half the cores this process may use).
+
+    Examples
+    --------
+    >>> from ethostyle.simulate import simulate
+    >>> sim = simulate("tiny", seed=0)
+    >>> model = TCNStyleTransfer(epochs=1, style_epochs=1).fit(sim.train)
+    >>> labels, proba = model.predict_sequence(sim.test[sim.test.ids[0]])
+    >>> proba.shape[1]
+    4
+    """
+
+    def __init__(
+        self,
+        *,
+        reference_annotator: int = 0,
+        device: str = "cpu",
+        seed: int = 0,
+        epochs: float = 6.0,
+        style_epochs: float = 30.0,
+        channels: int = 64,
+        dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
+        style_blocks: int = 2,
+        window: int = 512,
+        batch_size: int = 16,
+        learning_rate: float = 2e-3,
+        style_learning_rate: float = 5e-3,
+        style_l2: float = 1e-3,
+        dropout: float = 0.1,
+        min_bouts_for_evidence: int = MIN_BOUTS_FOR_EVIDENCE,
+        tune_decoding: bool = True,
+        num_threads: int | None = None,
+    ) -> None:
+        self.reference_annotator = reference_annotator
+        self.device = device
+        self.seed = seed
+        self.epochs = epochs
+        self.style_epochs = style_epochs
+        self.channels = channels
+        self.dilations = dilations
+        self.style_blocks = style_blocks
+        self.window = window
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.style_learning_rate = style_learning_rate
+        self.style_l2 = style_l2
+        self.dropout = dropout
+        self.min_bouts_for_evidence = min_bouts_for_evidence
+        self.tune_decoding = tune_decoding
+        self.num_threads = num_threads
+
+    # ------------------------------------------------------------------ helpers
+    def _torch_device(self, torch: Any) -> Any:
+        try:
+            device = torch.device(self.device)
+        except RuntimeError:
+            raise EthostyleError(
+                f"device {self.device!r} is not a torch device; use 'cpu' or 'cuda'"
+            ) from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise EthostyleError(
+                f"device {self.device!r}: torch sees no CUDA GPU (torch {torch.__version__}, "
+                f"CUDA build: {torch.version.cuda}); use --device cpu or install a CUDA build"
+            )
+        if device.type not in ("cpu", "cuda"):
+            raise EthostyleError(f"device {self.device!r} is not supported; use 'cpu' or 'cuda'")
+        return device
+
+    def _session(self, torch: Any) -> contextlib.AbstractContextManager[None]:
+        threads = self.num_threads if self.num_threads else _default_threads()
+        return _torch_session(torch, self.seed, threads)
+
+    def _new_net(self, n_features: int, n_styles: int) -> StyleTCN:
+        from ethostyle.models.tcn_net import StyleTCN
+
+        return StyleTCN(
+            n_features,
+            n_styles,
+            channels=self.channels,
+            dilations=tuple(self.dilations),
+            style_blocks=self.style_blocks,
+            dropout=self.dropout,
+            n_classes=_N_CLASSES,
+        )
+
+    def _evidence(self, label_arrays: list[np.ndarray]) -> np.ndarray:
+        counts = np.zeros(_N_CLASSES, dtype=np.int64)
+        for y in label_arrays:
+            counts += np.bincount(bout_table(y).label, minlength=_N_CLASSES)[:_N_CLASSES]
+        return counts >= self.min_bouts_for_evidence
+
+    def _steps(self, epochs: float, n_frames: int) -> int:
+        return math.ceil(epochs * n_frames / (self.window * self.batch_size))
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, train: Dataset, *, progress: Progress = NULL_PROGRESS) -> TCNStyleTransfer:
+        """Pretrain on the reference annotator, then learn every other annotator's style.
+
+        Parameters
+        ----------
+        train : Dataset
+            Labelled sequences of the reference annotator and of the annotators
+            whose styles to learn.
+        progress : Progress, optional
+            Receives progress of each step.
+
+        Returns
+        -------
+        TCNStyleTransfer
+            ``self``, fitted.
+
+        Raises
+        ------
+        DataFormatError
+            If the data are unlabelled or the reference annotator has no videos.
+        MissingExtraError
+            If PyTorch is not installed.
+        EthostyleError
+            If the device is unknown or absent.
+        """
+        torch = _import_torch()
+        device = self._torch_device(torch)
+        if not train.is_labelled:
+            unlabelled = [s.id for s in train if s.labels is None][:3]
+            raise DataFormatError(
+                f"training needs labels on every sequence; {unlabelled} have none. "
+                "Pass a train.npy-layout file (with 'annotations')."
+            )
+        ref_ids = [s.id for s in train if s.annotator_id == self.reference_annotator]
+        if not ref_ids:
+            raise DataFormatError(
+                f"no sequence of the reference annotator {self.reference_annotator}; "
+                f"annotators present: {train.annotators}. Choose one with --reference."
+            )
+        with self._session(torch):
+            self._fit(torch, device, train, ref_ids, progress)
+        return self
+
+    def _fit(
+        self, torch: Any, device: Any, train: Dataset, ref_ids: list[str], progress: Progress
+    ) -> None:
+        rng = np.random.default_rng(self.seed)
+        table = compute_features(train, progress=progress.task("features", train.n_frames))
+        labels = np.concatenate([s.labels for s in train]).astype(np.int64)
+        n_hold = round(len(ref_ids) * _REFERENCE_HOLDOUT) if len(ref_ids) >= 4 else 0
+        held = rng.choice(ref_ids, size=n_hold, replace=False).tolist() if n_hold else []
+        fit_ids = [i for i in ref_ids if i not in held]
+        others = [a for a in train.annotators if a != self.reference_annotator]
+        self.feature_names_ = list(table.names)
+        self.style_annotators_ = others
+
+        # Standardise in place (the table is ours); statistics from the training frames.
+        x = table.values
+        used = np.ones(len(x), dtype=bool)
+        for sid in held:
+            used[table.rows(sid)] = False
+        mean = x[used].mean(axis=0, dtype=np.float64)
+        std = x[used].std(axis=0, dtype=np.float64)
+        std = np.where(std > 1e-6, std, 1.0)
+        x -= mean.astype(np.float32)
+        x /= std.astype(np.float32)
+        np.clip(x, -10.0, 10.0, out=x)
+
+        net = self._new_net(x.shape[1], len(others)).to(device)
+        with torch.no_grad():
+            net.feature_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+            net.feature_std.copy_(torch.as_tensor(std, dtype=torch.float32))
+        self.net_ = net
+
+        ref_segments = self._segments(table, fit_ids, slot=-1)
+        self._pretrain(torch, device, x, labels, ref_segments, rng, progress)
+
+        # Everything the styles need from the frozen reference, computed once.
+        net.eval()
+        by_id = {s.id: s for s in train}
+        encoded, ref_logp = {}, {}
+        with torch.no_grad():  # not inference_mode: these tensors feed training later
+            for sid in [*held, *(s.id for s in train if s.annotator_id in others)]:
+                xs = torch.from_numpy(x[table.rows(sid)]).to(device).T[None]
+                h = net.encode(xs)
+                encoded[sid] = h[0].T.contiguous()
+                ref = net.head_logits(h, torch.full((1,), -1, device=device))
+                ref_logp[sid] = torch.log_softmax(ref, dim=1)[0].T.contiguous()
+        self.reference_decoder_ = DEFAULT_DECODER
+        if held and self.tune_decoding:
+            probas = [ref_logp[sid].exp().cpu().numpy() for sid in held]
+            self.reference_decoder_ = tune_decoder(probas, [by_id[sid].labels for sid in held])
+
+        parts: dict[int, list[tuple[str, slice]]] = {}
+        for slot, annotator in enumerate(others):
+            seqs = [s for s in train if s.annotator_id == annotator]
+            parts[slot] = [(s.id, slice(0, s.n_frames)) for s in seqs]
+        self.evidence_ = {
+            annotator: self._evidence([by_id[sid].labels for sid, _ in parts[slot]])
+            for slot, annotator in enumerate(others)
+        }
+        self.style_decoders_ = {a: self.reference_decoder_ for a in others}
+        self.style_counts_ = {
+            annotator: (len(parts[slot]), sum(p.stop for _, p in parts[slot]))
+            for slot, annotator in enumerate(others)
+        }
+        if not others:
+            return
+        stage = {
+            "encoded": encoded,
+            "ref_logp": ref_logp,
+            "labels": {
+                sid: torch.from_numpy(by_id[sid].labels.astype(np.int64)) for sid in encoded
+            },
+            "evidence": torch.as_tensor(
+                np.stack([self.evidence_[a] for a in others]), device=device
+            ),
+        }
+        folds = _two_folds(parts) if self.tune_decoding else []
+        advance = progress.task("TCN styles", len(folds) + 1)
+        oof: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {s: ([], []) for s in parts}
+        for fold_train, fold_held in folds:
+            self._train_styles(torch, device, stage, fold_train, rng)
+            with torch.inference_mode():
+                for slot, pieces in fold_held.items():
+                    for sid, cut in pieces:
+                        logp = self._styled(torch, stage, sid, cut, slot)
+                        oof[slot][0].append(logp.exp().cpu().numpy())
+                        oof[slot][1].append(by_id[sid].labels[cut])
+            advance(1)
+        for slot, (probas, truths) in oof.items():
+            if probas and self.evidence_[others[slot]].any():
+                self.style_decoders_[others[slot]] = tune_decoder(probas, truths)
+        self._train_styles(torch, device, stage, parts, rng)
+        advance(1)
+
+    @staticmethod
+    def _segments(table: Any, ids: list[str], slot: int) -> _Segments:
+        rows = [table.rows(i) for i in ids]
+        return _Segments(
+            start=np.array([r.start for r in rows], dtype=np.int64),
+            length=np.array([r.stop - r.start for r in rows], dtype=np.int64),
+            slot=np.full(len(rows), slot, dtype=np.int64),
+        )
+
+    def _pretrain(
+        self,
+        torch: Any,
+        device: Any,
+        x: np.ndarray,
+        labels: np.ndarray,
+        segments: _Segments,
+        rng: np.random.Generator,
+        progress: Progress,
+    ) -> None:
+        net = self.net_
+        steps = self._steps(self.epochs, int(segments.length.sum()))
+        if steps == 0:
+            return
+        opt = torch.optim.AdamW(net.reference_parameters(), lr=self.learning_rate)
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=self.learning_rate, total_steps=steps, pct_start=0.1
+        )
+        reference = torch.full((self.batch_size,), -1, device=device)
+        advance = progress.task("TCN pretraining", steps)
+        logger.info("pretraining: %d steps over %d frames", steps, int(segments.length.sum()))
+        net.train()
+        for _ in range(steps):
+            rows, valid, _slot = segments.sample(rng, self.batch_size, self.window)
+            xb = torch.from_numpy(x[rows]).to(device).transpose(1, 2)
+            yb = torch.from_numpy(np.where(valid, labels[rows], _IGNORE)).to(device)
+            loss = torch.nn.functional.cross_entropy(net(xb, reference), yb, ignore_index=_IGNORE)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            advance(1)
+
+    def _styled(self, torch: Any, stage: dict[str, Any], sid: str, cut: slice, slot: int) -> Any:
+        """Style log-probabilities ``(frames, classes)`` of part of a training sequence."""
+        h = stage["encoded"][sid][cut].T[None]
+        logits = self.net_.head_logits(h, torch.full((1,), slot, device=h.device))
+        logp = torch.log_softmax(logits, dim=1)
+        ref = stage["ref_logp"][sid][cut].T[None]
+        return _masked(logp, ref, stage["evidence"][slot : slot + 1])[0].T
+
+    def _train_styles(
+        self,
+        torch: Any,
+        device: Any,
+        stage: dict[str, Any],
+        parts: dict[int, list[tuple[str, slice]]],
+        rng: np.random.Generator,
+    ) -> None:
+        """Train every style from zero on ``parts`` (slot -> [(sequence id, frames)])."""
+        net = self.net_
+        with torch.no_grad():
+            for p in net.style_parameters():
+                p.zero_()
+        pieces = [(sid, cut, slot) for slot, items in parts.items() for sid, cut in items]
+        h = torch.cat([stage["encoded"][sid][cut] for sid, cut, _ in pieces])
+        ref = torch.cat([stage["ref_logp"][sid][cut] for sid, cut, _ in pieces])
+        y = torch.cat([stage["labels"][sid][cut] for sid, cut, _ in pieces]).to(device)
+        lengths = np.array([c.stop - c.start for _, c, _ in pieces], dtype=np.int64)
+        segments = _Segments(
+            start=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+            length=lengths,
+            slot=np.array([slot for *_, slot in pieces], dtype=np.int64),
+        )
+        steps = self._steps(self.style_epochs, int(lengths.sum()))
+        if steps == 0:
+            return
+        opt = torch.optim.AdamW(net.style_parameters(), lr=self.style_learning_rate, weight_decay=0)
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=self.style_learning_rate, total_steps=steps, pct_start=0.1
+        )
+        logger.info("styles: %d steps over %d frames", steps, int(lengths.sum()))
+        net.eval()  # the reference is frozen: no dropout
+        for p in net.reference_parameters():
+            p.requires_grad_(False)
+        try:
+            for _ in range(steps):
+                rows, valid, slots = segments.sample(rng, self.batch_size, self.window)
+                rows_t = torch.from_numpy(rows).to(device)
+                slot_t = torch.from_numpy(slots).to(device)
+                logits = net.head_logits(h[rows_t].transpose(1, 2), slot_t)
+                logp = _masked(
+                    torch.log_softmax(logits, dim=1),
+                    ref[rows_t].transpose(1, 2),
+                    stage["evidence"][slot_t],
+                )
+                yb = torch.where(torch.from_numpy(valid).to(device), y[rows_t], _IGNORE)
+                loss = torch.nn.functional.nll_loss(logp, yb, ignore_index=_IGNORE)
+                loss = loss + self.style_l2 * net.style_penalty()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+        finally:
+            for p in net.reference_parameters():
+                p.requires_grad_(True)
+
+    # --------------------------------------------------------------- predicting
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise ModelFormatError("this model is not fitted; call fit() or load a model directory")
+
+    @property
+    def annotators_(self) -> list[int]:
+        """Annotators this model can label in the style of."""
+        self._check_fitted()
+        return sorted([self.reference_annotator, *self.style_annotators_])
+
+    def log_proba_in_styles(
+        self, sequence: Sequence, annotators: list[int] | None = None
+    ) -> dict[int, np.ndarray]:
+        """Log-probabilities of one sequence in several annotators' styles at once.
+
+        The features and the network's shared encoder run once for all styles.
+        An annotator without a style gets the reference style and an
+        :class:`~ethostyle.styles.UnknownAnnotatorWarning`.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotators : list of int, optional
+            Whose styles; defaults to every annotator the model knows.
+
+        Returns
+        -------
+        dict of int to numpy.ndarray
+            Annotator id to ``(frames, classes)`` float64 log-probabilities.
+
+        Raises
+        ------
+        ModelFormatError
+            If the model was trained on other features than this ethostyle computes.
+        """
+        self._check_fitted()
+        torch = _import_torch()
+        who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
+        slots = {a: i for i, a in enumerate(self.style_annotators_)}
+        for who in who_all:
+            if who not in slots and who != self.reference_annotator:
+                warnings.warn(
+                    f"sequence {sequence.id!r}: annotator {who} has no style in this model "
+                    f"(known: {self.annotators_}); labelling it in the reference style "
+                    f"(annotator {self.reference_annotator})",
+                    UnknownAnnotatorWarning,
+                    stacklevel=2,
+                )
+        if sequence.n_frames == 0:
+            return {who: np.zeros((0, _N_CLASSES)) for who in who_all}
+        values, names = sequence_features(sequence)
+        if names != self.feature_names_:
+            raise ModelFormatError(
+                f"sequence {sequence.id!r}: this model was trained on {len(self.feature_names_)} "
+                f"features that differ from the {len(names)} this ethostyle version computes; "
+                "retrain the model with this version"
+            )
+        net = self.net_
+        device = net.feature_mean.device
+        with self._session(torch), torch.inference_mode():
+            net.eval()
+            xs = net.standardise(torch.from_numpy(values).to(device).T[None])
+            h = net.encode(xs)
+            ref = torch.log_softmax(net.head_logits(h, torch.full((1,), -1, device=device)), 1)
+            out: dict[int, np.ndarray] = {}
+            for who in who_all:
+                slot = slots.get(who)
+                if slot is None:
+                    logp = ref
+                else:
+                    styled = net.head_logits(h, torch.full((1,), slot, device=device))
+                    evidence = torch.as_tensor(self.evidence_[who][None], device=device)
+                    logp = _masked(torch.log_softmax(styled, 1), ref, evidence)
+                out[who] = log_softmax(logp[0].T.double().cpu().numpy())
+        return out
+
+    def decoder_for(self, annotator: int) -> DecoderParams:
+        """The decoding used for an annotator (the reference's for unknown ones)."""
+        self._check_fitted()
+        return self.style_decoders_.get(int(annotator), self.reference_decoder_)
+
+    # -------------------------------------------------------------- persisting
+    def save(self, directory: str | Path) -> dict[str, Any]:
+        """Write the network's weights to ``directory/tcn.pt``; return the manifest entry.
+
+        Only tensors are written (a torch state dict); everything else (layout,
+        annotators, evidence, decoders) is in the returned JSON-serialisable dict,
+        which :meth:`load` needs back.
+
+        Parameters
+        ----------
+        directory : str or Path
+            Folder to write into (created if missing).
+
+        Returns
+        -------
+        dict
+            The configuration to store in the model manifest.
+        """
+        self._check_fitted()
+        torch = _import_torch()
+        path = Path(directory) / WEIGHTS_FILE
+        state = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
+        with atomic_write_path(path) as tmp:
+            torch.save(state, tmp)
+        return {
+            "kind": "tcn-style-transfer",
+            "weights": WEIGHTS_FILE,
+            "params": {
+                "reference_annotator": self.reference_annotator,
+                "seed": self.seed,
+                "epochs": self.epochs,
+                "style_epochs": self.style_epochs,
+                "channels": self.channels,
+                "dilations": [int(d) for d in self.dilations],
+                "style_blocks": self.style_blocks,
+                "window": self.window,
+                "batch_size": self.batch_size,
+                "learning_rate": self.learning_rate,
+                "style_learning_rate": self.style_learning_rate,
+                "style_l2": self.style_l2,
+                "dropout": self.dropout,
+                "min_bouts_for_evidence": self.min_bouts_for_evidence,
+                "tune_decoding": self.tune_decoding,
+            },
+            "feature_names": list(self.feature_names_),
+            "reference_decoder": self.reference_decoder_.to_dict(),
+            "styles": [
+                {
+                    "annotator": int(a),
+                    "evidence": [bool(v) for v in self.evidence_[a]],
+                    "decoder": self.style_decoders_[a].to_dict(),
+                    "n_videos": int(self.style_counts_[a][0]),
+                    "n_frames": int(self.style_counts_[a][1]),
+                }
+                for a in self.style_annotators_
+            ],
+        }
+
+    @classmethod
+    def load(
+        cls, directory: str | Path, config: dict[str, Any], *, device: str = "cpu"
+    ) -> TCNStyleTransfer:
+        """Rebuild a model from :meth:`save`'s directory and returned configuration.
+
+        Parameters
+        ----------
+        directory : str or Path
+            Folder holding ``tcn.pt``.
+        config : dict
+            What :meth:`save` returned.
+        device : str
+            Where to run the loaded network.
+
+        Returns
+        -------
+        TCNStyleTransfer
+            The fitted model.
+
+        Raises
+        ------
+        ModelFormatError
+            If the configuration is incomplete or the weights do not fit it.
+        """
+        torch = _import_torch()
+        path = Path(directory) / WEIGHTS_FILE
+        try:
+            params = dict(config["params"])
+            params["dilations"] = tuple(int(d) for d in params["dilations"])
+            model = cls(**params, device=device)
+            model.feature_names_ = [str(n) for n in config["feature_names"]]
+            model.reference_decoder_ = DecoderParams.from_dict(config["reference_decoder"])
+            styles = config["styles"]
+            model.style_annotators_ = [int(s["annotator"]) for s in styles]
+            model.evidence_ = {
+                int(s["annotator"]): np.asarray(s["evidence"], dtype=bool) for s in styles
+            }
+            model.style_decoders_ = {
+                int(s["annotator"]): DecoderParams.from_dict(s["decoder"]) for s in styles
+            }
+            model.style_counts_ = {
+                int(s["annotator"]): (int(s["n_videos"]), int(s["n_frames"])) for s in styles
+            }
+        except ModelFormatError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFormatError(
+                f"{directory}: incomplete tcn configuration ({exc!r}); retrain the model"
+            ) from None
+        if any(e.shape != (_N_CLASSES,) for e in model.evidence_.values()):
+            raise ModelFormatError(f"{directory}: tcn evidence masks must hold {_N_CLASSES} flags")
+        if not path.is_file():
+            raise ModelFormatError(f"{path}: weight file missing; retrain the model")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises many types for a damaged file
+            raise ModelFormatError(
+                f"{path}: unreadable weights ({exc}); retrain the model"
+            ) from None
+        net = model._new_net(len(model.feature_names_), len(model.style_annotators_))
+        try:
+            net.load_state_dict(state, strict=True)
+        except (RuntimeError, TypeError) as exc:
+            raise ModelFormatError(
+                f"{path}: weights do not match the configuration ({exc}); retrain the model"
+            ) from None
+        net.eval()
+        model.net_ = net.to(model._torch_device(torch))
+        return model
+
+
+def _masked(style_logp: torch.Tensor, reference_logp: torch.Tensor, evidence: torch.Tensor) -> Any:
+    from ethostyle.models.tcn_net import masked_style_log_proba
+
+    return masked_style_log_proba(style_logp, reference_logp, evidence)
+
+
+def _two_folds(
+    parts: dict[int, list[tuple[str, slice]]],
+) -> list[tuple[dict[int, list[tuple[str, slice]]], dict[int, list[tuple[str, slice]]]]]:
+    """Two (train, held-out) splits of every annotator's videos, all annotators at once.
+
+    Videos alternate between the folds; an annotator with a single video has it
+    cut into halves.
+    """
+    halves: dict[int, tuple[list[tuple[str, slice]], list[tuple[str, slice]]]] = {}
+    for slot, items in parts.items():
+        if len(items) >= 2:
+            halves[slot] = (items[0::2], items[1::2])
+        elif items[0][1].stop >= 2:
+            sid, cut = items[0]
+            mid = (cut.start + cut.stop) // 2
+            halves[slot] = ([(sid, slice(cut.start, mid))], [(sid, slice(mid, cut.stop))])
+    return [
+        (
+            {slot: h[1 - k] for slot, h in halves.items()},
+            {slot: h[k] for slot, h in halves.items()},
+        )
+        for k in (0, 1)
+    ]

@@ -1,0 +1,123 @@
+"""Tests of the boosted + neural ensemble (ethostyle.models.ensemble)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from ethostyle.data import VOCABULARY, Dataset  # noqa: E402
+from ethostyle.errors import DataFormatError  # noqa: E402
+from ethostyle.models.ensemble import WEIGHT_GRID, EnsembleStyleTransfer, _folds  # noqa: E402
+from ethostyle.models.tcn import TCNStyleTransfer  # noqa: E402
+from ethostyle.simulate import simulate  # noqa: E402
+from ethostyle.styles import StyleTransferModel, UnknownAnnotatorWarning  # noqa: E402
+
+TINY_TCN = {
+    "epochs": 2.0,
+    "style_epochs": 4.0,
+    "channels": 16,
+    "dilations": (1, 2, 4),
+    "style_blocks": 1,
+    "window": 128,
+    "batch_size": 8,
+}
+TINY_GBDT = {"reference_params": {"n_estimators": 20}, "style_params": {"n_estimators": 10}}
+
+
+@pytest.fixture(scope="session")
+def sim():
+    return simulate("tiny", seed=0)
+
+
+@pytest.fixture(scope="session")
+def ensemble(sim):
+    gbdt = StyleTransferModel(**TINY_GBDT)
+    tcn = TCNStyleTransfer(**TINY_TCN)
+    return EnsembleStyleTransfer(gbdt, tcn, weight=0.5).fit(sim.train)
+
+
+def test_folds_hold_out_unseen_videos(sim):
+    one_video = Dataset([s for s in sim.train if s.annotator_id != 5 or s.id.endswith("000")])
+    folds = _folds(one_video, reference=0, seed=0)
+    held_all = []
+    for fold_train, fold_held in folds:
+        assert not set(fold_train.ids) & set(fold_held.ids)
+        assert 0 in fold_train.annotators
+        held_all += fold_held.ids
+        for seq in fold_held:
+            if "#part" in seq.id:  # the halves of annotator 5's only video
+                assert seq.annotator_id == 5
+                assert seq.n_frames == 450
+    # Every video of annotators 1-5 is held out once; one reference video in fold 0.
+    assert sum(1 for i in held_all if "-a0-" in i) == 1
+    assert len(held_all) == len(set(held_all)) == 1 + 4 * 2 + 2
+
+
+def test_weights_and_decoders_for_every_annotator(ensemble):
+    assert ensemble.annotators_ == [0, 1, 2, 3, 4, 5]
+    for annotator in ensemble.annotators_:
+        assert ensemble.weight_for(annotator) in WEIGHT_GRID
+        ensemble.decoder_for(annotator)  # present, valid
+
+
+def test_probabilities_are_the_weighted_average(ensemble, sim):
+    seq = sim.test[sim.test.ids[0]]
+    logp = ensemble.log_proba_in_styles(seq)
+    gbdt = ensemble.gbdt_.log_proba_in_styles(seq)
+    tcn = ensemble.tcn_.log_proba_in_styles(seq)
+    for annotator, lp in logp.items():
+        w = ensemble.weight_for(annotator)
+        expected = (1 - w) * np.exp(gbdt[annotator]) + w * np.exp(tcn[annotator])
+        np.testing.assert_allclose(np.exp(lp), expected, rtol=1e-6, atol=1e-9)
+    labels, proba = ensemble.predict_sequence(seq)
+    assert labels.shape == (seq.n_frames,) and proba.shape == (seq.n_frames, len(VOCABULARY))
+
+
+def test_save_load_gives_identical_predictions(ensemble, sim, tmp_path):
+    config = json.loads(json.dumps(ensemble.save(tmp_path)))
+    loaded = EnsembleStyleTransfer.load(tmp_path, config)
+    assert loaded.weights_ == ensemble.weights_
+    for seq in sim.test:
+        labels, proba = ensemble.predict_sequence(seq)
+        labels2, proba2 = loaded.predict_sequence(seq)
+        np.testing.assert_array_equal(labels, labels2)
+        np.testing.assert_array_equal(proba, proba2)
+
+
+def test_unknown_annotator_warns_once(ensemble, sim):
+    seq = sim.test[sim.test.ids[0]].with_annotator(42)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ensemble.predict_sequence(seq)
+    assert [w.category for w in caught] == [UnknownAnnotatorWarning]
+
+
+def _one_hot(y: np.ndarray, weight: float) -> np.ndarray:
+    return np.eye(len(VOCABULARY))[y] * weight + (1 - weight) / len(VOCABULARY)
+
+
+@pytest.mark.parametrize("good", ["gbdt", "tcn"])
+def test_chooses_the_model_that_scores_higher_held_out(good):
+    """Held-out predictions of one model are right and the other's wrong: pick the right one."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(rng.integers(0, 4, 60), 25)
+    right, wrong = _one_hot(y, 0.6), _one_hot((y + 1) % 4, 1.0)
+    items = [(right, wrong, y)] if good == "gbdt" else [(wrong, right, y)]
+    model = EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(), weight=0.5)
+    weight, _ = model._choose(1, items)
+    assert weight < 0.5 if good == "gbdt" else weight > 0.5
+
+
+def test_clear_errors(sim):
+    model = EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer())
+    with pytest.raises(DataFormatError, match="labels"):
+        model.fit(sim.test.without_labels())
+    with pytest.raises(ValueError, match="reference annotators"):
+        EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(reference_annotator=2))
+    with pytest.raises(ValueError, match="weight"):
+        EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(), weight=1.5)
