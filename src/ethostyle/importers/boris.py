@@ -168,7 +168,7 @@ def read_boris(path: str | os.PathLike[str]) -> LabelTable:
     Examples
     --------
     >>> table = read_boris("observation1_aggregated.tsv")  # doctest: +SKIP
-    >>> table.behavior[:3], table.start[:3]
+    >>> table.behavior[:3], table.start[:3]  # doctest: +SKIP
     (array(['sniff', 'mount', 'sniff'], dtype=object), array([ 54, 310, 902]))
     """
     path = Path(path)

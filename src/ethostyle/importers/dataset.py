@@ -8,7 +8,7 @@ data set and a later import reuses each person's id.
 Examples
 --------
 >>> lab = load_lab_dataset("lab_train.npy")  # doctest: +SKIP
->>> lab.annotator_names
+>>> lab.annotator_names  # doctest: +SKIP
 {'alice': 6}
 """
 

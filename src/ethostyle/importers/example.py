@@ -186,7 +186,7 @@ def write_lab_example(out_dir: str | os.PathLike[str], *, seed: int = 0) -> LabE
     Examples
     --------
     >>> example = write_lab_example("lab")  # doctest: +SKIP
-    >>> [p.name for p in example.dlc_files]
+    >>> [p.name for p in example.dlc_files]  # doctest: +SKIP
     ['videoADLC_resnet50_labJan1shuffle1_100000.h5', 'videoBDLC_resnet50_labJan1shuffle1_100000.h5']
     """
     from movement.io import save_poses

@@ -186,7 +186,7 @@ def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> La
     Examples
     --------
     >>> table = read_label_csv("alice_bouts.csv", units="seconds")  # doctest: +SKIP
-    >>> table.behavior[:2]
+    >>> table.behavior[:2]  # doctest: +SKIP
     array(['sniff', 'mount'], dtype=object)
     """
     path = Path(path)

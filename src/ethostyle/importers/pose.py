@@ -12,7 +12,7 @@ trackers' keypoint confidences are kept as ``scores``.
 Examples
 --------
 >>> result = import_pose("videoA_DLC.h5", fps=25)  # doctest: +SKIP
->>> result.sequence.keypoints.shape
+>>> result.sequence.keypoints.shape  # doctest: +SKIP
 (1080, 2, 2, 7)
 """
 
@@ -32,6 +32,7 @@ from ethostyle.data import BODY_PARTS, FPS
 from ethostyle.data import Sequence as PoseSequence
 from ethostyle.errors import DataFormatError
 from ethostyle.importers.bodyparts import BodyPartMatch, match_bodyparts, missing_cost
+from ethostyle.io import refuse_unsafe_hdf5
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -164,6 +165,8 @@ def _read(path: Path, source: str | None, fps: float | None) -> tuple[xr.Dataset
     from movement.io import load_dataset
 
     software = detect_source(path) if source is None else _source_name(source, path)
+    if path.suffix.lower() in (".h5", ".hdf5"):  # read through PyTables, which unpickles
+        refuse_unsafe_hdf5(path)
     try:
         return load_dataset(path, software, fps=None if software == "NWB" else fps), software
     except (ValueError, KeyError, OSError, TypeError, AttributeError) as exc:
