@@ -7,7 +7,7 @@ and the code never runs. Every writer writes a temporary file and renames it.
 See ``docs/formats.md``.
 """
 
-from ethostyle.io._safe_pickle import safe_load_npy
+from ethostyle.io._safe_pickle import refuse_unsafe_hdf5, safe_load_npy
 from ethostyle.io.calms21_json import load_calms21_json, save_calms21_json
 from ethostyle.io.calms21_npy import load_test_npy, load_train_npy, save_test_npy, save_train_npy
 from ethostyle.io.describe import FileReport, describe_file, load
@@ -24,6 +24,7 @@ __all__ = [
     "load_submission",
     "load_test_npy",
     "load_train_npy",
+    "refuse_unsafe_hdf5",
     "safe_load_npy",
     "save_calms21_json",
     "save_labels_npy",

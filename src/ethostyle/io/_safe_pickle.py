@@ -24,6 +24,7 @@ of an object list that is shorter than the stated shape. This module instead
 from __future__ import annotations
 
 import collections
+import io
 import logging
 import math
 import os
@@ -43,7 +44,7 @@ try:  # NumPy >= 2
 except ImportError:  # pragma: no cover - NumPy 1.26
     from numpy.core import multiarray as _multiarray  # type: ignore[no-redef]
 
-__all__ = ["ADMITTED_GLOBALS", "safe_load_npy"]
+__all__ = ["ADMITTED_GLOBALS", "refuse_unsafe_hdf5", "safe_load_npy"]
 
 logger = logging.getLogger(__name__)
 
@@ -406,3 +407,79 @@ def safe_load_npy(path: str | os.PathLike[str]) -> object:
         raise DataFormatError(f"{path}: its content does not match its header; {how_to_fix}")
     logger.debug("loaded %s with the restricted unpickler", path)
     return obj.item() if obj.shape == () else obj
+
+
+def _maybe_pickled(value: object) -> bytes | None:
+    """The bytes PyTables would try to unpickle from an attribute value, else None."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "S" and value.size == 1:
+        value = value.reshape(-1)[0]
+    if isinstance(value, bytes | np.bytes_) and bytes(value).endswith(b"."):
+        return bytes(value)
+    return None
+
+
+def refuse_unsafe_hdf5(path: str | os.PathLike[str]) -> None:
+    """Refuse an HDF5 file that would run code while PyTables or pandas reads it.
+
+    PyTables unpickles every attribute that looks like a pickle (a byte string
+    ending in ".") and every row of an object array, and pandas keeps the layout
+    of its ``.h5`` tables (DeepLabCut's files) in such pickles. This unpickles
+    each of them with the same restricted unpickler as :func:`safe_load_npy`
+    first: plain data passes, anything naming another Python object is refused.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HDF5 file (needs ``h5py``, installed with ``ethostyle[pose]``).
+
+    Raises
+    ------
+    UnsafeFileError
+        If an attribute or object-array row would run code or cannot be checked.
+    DataFormatError
+        If the file is not a readable HDF5 file.
+    """
+    import h5py
+
+    path = _checked_file(path)
+
+    def check(data: bytes, where: str) -> None:
+        try:
+            _sanitize(_RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load(), path)
+        except Exception as exc:  # whatever stopped the check, the file is not read
+            if isinstance(exc, UnsafeFileError):
+                raise UnsafeFileError(f"{path}: {where}: {exc}") from None
+            raise _refuse(
+                f"{path}: {where} holds bytes that PyTables would unpickle but that are "
+                f"no plain-data pickle ({type(exc).__name__})"
+            ) from None
+
+    def visit(name: str, node: object) -> None:
+        try:
+            attributes = dict(node.attrs)
+        except Exception as exc:
+            raise _refuse(
+                f"{path}: the attributes of {name or '/'} cannot be read to check them "
+                f"({type(exc).__name__})"
+            ) from None
+        for key, value in attributes.items():
+            data = _maybe_pickled(value)
+            if data is not None:
+                check(data, f"attribute {key!r} of {name or '/'}")
+        if isinstance(node, h5py.Dataset) and _maybe_object_atom(attributes):
+            for index, row in enumerate(node):
+                check(np.asarray(row, dtype=np.uint8).tobytes(), f"row {index} of {name}")
+
+    try:
+        with h5py.File(path, "r") as fh:
+            visit("", fh)
+            fh.visititems(visit)
+    except OSError as exc:
+        raise DataFormatError(f"{path}: not a readable HDF5 file ({exc})") from None
+    logger.debug("checked %s for pickles", path)
+
+
+def _maybe_object_atom(attributes: dict[str, object]) -> bool:
+    """True for a PyTables array whose rows are pickled objects (ObjectAtom)."""
+    pseudo = attributes.get("PSEUDOATOM")
+    return pseudo is not None and bytes(np.asarray(pseudo).reshape(-1)[0]) in (b"object",)

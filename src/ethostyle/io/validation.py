@@ -198,7 +198,7 @@ def _not_numeric(array: np.ndarray, where: str, what: str) -> DataFormatError:
     Only built once reading has failed, so calling :func:`_is_number` on each
     element (through :func:`numpy.frompyfunc`) costs nothing in normal use.
     """
-    bad = ~np.frompyfunc(_is_number, 1, 1)(array).astype(bool)
+    bad = ~np.asarray(np.frompyfunc(_is_number, 1, 1)(array), dtype=bool)
     if array.ndim and bad.any():
         # C order: the first bad element in flat order lies in the earliest bad frame.
         index = np.unravel_index(int(np.flatnonzero(bad)[0]), array.shape)
@@ -419,11 +419,18 @@ def _unwrap(obj: object, path: object) -> tuple[Mapping[object, object], object]
             f"{_where(path)}: holds a {type(obj).__name__}, not a dict of sequences; "
             f"see docs/formats.md for the train, test, labels and submission layouts"
         )
+    vocabulary = obj.get("vocabulary")
     inner = obj.get("sequences")
-    if isinstance(inner, Mapping) and "keypoints" not in inner:
+    # Nested unless "sequences" is itself one sequence's entry (its keypoints an array,
+    # where a dict of sequences holding one named "keypoints" has a dict there).
+    if isinstance(inner, Mapping) and isinstance(inner.get("keypoints", {}), Mapping):
         entries: Mapping[object, object] = inner
     else:
-        entries = {k: v for k, v in obj.items() if k != "vocabulary"}
+        # Flat: under "vocabulary", class names are the vocabulary; anything else (a
+        # sequence entry, a list of labels) is a sequence that happens to be named so.
+        if not _holds_class_names(vocabulary):
+            vocabulary = None
+        entries = {k: v for k, v in obj.items() if k != "vocabulary" or vocabulary is None}
     if not entries:
         raise DataFormatError(
             f"{_where(path)}: holds no sequences; the file is empty or was written "
@@ -434,10 +441,16 @@ def _unwrap(obj: object, path: object) -> tuple[Mapping[object, object], object]
             f"{_where(path)}: holds {len(entries)} sequences, more than MAX_SEQUENCES="
             f"{MAX_SEQUENCES}; split it into several files"
         )
-    vocabulary = obj.get("vocabulary")
-    if isinstance(vocabulary, Mapping) and "keypoints" in vocabulary:
-        vocabulary = None  # a flat file with a sequence that happens to be named so
     return entries, vocabulary
+
+
+def _holds_class_names(value: object) -> bool:
+    """True for a vocabulary: class names in a list, or a ``{name: index}`` mapping."""
+    if isinstance(value, Mapping):
+        return "keypoints" not in value
+    if isinstance(value, np.ndarray):
+        value = value.tolist() if value.ndim == 1 else None
+    return isinstance(value, list | tuple) and all(isinstance(n, str) for n in value)
 
 
 def _entry(raw: object, path: object, sequence: str) -> Mapping[str, object]:
