@@ -280,7 +280,7 @@ def behavior_codes(
             f"{prefix}behaviour name(s) ethostyle does not know: "
             + ", ".join(f"{u!r} ({c} rows)" for u, c in counts.items())
             + f". Map each to one of {list(VOCABULARY)}, e.g. --behaviors "
-            f"'{unknown[0]}=investigation' (or '={VOCABULARY[OTHER]}' to ignore it)"
+            f"'{unknown[0]}=investigation' (or '{unknown[0]}={VOCABULARY[OTHER]}' to ignore it)"
         )
     lookup = np.array([table[str(u)] for u in unique], dtype=np.int8)
     return lookup[inverse.reshape(-1)]
