@@ -117,7 +117,7 @@ def assert_clean_error(result: CliResult, *patterns: str, anywhere: bool = False
     assert result.exception is None, f"exception escaped the CLI: {result.exception!r}"
     assert "Traceback" not in result.output, result.output
     assert result.exit_code == 1, result.output
-    assert result.output.count("error:") == 1, result.output
+    assert len(re.findall(r"(?m)^error:", result.output)) == 1, result.output
     message = _flat(result.output.split("error:", 1)[1])
     searched = _flat(result.output) if anywhere else message
     for pattern in patterns:

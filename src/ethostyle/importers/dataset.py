@@ -112,6 +112,14 @@ def load_lab_dataset(path: str | os.PathLike[str]) -> LabDataset:
         raw = obj.get(ANNOTATOR_NAMES_KEY) or {}
         if not isinstance(raw, Mapping):
             raise DataFormatError(f"{path}: {ANNOTATOR_NAMES_KEY!r} is not a dict of name: id")
+        bad = [
+            k for k, v in raw.items() if isinstance(v, bool) or not isinstance(v, int | np.integer)
+        ]
+        if bad:
+            raise DataFormatError(
+                f"{path}: {ANNOTATOR_NAMES_KEY!r} gives {bad[0]!r} the id {raw[bad[0]]!r}; ids "
+                f"must be integers (import the labels again to rebuild the file)"
+            )
         names = {str(k): int(v) for k, v in raw.items()}
     # One read of a possibly large file: build the data set from the object already loaded.
     return LabDataset(_dataset_from_object(obj, path, labelled=None), names)
