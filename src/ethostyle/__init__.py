@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# LightGBM's OpenMP threads spin while they wait by default; on a shared lab server or
+# laptop with other busy processes that makes training tens of times slower. Passive
+# waiting costs little when the machine is idle. Set OMP_WAIT_POLICY yourself to override.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ethostyle.data import BEHAVIORS, BODY_PARTS, FPS, VOCABULARY, Dataset, Sequence
 from ethostyle.errors import (
