@@ -202,6 +202,10 @@ def evaluate(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the scores as JSON here.")
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the score tables as an HTML report here."),
+    ] = None,
 ) -> None:
     """Score a submission exactly as the MABe 2021 Task 2 challenge does.
 
@@ -240,6 +244,11 @@ def evaluate(
 
         with atomic_write_path(json_out) as tmp:
             tmp.write_text(json.dumps(score.to_dict(), indent=2))
+    if report is not None:
+        from ethostyle.report import write_report
+
+        written = write_report(report, score=score, title=f"ethostyle evaluate: {submission.name}")
+        console.print(f"wrote report: {written['report']}", highlight=False)
     console.print(f"task2_f1={score.f1:.6f} task2_precision={score.precision:.6f}", highlight=False)
 
 
@@ -455,8 +464,11 @@ def demo(
     _print_score_table(result.reference_score, "style-blind reference model (annotator 0's style)")
     _print_score_table(result.style_score, "style models (each sequence in its annotator's style)")
     for name, path in result.paths.items():
-        if not name.startswith("shared"):
-            console.print(f"{name}: {path}", highlight=False)
+        if name in ("train", "test", "test_labels", "model", "submission", "report_report"):
+            console.print(f"{name.removeprefix('report_')}: {path}", highlight=False)
+    summary = result.paths.get("report_summary")
+    if summary is not None:
+        console.print(summary.read_text(), highlight=False)
     gain = result.style_score.f1 - result.reference_score.f1
     console.print(
         f"Task 2 F1: style models {result.style_score.f1:.3f}, style-blind "

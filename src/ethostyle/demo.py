@@ -4,7 +4,9 @@
 CalMS21-like data set, trains the reference and style models on its training
 file, labels the test file in each sequence's annotator style, and scores the
 result beside the style-blind reference model (every sequence labelled as
-annotator 0 would), so the gain from learning styles is visible.
+annotator 0 would), so the gain from learning styles is visible. It then labels
+the shared videos in every learned style and writes the disagreement report
+(``report/report.html``, ``disagreement.csv``, ``summary.md`` and figures).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ethostyle.compare import compare_model
 from ethostyle.io import load_labels, load_test_npy, load_train_npy, save_submission
 from ethostyle.metrics import Task2Score, task2_score
 from ethostyle.model_store import save_model
 from ethostyle.predictions import predict_dataset
 from ethostyle.progress import NULL_PROGRESS, Progress
+from ethostyle.report import write_report
 from ethostyle.simulate import simulate, write_simulation
 from ethostyle.styles import StyleTransferModel
 
@@ -87,8 +91,23 @@ def run_demo(
     save_submission(blind.labels, paths["reference_submission"])
 
     annotators = {s.id: s.annotator_id for s in test}
-    return DemoResult(
-        style_score=task2_score(truth, styled.labels, annotators),
-        reference_score=task2_score(truth, blind.labels, annotators),
-        paths=paths,
+    style_score = task2_score(truth, styled.labels, annotators)
+    reference_score = task2_score(truth, blind.labels, annotators)
+
+    # Where do the styles disagree? Label the shared videos (which every annotator
+    # labelled in the simulation) in every style the model learned, without their labels.
+    shared = load_train_npy(paths["shared_annotator0"]).without_labels()
+    comparison = compare_model(model, shared, progress=progress)
+    report = write_report(
+        out / "report",
+        comparison,
+        {"style models": style_score, "style-blind reference": reference_score},
+        title="ethostyle demo: annotator styles on simulated CalMS21-like data",
+        notes=[
+            f"Simulated preset {preset!r} (seed {seed}). Scores: test videos, each labelled in "
+            "its own annotator's style, against that annotator's true labels. Disagreement: "
+            f"the {len(shared)} shared videos labelled in every learned style, unlabelled."
+        ],
     )
+    paths.update({f"report_{k}": v for k, v in report.items()})
+    return DemoResult(style_score=style_score, reference_score=reference_score, paths=paths)
