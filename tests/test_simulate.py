@@ -21,7 +21,7 @@ from ethostyle.simulate import (
     simulate,
 )
 from ethostyle.simulate.behaviour import Hidden, Subtype
-from ethostyle.simulate.kinematics import ARENA_HEIGHT, ARENA_WIDTH, _turn, _wrap
+from ethostyle.simulate.kinematics import ARENA_HEIGHT, ARENA_WIDTH, _turn, _walk, _wrap
 
 ATTACK, INVESTIGATION, MOUNT = (VOCABULARY.index(b) for b in BEHAVIORS)
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "simulator.md"
@@ -29,7 +29,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "simulator.md"
 
 @pytest.fixture(scope="session")
 def calms():
-    """The default preset (about 3 s to simulate)."""
+    """The default preset (a few seconds to simulate)."""
     return simulate("calms21-task2-like", seed=0)
 
 
@@ -191,6 +191,63 @@ def test_class_balance_and_bout_lengths_are_calms21_like(calms) -> None:
     assert 1.0 <= median_s[INVESTIGATION] <= 3.0
     assert 0.5 <= median_s[ATTACK] <= 2.0
     assert 3.0 <= median_s[MOUNT] <= 10.0
+
+
+def _trunk_centres(keypoints: np.ndarray) -> np.ndarray:
+    """``(frames, mouse, xy)``: midway between the neck and the middle of the hips."""
+    return (keypoints[..., 3] + (keypoints[..., 4] + keypoints[..., 5]) / 2) / 2
+
+
+def test_motion_is_physical_no_teleporting_and_attacks_are_fastest(calms) -> None:
+    # On the true (pre-noise) keypoints of every video of the default preset: per-frame
+    # displacement and acceleration stay bounded for both mice, for the trunk centre and
+    # for every keypoint (the head swings a little faster than the trunk).
+    steps, accelerations, part_steps, states = [], [], [], []
+    for world in calms.worlds.values():
+        clean = world.clean_keypoints.astype(np.float64)
+        velocity = np.diff(_trunk_centres(clean), axis=0)
+        steps.append(np.hypot(*np.moveaxis(velocity, -1, 0)))  # (frames - 1, mouse)
+        accelerations.append(np.hypot(*np.moveaxis(np.diff(velocity, axis=0), -1, 0)))
+        part_steps.append(np.hypot(*np.moveaxis(np.diff(clean, axis=0), 2, 0)).max(axis=2))
+        states.append(world.state[1:])
+    step, part_step = np.concatenate(steps), np.concatenate(part_steps)
+    acceleration, state = np.concatenate(accelerations), np.concatenate(states)
+    assert step.max() <= 35.0, step.max(axis=0)  # px/frame (was up to 306 px)
+    assert part_step.max() <= 50.0, part_step.max(axis=0)
+    assert acceleration.max() <= 30.0, acceleration.max(axis=0)  # px/frame^2
+    assert step[:, 1].max() <= 20.0  # the intruder flees, but never as fast as an attacker
+    # Attacks stay the fastest behaviour of the resident: median and 99th percentile.
+    resident = step[:, 0]
+    median = {h: np.median(resident[state == h]) for h in Hidden}
+    assert median[Hidden.ATTACK] > 2 * median[Hidden.INVESTIGATION]
+    assert median[Hidden.ATTACK] == max(median.values()), median
+    attack_peak = np.percentile(resident[state == Hidden.ATTACK], 99)
+    assert 15.0 <= attack_peak <= 30.0
+    others = (h for h in Hidden if h != Hidden.ATTACK)
+    assert all(np.percentile(resident[state == h], 99) < attack_peak for h in others)
+
+
+def test_walks_turn_round_at_walls_gradually_and_continue_across_bouts() -> None:
+    # Head-on into the right-hand wall at 10 px/frame: the walk slows down, turns round
+    # and walks back, with no jump in position or heading.
+    n = 80
+    speed, turn = np.full(n, 10.0), np.zeros(n)
+    xy, heading, _ = _walk(np.array([700.0, 300.0]), 0.0, speed, turn, 66.0)
+    assert xy[:, 0].max() <= ARENA_WIDTH - 66.0 and xy[-1, 0] < 700.0  # went back
+    assert np.allclose(xy[:, 1], 300.0)
+    step = np.hypot(*np.diff(xy, axis=0).T)
+    assert step.max() <= 10.0 + 1e-9 and np.abs(np.diff(xy[:, 0], 2)).max() < 6.0
+    assert np.abs(_wrap(heading[-1] - np.pi)) < 0.05  # facing back the way it came
+    assert np.abs(np.diff(heading)).max() < 0.16  # turned over many frames
+    # A walk split in two bouts, the second carrying on from the first, is the same walk.
+    rng = np.random.default_rng(0)
+    speed, turn = rng.uniform(0.0, 12.0, 400), rng.normal(0.0, 0.05, 400)
+    start = np.array([120.0, 450.0])
+    whole = _walk(start, 1.0, speed, turn, 85.0)
+    first = _walk(start, 1.0, speed[:150], turn[:150], 85.0)
+    second = _walk(first[0][-1], first[1][-1], speed[150:], turn[150:], 85.0, first[2])
+    np.testing.assert_allclose(np.concatenate([first[0], second[0]]), whole[0], atol=1e-9)
+    np.testing.assert_allclose(np.concatenate([first[1], second[1]]), whole[1], atol=1e-9)
 
 
 def test_heading_blends_turn_the_same_way_round() -> None:

@@ -10,6 +10,13 @@ resident either walks freely or is *driven* relative to the intruder (its nose a
 a target point on the intruder's body plus slow jitter), with smooth blends
 between bouts so positions and headings stay continuous.
 
+Motion is physical: every blend moves the trunk centre (and turns the body about
+it) over enough frames that its peak speed and turning rate stay bounded
+(``_BLEND_SPEED``, ``_MAX_TURN``), pose jitter is a smooth process, and attack
+lunges are a smooth in-and-out oscillation of the nose, so no keypoint jumps
+between frames: the trunk centre stays under about 35 px per frame, and attacks
+are the fastest behaviour.
+
 Everything an annotator could base a label on is kept per frame in
 :class:`WorldSequence` (the hidden state and sub-type, the nose-to-target and
 nose-to-intruder distances), so annotator styles are rules over what is visible.
@@ -35,15 +42,18 @@ from ethostyle.simulate.kinematics import (
     ARENA_HEIGHT,
     ARENA_WIDTH,
     REFERENCE_BODY_LENGTH,
+    WalkState,
     _ar1,
     _left,
     _ramp,
     _smooth_angle,
+    _smooth_noise,
     _smoothstep,
     _soft_clamp,
     _turn,
     _unit,
     _walk,
+    _wrap,
     body_keypoints,
     centre_from_nose,
     nose_position,
@@ -88,8 +98,8 @@ _INTRUDER_RESPONSE: dict[int, tuple[float, float, float]] = {
     Hidden.OTHER: (1.0, 0.0, 0.0),
     Hidden.APPROACH: (1.0, 0.0, 0.0),
     Hidden.INVESTIGATION: (0.35, 0.0, 0.0),
-    Hidden.CHASE: (0.6, 5.0, 0.3),
-    Hidden.ATTACK: (0.5, 8.0, 1.0),
+    Hidden.CHASE: (0.6, 5.0, 0.4),
+    Hidden.ATTACK: (0.5, 7.0, 0.7),
     Hidden.ATTEMPTED_MOUNT: (0.25, 0.0, 0.0),
     Hidden.MOUNT: (0.08, 0.0, 0.0),
     Hidden.CONTACT: (0.03, 0.0, 0.0),
@@ -98,6 +108,16 @@ _INTRUDER_RESPONSE: dict[int, tuple[float, float, float]] = {
 # resident driven beside or behind it still fits in the arena.
 _RESIDENT_MARGIN = 66.0
 _INTRUDER_MARGIN = 85.0
+# Blends between poses (approaches, moving round the intruder between bouts) take
+# enough frames that the trunk centre moves at most _BLEND_SPEED px/frame and the
+# body turns at most _MAX_TURN rad/frame on top of following the intruder.
+_BLEND_SPEED = 7.0
+_MAX_TURN = 0.15
+_LONGEST_BLEND = 45
+# Time constant (frames) over which the resident's speed before a bout fades into the bout's.
+_MOMENTUM_FRAMES = 4.0
+# Width (frames) of the smoothing of the intruder's heading that the resident follows.
+_FOLLOW_FRAMES = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +268,8 @@ class _Spec:
     side: float = 1.0  # which side of the intruder (+1 its left, -1 its right)
     position: float = 0.0  # where along the intruder (fraction of its length)
     flip: float = 0.0  # 0 or pi: resting parallel or head to tail
-    thrust: tuple[float, float, float] = (4.0, 2.0, 0.0)  # frequency Hz, amplitude px, phase
+    # Mount thrusts or attack lunges: frequency (Hz), amplitude (px), phase (rad).
+    rhythm: tuple[float, float, float] = (4.0, 2.0, 0.0)
 
 
 def _frames(rng: np.random.Generator, median_s: float, sigma: float, low: int = 3) -> int:
@@ -281,14 +302,20 @@ def _plan_episode(
 
     def attack() -> _Spec:
         side = float(rng.choice([-1.0, 1.0]))
-        return _Spec(Hidden.ATTACK, _frames(rng, p.attack_median_s, p.attack_sigma, 8), side=side)
+        lunges = (rng.uniform(2.0, 3.5), rng.uniform(10.0, 18.0), rng.uniform(0, 2 * np.pi))
+        return _Spec(
+            Hidden.ATTACK,
+            _frames(rng, p.attack_median_s, p.attack_sigma, 8),
+            side=side,
+            rhythm=lunges,
+        )
 
     def attempt() -> _Spec:
         return _Spec(Hidden.ATTEMPTED_MOUNT, _frames(rng, p.attempt_median_s, 0.35, 6))
 
     def mount() -> _Spec:
         thrust = (rng.uniform(3.0, 5.0), rng.uniform(2.0, 5.0), rng.uniform(0, 2 * np.pi))
-        return _Spec(Hidden.MOUNT, _frames(rng, p.mount_median_s, p.mount_sigma, 30), thrust=thrust)
+        return _Spec(Hidden.MOUNT, _frames(rng, p.mount_median_s, p.mount_sigma, 30), rhythm=thrust)
 
     p_attack = min(1.0, p.attack_after_investigation * aggression)
     p_attempt = min(1.0, p.attempt_after_anogenital * sexual)
@@ -341,15 +368,18 @@ class _World:
         self.length = rng.uniform(85.0, 108.0, size=2)  # resident, intruder body length (px)
         self.hw = 11.0 * self.length / REFERENCE_BODY_LENGTH  # half-width of a body (px)
         # Per-frame noise processes, drawn once for the whole video, sliced per bout.
+        # Speed and turning rate are AR(1) (position and heading are their smooth
+        # integrals); poses held relative to the intruder use smooth processes so
+        # that the body does not jitter by large steps from one frame to the next.
         self.speed = np.stack([self._free_speed() for _ in range(2)])
         self.turn = _ar1(rng, n, 8.0, 0.05, (2,)).T
-        self.bend = _ar1(rng, n, 20.0, 0.25, (2,)).T
-        self.erratic = _ar1(rng, n, 3.0, 0.15)
-        self.gap = 2.0 + 11.0 * np.exp(_ar1(rng, n, 15.0, 0.55))
-        self.jitter = _ar1(rng, n, 25.0, 0.35, (3,)).T
-        self.fast = _ar1(rng, n, 3.0, 1.0, (4,)).T
-        self.small = _ar1(rng, n, 4.0, 2.0, (2,))
-        self.chase_gap = 25.0 + 35.0 * np.exp(_ar1(rng, n, 10.0, 0.4))
+        self.bend = _smooth_noise(rng, n, 8.0, 0.25, (2,)).T
+        self.erratic = _smooth_noise(rng, n, 4.0, 0.06)
+        self.gap = 2.0 + 11.0 * np.exp(_smooth_noise(rng, n, 8.0, 0.55))
+        self.jitter = _smooth_noise(rng, n, 10.0, 0.35, (3,)).T
+        self.fast = _smooth_noise(rng, n, 7.0, 1.0, (4,)).T
+        self.small = _smooth_noise(rng, n, 3.0, 2.0, (2,))
+        self.chase_lag = 10.0 * np.exp(_smooth_noise(rng, n, 10.0, 0.3))
         # Outputs.
         self.centre = np.zeros((2, n, 2))
         self.heading = np.zeros((2, n))
@@ -363,9 +393,13 @@ class _World:
         hi = np.array([ARENA_WIDTH, ARENA_HEIGHT]) - lo
         self.xy = rng.uniform(lo, hi, size=(2, 2))
         self.theta = rng.uniform(-np.pi, np.pi, size=2)
+        # Until frame 0 is simulated, the intruder's starting pose stands in for it, so an
+        # approach planned at frame 0 aims at where the intruder really is.
+        self.centre[1, 0], self.heading[1, 0], self.bends[1, 0] = self.xy[1], self.theta[1], 0.0
         self.last_bend = np.zeros(2)
         self.last_stretch = 1.0
         self.response = np.array([1.0, 0.0, 0.0])
+        self.intruder_walk: WalkState | None = None  # the intruder walks on from bout to bout
         self.t = 0
 
     def _free_speed(self) -> np.ndarray:
@@ -380,7 +414,9 @@ class _World:
         resp = self.response + (target - self.response) * _ramp(k, 8)[:, None]
         speed = self.speed[1, sl] * resp[:, 0] + resp[:, 1]
         turn = self.turn[1, sl] + resp[:, 2] * self.erratic[sl]
-        xy, heading = _walk(self.xy[1], self.theta[1], speed, turn, _INTRUDER_MARGIN)
+        xy, heading, self.intruder_walk = _walk(
+            self.xy[1], self.theta[1], speed, turn, _INTRUDER_MARGIN, self.intruder_walk
+        )
         self.centre[1, sl], self.heading[1, sl], self.bends[1, sl] = xy, heading, self.bend[1, sl]
         self.xy[1], self.theta[1], self.response = xy[-1], heading[-1], resp[-1]
 
@@ -390,6 +426,10 @@ class _World:
         return {
             "centre": c,
             "heading": h,
+            # What the resident follows: the heading smoothed over a few frames, so that a
+            # resident at arm's length does not swing round rigidly when the intruder turns
+            # sharply (target points on the intruder's body use the true heading).
+            "follow": _smooth_angle(h, _FOLLOW_FRAMES),
             "nose": nose_position(c, h, b, length),
             "head": h + b,
             "neck": c + 0.18 * length * _unit(h),
@@ -397,22 +437,15 @@ class _World:
         }
 
     # -- the resident -------------------------------------------------------------------------
-    def _resident_nose(self) -> np.ndarray:
-        return nose_position(
-            self.xy[0][None],
-            self.theta[:1],
-            self.last_bend[:1],
-            self.length[0] * self.last_stretch,
-        )[0]
-
     def _target(
         self, spec: _Spec, sl: slice, parts: dict[str, np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
-        """Where the resident's nose should be, its heading, head bend, stretch and target point.
+        """The resident's pose for a bout: trunk centre, heading, head bend, stretch, target point.
 
-        All in world coordinates for the frames ``sl``, derived from the intruder's pose.
+        All in world coordinates for the frames ``sl``, derived from the intruder's
+        pose; the pose puts the resident's nose where the behaviour wants it.
         """
-        h = parts["heading"]
+        h, hs = parts["heading"], parts["follow"]
         li = self.length[1]
         hw = self.hw[1]
         jit = self.jitter[:, sl]
@@ -423,71 +456,98 @@ class _World:
         if spec.state == Hidden.INVESTIGATION:
             if spec.subtype == Subtype.FACE:
                 anchor = parts["nose"]
-                out = parts["head"] + 0.6 * jit[0]
+                out = hs + parts["head"] - h + 0.6 * jit[0]
             elif spec.subtype == Subtype.BODY:
-                out = h - spec.side * np.pi / 2 + 0.5 * jit[0]
+                out = hs - spec.side * np.pi / 2 + 0.5 * jit[0]
                 anchor = parts["centre"] + spec.position * li * _unit(h) + spec.side * hw * _left(h)
             else:
                 anchor = parts["tail"]
-                out = h + np.pi + 0.6 * jit[0]
+                out = hs + np.pi + 0.6 * jit[0]
             nose = anchor + gap[:, None] * _unit(out)
             heading = out + np.pi + 0.5 * jit[1]
         elif spec.state == Hidden.CHASE:
+            # Running along the intruder's path: the nose is where its tail base was
+            # 5-20 frames ago, so the chaser turns where the intruder turned.
             anchor = parts["tail"]
-            out = h + np.pi + 0.4 * jit[0]
-            nose = anchor + self.chase_gap[sl, None] * _unit(out)
-            heading = h + 0.4 * jit[1]
+            past = np.arange(max(sl.start - 60, 0), sl.stop)  # the lag stays well below 60
+            when = np.clip(np.arange(sl.start, sl.stop) - self.chase_lag[sl], past[0], None)
+            tail = self.centre[1, past] - 0.42 * li * _unit(self.heading[1, past])
+            path = np.stack([np.interp(when, past, tail[:, d]) for d in range(2)], axis=-1)
+            path_heading = np.interp(when, past, np.unwrap(self.heading[1, past]))
+            nose = path + 0.2 * hw * jit[0, :, None] * _left(path_heading)
+            heading = path_heading + 0.3 * jit[1]
             bend = 0.3 * jit[2]
         elif spec.state == Hidden.ATTACK:
-            # Lunges: the bite point jumps along the back and round the sides every few frames.
-            along = np.clip(-0.1 + 0.18 * fast[0], -0.42, 0.2) * li
-            out = h + np.pi + spec.side * 0.9 + 0.9 * fast[1]
-            anchor = parts["centre"] + along[:, None] * _unit(h) + hw * _unit(out)
-            nose = anchor + 6.0 * np.abs(fast[2])[:, None] * _unit(out)
-            heading = out + np.pi + 0.45 * fast[3]
-            bend = 0.35 * fast[3]
+            # Lunges: the bite point wanders quickly along the back and round the sides,
+            # and the nose darts in and out of it (a smooth oscillation, 2-3.5 per second)
+            # while the body jerks from side to side with each lunge.
+            freq, amp, phase = spec.rhythm
+            cycle = 2 * np.pi * freq * np.arange(sl.start, sl.stop) / FPS + phase
+            lunge = 2.0 + 0.5 * amp * (1.0 - np.cos(cycle))
+            along = _soft_clamp(-0.1 + 0.18 * fast[0], -0.42, 0.2, 0.03) * li
+            out = hs + np.pi + spec.side * 0.9 + 0.45 * fast[1]
+            anchor = parts["centre"] + along[:, None] * _unit(h) + hw * _unit(out - hs + h)
+            nose = anchor + lunge[:, None] * _unit(out)
+            heading = out + np.pi + 0.25 * fast[3] + 0.2 * np.sin(cycle)
+            bend = 0.35 * fast[2]
         elif spec.state == Hidden.ATTEMPTED_MOUNT:
             anchor = parts["centre"] - 0.15 * li * _unit(h)
             nose = anchor + 1.5 * self.small[sl]
-            heading = h + 0.5 * jit[0]
+            heading = hs + 0.5 * jit[0]
             bend = 0.2 * jit[2]
             stretch = 0.93
         elif spec.state == Hidden.MOUNT:
-            freq, amp, phase = spec.thrust
+            freq, amp, phase = spec.rhythm
             tt = np.arange(sl.start, sl.stop) / FPS
             thrust = amp * np.sin(2 * np.pi * freq * tt + phase) - 4.0
             anchor = parts["neck"]
             nose = anchor + thrust[:, None] * _unit(h) + 0.8 * self.small[sl]
-            heading = h + 0.15 * jit[0]
+            heading = hs + 0.15 * jit[0]
             bend = 0.15 * jit[2]
             stretch = 0.86
         else:  # CONTACT: lying parallel (or head to tail) against the intruder's flank
-            heading = h + spec.flip + 0.3 * jit[0]
+            heading = hs + spec.flip + 0.3 * jit[0]
             centre = (
                 parts["centre"]
-                + spec.side * (2 * hw + 18.0 + 6 * jit[1, :, None]) * _left(h)
-                + spec.position * li * _unit(h)
+                + spec.side * (2 * hw + 18.0 + 6 * jit[1, :, None]) * _left(hs)
+                + spec.position * li * _unit(hs)
             )
             bend = 0.6 * jit[2]
-            nose = nose_position(centre, heading, bend, self.length[0])
-            anchor = np.full_like(nose, np.nan)
-        return nose, heading, bend, stretch, anchor
+            return centre, heading, bend, stretch, np.full_like(centre, np.nan)
+        centre = centre_from_nose(nose, heading, bend, self.length[0] * stretch)
+        return centre, heading, bend, stretch, anchor
 
     def _store_resident(
         self,
         sl: slice,
-        nose: np.ndarray,
+        centre: np.ndarray,
         heading: np.ndarray,
         bend: np.ndarray,
         stretch: np.ndarray,
     ) -> None:
-        length = self.length[0] * stretch
-        self.centre[0, sl] = centre_from_nose(nose, heading, bend, length)
+        self.centre[0, sl] = centre
         self.heading[0, sl] = heading
         self.bends[0, sl] = bend
         self.stretch[sl] = stretch
         self.xy[0], self.theta[0] = self.centre[0, sl.stop - 1], heading[-1]
         self.last_bend[0], self.last_stretch = bend[-1], float(stretch[-1])
+
+    def _momentum(self, sl: slice, centre: np.ndarray) -> np.ndarray:
+        """Offsets that carry the resident's velocity into a bout, fading in a few frames.
+
+        A bout's path ``centre`` starts where the resident is, but not at its
+        speed (a chaser suddenly held beside an intruder that bounced off a wall);
+        adding ``d * i * exp(-(i - 1) / tau)`` with ``d`` the difference of the
+        velocities keeps the first step at the old velocity and then lets the bout's
+        own motion take over, so acceleration stays bounded.
+        """
+        t = sl.start
+        if t < 2:
+            return np.zeros_like(centre)
+        before = self.centre[0, t - 1]
+        d = (before - self.centre[0, t - 2]) - (centre[0] - before)
+        i = np.arange(1.0, centre.shape[0] + 1.0)
+        return d * (i * np.exp(-(i - 1.0) / _MOMENTUM_FRAMES))[:, None]
 
     def _mark(self, sl: slice, state: int, subtype: int, anchor: np.ndarray | None) -> None:
         self.state[sl] = state
@@ -510,12 +570,7 @@ class _World:
         k = sl.stop - sl.start
         self._move_intruder(sl, Hidden.OTHER)
         speed = self.speed[0, sl] * _ramp(k, 12)
-        start = np.clip(
-            self.xy[0],
-            _RESIDENT_MARGIN + 1e-3,
-            np.array([ARENA_WIDTH, ARENA_HEIGHT]) - _RESIDENT_MARGIN - 1e-3,
-        )
-        xy, heading = _walk(start, self.theta[0], speed, self.turn[0, sl], _RESIDENT_MARGIN)
+        xy, heading, _ = _walk(self.xy[0], self.theta[0], speed, self.turn[0, sl], _RESIDENT_MARGIN)
         w = _ramp(k, 8)
         self.centre[0, sl], self.heading[0, sl] = xy, heading
         self.bends[0, sl] = self.last_bend[0] + w * (self.bend[0, sl] - self.last_bend[0])
@@ -525,38 +580,47 @@ class _World:
         self._mark(sl, Hidden.OTHER, Subtype.NONE, None)
 
     def approach(self, spec: _Spec, hidden_state: int) -> None:
-        """Walk to where ``spec`` starts: nose glides to the target, the body turns to it."""
+        """Walk to where ``spec`` starts: turn towards it, walk there, turn into its pose.
+
+        The trunk centre glides to the bout's starting pose; the approach lasts long
+        enough for the walking speed drawn and for both turns at no more than
+        ``_MAX_TURN`` rad/frame.
+        """
         if self.t >= self.n:
             return
         probe = slice(max(self.t - 1, 0), max(self.t, 1))
-        nose0 = self._resident_nose()
-        target0 = self._target(spec, probe, self._intruder_parts(probe))[0][0]
-        distance = float(np.hypot(*(target0 - nose0)))
+        centre0, theta0 = self.xy[0].copy(), float(self.theta[0])
+        pose0 = self._target(spec, probe, self._intruder_parts(probe))
+        target0, heading0 = pose0[0][0], pose0[1][0]
+        to_target = target0 - centre0
+        distance = float(np.hypot(*to_target))
+        bearing = float(np.arctan2(to_target[1], to_target[0])) if distance > 20.0 else theta0
+        turn1 = float(_wrap(bearing - theta0))
+        turn_frames = 1.5 * np.abs([turn1, _wrap(heading0 - bearing)]) / _MAX_TURN
         speed = self.rng.uniform(*self.p.approach_speed_px_per_frame)
-        sl = self._take(int(np.clip(distance / speed, 8, 150)))
+        planned = int(np.clip(max(distance / speed, turn_frames.sum() + 2), 8, 150))
+        sl = self._take(planned)
         if sl is None:
             return
-        k = sl.stop - sl.start
+        k = sl.stop - sl.start  # fewer than planned where the video ends first
         self._move_intruder(sl, hidden_state)
-        nose_t, heading_t, bend_t, stretch_t, anchor = self._target(
+        centre_t, heading_t, bend_t, stretch_t, anchor = self._target(
             spec, sl, self._intruder_parts(sl)
         )
-        x = (np.arange(k) + 1.0) / k
-        w = _smoothstep(x)
-        nose = nose0 + w[:, None] * (nose_t - nose0)
-        to_target = nose_t - nose
-        bearing = np.where(
-            np.hypot(to_target[:, 0], to_target[:, 1]) > 4.0,
-            np.arctan2(to_target[:, 1], to_target[:, 0]),
-            heading_t,
-        )
-        turn_in = _smoothstep(x / 0.4)
-        heading = self.theta[0] + turn_in * _turn(bearing - self.theta[0])
-        settle = _smoothstep((x - 0.55) / 0.45)
-        heading = heading + settle * _turn(heading_t - heading)
+        i = np.arange(k) + 1.0
+        w = _smoothstep(i / planned)
+        centre = centre0 + w[:, None] * (centre_t - centre0)
+        centre += self._momentum(sl, centre)
+        # Turn towards the target, walk, then turn (the short way) into the bout's heading,
+        # following the target heading's own changes as it settles.
+        heading = theta0 + _smoothstep(i / max(turn_frames[0], 1.0)) * turn1
+        heading_t = np.unwrap(heading_t)
+        settle = float(_wrap(heading_t[-1] - theta0 - turn1)) + heading_t - heading_t[-1]
+        last = min(max(1.5 * abs(settle[-1]) / _MAX_TURN, 1.0), planned)
+        heading = heading + _smoothstep((i - (planned - last)) / last) * settle
         bend = self.last_bend[0] + w * (bend_t - self.last_bend[0])
         stretch = np.full(k, self.last_stretch) + w * (stretch_t - self.last_stretch)
-        self._store_resident(sl, nose, heading, bend, stretch)
+        self._store_resident(sl, centre, heading, bend, stretch)
         # An approach inherits the region it aims at; walking over to rest carries none.
         subtype = spec.subtype if hidden_state == Hidden.APPROACH else Subtype.NONE
         self._mark(sl, hidden_state, subtype, anchor)
@@ -569,23 +633,29 @@ class _World:
         k = sl.stop - sl.start
         # The resident's pose before the bout, held fixed in the intruder's body frame.
         h_prev = self.theta[1]
-        rel = self._resident_nose() - self.xy[1]
+        rel = self.xy[0] - self.xy[1]
         along0, side0 = rel @ _unit(h_prev), rel @ _left(h_prev)
         rel_heading = self.theta[0] - h_prev
         self._move_intruder(sl, spec.state)
         parts = self._intruder_parts(sl)
-        nose_t, heading_t, bend_t, stretch_t, anchor = self._target(spec, sl, parts)
-        h = parts["heading"]
+        centre_t, heading_t, bend_t, stretch_t, anchor = self._target(spec, sl, parts)
+        # Held in the intruder's frame as it turns (the heading it follows), from where it was.
+        h = parts["follow"] + (h_prev + float(_wrap(parts["heading"][0] - h_prev)))
+        h -= parts["follow"][0]
         held = parts["centre"] + along0 * _unit(h) + side0 * _left(h)
         held_heading = h + rel_heading
-        # Moving round the intruder takes longer the further the new target point is.
-        distance = float(np.hypot(*(nose_t[0] - held[0])))
-        w = _ramp(k, float(np.clip(distance / 4.0, 6.0, 25.0)))
-        nose = held + w[:, None] * (nose_t - held)
+        # Moving round the intruder takes longer the further the new pose is, and the
+        # more the body must turn, so the trunk never moves or turns abruptly.
+        distance = float(np.hypot(*(centre_t[0] - held[0])))
+        turn = abs(float(_wrap(heading_t[0] - held_heading[0])))
+        width = max(1.5 * distance / _BLEND_SPEED, 1.5 * turn / _MAX_TURN, 6.0)
+        w = _ramp(k, min(width, _LONGEST_BLEND))
+        centre = held + w[:, None] * (centre_t - held)
+        centre += self._momentum(sl, centre)
         heading = held_heading + w * _turn(heading_t - held_heading)
         bend = self.last_bend[0] + w * (bend_t - self.last_bend[0])
         stretch = self.last_stretch + w * (stretch_t - self.last_stretch)
-        self._store_resident(sl, nose, heading, bend, stretch)
+        self._store_resident(sl, centre, heading, bend, stretch)
         self._mark(sl, spec.state, spec.subtype, anchor)
 
     def run(self) -> None:
@@ -617,10 +687,10 @@ class _World:
         centre[0] = _soft_clamp(centre[0], lo, hi)
         keypoints = np.empty((self.n, 2, 2, 7))
         for mouse in range(2):
-            # Reflections off walls turn a mouse within one frame; round that off.
-            heading = _smooth_angle(self.heading[mouse], 1.5)
             length = self.length[mouse] * (self.stretch if mouse == 0 else 1.0)
-            keypoints[:, mouse] = body_keypoints(centre[mouse], heading, self.bends[mouse], length)
+            keypoints[:, mouse] = body_keypoints(
+                centre[mouse], self.heading[mouse], self.bends[mouse], length
+            )
         return keypoints, self.anchor
 
 

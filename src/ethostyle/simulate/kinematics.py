@@ -9,7 +9,11 @@ Free motion is a correlated random walk built without a loop over frames:
 speed and turning rate are AR(1) processes (white noise filtered by
 :func:`scipy.signal.lfilter`), heading and position are cumulative sums, and the
 walls are enforced by folding the position back into the arena (a triangle
-wave), which mirrors the heading like a reflection off the wall.
+wave with rounded corners), which turns the motion away from the wall like a
+reflection, slowing down and turning over a few frames instead of in one.
+Slower pose changes (head bend, where a sniffing nose sits) use
+:func:`_smooth_noise`, a Gaussian process whose per-frame change and
+acceleration are small, so no part of the body jumps between frames.
 
 Examples
 --------
@@ -20,6 +24,8 @@ Examples
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
@@ -51,6 +57,9 @@ _NECK_TO_EARS = 0.12
 _TAIL_TO_HIPS = 0.15
 _EAR_HALF_SPAN = 12.0
 _HIP_HALF_SPAN = 15.0
+# Time constant (frames) of the body turning round at a wall: a half turn takes about 4 times
+# this (about a second) and never more than ~0.15 rad/frame.
+_WALL_TURN_FRAMES = 8.0
 
 
 def _unit(angle: np.ndarray) -> np.ndarray:
@@ -107,16 +116,83 @@ def _ar1(
     ) * np.asarray(start)
 
 
-def _fold(x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Fold ``x`` into ``[lo, hi]`` like a reflection off walls (triangle wave).
+def _smooth_noise(
+    rng: np.random.Generator, n: int, sigma: float, sd: float, size: tuple[int, ...] = ()
+) -> np.ndarray:
+    """A stationary, smooth Gaussian process: white noise through a Gaussian filter.
 
-    Returns the folded values and the sign (+1 or -1) of the fold's slope, which
-    tells whether motion along this axis is mirrored at that frame.
+    Unlike an AR(1) process, whose per-frame changes are as rough as white noise,
+    this one is differentiable: its per-frame change has standard deviation
+    ``sd / (sigma * sqrt(2))`` and its acceleration is smaller still, so poses
+    driven by it move smoothly. The noise is drawn with ``4 * sigma`` frames of
+    margin on both sides and cropped, so the first and last frames are not special.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n : int
+        Number of frames.
+    sigma : float
+        Width (frames) of the Gaussian filter: the time scale of the process.
+    sd : float
+        Standard deviation of the values.
+    size : tuple of int
+        Shape of independent processes per frame.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, *size)`` values.
     """
-    width = hi - lo
-    m = np.mod(x - lo, 2.0 * width)
-    mirrored = m > width
-    return np.where(mirrored, 2.0 * width - m, m) + lo, np.where(mirrored, -1.0, 1.0)
+    pad = int(np.ceil(4.0 * sigma)) + 1
+    white = rng.standard_normal((n + 2 * pad, *size))
+    smooth = gaussian_filter1d(white, sigma, axis=0, mode="constant")[pad : pad + n]
+    # The filter's gain on white noise is sqrt(sum of its squared weights).
+    impulse = gaussian_filter1d(np.eye(1, 2 * pad + 1, pad)[0], sigma, mode="constant")
+    return smooth * (sd / np.sqrt((impulse**2).sum()))
+
+
+def _fold(
+    x: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray, rounding: float = 20.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fold ``x`` into ``[lo, hi]`` like a reflection off walls, with rounded corners.
+
+    A plain triangle wave reverses the motion towards a wall within one frame.
+    Here each corner is a parabola over the last ``rounding`` px before the
+    wall, so the speed towards the wall falls smoothly to zero and turns round
+    (the fold stays ``rounding / 2`` px away from ``lo`` and ``hi``); elsewhere
+    the fold is the plain triangle wave (the identity on its first stretch).
+
+    Returns the folded values and the fold's slope (from -1 to 1): the factor by
+    which motion along this axis is scaled and mirrored at that frame. ``lo`` and
+    ``hi`` broadcast against ``x`` (e.g. one pair per axis of ``(n, 2)`` positions).
+    """
+    width = np.asarray(hi, dtype=float) - lo
+    r = np.minimum(rounding, 0.25 * width)
+    # Position on the triangle wave's period: 0 at the lower wall, +-width at the upper one.
+    z = np.mod(x - lo + width, 2.0 * width) - width
+    near_top = np.abs(z) > 0.5 * width
+    corner = np.where(near_top, width - np.abs(z), np.abs(z))  # raw distance to the corner
+    soft = np.where(corner < r, corner * corner / (2.0 * r) + 0.5 * r, corner)
+    folded = lo + np.where(near_top, width - soft, soft)
+    return folded, np.sign(z) * np.minimum(corner / r, 1.0)
+
+
+def _unfold(
+    x: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray, rounding: float = 20.0
+) -> np.ndarray:
+    """The raw coordinate on the first stretch of :func:`_fold` that folds to ``x``.
+
+    Positions closer to a wall than the fold ever gets (``rounding / 2`` px) are
+    taken as that closest position.
+    """
+    width = np.asarray(hi, dtype=float) - lo
+    r = np.minimum(rounding, 0.25 * width)
+    y = np.clip(np.asarray(x, dtype=float) - lo, 0.5 * r, width - 0.5 * r)
+    low = np.sqrt(2.0 * r * (y - 0.5 * r))
+    high = width - np.sqrt(2.0 * r * (width - y - 0.5 * r))
+    return lo + np.where(y < r, low, np.where(y > width - r, high, y))
 
 
 def _soft_clamp(x: np.ndarray, lo: float, hi: float, width: float = 6.0) -> np.ndarray:
@@ -125,14 +201,34 @@ def _soft_clamp(x: np.ndarray, lo: float, hi: float, width: float = 6.0) -> np.n
     return hi - width * np.logaddexp(0.0, (hi - x) / width)
 
 
+class WalkState(NamedTuple):
+    """Where a walk left off, so that the next walk of the same mouse continues it exactly.
+
+    ``raw`` is the unfolded position (before :func:`_fold`), ``heading`` the
+    walk's own heading (before the walls turn it), ``wall_turn`` the last
+    unwrapped turn the walls add, and ``settled`` the two filter stages that
+    turn the body after it.
+    """
+
+    raw: np.ndarray
+    heading: float
+    wall_turn: float
+    settled: tuple[float, float]
+
+
 def _walk(
     start_xy: np.ndarray,
     start_heading: float,
     speed: np.ndarray,
     turn: np.ndarray,
     margin: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Integrate a correlated random walk from a start pose, reflecting off the walls.
+    carry: WalkState | None = None,
+) -> tuple[np.ndarray, np.ndarray, WalkState]:
+    """Integrate a correlated random walk from a start pose, turning away from the walls.
+
+    Where the walk reflects off a wall the heading is mirrored, turning to the new
+    direction over about a second (``_WALL_TURN_FRAMES``) instead of in one frame;
+    the position slows down towards the wall and turns round smoothly (:func:`_fold`).
 
     Parameters
     ----------
@@ -144,29 +240,56 @@ def _walk(
         ``(n,)`` speed (px/frame) and turning (rad/frame) per frame.
     margin : float
         Distance (px) the trunk centre keeps from every wall.
+    carry : WalkState, optional
+        The end state of this mouse's previous walk, when this walk continues it
+        (then ``start_xy`` and ``start_heading`` are where that walk ended). Without
+        it the walk starts afresh: moving along ``start_heading``, unturned by walls.
 
     Returns
     -------
     xy : numpy.ndarray
-        ``(n, 2)`` positions inside the arena.
+        ``(n, 2)`` positions inside the arena (a start outside it is eased in).
     heading : numpy.ndarray
-        ``(n,)`` headings, mirrored where the walk was reflected.
+        ``(n,)`` headings, turned where the walls turned the walk.
+    state : WalkState
+        Where the walk ended, to continue it.
     """
-    heading = start_heading + np.cumsum(turn)
-    raw = start_xy + np.cumsum(speed[:, None] * _unit(heading), axis=0)
-    x, sx = _fold(raw[:, 0], margin, ARENA_WIDTH - margin)
-    y, sy = _fold(raw[:, 1], margin, ARENA_HEIGHT - margin)
-    mirrored = np.arctan2(sy * np.sin(heading), sx * np.cos(heading))
-    return np.stack([x, y], axis=-1), mirrored
+    hi = np.array([ARENA_WIDTH, ARENA_HEIGHT]) - margin
+    if carry is None:
+        start = _unfold(start_xy, margin, hi)
+        carry = WalkState(start, float(start_heading), 0.0, (0.0, 0.0))
+        # A start closer to a wall than walks go (a resident that was beside an intruder
+        # near the wall) is eased out over half a second instead of jumping in.
+        offset = start_xy - _fold(start, margin, hi)[0]
+    else:
+        offset = np.zeros(2)
+    heading = carry.heading + np.cumsum(turn)
+    raw = carry.raw + np.cumsum(speed[:, None] * _unit(heading), axis=0)
+    xy, slope = _fold(raw, margin, hi)
+    # The body turns to the reflected heading over a few frames: the turn each
+    # reflection adds (a step where the unfolded walk crosses a wall) is passed through
+    # a causal, critically damped filter (two one-pole low-passes, scipy.signal.lfilter)
+    # carried over from the last walk, so the heading is continuous from the start
+    # heading and across walks. Reflection by the fold's sign, not its slope: the
+    # direction of motion is ill-defined right at a wall, where the slope is 0.
+    parity = np.where(slope < 0, -1.0, 1.0)
+    mirrored = np.arctan2(parity[:, 1] * np.sin(heading), parity[:, 0] * np.cos(heading))
+    wall_turn = np.unwrap(np.r_[carry.wall_turn, _wrap(mirrored - heading)])[1:]
+    a = float(np.exp(-1.0 / _WALL_TURN_FRAMES))
+    first = lfilter([1.0 - a], [1.0, -a], wall_turn, zi=[a * carry.settled[0]])[0]
+    second = lfilter([1.0 - a], [1.0, -a], first, zi=[a * carry.settled[1]])[0]
+    xy = xy + (1.0 - _ramp(speed.shape[0], 15))[:, None] * offset
+    end = WalkState(raw[-1], float(heading[-1]), float(wall_turn[-1]), (first[-1], second[-1]))
+    return xy, heading + second, end
 
 
 def _smooth_angle(angle: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian-smooth an angle through its unit vector (safe across the +-pi seam)."""
-    if sigma <= 0:
-        return angle
-    c = gaussian_filter1d(np.cos(angle), sigma, mode="nearest")
-    s = gaussian_filter1d(np.sin(angle), sigma, mode="nearest")
-    return np.arctan2(s, c)
+    """Gaussian-smooth an angle along the frames (``sigma`` frames); the result is unwrapped.
+
+    The angle is unwrapped first, so the +-pi seam is harmless; smoothing unit
+    vectors instead would flip in one frame through a half-turn reversal.
+    """
+    return gaussian_filter1d(np.unwrap(angle), sigma, mode="nearest")
 
 
 def nose_position(
