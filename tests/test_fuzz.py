@@ -446,7 +446,7 @@ def test_corrupted_json_gives_a_data_set_or_our_error(scratch, mutations, cut):
 
 
 @pytest.fixture(scope="module")
-def test_set() -> Dataset:
+def three_sequences() -> Dataset:
     rng = np.random.default_rng(1)
     return Dataset(
         Sequence(f"t{i}", rng.uniform(0, 500, (n, 2, 2, 7)).astype(np.float32), i)
@@ -460,12 +460,12 @@ def test_set() -> Dataset:
         st.sampled_from(["t0", "t1", "t2", "x"]) | TEXT, label_values(3), max_size=4
     )
 )
-def test_any_submission_is_valid_or_every_problem_is_named(test_set, submission):
-    if only_our_errors(io.validate_submission, submission, test_set, "sub.npy") is None:
+def test_any_submission_is_valid_or_every_problem_is_named(three_sequences, submission):
+    if only_our_errors(io.validate_submission, submission, three_sequences, "sub.npy") is None:
         return
     # accepted: exactly the test sequences, one valid label per frame
-    assert set(submission) == set(test_set.ids)
-    for seq in test_set:
+    assert set(submission) == set(three_sequences.ids)
+    for seq in three_sequences:
         values = np.asarray(submission[seq.id])
         assert values.shape == (seq.n_frames,)
         assert np.all((values >= 0) & (values < len(VOCABULARY)) & (values == np.round(values)))
@@ -475,11 +475,11 @@ def test_any_submission_is_valid_or_every_problem_is_named(test_set, submission)
 @given(
     labels=st.dictionaries(st.sampled_from(["t0", "t1", "t2", "x"]), label_values(3), max_size=3)
 )
-def test_attaching_any_labels_gives_a_labelled_set_or_our_error(test_set, labels):
-    attached = only_our_errors(io.attach_labels, test_set, labels, "labels.npy")
+def test_attaching_any_labels_gives_a_labelled_set_or_our_error(three_sequences, labels):
+    attached = only_our_errors(io.attach_labels, three_sequences, labels, "labels.npy")
     if attached is not None:
         check_dataset(attached)
-        assert attached.ids == test_set.ids
+        assert attached.ids == three_sequences.ids
 
 
 # ----------------------------------------------------------------------------- model directories
@@ -637,3 +637,87 @@ def test_predictions_round_trip_through_the_probability_and_bout_files(scratch, 
     for s in dataset:
         assert np.array_equal(rebuilt[s.id], s.labels)
     shutil.rmtree(folder)
+
+
+# ----------------------------------------------------------------------------- a lab's own files
+
+LABEL_COLUMNS = [
+    "sequence",
+    "video",
+    "behavior",
+    "label",
+    "start",
+    "stop",
+    "start_frame",
+    "stop_s",
+    "frame",
+    "Observation id",
+    "Behavior",
+    "Behavior type",
+    "Media file path",
+    "Start (s)",
+    "Stop (s)",
+    "Time",
+    "Status",
+    "Subject",
+    "x",
+]
+CELLS = (
+    st.sampled_from(["attack", "sniffing", "START", "STOP", "POINT", "v1", "", "nan", "-1"])
+    | st.integers(-5, 10**6).map(str)
+    | st.floats(allow_nan=True, allow_infinity=True).map(str)
+    | TEXT.filter(lambda t: "\x00" not in t)
+)
+
+
+@st.composite
+def label_tables(draw: st.DrawFn) -> str:
+    """Text tables with label-file column names and odd cells, in a sniffable dialect."""
+    separator = draw(st.sampled_from([",", "\t", ";"]))
+    header = draw(st.lists(st.sampled_from(LABEL_COLUMNS), min_size=1, max_size=5, unique=True))
+    rows = draw(st.lists(st.lists(CELLS, min_size=len(header), max_size=len(header)), max_size=6))
+    quote = lambda cell: '"' + cell.replace('"', '""') + '"' if cell else cell  # noqa: E731
+    lines = [separator.join(header)] + [separator.join(map(quote, r)) for r in rows]
+    return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n\n"]))
+
+
+@FUZZ
+@given(text=label_tables() | TEXT, suffix=st.sampled_from([".csv", ".tsv", ".txt"]))
+def test_any_label_table_gives_bouts_or_our_error(scratch, text, suffix):
+    from ethostyle.importers import read_label_file
+
+    path = scratch / f"labels{suffix}"
+    path.write_text(text, encoding="utf-8")
+    for units in ("frames", "seconds"):
+        table = only_our_errors(functools.partial(read_label_file, units=units), path)
+        if table is not None:
+            assert len(table.start) == len(table.stop) == len(table.behavior)
+            assert table.start.dtype.kind == "i" and np.all(table.stop >= table.start)
+
+
+@FUZZ
+@given(
+    payload=st.binary(max_size=200) | TEXT.map(str.encode),
+    suffix=st.sampled_from([".h5", ".csv", ".slp", ".nwb", ".hdf5"]),
+    header=st.sampled_from([b"", b"\x89HDF\r\n\x1a\n", b"scorer,a,a\nbodyparts,nose,nose\n"]),
+)
+def test_any_pose_file_gives_poses_or_our_error(scratch, payload, suffix, header):
+    from ethostyle.importers import import_pose
+
+    path = scratch / f"video{suffix}"
+    path.write_bytes(header + payload)
+    only_our_errors(import_pose, path)
+
+
+@FUZZ
+@given(obj=train_like(), names=ANYTHING | st.dictionaries(TEXT, st.integers(-2, 9), max_size=3))
+def test_any_lab_data_set_file_gives_a_data_set_or_our_error(scratch, obj, names):
+    from ethostyle.importers import load_lab_dataset
+
+    if isinstance(obj, dict) and "sequences" in obj:
+        obj["annotator_names"] = names
+    result = only_our_errors(load_lab_dataset, save_object(scratch / "lab.npy", obj))
+    if result is not None:
+        check_dataset(result.dataset)
+        names = result.annotator_names
+        assert all(isinstance(k, str) and isinstance(v, int) for k, v in names.items())

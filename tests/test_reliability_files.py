@@ -299,7 +299,7 @@ def model_copy(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def test_file(tmp_path_factory) -> Path:
+def small_test_file(tmp_path_factory) -> Path:
     test = tiny_simulation().test
     return io.save_test_npy(test.select(test.ids[:2]), tmp_path_factory.mktemp("t") / "test.npy")
 
@@ -310,8 +310,8 @@ def a_style_file() -> str:
     return next(s["file"] for _, s in sorted(manifest["styles"].items()) if s["file"])
 
 
-def predict_with(model: Path, test_file: Path, tmp_path: Path):
-    return invoke("predict", model, test_file, "--out", tmp_path / "sub.npy")
+def predict_with(model: Path, small_test_file: Path, tmp_path: Path):
+    return invoke("predict", model, small_test_file, "--out", tmp_path / "sub.npy")
 
 
 def edit_manifest(model: Path, change: Callable[[dict], object]) -> None:
@@ -320,8 +320,8 @@ def edit_manifest(model: Path, change: Callable[[dict], object]) -> None:
     (model / MANIFEST).write_text(json.dumps(manifest))
 
 
-def test_untouched_model_copy_predicts(model_copy, test_file, tmp_path):
-    assert_success(predict_with(model_copy, test_file, tmp_path))
+def test_untouched_model_copy_predicts(model_copy, small_test_file, tmp_path):
+    assert_success(predict_with(model_copy, small_test_file, tmp_path))
 
 
 @pytest.mark.parametrize(
@@ -334,21 +334,21 @@ def test_untouched_model_copy_predicts(model_copy, test_file, tmp_path):
     ],
 )
 @pytest.mark.parametrize("weights", ["reference", "style"])
-def test_changed_weight_file_is_refused(model_copy, test_file, tmp_path, damage, weights):
+def test_changed_weight_file_is_refused(model_copy, small_test_file, tmp_path, damage, weights):
     path = model_copy / (f"{weights}.lgb.txt" if weights == "reference" else a_style_file())
     path.write_bytes(damage(path.read_bytes()))
-    result = predict_with(model_copy, test_file, tmp_path)
+    result = predict_with(model_copy, small_test_file, tmp_path)
     assert_clean_error(result, re.escape(str(path)), "checksum does not match", "Retrain")
     assert not (tmp_path / "sub.npy").exists()
 
 
-def test_missing_weight_file_is_refused(model_copy, test_file, tmp_path):
+def test_missing_weight_file_is_refused(model_copy, small_test_file, tmp_path):
     (model_copy / a_style_file()).unlink()
-    result = predict_with(model_copy, test_file, tmp_path)
+    result = predict_with(model_copy, small_test_file, tmp_path)
     assert_clean_error(result, f"weight file {a_style_file()} is missing", "retrain")
 
 
-def test_weight_file_swapped_for_a_pickle_never_runs(model_copy, test_file, tmp_path):
+def test_weight_file_swapped_for_a_pickle_never_runs(model_copy, small_test_file, tmp_path):
     # even with its checksum updated to match, the weights are parsed as LightGBM text
     import hashlib
 
@@ -357,7 +357,7 @@ def test_weight_file_swapped_for_a_pickle_never_runs(model_copy, test_file, tmp_
     (model_copy / "reference.lgb.txt").write_bytes(payload)
     digest = hashlib.sha256(payload).hexdigest()
     edit_manifest(model_copy, lambda m: m["files"].__setitem__("reference.lgb.txt", digest))
-    result = predict_with(model_copy, test_file, tmp_path)
+    result = predict_with(model_copy, small_test_file, tmp_path)
     assert_clean_error(result, "reference.lgb.txt", "not a readable LightGBM model")
     assert not marker.exists()
 
@@ -411,9 +411,9 @@ def test_weight_file_swapped_for_a_pickle_never_runs(model_copy, test_file, tmp_
         "annotator not a number",
     ],
 )
-def test_altered_manifest_is_refused(model_copy, test_file, tmp_path, change, message):
+def test_altered_manifest_is_refused(model_copy, small_test_file, tmp_path, change, message):
     edit_manifest(model_copy, change)
-    result = predict_with(model_copy, test_file, tmp_path)
+    result = predict_with(model_copy, small_test_file, tmp_path)
     assert_clean_error(result, re.escape(str(model_copy)), message)
     with pytest.raises(ModelFormatError):
         load_model(model_copy)
@@ -430,39 +430,39 @@ def test_altered_manifest_is_refused(model_copy, test_file, tmp_path, change, me
     ],
     ids=["empty", "truncated", "deeply nested", "not text", "a list"],
 )
-def test_unreadable_manifest_is_refused(model_copy, test_file, tmp_path, text, message):
+def test_unreadable_manifest_is_refused(model_copy, small_test_file, tmp_path, text, message):
     (model_copy / MANIFEST).write_bytes(text.encode("utf-8", "surrogateescape"))
-    assert_clean_error(predict_with(model_copy, test_file, tmp_path), message, "retrain")
+    assert_clean_error(predict_with(model_copy, small_test_file, tmp_path), message, "retrain")
 
 
-def test_oversized_manifest_names_the_limit(model_copy, test_file, tmp_path, monkeypatch):
+def test_oversized_manifest_names_the_limit(model_copy, small_test_file, tmp_path, monkeypatch):
     import ethostyle.model_store as model_store
 
     monkeypatch.setattr(model_store, "_MAX_MANIFEST_BYTES", 1000)
-    result = predict_with(model_copy, test_file, tmp_path)
+    result = predict_with(model_copy, small_test_file, tmp_path)
     assert_clean_error(result, "manifest larger than 1000 bytes")
 
 
 @pytest.mark.parametrize("where", ["missing", "a data file", "an empty folder"])
-def test_something_else_given_as_the_model_is_refused(tmp_path, test_file, where):
+def test_something_else_given_as_the_model_is_refused(tmp_path, small_test_file, where):
     model = {
         "missing": tmp_path / "nope",
-        "a data file": test_file,
+        "a data file": small_test_file,
         "an empty folder": tmp_path / "empty",
     }[where]
     if where == "an empty folder":
         model.mkdir()
-    result = predict_with(model, test_file, tmp_path)
+    result = predict_with(model, small_test_file, tmp_path)
     assert_clean_error(result, re.escape(str(model)), "not a model directory")
 
 
 # ----------------------------------------------------------------------------- output paths
 
 
-def test_folder_given_as_the_submission_is_refused_without_traceback(tmp_path, test_file):
+def test_folder_given_as_the_submission_is_refused_without_traceback(tmp_path, small_test_file):
     folder = tmp_path / "folder"
     folder.mkdir()
-    result = invoke("predict", small_model_dir(), test_file, "--out", folder)
+    result = invoke("predict", small_model_dir(), small_test_file, "--out", folder)
     assert_clean_error(result, re.escape(str(folder)), "is a directory")
     assert folder.is_dir() and not list(folder.iterdir())
 
@@ -477,8 +477,9 @@ def test_file_given_as_the_model_folder_is_refused_and_kept(tmp_path):
     assert existing.read_text() == "keep me"
 
 
-def test_output_in_a_place_that_cannot_be_written_is_refused(tmp_path, test_file):
-    result = invoke("predict", small_model_dir(), test_file, "--out", "/proc/ethostyle/sub.npy")
+def test_output_in_a_place_that_cannot_be_written_is_refused(tmp_path, small_test_file):
+    out = "/proc/ethostyle/sub.npy"
+    result = invoke("predict", small_model_dir(), small_test_file, "--out", out)
     assert_clean_error(result, "/proc/ethostyle", "check the path")
 
 
