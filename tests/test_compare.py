@@ -23,11 +23,13 @@ from typer.testing import CliRunner
 from ethostyle.cli import app
 from ethostyle.compare import (
     NoDifference,
+    compare_annotators,
     compare_labels,
+    own_style_score,
     read_label_files,
 )
 from ethostyle.compare.measures import behavior_row, pool, unmatched_frames
-from ethostyle.data import BEHAVIORS, FPS, OTHER, VOCABULARY
+from ethostyle.data import BEHAVIORS, FPS, OTHER, VOCABULARY, Dataset
 from ethostyle.errors import DataFormatError, UnknownAnnotatorError
 from ethostyle.io import save_labels_npy
 from ethostyle.simulate import STYLES, simulate, write_simulation
@@ -345,8 +347,25 @@ def test_errors_name_the_annotator_sequence_and_frame() -> None:
         compare_labels({0: {"v": good}, 1: {"v": np.array([3, 1, 7, 3])}})
     with pytest.raises(DataFormatError, match="annotator 1 has no labels for sequence 'w'"):
         compare_labels({0: {"v": good, "w": good}, 1: {"v": good}})
+    with pytest.raises(DataFormatError, match=r"annotator 1, sequence .v., frame 1: label 0\.5"):
+        compare_labels({0: {"v": good}, 1: {"v": np.array([3.0, 0.5, 1.0, 3.0])}})
     with pytest.raises(DataFormatError, match="at least two annotators"):
         compare_labels({0: {"v": good}})
+    whole = compare_labels({0: {"v": good}, 1: {"v": good.astype(float)}})
+    assert whole.labels[1]["v"].dtype == np.int8
+
+
+def test_own_style_score_scores_each_video_in_its_annotators_style() -> None:
+    sim = simulate("calms21-task2-like", seed=4)
+    comparison = compare_annotators(sim.shared)
+    # annotator 1's own labels against annotator 1's labelling in the comparison: perfect
+    same = own_style_score(comparison, sim.shared[1])
+    assert set(same.per_annotator) == {1} and same.f1 == pytest.approx(1.0)
+    # annotator 2's labels presented as annotator 1's videos: scored against style 1, not 2
+    swapped = Dataset([s.with_annotator(1) for s in sim.shared[2]])
+    assert own_style_score(comparison, swapped).f1 < 0.95
+    with pytest.raises(DataFormatError, match="no labelled video"):
+        own_style_score(comparison, sim.shared[1].without_labels())
 
 
 def test_label_files_must_be_one_annotator_each_and_the_same_videos(tmp_path) -> None:

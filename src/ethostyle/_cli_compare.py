@@ -8,11 +8,14 @@ Both write the same report folder (see :func:`ethostyle.report.write_report`):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ethostyle.cli import _friendly_errors, _progress, app, console
+
+if TYPE_CHECKING:
+    from ethostyle.compare import Comparison
 
 __all__: list[str] = []
 
@@ -20,10 +23,7 @@ _OUT_HELP = "Folder for the report (disagreement.csv, summary.md, figures, repor
 _VIDEO_HELP = "Video drawn in the ethogram (a sequence id); the first one by default."
 
 
-def _print_result(comparison: object, paths: dict[str, Path]) -> None:
-    from ethostyle.compare import Comparison
-
-    assert isinstance(comparison, Comparison)
+def _print_result(comparison: Comparison, paths: dict[str, Path]) -> None:
     for annotator, sentences in comparison.summaries.items():
         console.print(
             f"[bold]annotator {annotator}[/] vs annotator {comparison.reference}:", highlight=False

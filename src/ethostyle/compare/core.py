@@ -222,7 +222,14 @@ def _checked_array(values: object, annotator: int, sid: str, n_frames: int) -> n
             f"{where}: {a.shape[0]} labels but the reference has {n_frames}; compare needs "
             "labels of the same frames"
         )
-    if a.dtype.kind not in "iu":
+    if a.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(a) | (a != np.round(a)))
+        if bad.size:
+            raise DataFormatError(
+                f"{where}, frame {bad[0]}: label {a[bad[0]]} is not a whole number; give "
+                f"indices into {list(VOCABULARY)}"
+            )
+    elif a.dtype.kind not in "iu":
         raise DataFormatError(
             f"{where}: labels are {a.dtype}, not integers; give indices into {list(VOCABULARY)}"
         )
