@@ -202,51 +202,54 @@ STYLES: dict[int, AnnotatorStyle] = {
     1: _REFERENCE.replace(
         name="early-attack",
         description=(
-            "Starts attacks 6 frames (0.2 s) earlier and also labels the chase that leads "
-            "to an attack as attack."
+            "Starts attacks 10 frames (0.33 s) earlier, ends them 6 frames (0.2 s) later and "
+            "also labels the chase that leads to an attack as attack."
         ),
-        onset_shift_frames=PerBehavior(attack=-6),
+        onset_shift_frames=PerBehavior(attack=-10),
+        offset_shift_frames=PerBehavior(attack=6),
         attack_includes_chase=True,
     ),
     2: _REFERENCE.replace(
         name="strict-investigation",
         description=(
             "Labels investigation only while the nose is within 15 px of the intruder "
-            "(annotator 0: 30 px) and ignores investigation bouts shorter than 15 frames (0.5 s)."
+            "(annotator 0: 30 px), starts it 6 frames (0.2 s) later and ignores investigation "
+            "bouts shorter than 20 frames (0.67 s)."
         ),
         investigation_max_distance_px=15.0,
-        min_bout_frames=PerBehavior(attack=4, investigation=15, mount=15),
+        onset_shift_frames=PerBehavior(investigation=6),
+        min_bout_frames=PerBehavior(attack=4, investigation=20, mount=15),
     ),
     3: _REFERENCE.replace(
         name="loose-investigation",
         description=(
             "Labels investigation whenever the nose is within 60 px (annotator 0: 30 px), "
             "including the end of the approach, and merges investigation bouts less than "
-            "15 frames (0.5 s) apart."
+            "30 frames (1 s) apart."
         ),
         investigation_max_distance_px=60.0,
         investigation_includes_approach=True,
-        merge_gap_frames=PerBehavior(attack=5, investigation=15, mount=10),
+        merge_gap_frames=PerBehavior(attack=5, investigation=30, mount=10),
     ),
     4: _REFERENCE.replace(
         name="eager-mount",
         description=(
-            "Counts attempted mounts as mount and starts mounts 8 frames (0.27 s) earlier, "
-            "and ends attacks 6 frames (0.2 s) later."
+            "Counts attempted mounts as mount and starts mounts 15 frames (0.5 s) earlier, "
+            "and ends attacks 10 frames (0.33 s) later."
         ),
         mount_includes_attempts=True,
-        onset_shift_frames=PerBehavior(mount=-8),
-        offset_shift_frames=PerBehavior(attack=6),
+        onset_shift_frames=PerBehavior(mount=-15),
+        offset_shift_frames=PerBehavior(attack=10),
     ),
     5: _REFERENCE.replace(
         name="no-face-sniffing",
         description=(
             "Does not count face-to-face sniffing as investigation, and ends investigation "
-            "8 frames (0.27 s) later, even into a following attack (investigation wins over "
+            "15 frames (0.5 s) later, even into a following attack (investigation wins over "
             "attack where they overlap)."
         ),
         investigation_subtypes=("body", "anogenital"),
-        offset_shift_frames=PerBehavior(investigation=8),
+        offset_shift_frames=PerBehavior(investigation=15),
         priority=("investigation", "mount", "attack"),
     ),
 }
