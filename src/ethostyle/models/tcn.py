@@ -12,16 +12,20 @@ How it learns:
 2. *pretraining*: the whole network (:class:`~ethostyle.models.tcn_net.StyleTCN`,
    dilated non-causal 1-D convolutions) learns the reference annotator's labels
    from random windows of ``window`` frames;
-3. *styles*: with the reference frozen, the styles of every other annotator are
-   trained together. Each style is a FiLM of the last blocks plus a correction of
-   the output logits, both zero at the start (so the style starts *as* the
-   reference) and held toward zero by an L2 penalty. A behaviour with fewer than
-   ``min_bouts_for_evidence`` bouts in an annotator's videos keeps exactly the
-   reference's probability (the evidence mask of :mod:`ethostyle.styles`);
+3. *styles*: the network is then fine-tuned on every annotator at once: each
+   batch mixes windows of the other annotators, scored in their own styles, with
+   windows of the reference annotator (``replay``), so the shared network learns
+   what all labs see without forgetting the reference. Each style is a FiLM of
+   the last blocks plus a correction of the output logits, both zero at the start
+   (a new style *is* the reference) and held toward zero by an L2 penalty. A
+   behaviour with fewer than ``min_bouts_for_evidence`` bouts in an annotator's
+   videos keeps exactly the reference's probability (the evidence mask of
+   :mod:`ethostyle.styles`);
 4. decoding is tuned per annotator with :func:`ethostyle.decode.tune_decoder` on
    held-out predictions: reference videos held out of pretraining, and for the
    styles a two-fold cross-fit over each annotator's videos (one video is cut in
-   halves), as the boosted model does with leave-one-video-out.
+   halves; each fold fine-tunes afresh from the pretrained network), as the
+   boosted model does with leave-one-video-out.
 
 Training is deterministic on the CPU for a fixed seed and thread count.
 """
@@ -91,6 +95,21 @@ class _Segments:
     length: np.ndarray  # (segments,) rows
     slot: np.ndarray  # (segments,) style slot, -1 for the reference
 
+    @classmethod
+    def of(cls, rows: list[slice], slot: int | list[int]) -> _Segments:
+        """Segments from row slices, all of one slot or one slot each."""
+        slots = np.full(len(rows), slot) if isinstance(slot, int) else np.asarray(slot)
+        return cls(
+            start=np.array([r.start for r in rows], dtype=np.int64),
+            length=np.array([r.stop - r.start for r in rows], dtype=np.int64),
+            slot=slots.astype(np.int64),
+        )
+
+    @property
+    def n_frames(self) -> int:
+        """Rows in all segments."""
+        return int(self.length.sum())
+
     def sample(self, rng: np.random.Generator, n: int, window: int) -> tuple[np.ndarray, ...]:
         """``n`` random windows: rows ``(n, window)``, valid mask, and slot ``(n,)``.
 
@@ -104,6 +123,20 @@ class _Segments:
         valid = pos < length[:, None]
         rows = self.start[seg, None] + np.minimum(pos, length[:, None] - 1)
         return rows, valid, self.slot[seg]
+
+
+@dataclass(frozen=True, slots=True)
+class _TrainingData:
+    """Standardised features and labels of every training frame, and where to train."""
+
+    torch: Any
+    device: Any
+    x: np.ndarray  # (rows, features) float32, standardised
+    labels: np.ndarray  # (rows,) int64
+
+    def windows(self, rows: np.ndarray) -> Any:
+        """Features of ``(windows, frames)`` rows as a ``(windows, features, frames)`` tensor."""
+        return self.torch.from_numpy(self.x[rows]).to(self.device).transpose(1, 2)
 
 
 @contextlib.contextmanager
@@ -153,7 +186,7 @@ class TCNStyleTransfer(StylePredictor):
     epochs : float
         Pretraining passes over the reference annotator's frames.
     style_epochs : float
-        Passes over the other annotators' frames when training their styles.
+        Passes over the other annotators' frames in the joint fine-tuning.
     channels : int
         Hidden channels of the network.
     dilations : tuple of int
@@ -164,8 +197,15 @@ class TCNStyleTransfer(StylePredictor):
         Frames per training window.
     batch_size : int
         Windows per optimisation step.
-    learning_rate, style_learning_rate : float
-        Peak learning rates of pretraining and of style training (AdamW).
+    learning_rate : float
+        Peak learning rate of pretraining (AdamW, one-cycle schedule).
+    finetune_learning_rate : float
+        Peak learning rate of the shared network while the styles are trained.
+    style_learning_rate : float
+        Peak learning rate of the styles' departures from the reference.
+    replay : float
+        Share of each style-training batch drawn from the reference annotator, so
+        that the shared network keeps what it learned from the many reference videos.
     style_l2 : float
         L2 penalty on each style's departure from the reference.
     dropout : float
@@ -202,7 +242,9 @@ class TCNStyleTransfer(StylePredictor):
         window: int = 512,
         batch_size: int = 16,
         learning_rate: float = 2e-3,
+        finetune_learning_rate: float = 5e-4,
         style_learning_rate: float = 5e-3,
+        replay: float = 0.5,
         style_l2: float = 1e-3,
         dropout: float = 0.1,
         min_bouts_for_evidence: int = MIN_BOUTS_FOR_EVIDENCE,
@@ -220,7 +262,9 @@ class TCNStyleTransfer(StylePredictor):
         self.window = window
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.finetune_learning_rate = finetune_learning_rate
         self.style_learning_rate = style_learning_rate
+        self.replay = replay
         self.style_l2 = style_l2
         self.dropout = dropout
         self.min_bouts_for_evidence = min_bouts_for_evidence
@@ -267,8 +311,8 @@ class TCNStyleTransfer(StylePredictor):
             counts += np.bincount(bout_table(y).label, minlength=_N_CLASSES)[:_N_CLASSES]
         return counts >= self.min_bouts_for_evidence
 
-    def _steps(self, epochs: float, n_frames: int) -> int:
-        return math.ceil(epochs * n_frames / (self.window * self.batch_size))
+    def _steps(self, epochs: float, n_frames: int, windows_per_step: int) -> int:
+        return math.ceil(epochs * n_frames / (self.window * windows_per_step))
 
     # ------------------------------------------------------------------ fitting
     def fit(self, train: Dataset, *, progress: Progress = NULL_PROGRESS) -> TCNStyleTransfer:
@@ -322,7 +366,6 @@ class TCNStyleTransfer(StylePredictor):
         labels = np.concatenate([s.labels for s in train]).astype(np.int64)
         n_hold = round(len(ref_ids) * _REFERENCE_HOLDOUT) if len(ref_ids) >= 4 else 0
         held = rng.choice(ref_ids, size=n_hold, replace=False).tolist() if n_hold else []
-        fit_ids = [i for i in ref_ids if i not in held]
         others = [a for a in train.annotators if a != self.reference_annotator]
         self.feature_names_ = list(table.names)
         self.style_annotators_ = others
@@ -344,174 +387,172 @@ class TCNStyleTransfer(StylePredictor):
             net.feature_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
             net.feature_std.copy_(torch.as_tensor(std, dtype=torch.float32))
         self.net_ = net
+        data = _TrainingData(torch, device, x, labels)
+        reference = _Segments.of([table.rows(i) for i in ref_ids if i not in held], slot=-1)
+        steps = self._steps(self.epochs, reference.n_frames, self.batch_size)
+        logger.info("pretraining: %d steps over %d frames", steps, reference.n_frames)
+        self._train(
+            data,
+            [(reference, self.batch_size)],
+            [{"params": net.reference_parameters(), "lr": self.learning_rate}],
+            steps,
+            rng,
+            progress.task("TCN pretraining", steps),
+        )
 
-        ref_segments = self._segments(table, fit_ids, slot=-1)
-        self._pretrain(torch, device, x, labels, ref_segments, rng, progress)
+        parts = {
+            slot: [table.rows(s.id) for s in train if s.annotator_id == annotator]
+            for slot, annotator in enumerate(others)
+        }
+        self.evidence_ = {
+            a: self._evidence([labels[r] for r in parts[slot]]) for slot, a in enumerate(others)
+        }
+        self.style_counts_ = {
+            a: (len(parts[slot]), sum(r.stop - r.start for r in parts[slot]))
+            for slot, a in enumerate(others)
+        }
+        self.style_decoders_ = {}
+        if others:
+            self._fit_styles(data, parts, reference, rng, progress)
 
-        # Everything the styles need from the frozen reference, computed once.
-        net.eval()
-        by_id = {s.id: s for s in train}
-        encoded, ref_logp = {}, {}
-        with torch.no_grad():  # not inference_mode: these tensors feed training later
-            for sid in [*held, *(s.id for s in train if s.annotator_id in others)]:
-                xs = torch.from_numpy(x[table.rows(sid)]).to(device).T[None]
-                h = net.encode(xs)
-                encoded[sid] = h[0].T.contiguous()
-                ref = net.head_logits(h, torch.full((1,), -1, device=device))
-                ref_logp[sid] = torch.log_softmax(ref, dim=1)[0].T.contiguous()
         self.reference_decoder_ = DEFAULT_DECODER
         if held and self.tune_decoding:
-            probas = [ref_logp[sid].exp().cpu().numpy() for sid in held]
-            self.reference_decoder_ = tune_decoder(probas, [by_id[sid].labels for sid in held])
+            rows = [table.rows(sid) for sid in held]
+            probas = [np.exp(self._held_out_log_proba(data, r, -1)) for r in rows]
+            self.reference_decoder_ = tune_decoder(probas, [labels[r] for r in rows])
+        for annotator in others:
+            self.style_decoders_.setdefault(annotator, self.reference_decoder_)
 
-        parts: dict[int, list[tuple[str, slice]]] = {}
-        for slot, annotator in enumerate(others):
-            seqs = [s for s in train if s.annotator_id == annotator]
-            parts[slot] = [(s.id, slice(0, s.n_frames)) for s in seqs]
-        self.evidence_ = {
-            annotator: self._evidence([by_id[sid].labels for sid, _ in parts[slot]])
-            for slot, annotator in enumerate(others)
-        }
-        self.style_decoders_ = {a: self.reference_decoder_ for a in others}
-        self.style_counts_ = {
-            annotator: (len(parts[slot]), sum(p.stop for _, p in parts[slot]))
-            for slot, annotator in enumerate(others)
-        }
-        if not others:
-            return
-        stage = {
-            "encoded": encoded,
-            "ref_logp": ref_logp,
-            "labels": {
-                sid: torch.from_numpy(by_id[sid].labels.astype(np.int64)) for sid in encoded
-            },
-            "evidence": torch.as_tensor(
-                np.stack([self.evidence_[a] for a in others]), device=device
-            ),
-        }
+    def _fit_styles(
+        self,
+        data: _TrainingData,
+        parts: dict[int, list[slice]],
+        reference: _Segments,
+        rng: np.random.Generator,
+        progress: Progress,
+    ) -> None:
+        """Fine-tune jointly on every annotator; decoders from a two-fold cross-fit."""
+        net = self.net_
+        pretrained = {k: v.detach().clone() for k, v in net.state_dict().items()}
         folds = _two_folds(parts) if self.tune_decoding else []
         advance = progress.task("TCN styles", len(folds) + 1)
         oof: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {s: ([], []) for s in parts}
         for fold_train, fold_held in folds:
-            self._train_styles(torch, device, stage, fold_train, rng)
-            with torch.inference_mode():
-                for slot, pieces in fold_held.items():
-                    for sid, cut in pieces:
-                        logp = self._styled(torch, stage, sid, cut, slot)
-                        oof[slot][0].append(logp.exp().cpu().numpy())
-                        oof[slot][1].append(by_id[sid].labels[cut])
+            net.load_state_dict(pretrained)
+            self._fine_tune(data, fold_train, reference, rng)
+            for slot, pieces in fold_held.items():
+                for rows in pieces:
+                    oof[slot][0].append(np.exp(self._held_out_log_proba(data, rows, slot)))
+                    oof[slot][1].append(data.labels[rows])
             advance(1)
         for slot, (probas, truths) in oof.items():
-            if probas and self.evidence_[others[slot]].any():
-                self.style_decoders_[others[slot]] = tune_decoder(probas, truths)
-        self._train_styles(torch, device, stage, parts, rng)
+            annotator = self.style_annotators_[slot]
+            if probas and self.evidence_[annotator].any():
+                self.style_decoders_[annotator] = tune_decoder(probas, truths)
+        net.load_state_dict(pretrained)
+        self._fine_tune(data, parts, reference, rng)
         advance(1)
 
-    @staticmethod
-    def _segments(table: Any, ids: list[str], slot: int) -> _Segments:
-        rows = [table.rows(i) for i in ids]
-        return _Segments(
-            start=np.array([r.start for r in rows], dtype=np.int64),
-            length=np.array([r.stop - r.start for r in rows], dtype=np.int64),
-            slot=np.full(len(rows), slot, dtype=np.int64),
-        )
-
-    def _pretrain(
+    def _fine_tune(
         self,
-        torch: Any,
-        device: Any,
-        x: np.ndarray,
-        labels: np.ndarray,
-        segments: _Segments,
+        data: _TrainingData,
+        parts: dict[int, list[slice]],
+        reference: _Segments,
         rng: np.random.Generator,
-        progress: Progress,
     ) -> None:
+        """Train styles from zero and the shared network gently, on every annotator at once."""
         net = self.net_
-        steps = self._steps(self.epochs, int(segments.length.sum()))
+        with data.torch.no_grad():
+            for p in net.style_parameters():
+                p.zero_()
+        styles = _Segments.of(
+            [rows for items in parts.values() for rows in items],
+            slot=[slot for slot, items in parts.items() for _ in items],
+        )
+        n_replay = round(self.batch_size * self.replay)
+        n_style = max(1, self.batch_size - n_replay)
+        steps = self._steps(self.style_epochs, styles.n_frames, n_style)
+        logger.info(
+            "styles: %d steps over %d frames (+ %d reference windows a step)",
+            steps,
+            styles.n_frames,
+            n_replay,
+        )
+        sources = [(styles, n_style), (reference, n_replay)]
+        groups = [
+            {"params": net.reference_parameters(), "lr": self.finetune_learning_rate},
+            {"params": net.style_parameters(), "lr": self.style_learning_rate, "weight_decay": 0},
+        ]
+        evidence = data.torch.as_tensor(
+            np.stack([self.evidence_[a] for a in self.style_annotators_]), device=data.device
+        )
+        self._train(data, sources, groups, steps, rng, evidence=evidence)
+
+    def _train(
+        self,
+        data: _TrainingData,
+        sources: list[tuple[_Segments, int]],
+        groups: list[dict[str, Any]],
+        steps: int,
+        rng: np.random.Generator,
+        advance: Any = None,
+        evidence: Any = None,
+    ) -> None:
+        """``steps`` AdamW steps on batches of windows, ``n`` from each ``(segments, n)``.
+
+        Windows of a style are scored with its evidence-masked log-probabilities
+        and the style's departures from the reference are penalised.
+        """
         if steps == 0:
             return
-        opt = torch.optim.AdamW(net.reference_parameters(), lr=self.learning_rate)
+        torch = data.torch
+        net = self.net_
+        opt = torch.optim.AdamW(groups)
         sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=self.learning_rate, total_steps=steps, pct_start=0.1
+            opt, max_lr=[g["lr"] for g in groups], total_steps=steps, pct_start=0.1
         )
-        reference = torch.full((self.batch_size,), -1, device=device)
-        advance = progress.task("TCN pretraining", steps)
-        logger.info("pretraining: %d steps over %d frames", steps, int(segments.length.sum()))
         net.train()
         for _ in range(steps):
-            rows, valid, _slot = segments.sample(rng, self.batch_size, self.window)
-            xb = torch.from_numpy(x[rows]).to(device).transpose(1, 2)
-            yb = torch.from_numpy(np.where(valid, labels[rows], _IGNORE)).to(device)
-            loss = torch.nn.functional.cross_entropy(net(xb, reference), yb, ignore_index=_IGNORE)
+            drawn = [seg.sample(rng, n, self.window) for seg, n in sources if n > 0]
+            rows, valid, slots = (np.concatenate(parts) for parts in zip(*drawn, strict=True))
+            xb = data.windows(rows)
+            slot = torch.from_numpy(slots).to(data.device)
+            logp = torch.log_softmax(net(xb, slot), dim=1)
+            loss = torch.zeros((), device=data.device)
+            if evidence is not None:
+                # Classes without evidence take the reference's probability (a second pass).
+                lacking = (slot >= 0) & ~evidence[slot.clamp(min=0)].all(dim=1)
+                if bool(lacking.any()):
+                    idx = lacking.nonzero()[:, 0]
+                    ref = torch.log_softmax(net(xb[idx], torch.full_like(idx, -1)), dim=1)
+                    styled = _masked(logp[idx], ref, evidence[slot[idx]])
+                    logp = logp.index_put((idx,), styled)
+                loss = self.style_l2 * net.style_penalty()
+            yb = torch.from_numpy(np.where(valid, data.labels[rows], _IGNORE)).to(data.device)
+            loss = loss + torch.nn.functional.nll_loss(logp, yb, ignore_index=_IGNORE)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
-            advance(1)
+            if advance is not None:
+                advance(1)
 
-    def _styled(self, torch: Any, stage: dict[str, Any], sid: str, cut: slice, slot: int) -> Any:
-        """Style log-probabilities ``(frames, classes)`` of part of a training sequence."""
-        h = stage["encoded"][sid][cut].T[None]
-        logits = self.net_.head_logits(h, torch.full((1,), slot, device=h.device))
-        logp = torch.log_softmax(logits, dim=1)
-        ref = stage["ref_logp"][sid][cut].T[None]
-        return _masked(logp, ref, stage["evidence"][slot : slot + 1])[0].T
-
-    def _train_styles(
-        self,
-        torch: Any,
-        device: Any,
-        stage: dict[str, Any],
-        parts: dict[int, list[tuple[str, slice]]],
-        rng: np.random.Generator,
-    ) -> None:
-        """Train every style from zero on ``parts`` (slot -> [(sequence id, frames)])."""
+    def _held_out_log_proba(self, data: _TrainingData, rows: slice, slot: int) -> np.ndarray:
+        """Log-probabilities ``(frames, classes)`` of training rows in one style."""
+        torch = data.torch
         net = self.net_
-        with torch.no_grad():
-            for p in net.style_parameters():
-                p.zero_()
-        pieces = [(sid, cut, slot) for slot, items in parts.items() for sid, cut in items]
-        h = torch.cat([stage["encoded"][sid][cut] for sid, cut, _ in pieces])
-        ref = torch.cat([stage["ref_logp"][sid][cut] for sid, cut, _ in pieces])
-        y = torch.cat([stage["labels"][sid][cut] for sid, cut, _ in pieces]).to(device)
-        lengths = np.array([c.stop - c.start for _, c, _ in pieces], dtype=np.int64)
-        segments = _Segments(
-            start=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
-            length=lengths,
-            slot=np.array([slot for *_, slot in pieces], dtype=np.int64),
-        )
-        steps = self._steps(self.style_epochs, int(lengths.sum()))
-        if steps == 0:
-            return
-        opt = torch.optim.AdamW(net.style_parameters(), lr=self.style_learning_rate, weight_decay=0)
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=self.style_learning_rate, total_steps=steps, pct_start=0.1
-        )
-        logger.info("styles: %d steps over %d frames", steps, int(lengths.sum()))
-        net.eval()  # the reference is frozen: no dropout
-        for p in net.reference_parameters():
-            p.requires_grad_(False)
-        try:
-            for _ in range(steps):
-                rows, valid, slots = segments.sample(rng, self.batch_size, self.window)
-                rows_t = torch.from_numpy(rows).to(device)
-                slot_t = torch.from_numpy(slots).to(device)
-                logits = net.head_logits(h[rows_t].transpose(1, 2), slot_t)
-                logp = _masked(
-                    torch.log_softmax(logits, dim=1),
-                    ref[rows_t].transpose(1, 2),
-                    stage["evidence"][slot_t],
+        net.eval()
+        with torch.inference_mode():
+            xs = torch.from_numpy(data.x[rows]).to(data.device).T[None]
+            h = net.encode(xs)
+            logp = torch.log_softmax(net.head_logits(h, _slots(torch, slot, xs)), dim=1)
+            if slot >= 0:
+                ref = torch.log_softmax(net.head_logits(h, _slots(torch, -1, xs)), dim=1)
+                evidence = torch.as_tensor(
+                    self.evidence_[self.style_annotators_[slot]][None], device=data.device
                 )
-                yb = torch.where(torch.from_numpy(valid).to(device), y[rows_t], _IGNORE)
-                loss = torch.nn.functional.nll_loss(logp, yb, ignore_index=_IGNORE)
-                loss = loss + self.style_l2 * net.style_penalty()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
-        finally:
-            for p in net.reference_parameters():
-                p.requires_grad_(True)
+                logp = _masked(logp, ref, evidence)
+        return logp[0].T.double().cpu().numpy()
 
     # --------------------------------------------------------------- predicting
     def _check_fitted(self) -> None:
@@ -618,8 +659,10 @@ class TCNStyleTransfer(StylePredictor):
         torch = _import_torch()
         path = Path(directory) / WEIGHTS_FILE
         state = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
-        with atomic_write_path(path) as tmp:
-            torch.save(state, tmp)
+        # A file handle, not a name: torch names the archive inside after the file it
+        # writes (here a random temporary name), so identical weights gave other bytes.
+        with atomic_write_path(path) as tmp, open(tmp, "wb") as fh:
+            torch.save(state, fh)
         return {
             "kind": "tcn-style-transfer",
             "weights": WEIGHTS_FILE,
@@ -634,7 +677,9 @@ class TCNStyleTransfer(StylePredictor):
                 "window": self.window,
                 "batch_size": self.batch_size,
                 "learning_rate": self.learning_rate,
+                "finetune_learning_rate": self.finetune_learning_rate,
                 "style_learning_rate": self.style_learning_rate,
+                "replay": self.replay,
                 "style_l2": self.style_l2,
                 "dropout": self.dropout,
                 "min_bouts_for_evidence": self.min_bouts_for_evidence,
@@ -726,6 +771,11 @@ class TCNStyleTransfer(StylePredictor):
         return model
 
 
+def _slots(torch: Any, slot: int, like: torch.Tensor) -> torch.Tensor:
+    """A ``(1,)`` style-slot tensor on the device of ``like``."""
+    return torch.full((1,), slot, device=like.device)
+
+
 def _masked(style_logp: torch.Tensor, reference_logp: torch.Tensor, evidence: torch.Tensor) -> Any:
     from ethostyle.models.tcn_net import masked_style_log_proba
 
@@ -733,21 +783,21 @@ def _masked(style_logp: torch.Tensor, reference_logp: torch.Tensor, evidence: to
 
 
 def _two_folds(
-    parts: dict[int, list[tuple[str, slice]]],
-) -> list[tuple[dict[int, list[tuple[str, slice]]], dict[int, list[tuple[str, slice]]]]]:
+    parts: dict[int, list[slice]],
+) -> list[tuple[dict[int, list[slice]], dict[int, list[slice]]]]:
     """Two (train, held-out) splits of every annotator's videos, all annotators at once.
 
     Videos alternate between the folds; an annotator with a single video has it
-    cut into halves.
+    cut into halves (and is left out when it is too short to cut).
     """
-    halves: dict[int, tuple[list[tuple[str, slice]], list[tuple[str, slice]]]] = {}
+    halves: dict[int, tuple[list[slice], list[slice]]] = {}
     for slot, items in parts.items():
         if len(items) >= 2:
             halves[slot] = (items[0::2], items[1::2])
-        elif items[0][1].stop >= 2:
-            sid, cut = items[0]
-            mid = (cut.start + cut.stop) // 2
-            halves[slot] = ([(sid, slice(cut.start, mid))], [(sid, slice(mid, cut.stop))])
+        elif items[0].stop - items[0].start >= 2:
+            rows = items[0]
+            mid = (rows.start + rows.stop) // 2
+            halves[slot] = ([slice(rows.start, mid)], [slice(mid, rows.stop)])
     return [
         (
             {slot: h[1 - k] for slot, h in halves.items()},
