@@ -9,6 +9,7 @@ was split between them.
 from __future__ import annotations
 
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,3 +77,45 @@ def test_same_data_and_seed_give_bit_identical_models_and_predictions(tmp_path, 
     assert len(np.unique(labels)) > 1
     _ethostyle("train", train, "--out", tmp_path / "other", "--seed", 4, hash_seed=1)
     assert _files(tmp_path / "other")["reference.lgb.txt"] != model_a["reference.lgb.txt"]
+
+
+_TCN_RUN = r"""
+import json, sys
+from dataclasses import replace
+from ethostyle.data import Dataset
+from ethostyle.io import load_train_npy
+from ethostyle.models.tcn import TCNStyleTransfer
+train = load_train_npy(sys.argv[1])
+model = TCNStyleTransfer(
+    seed=3, epochs=2.0, style_epochs=4.0, channels=8, dilations=(1, 2), style_blocks=1,
+    window=128, batch_size=8, num_threads=2,
+).fit(train)
+config = model.save(sys.argv[2])
+with open(sys.argv[2] + "/config.json", "w") as fh:
+    json.dump(config, fh, sort_keys=True)
+"""
+
+
+def test_torch_model_is_bit_identical_across_processes(tmp_path):
+    pytest.importorskip("torch")  # the torch extra; installed with the test extra
+    sim = tiny_simulation()
+    picks = [s for s in sim.train if s.annotator_id == 0][:4]
+    picks += [s for s in sim.train if s.annotator_id == 1]
+    train = io.save_train_npy(Dataset(picks), tmp_path / "train.npy")
+    runs = []
+    for hash_seed in (5, 6):
+        folder = tmp_path / f"tcn{hash_seed}"
+        folder.mkdir()
+        env = {**SUBPROCESS_ENV, "PYTHONHASHSEED": str(hash_seed)}
+        done = subprocess.run(
+            [sys.executable, "-c", _TCN_RUN, str(train), str(folder)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        runs.append(_files(folder))
+    assert sorted(runs[0]) == sorted(runs[1]) and len(runs[0]) >= 2
+    for name in runs[0]:
+        assert runs[0][name] == runs[1][name], f"{name} differs between two identical runs"
