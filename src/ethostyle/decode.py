@@ -61,6 +61,10 @@ _N_BEHAVIORS = len(BEHAVIORS)
 _LOG_FLOOR = 1e-12
 
 
+#: Longest smoothing window a decoder may hold (frames): 10 minutes at 30 Hz.
+MAX_SMOOTH = 18_001
+
+
 @dataclass(frozen=True, slots=True)
 class DecoderParams:
     """How to turn probabilities into labels (see the module docstring for the order).
@@ -98,9 +102,16 @@ class DecoderParams:
         merge_gap = _triple(self.merge_gap, "merge_gap", int)
         if not all(math.isfinite(b) for b in bias):
             raise ModelFormatError(f"decoder bias {bias} must be finite numbers")
-        if isinstance(self.smooth, bool) or int(self.smooth) != self.smooth:
-            raise ModelFormatError(f"decoder smooth={self.smooth!r} must be an integer")
+        try:
+            if isinstance(self.smooth, bool) or int(self.smooth) != self.smooth:
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            raise ModelFormatError(f"decoder smooth={self.smooth!r} must be an integer") from None
         smooth = int(self.smooth)
+        if smooth > MAX_SMOOTH:
+            raise ModelFormatError(
+                f"decoder smooth={smooth} frames is more than MAX_SMOOTH={MAX_SMOOTH} (10 min)"
+            )
         if smooth < 1 or smooth % 2 == 0:
             raise ModelFormatError(
                 f"decoder smooth={smooth} must be an odd number of frames >= 1 (e.g. 5), "
@@ -172,7 +183,7 @@ def _triple(value: object, name: str, kind: type) -> tuple[Any, ...]:
         if kind is int and any(isinstance(v, bool) or int(v) != v for v in items):
             raise ValueError
         return tuple(kind(v) for v in items)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ModelFormatError(
             f"decoder {name}={value!r} must hold {_N_BEHAVIORS} {kind.__name__}s, one per "
             f"behaviour {list(BEHAVIORS)}"

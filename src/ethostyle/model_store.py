@@ -274,7 +274,7 @@ def load_model(directory: str | Path) -> StyleTransferModel:
         if str(directory) in str(exc):
             raise
         raise ModelFormatError(f"{directory / MANIFEST}: {exc}; retrain the model") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ModelFormatError(
             f"{directory}/{MANIFEST}: incomplete manifest ({exc!r}); retrain the model"
         ) from None
