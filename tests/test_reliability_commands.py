@@ -241,3 +241,36 @@ def test_malformed_label_file_gets_one_message(tmp_path, content):
     result = invoke("import-labels", poses, labels, "--annotator", "a", "--out", tmp_path / "o.npy")
     assert_clean_error(result, re.escape(str(labels)))
     assert not (tmp_path / "o.npy").exists()
+
+
+# ----------------------------------------------------------------------------- the other commands
+
+
+@pytest.mark.parametrize("command", ["simulate", "demo", "example-lab-files"])
+def test_output_folder_that_is_a_file_is_refused_and_kept(tmp_path, command):
+    existing = tmp_path / "notes.txt"
+    existing.write_text("keep me")
+    args = {
+        "simulate": ["simulate", "--preset", "tiny", "--out", existing],
+        "demo": ["demo", "--preset", "tiny", "--out", existing],
+        "example-lab-files": ["example-lab-files", existing],
+    }[command]
+    assert_clean_error(invoke(*args), re.escape(str(existing)))
+    assert existing.read_text() == "keep me"
+
+
+def test_unknown_simulation_preset_is_refused(tmp_path):
+    result = invoke("simulate", "--preset", "huge", "--out", tmp_path / "sim")
+    assert_clean_error(result, "unknown simulation preset 'huge'", "tiny")
+    assert not (tmp_path / "sim").exists()
+
+
+def test_scores_file_that_is_a_folder_is_refused(tmp_path):
+    test = tiny_simulation().test
+    test_file = io.save_test_npy(test, tmp_path / "test.npy")
+    labels = io.save_labels_npy({s.id: s.labels for s in test}, tmp_path / "labels.npy")
+    sub = io.save_submission({s.id: s.labels for s in test}, tmp_path / "sub.npy")
+    folder = tmp_path / "scores"
+    folder.mkdir()
+    result = invoke("evaluate", sub, test_file, labels, "--json", folder)
+    assert_clean_error(result, re.escape(str(folder)), "is a directory")
