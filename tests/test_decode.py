@@ -242,3 +242,17 @@ def test_tuning_rejects_mismatched_inputs() -> None:
         tune_decoder([np.ones((3, 4))], [np.zeros(4, int)])
     with pytest.raises(DataFormatError, match="no sequences"):
         tune_decoder([], [])
+
+
+def test_tuning_starts_from_given_decoder_and_keeps_sparse_behaviours() -> None:
+    rng = np.random.default_rng(3)
+    y = np.repeat(rng.integers(0, 4, 120), 25)
+    p = np.eye(4)[y] * 0.6 + rng.dirichlet(np.ones(4), y.size) * 0.4
+    p[:, 1] *= 0.2  # investigation under-called: tuning wants a positive bias
+    start = DecoderParams(bias=(0.3, 0.0, -0.2), smooth=3)
+    free = tune_decoder([p], [y], start=start)
+    assert free.bias[1] > 0
+    # With more bouts required than any behaviour has, no behaviour's values move.
+    frozen = tune_decoder([p], [y], start=start, min_bouts=10_000)
+    assert frozen.bias == start.bias
+    assert frozen.min_length == start.min_length and frozen.merge_gap == start.merge_gap

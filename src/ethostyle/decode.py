@@ -382,19 +382,25 @@ def tune_decoder(
     grid: DecoderGrid = DEFAULT_GRID,
     min_gain: float = 0.002,
     max_sweeps: int = 3,
+    *,
+    start: DecoderParams = DEFAULT_DECODER,
+    min_bouts: int = 0,
 ) -> DecoderParams:
     """Fit decoder parameters to one annotator's labels by coordinate ascent.
 
-    Starting from :data:`DEFAULT_DECODER`, each parameter in turn (smoothing,
-    then each behaviour's bias, gap merging and minimum length) is set to the grid
+    Starting from ``start`` (:data:`DEFAULT_DECODER` unless given), each
+    parameter in turn (smoothing, then each behaviour's bias, gap merging and
+    minimum length) is set to the grid
     value that maximises the challenge's macro F1 over the frames of all given
     sequences pooled; sweeps repeat until nothing changes or ``max_sweeps``.
 
-    Regularised toward the defaults so a few videos are not overfitted: a
+    Regularised toward ``start`` so a few videos are not overfitted: a
     parameter moves only when that gains at least ``min_gain`` F1, and among
     values within ``min_gain / 2`` of the best it takes the one closest to its
-    default. Every accepted move gains F1, so the result never scores worse than
-    the default on these sequences.
+    starting value. A behaviour with fewer than ``min_bouts`` bouts in
+    ``labels`` keeps its starting values (too little evidence to move its
+    threshold). Every accepted move gains F1, so the result never scores worse
+    than ``start`` on these sequences.
 
     Tune on *held-out* predictions: the probabilities must come from a model
     that did not train on these sequences (e.g. the caller's leave-one-video-out
@@ -413,6 +419,11 @@ def tune_decoder(
         Smallest F1 gain worth moving a parameter away from its current value.
     max_sweeps : int, optional
         Maximum passes over all parameters.
+    start : DecoderParams, optional
+        Where the search starts and what it is regularised toward (e.g. the
+        reference annotator's tuned decoder when tuning a style).
+    min_bouts : int, optional
+        Bouts a behaviour needs in ``labels`` before its parameters may move.
 
     Returns
     -------
@@ -480,14 +491,19 @@ def tune_decoder(
         values[i] = v
         return replace(params, **{name: tuple(values)})
 
+    bouts = np.zeros(_N_CLASSES, dtype=np.int64)
+    for y in ys:
+        starts = np.flatnonzero(np.diff(y, prepend=-1) != 0)
+        bouts += np.bincount(y[starts], minlength=_N_CLASSES)
+    movable = [i for i, b in enumerate(BEHAVIORS) if bouts[VOCABULARY.index(b)] >= min_bouts]
     coords: list[tuple[str, int | None]] = [("smooth", None)]
-    coords += [(name, i) for name in ("bias", "merge_gap", "min_length") for i in range(3)]
-    best = DEFAULT_DECODER
+    coords += [(name, i) for name in ("bias", "merge_gap", "min_length") for i in movable]
+    best = start
     default_score = best_score = evaluate(best)
     for sweep in range(max_sweeps):
         moved = False
         for name, i in coords:
-            default = _value(DEFAULT_DECODER, name, i)
+            default = _value(start, name, i)
             current = _value(best, name, i)
             values = sorted(set(getattr(grid, name)) | {default, current})
             cands = [with_value(best, name, i, v) for v in values]
@@ -503,7 +519,7 @@ def tune_decoder(
         if not moved:
             break
     if best_score < default_score + min_gain:
-        return DEFAULT_DECODER
+        return start
     logger.info(
         "tuned decoder: F1 %.4f -> %.4f on %d frames (%s)",
         default_score,

@@ -76,6 +76,9 @@ STYLE_PARAMS: dict[str, Any] = {
 #: A behaviour needs at least this many bouts in an annotator's videos before that
 #: annotator's style model may change its score.
 MIN_BOUTS_FOR_EVIDENCE = 2
+#: A behaviour needs at least this many bouts in an annotator's videos before its
+#: decoding (threshold, minimum length, gap merging) may move away from the reference's.
+MIN_BOUTS_FOR_DECODING = 5
 #: Fewest labelled frames (one second) that can train the reference model, or change
 #: the reference into an annotator's style; an annotator with fewer keeps the reference.
 MIN_TRAINING_FRAMES = 30
@@ -334,7 +337,12 @@ class StyleTransferModel:
             ]
         decoder = self.reference_decoder_
         if self.tune_decoding:
-            decoder = tune_decoder([np.exp(lp) for lp in oof], [y for *_, y in folds])
+            decoder = tune_decoder(
+                [np.exp(lp) for lp in oof],
+                [y for *_, y in folds],
+                start=self.reference_decoder_,
+                min_bouts=MIN_BOUTS_FOR_DECODING,
+            )
         return StyleModel(annotator, booster, evidence, decoder, len(parts), n_frames)
 
     def _fit_booster(
