@@ -138,6 +138,14 @@ def test_payloads_are_live_for_plain_pickle(tmp_path, payload):
 
 COMMANDS: dict[str, Callable[[Path, Path], list[object]]] = {
     "predict": lambda f, tmp: ["predict", small_model_dir(), f, "--out", tmp / "sub.npy"],
+    "predict (several files)": lambda f, tmp: [
+        "predict",
+        small_model_dir(),
+        _good_test(tmp),
+        f,
+        "--out",
+        tmp / "sub.npy",
+    ],
     "train": lambda f, tmp: ["train", f, "--out", tmp / "model"],
     "validate": lambda f, tmp: ["validate", f],
     "evaluate (submission)": lambda f, tmp: ["evaluate", f, _good_test(tmp), _good_labels(tmp)],
