@@ -148,6 +148,7 @@ def main(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
+        force=True,
     )
 
 
@@ -321,20 +322,23 @@ def _fingerprint(path: Path, dataset: Any) -> dict[str, Any]:
 
 
 def _print_styles(model: Any) -> None:
+    from ethostyle.data import BEHAVIORS
+
     table = Table(title="styles learned")
-    for column in ("annotator", "videos", "frames", "behaviours with evidence"):
+    for column in ("annotator", "videos", "frames", "share of the style's change applied"):
         table.add_column(column)
-    table.add_row(str(model.reference_annotator), "", "", "reference (all)")
+    table.add_row(str(model.reference_annotator), "", "", "reference")
     for annotator, style in sorted(model.styles_.items()):
-        names = [
-            n
-            for n, ok in zip(
-                ("attack", "investigation", "mount", "other"), style.evidence, strict=True
-            )
-            if ok
+        weights = [
+            f"{name} {weight:.2f}"
+            for name, weight in zip(BEHAVIORS, style.evidence, strict=False)
+            if weight > 0 and style.booster is not None
         ]
         table.add_row(
-            str(annotator), str(style.n_videos), str(style.n_frames), ", ".join(names) or "none"
+            str(annotator),
+            str(style.n_videos),
+            str(style.n_frames),
+            ", ".join(weights) or "none (reference style)",
         )
     console.print(table)
 

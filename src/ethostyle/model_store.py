@@ -81,7 +81,7 @@ def save_model(
                 "file": None
                 if style.booster is None
                 else write_booster(style.booster, f"style_{annotator}.lgb.txt"),
-                "evidence": [bool(v) for v in style.evidence],
+                "evidence": [float(v) for v in style.evidence],
                 "decoder": style.decoder.to_dict(),
                 "n_videos": style.n_videos,
                 "n_frames": style.n_frames,
@@ -206,7 +206,7 @@ def _check_shapes(model: StyleTransferModel, directory: Path) -> None:
     expected = len(columns) + n_context.shape[1]
     for annotator, style in model.styles_.items():
         if style.evidence.shape != (len(VOCABULARY),):
-            problems.append(f"annotator {annotator}'s 'evidence' is not one flag per class")
+            problems.append(f"annotator {annotator}'s 'evidence' is not one weight per class")
         if style.booster is not None and style.booster.booster_.num_feature() != expected:
             problems.append(
                 f"annotator {annotator}'s weights read {style.booster.booster_.num_feature()} "
@@ -265,7 +265,7 @@ def load_model(directory: str | Path) -> StyleTransferModel:
             model.styles_[int(key)] = StyleModel(
                 annotator=int(key),
                 booster=booster,
-                evidence=np.asarray(entry["evidence"], dtype=bool),
+                evidence=np.asarray(entry["evidence"], dtype=np.float64),
                 decoder=DecoderParams.from_dict(entry["decoder"]),
                 n_videos=int(entry["n_videos"]),
                 n_frames=int(entry["n_frames"]),

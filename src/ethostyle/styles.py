@@ -10,9 +10,10 @@ how that annotator departs from the reference:
 2. its boosting starts from the reference model's log-probabilities
    (LightGBM ``init_score``), so with no trees it *is* the reference and each
    tree only adds this annotator's correction, shrunk by a small learning rate;
-3. a behaviour with too few bouts in the annotator's videos keeps the
-   reference's score (the style model has no evidence to change it), so a style
-   never forgets a behaviour its few videos happen not to show;
+3. the change of each behaviour's score is shrunk toward the reference by the
+   evidence for it, ``n / (n + 5)`` for ``n`` bouts in the annotator's videos,
+   and a behaviour with fewer than 2 bouts keeps the reference's score, so a
+   style never forgets a behaviour its few videos happen not to show;
 4. decoding (per-class thresholds, smoothing, minimum bout length, gap merging)
    is tuned per annotator on predictions for videos held out of the style
    model's training (leave one video out; a single video is cut in halves).
@@ -76,6 +77,10 @@ STYLE_PARAMS: dict[str, Any] = {
 #: A behaviour needs at least this many bouts in an annotator's videos before that
 #: annotator's style model may change its score.
 MIN_BOUTS_FOR_EVIDENCE = 2
+#: Shrinkage toward the reference: a behaviour seen in ``n`` bouts of an annotator's
+#: videos gets the style's change of its score times ``n / (n + EVIDENCE_HALF_BOUTS)``,
+#: so a style learned from a handful of bouts moves the reference only part of the way.
+EVIDENCE_HALF_BOUTS = 5
 #: A behaviour needs at least this many bouts in an annotator's videos before its
 #: decoding (threshold, minimum length, gap merging) may move away from the reference's.
 MIN_BOUTS_FOR_DECODING = 5
@@ -93,11 +98,6 @@ class UnknownAnnotatorWarning(UserWarning):
     """A sequence names an annotator the model has no style for."""
 
 
-def _is_style_pose_column(name: str) -> bool:
-    """Pose columns a style model sees: current values and short/long means."""
-    return "@" not in name or name.endswith(("@mean15", "@mean61"))
-
-
 @dataclass
 class StyleModel:
     """One annotator's departure from the reference.
@@ -109,7 +109,9 @@ class StyleModel:
     booster : GBDTClassifier or None
         Trees added to the reference log-probabilities (None: pure reference).
     evidence : numpy.ndarray
-        ``(classes,)`` bool; False classes keep the reference score.
+        ``(classes,)`` weights in [0, 1): how much of the style's change of each
+        class's score is applied (0 keeps the reference score; grows with the
+        number of bouts of the class in the annotator's videos).
     decoder : DecoderParams
         This annotator's decoding.
     n_videos, n_frames : int
@@ -225,9 +227,9 @@ class StyleTransferModel:
         advance = progress.task("features", train.n_frames)
         table = compute_features(train, progress=advance)
         self.feature_names_ = table.names
-        self.style_columns_ = np.array(
-            [i for i, n in enumerate(table.names) if _is_style_pose_column(n)], dtype=np.int64
-        )
+        # A style model sees every pose column (with its temporal context) beside the
+        # reference probabilities: thresholds and boundaries are drawn on both.
+        self.style_columns_ = np.arange(len(table.names), dtype=np.int64)
         labels = np.concatenate([s.labels for s in train]).astype(np.int64)
         self._fit_reference(train, table, labels, ref_ids, progress)
 
@@ -292,7 +294,7 @@ class StyleTransferModel:
                 n_frames,
                 MIN_TRAINING_FRAMES,
             )
-            evidence[:] = False
+            evidence[:] = 0.0
         if not evidence.any():
             return StyleModel(
                 annotator, None, evidence, self.reference_decoder_, len(parts), n_frames
@@ -361,7 +363,8 @@ class StyleTransferModel:
         for y in label_arrays:
             bouts = bout_table(y)
             counts += np.bincount(bouts.label, minlength=len(VOCABULARY))[: len(VOCABULARY)]
-        return counts >= self.min_bouts_for_evidence
+        weights = counts / (counts + EVIDENCE_HALF_BOUTS)
+        return np.where(counts >= self.min_bouts_for_evidence, weights, 0.0)
 
     # --------------------------------------------------------------- predicting
     def _check_fitted(self) -> None:
@@ -487,8 +490,8 @@ class StyleTransferModel:
 def _with_evidence(
     reference_logp: np.ndarray, delta: np.ndarray, evidence: np.ndarray
 ) -> np.ndarray:
-    """Style log-probabilities: the reference plus the style's change where it has evidence."""
-    return log_softmax(np.where(evidence[None, :], reference_logp + delta, reference_logp))
+    """Style log-probabilities: the reference plus the style's change, weighted by evidence."""
+    return log_softmax(reference_logp + evidence[None, :] * delta)
 
 
 def _pooled_macro_f1(log_probas: list[np.ndarray], truths: list[np.ndarray]) -> float:
