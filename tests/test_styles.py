@@ -1,0 +1,119 @@
+"""Style transfer: train -> save -> load -> predict, fallback on the reference, unknown styles."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from ethostyle.cli import app
+from ethostyle.data import OTHER, VOCABULARY, Dataset
+from ethostyle.io import load_submission, load_test_npy
+from ethostyle.model_store import load_model, save_model
+from ethostyle.predictions import predict_dataset
+from ethostyle.simulate import simulate, write_simulation
+from ethostyle.styles import StyleTransferModel, UnknownAnnotatorWarning
+
+MOUNT = VOCABULARY.index("mount")
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate("tiny", seed=4)
+
+
+@pytest.fixture(scope="module")
+def no_mount_train(sim) -> Dataset:
+    """Annotator 1's training videos with every mount frame relabelled ``other``."""
+    sequences = []
+    for seq in sim.train:
+        if seq.annotator_id == 1:
+            labels = seq.labels.copy()
+            labels[labels == MOUNT] = OTHER
+            seq = seq.with_labels(labels)
+        sequences.append(seq)
+    return Dataset(sequences)
+
+
+@pytest.fixture(scope="module")
+def model(no_mount_train) -> StyleTransferModel:
+    return StyleTransferModel(seed=0).fit(no_mount_train)
+
+
+def test_saved_and_loaded_model_predicts_the_same(model, sim, tmp_path: Path) -> None:
+    before = predict_dataset(model, sim.test)
+    loaded = load_model(save_model(model, tmp_path / "model"))
+    after = predict_dataset(loaded, sim.test)
+    assert loaded.annotators_ == model.annotators_
+    for sid in before.labels:
+        np.testing.assert_array_equal(before.labels[sid], after.labels[sid])
+        np.testing.assert_allclose(before.proba[sid], after.proba[sid], rtol=1e-6, atol=1e-7)
+
+
+def test_a_style_without_evidence_of_a_behaviour_keeps_the_reference_score(model, sim) -> None:
+    # Annotator 1's videos show no mount: its style may not change mount's score, so
+    # wherever the reference calls mount, annotator 1's style keeps a high mount score.
+    style = model.styles_[1]
+    assert style.evidence[MOUNT] == 0
+    shown = 0
+    for seq in sim.test:
+        logp = model.log_proba_in_styles(seq, [0, 1])
+        reference_mount = logp[0].argmax(axis=1) == MOUNT
+        if reference_mount.sum() < 10:
+            continue
+        shown += 1
+        styled = np.exp(logp[1][reference_mount, MOUNT])
+        assert np.median(styled) > 0.4
+    assert shown > 0, "the tiny test videos should hold mounts"
+    labels = np.concatenate([model.predict_sequence(s, 1)[0] for s in sim.test])
+    assert (labels == MOUNT).sum() > 0
+
+
+def test_each_sequence_is_labelled_in_its_own_annotators_style(model, sim) -> None:
+    seq = next(s for s in sim.test if s.annotator_id == 3)
+    own, _ = model.predict_sequence(seq)
+    as_three, _ = model.predict_sequence(seq, 3)
+    as_reference, _ = model.predict_sequence(seq, 0)
+    np.testing.assert_array_equal(own, as_three)
+    assert (own != as_reference).any()  # annotator 3 labels investigation more loosely
+
+
+def test_an_unknown_annotator_gets_the_reference_style_and_a_warning(model, sim) -> None:
+    seq = next(iter(sim.test)).with_annotator(42)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        labels, _ = model.predict_sequence(seq)
+    assert any(
+        issubclass(w.category, UnknownAnnotatorWarning) and "42" in str(w.message) for w in caught
+    )
+    reference, _ = model.predict_sequence(seq.with_annotator(0))
+    np.testing.assert_array_equal(labels, reference)
+
+
+def test_predict_command_writes_a_valid_submission(model, sim, tmp_path: Path) -> None:
+    # (`ethostyle train` itself runs in the kill, determinism and walkthrough tests.)
+    data = write_simulation(sim, tmp_path / "data")
+    model_dir = save_model(model, tmp_path / "model")
+    out = tmp_path / "submission.npy"
+    done = CliRunner().invoke(
+        app,
+        [
+            "predict",
+            str(model_dir),
+            str(data["test"]),
+            "--out",
+            str(out),
+            "--bouts",
+            str(tmp_path / "bouts.csv"),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    submission = load_submission(out)
+    test = load_test_npy(data["test"])
+    assert set(submission) == set(test.ids)
+    assert all(len(submission[s.id]) == s.n_frames for s in test)
+    header = (tmp_path / "bouts.csv").read_text().splitlines()[0]
+    assert header.startswith("sequence,")
