@@ -117,3 +117,26 @@ def test_predict_command_writes_a_valid_submission(model, sim, tmp_path: Path) -
     assert all(len(submission[s.id]) == s.n_frames for s in test)
     header = (tmp_path / "bouts.csv").read_text().splitlines()[0]
     assert header.startswith("sequence,")
+
+
+def test_a_neural_model_goes_through_the_same_model_directory(sim, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from ethostyle.model_store import read_manifest
+    from ethostyle.models.tcn import TCNStyleTransfer
+
+    tcn = TCNStyleTransfer(epochs=1, style_epochs=1, seed=0).fit(sim.train)
+    directory = save_model(tcn, tmp_path / "tcn-model")
+    manifest = read_manifest(directory)
+    assert manifest["kind"] == "tcn-style-transfer" and "tcn.pt" in manifest["files"]
+    loaded = load_model(directory)
+    before, after = predict_dataset(tcn, sim.test), predict_dataset(loaded, sim.test)
+    for sid in before.labels:
+        np.testing.assert_array_equal(before.labels[sid], after.labels[sid])
+
+
+def test_an_unknown_model_family_is_a_clear_error(tmp_path: Path) -> None:
+    done = CliRunner().invoke(
+        app, ["train", str(tmp_path / "train.npy"), "--out", str(tmp_path / "m"), "--model", "svm"]
+    )
+    assert done.exit_code == 1
+    assert "unknown model family" in done.output

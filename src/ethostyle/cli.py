@@ -261,12 +261,21 @@ def train(
     ],
     out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
     model: Annotated[
-        str, typer.Option("--model", help="Model family: 'gbdt' (default, fast on CPU).")
+        str,
+        typer.Option(
+            "--model",
+            help="Model family: 'gbdt' (LightGBM, the default: fast on CPU), 'tcn' (a temporal "
+            "convolutional network, needs ethostyle[torch]) or 'ensemble' (both, averaged "
+            "per annotator where that scores higher on held-out videos).",
+        ),
     ] = "gbdt",
     reference: Annotated[
         int, typer.Option(help="The annotator with many videos that trains the reference model.")
     ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed; same data and seed, same model.")] = 0,
+    device: Annotated[
+        str, typer.Option(help="Where the neural model trains: 'cpu' or 'cuda'.")
+    ] = "cpu",
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -286,8 +295,12 @@ def train(
     from ethostyle.model_store import save_model
     from ethostyle.styles import StyleTransferModel
 
-    if model != "gbdt":
-        raise EthostyleError(f"--model {model!r}: unknown model family; choose 'gbdt'")
+    if model not in ("gbdt", "tcn", "ensemble"):
+        raise EthostyleError(
+            f"--model {model!r}: unknown model family; choose 'gbdt', 'tcn' or 'ensemble'"
+        )
+    if scheduler is not None and model != "gbdt":
+        raise EthostyleError("--scheduler trains the 'gbdt' model only; drop --model or it")
     _check_output(out, directory=True)
     dataset = load(train_file)
     console.print(
@@ -296,7 +309,9 @@ def train(
         highlight=False,
     )
     with _progress() as progress:
-        if scheduler is None:
+        if model != "gbdt":
+            fitted = _neural_family(model, reference, seed, device).fit(dataset, progress=progress)
+        elif scheduler is None:
             fitted = StyleTransferModel(reference_annotator=reference, seed=seed).fit(
                 dataset, progress=progress
             )
@@ -307,8 +322,23 @@ def train(
                 dataset, scheduler, reference_annotator=reference, seed=seed, progress=progress
             )
     save_model(fitted, out, extra={"training_data": _fingerprint(train_file, dataset)})
-    _print_styles(fitted)
+    if isinstance(fitted, StyleTransferModel):
+        _print_styles(fitted)
     console.print(f"wrote model: {out}")
+
+
+def _neural_family(model: str, reference: int, seed: int, device: str) -> Any:
+    """An unfitted 'tcn' or 'ensemble' model (PyTorch is imported only here)."""
+    from ethostyle.models.tcn import TCNStyleTransfer
+    from ethostyle.styles import StyleTransferModel
+
+    tcn = TCNStyleTransfer(reference_annotator=reference, seed=seed, device=device)
+    if model == "tcn":
+        return tcn
+    from ethostyle.models.ensemble import EnsembleStyleTransfer
+
+    gbdt = StyleTransferModel(reference_annotator=reference, seed=seed)
+    return EnsembleStyleTransfer(gbdt, tcn, seed=seed)
 
 
 def _fingerprint(path: Path, dataset: Any) -> dict[str, Any]:

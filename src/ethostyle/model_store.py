@@ -35,6 +35,10 @@ __all__ = ["FORMAT_VERSION", "MANIFEST", "load_model", "save_model"]
 #: Version of the model-directory layout; bumped whenever old readers would misread it.
 FORMAT_VERSION = 1
 MANIFEST = "model.json"
+#: Model families a manifest's ``kind`` names.
+GBDT_KIND = "gbdt-style-transfer"
+TCN_KIND = "tcn-style-transfer"
+ENSEMBLE_KIND = "ensemble-style-transfer"
 _MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
@@ -46,15 +50,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_model(
-    model: StyleTransferModel, directory: str | Path, *, extra: dict[str, Any] | None = None
-) -> Path:
+def save_model(model: Any, directory: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
     """Write a fitted model to ``directory`` (replacing it only once complete).
 
     Parameters
     ----------
-    model : StyleTransferModel
-        A fitted model.
+    model : StyleTransferModel, TCNStyleTransfer or EnsembleStyleTransfer
+        A fitted model (neural and ensemble models write their own weights).
     directory : str or Path
         Destination folder.
     extra : dict, optional
@@ -67,6 +69,8 @@ def save_model(
     """
     model._check_fitted()
     directory = Path(directory)
+    if not isinstance(model, StyleTransferModel):
+        return _save_with_own_writer(model, directory, extra)
     with atomic_directory(directory) as tmp:
         files: dict[str, str] = {}
 
@@ -90,7 +94,7 @@ def save_model(
             "format": "ethostyle-model",
             "format_version": FORMAT_VERSION,
             "package_version": __version__,
-            "kind": "gbdt-style-transfer",
+            "kind": GBDT_KIND,
             "vocabulary": list(VOCABULARY),
             "reference_annotator": model.reference_annotator,
             "annotators": model.annotators_,
@@ -108,6 +112,27 @@ def save_model(
                 "decoder": model.reference_decoder_.to_dict(),
             },
             "styles": styles,
+            "files": files,
+            **(extra or {}),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    return directory
+
+
+def _save_with_own_writer(model: Any, directory: Path, extra: dict[str, Any] | None) -> Path:
+    """Save a neural or ensemble model: its own ``save`` writes weights, we the manifest."""
+    with atomic_directory(directory) as tmp:
+        config = model.save(tmp)
+        files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+        manifest = {
+            "format": "ethostyle-model",
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "kind": config["kind"],
+            "vocabulary": list(VOCABULARY),
+            "reference_annotator": int(model.reference_annotator),
+            "annotators": list(model.annotators_),
+            "config": config,
             "files": files,
             **(extra or {}),
         }
@@ -223,7 +248,47 @@ def _check_shapes(model: StyleTransferModel, directory: Path) -> None:
         )
 
 
-def load_model(directory: str | Path) -> StyleTransferModel:
+def load_model(directory: str | Path, *, device: str = "cpu") -> Any:
+    """Load a model written by :func:`save_model`, whatever its family.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The model directory.
+    device : str
+        Where a neural model runs (``"cpu"`` or ``"cuda"``); ignored by LightGBM.
+
+    Returns
+    -------
+    StyleTransferModel, TCNStyleTransfer or EnsembleStyleTransfer
+        The fitted model, ready to predict (all share one predicting interface).
+
+    Raises
+    ------
+    ModelFormatError
+        See :func:`read_manifest`; also when the model family is unknown.
+    """
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    kind = manifest.get("kind", GBDT_KIND)
+    if kind == GBDT_KIND:
+        return _load_gbdt(directory, manifest)
+    if kind in (TCN_KIND, ENSEMBLE_KIND):
+        if kind == TCN_KIND:
+            from ethostyle.models.tcn import TCNStyleTransfer as family
+        else:
+            from ethostyle.models.ensemble import EnsembleStyleTransfer as family
+        config = manifest.get("config")
+        if not isinstance(config, dict):
+            raise ModelFormatError(f"{directory}/{MANIFEST}: no 'config'; retrain the model")
+        return family.load(directory, config, device=device)
+    raise ModelFormatError(
+        f"{directory}/{MANIFEST}: unknown model family {kind!r}; this ethostyle reads "
+        f"{GBDT_KIND}, {TCN_KIND} and {ENSEMBLE_KIND}"
+    )
+
+
+def _load_gbdt(directory: Path, manifest: dict[str, Any]) -> StyleTransferModel:
     """Load a model written by :func:`save_model`.
 
     Parameters
@@ -241,8 +306,6 @@ def load_model(directory: str | Path) -> StyleTransferModel:
     ModelFormatError
         See :func:`read_manifest`.
     """
-    directory = Path(directory)
-    manifest = read_manifest(directory)
     try:
         params = manifest["params"]
         model = StyleTransferModel(
