@@ -488,3 +488,9 @@ def test_compare_refuses_a_style_the_model_lacks(model_run, tmp_path) -> None:
         compare_model(model, videos, reference=7)
     only = compare_model(model, videos.select(videos.ids[:1]), annotators=[3])
     assert only.annotators == (0, 3) and only.source == "style models"
+    path = save_test_npy(videos, tmp_path / "videos.npy")
+    result = run(
+        "compare", model_run[2].parent / "model", path, "--out", tmp_path / "r", "--reference", 9
+    )
+    assert result.exit_code == 1 and "annotator 9 has no style" in " ".join(result.stderr.split())
+    assert not (tmp_path / "r").exists()

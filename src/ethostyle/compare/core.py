@@ -127,7 +127,7 @@ class Comparison:
     no_difference : NoDifference
         The thresholds the summaries use.
     source : str
-        What produced the labels (e.g. ``"labels"``, ``"style models"``).
+        What produced the labels (e.g. "the annotators' own labels", "style models").
     fps : float
         Frames per second.
     """
@@ -186,7 +186,7 @@ def _checked_labels(
             "labels of the same videos"
         )
     ref = labels[reference]
-    ids = tuple(str(i) for i in ref)
+    ids = tuple(ref)
     if not ids:
         raise DataFormatError(f"annotator {reference} (the reference) labelled no sequence")
     out: dict[int, dict[str, np.ndarray]] = {}
@@ -266,7 +266,7 @@ def compare_labels(
     *,
     reference: int = 0,
     no_difference: NoDifference = NO_DIFFERENCE,
-    source: str = "labels",
+    source: str = "the annotators' own labels",
 ) -> Comparison:
     """Measure where several annotators' labels of the same videos disagree.
 
