@@ -381,6 +381,12 @@ def _wait_for_library(process: subprocess.Popen, name: str, timeout: float = 60)
     raise AssertionError(f"{name} never loaded")
 
 
+def _restore_sigint() -> None:
+    # A shell starts background jobs with SIGINT ignored, and Python then never turns
+    # Ctrl-C into KeyboardInterrupt: give the child the default, as a terminal would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[object]) -> subprocess.Popen:
     return subprocess.Popen(
         [*CLI, *map(str, args)],
@@ -388,6 +394,7 @@ def _start(args: list[object]) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         env=SUBPROCESS_ENV,
+        preexec_fn=_restore_sigint,
     )
 
 

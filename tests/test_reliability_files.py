@@ -397,7 +397,7 @@ def test_weight_file_swapped_for_a_pickle_never_runs(model_copy, small_test_file
             lambda m: m.update(style_columns=[*m["style_columns"], 10**6]),
             "'style_columns' points outside",
         ),
-        (lambda m: m["styles"]["4"].update(evidence=[True]), "'evidence' is not one flag"),
+        (lambda m: m["styles"]["4"].update(evidence=[True]), "'evidence' is not one weight"),
         (lambda m: m["reference"]["decoder"].update(bogus=1), "unknown decoder parameter"),
         (lambda m: m.pop("styles"), "incomplete manifest"),
         (lambda m: m["styles"].update({"x": m["styles"]["1"]}), "incomplete manifest"),
