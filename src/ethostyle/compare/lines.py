@@ -107,12 +107,8 @@ def frame_groups(reference: np.ndarray, other: np.ndarray, behavior: str) -> dic
     """
     code = VOCABULARY.index(behavior)
     mine, theirs = other == code, reference == code
-    return {
-        "labelled": mine,
-        "both": mine & theirs,
-        "only_annotator": mine & ~theirs,
-        "only_reference": theirs & ~mine,
-    }
+    masks = (mine, mine & theirs, mine & ~theirs, theirs & ~mine)
+    return dict(zip(FRAME_GROUPS, masks, strict=True))
 
 
 def group_quantiles(
