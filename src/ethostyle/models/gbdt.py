@@ -6,18 +6,12 @@ The model is persisted in LightGBM's own text format, never as a pickle.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# LightGBM's OpenMP threads otherwise spin at every barrier (several per tree node).
-# On cores shared with other work the spinning threads take the time the working
-# ones need: on 2 busy cores, training spent 8x the CPU time and 7x the wall time it
-# spends waiting passively (benchmarks/README.md). OpenMP reads this once, when
-# LightGBM loads it, so it must come before the import; a value the user set is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
+# OMP_WAIT_POLICY=PASSIVE (LightGBM's threads otherwise spin on busy cores) is set in
+# ethostyle/__init__.py, which Python always runs before this module imports LightGBM.
 import lightgbm as lgb
 import numpy as np
 
