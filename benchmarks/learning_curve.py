@@ -1,15 +1,16 @@
 """How many videos must a lab label? Task 2 F1 against the number of training videos.
 
 Simulates a world where annotators 1-5 each labelled six training videos, then,
-for 1, 2, 4 and all 6 videos per annotator, writes a training file with
-annotator 0's videos plus the first N videos of each other annotator, and runs
+for 1, 2, 4 and all 6 videos per annotator, writes a training file with annotator
+0's videos plus the first N videos of each other annotator, and runs
 the real commands a user would::
 
     ethostyle train SUBSET.npy --out MODEL
     ethostyle predict MODEL test.npy --out SUBMISSION.npy
     ethostyle evaluate SUBMISSION.npy test.npy test_labels.npy --json SCORE.json
 
-The score is read from ``evaluate``'s JSON output. Run::
+The score is read from ``evaluate``'s JSON output. The row for 0 videos is the
+style-blind reference (``predict --style 0``). Run::
 
     .venv/bin/python benchmarks/learning_curve.py [--out DIR] [--seed 0]
 
@@ -73,6 +74,19 @@ def main() -> None:
             "--json",
             str(score),
         )
+        if n == _VIDEOS[0]:  # the style-blind reference: no video of the annotator used
+            blind, blind_score = work / "sub_blind.npy", work / "s_blind.json"
+            _cli("predict", str(model), str(paths["test"]), "--out", str(blind), "--style", "0")
+            _cli(
+                "evaluate",
+                str(blind),
+                str(paths["test"]),
+                str(paths["test_labels"]),
+                "--json",
+                str(blind_score),
+            )
+            rows.append((0, json.loads(blind_score.read_text())))
+            print(f"0 videos (style-blind): Task 2 F1 {rows[-1][1]['f1']:.3f}", flush=True)
         result = json.loads(score.read_text())
         rows.append((n, result))
         print(f"{n} video(s): Task 2 F1 {result['f1']:.3f}", flush=True)

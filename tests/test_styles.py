@@ -53,6 +53,18 @@ def test_saved_and_loaded_model_predicts_the_same(model, sim, tmp_path: Path) ->
         np.testing.assert_allclose(before.proba[sid], after.proba[sid], rtol=1e-6, atol=1e-7)
 
 
+def test_labelling_a_data_set_on_threads_gives_the_labels_of_one_sequence_at_a_time(
+    model, sim
+) -> None:
+    # predict_dataset labels sequences on several threads; each must come out exactly
+    # as when labelled alone (LightGBM's predict is not thread-safe by itself).
+    threaded = predict_dataset(model, sim.test)
+    for seq in sim.test:
+        alone, proba = model.predict_sequence(seq)
+        np.testing.assert_array_equal(threaded.labels[seq.id], alone)
+        np.testing.assert_array_equal(threaded.proba[seq.id], proba)
+
+
 def test_a_style_without_evidence_of_a_behaviour_keeps_the_reference_score(model, sim) -> None:
     # Annotator 1's videos show no mount: its style may not change mount's score, so
     # wherever the reference calls mount, annotator 1's style keeps a high mount score.

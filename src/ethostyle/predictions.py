@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io as _stdio
+import os
 import zipfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +59,9 @@ def predict_dataset(
 ) -> Predictions:
     """Label every sequence, each in the style of its ``annotator_id`` (or of ``style``).
 
-    Works one sequence at a time, so memory stays bounded by the longest sequence.
+    Sequences are labelled on as many threads as the machine has cores (numpy and
+    LightGBM release the GIL), one sequence per thread, so the working memory
+    stays bounded by a few sequences' features.
 
     Parameters
     ----------
@@ -76,12 +80,13 @@ def predict_dataset(
         Labels, probabilities and the style used per sequence.
     """
     advance = progress.task("predicting", dataset.n_frames)
-    labels, proba, styles = {}, {}, {}
-    for seq in dataset:
-        who = seq.annotator_id if style is None else int(style)
-        labels[seq.id], proba[seq.id] = model.predict_sequence(seq, who)
-        styles[seq.id] = who
-        advance(seq.n_frames)
+    styles = {s.id: s.annotator_id if style is None else int(style) for s in dataset}
+    labels, proba = {}, {}
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        done = pool.map(lambda s: model.predict_sequence(s, styles[s.id]), dataset)
+        for seq, (seq_labels, seq_proba) in zip(dataset, done, strict=True):
+            labels[seq.id], proba[seq.id] = seq_labels, seq_proba
+            advance(seq.n_frames)
     return Predictions(labels, proba, styles)
 
 

@@ -6,6 +6,7 @@ The model is persisted in LightGBM's own text format, never as a pickle.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,33 @@ logger = logging.getLogger(__name__)
 #: Trees per LightGBM predict call in :meth:`GBDTClassifier.predict_raw`: 50 rounds of
 #: 4 classes was fastest for both 63- and 15-leaf models (25 to 75 rounds within 3%).
 _TREES_PER_BLOCK = 200
+#: LightGBM's predict is not safe to call on one booster from several threads at
+#: once (its prediction buffers are shared: labels came out wrong when sequences were
+#: predicted on two threads). Every prediction holds this lock; LightGBM still uses
+#: all cores inside each call, and other threads compute features meanwhile.
+_PREDICT_LOCK = threading.Lock()
 
 
 def log_softmax(raw: np.ndarray) -> np.ndarray:
     """Row-wise log-softmax of raw scores ``(frames, classes)``."""
     shifted = raw - raw.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _interpolated(score: Callable[[np.ndarray], np.ndarray], n: int, stride: int) -> np.ndarray:
+    """Scores of ``n`` frames from scores of every ``stride``-th frame, interpolated.
+
+    Written here because numpy's ``interp`` is one-dimensional: this is the same
+    linear interpolation for every column at once.
+    """
+    rows = np.unique(np.r_[np.arange(0, n, stride), n - 1])
+    known = score(rows)
+    right = np.searchsorted(rows, np.arange(n), side="left")
+    right = np.clip(right, 1, rows.size - 1)
+    left = right - 1
+    span = (rows[right] - rows[left]).astype(np.float64)
+    w = ((np.arange(n) - rows[left]) / span)[:, None]
+    return known[left] * (1.0 - w) + known[right] * w
 
 
 def softmax(raw: np.ndarray) -> np.ndarray:
@@ -181,11 +203,31 @@ class GBDTClassifier:
             raise ModelFormatError("this model is not fitted yet; call fit() or load() first")
         return booster
 
-    def predict_raw(self, X: np.ndarray, num_iteration: int | None = None) -> np.ndarray:
+    def predict_raw(
+        self, X: np.ndarray, num_iteration: int | None = None, *, frame_stride: int = 1
+    ) -> np.ndarray:
         """Raw scores ``(frames, n_classes)`` (before softmax, without any init score).
 
-        ``num_iteration`` uses only the first that many boosting rounds (all by default).
+        Parameters
+        ----------
+        X : numpy.ndarray
+            ``(frames, features)``.
+        num_iteration : int, optional
+            Use only the first that many boosting rounds (all by default).
+        frame_stride : int
+            Score only every ``frame_stride``-th row (and the last) and interpolate
+            the rows between linearly. Only for rows that are consecutive frames of
+            one sequence, whose windowed features change smoothly.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(frames, n_classes)`` float64.
         """
+        if frame_stride > 1 and len(X) > 2:
+            return _interpolated(
+                lambda rows: self.predict_raw(X[rows], num_iteration), len(X), frame_stride
+            )
         booster = self._check_fitted()
         out = np.zeros((len(X), self.n_classes), dtype=np.float64)
         rounds = booster.current_iteration()
@@ -200,13 +242,15 @@ class GBDTClassifier:
         # 1,200-tree models (benchmarks/README.md); the sum differs by rounding only.
         block = max(1, _TREES_PER_BLOCK // booster.num_model_per_iteration())
         for start in range(0, rounds, block):
-            out += booster.predict(
-                X,
-                raw_score=True,
-                start_iteration=start,
-                num_iteration=min(block, rounds - start),
-                num_threads=self.num_threads,
-            ).reshape(len(X), self.n_classes)
+            with _PREDICT_LOCK:
+                scores = booster.predict(
+                    X,
+                    raw_score=True,
+                    start_iteration=start,
+                    num_iteration=min(block, rounds - start),
+                    num_threads=self.num_threads,
+                )
+            out += scores.reshape(len(X), self.n_classes)
         return out
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
