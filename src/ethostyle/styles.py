@@ -37,7 +37,7 @@ from ethostyle.data import BEHAVIORS, VOCABULARY, Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, decode, tune_decoder
 from ethostyle.errors import DataFormatError
 from ethostyle.features import FeatureTable, compute_features, sequence_features
-from ethostyle.models.gbdt import GBDTClassifier, log_softmax
+from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, log_softmax, strided_rows
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.stacking import probability_context
 
@@ -97,7 +97,7 @@ STYLE_ROUNDS: tuple[int, ...] = (0, 25, 50, 100, 150)
 #: of the frames between are interpolated: the inputs are windowed over 0.2-4 s, so the
 #: scores change smoothly, and Task 2 F1 moved by less than 0.002 at strides 2 and 3
 #: while the models' cost halved (benchmarks/README.md).
-PREDICT_FRAME_STRIDE = 2
+PREDICT_FRAME_STRIDE = 3
 #: Share of reference-annotator videos held out to tune the reference decoding.
 _REFERENCE_HOLDOUT = 0.15
 
@@ -133,11 +133,19 @@ class StyleModel:
     n_videos: int = 0
     n_frames: int = 0
 
-    def log_proba(self, stage2: np.ndarray, reference_logp: np.ndarray) -> np.ndarray:
-        """Style log-probabilities from stage-2 inputs and reference log-probabilities."""
+    def log_proba(
+        self, stage2: np.ndarray, reference_logp: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Style log-probabilities from stage-2 inputs and reference log-probabilities.
+
+        ``stage2`` holds the inputs of the frames ``rows`` only (all frames when
+        None); the style's change of the scores is interpolated between them.
+        """
         if self.booster is None:
             return reference_logp
-        delta = self.booster.predict_raw(stage2, frame_stride=PREDICT_FRAME_STRIDE)
+        delta = self.booster.predict_raw(stage2)
+        if rows is not None:
+            delta = interpolate_rows(delta, rows, len(reference_logp))
         return _with_evidence(reference_logp, delta, self.evidence)
 
 
@@ -281,8 +289,13 @@ class StyleTransferModel:
                 truths.append(labels[rows])
             self.reference_decoder_ = tune_decoder(probas, truths)
 
-    def _stage2(self, pose: np.ndarray, reference_logp: np.ndarray) -> np.ndarray:
+    def _stage2(
+        self, pose: np.ndarray, reference_logp: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Stage-2 inputs of every frame, or of the frames ``rows`` only."""
         context, _ = probability_context(np.exp(reference_logp))
+        if rows is not None:
+            pose, context = pose[rows], context[rows]
         columns = self.style_columns_
         if columns.size == pose.shape[1] and (columns == np.arange(columns.size)).all():
             chosen = pose  # every column, in order: skip a slow column-gathering copy
@@ -435,6 +448,7 @@ class StyleTransferModel:
         pose, _ = sequence_features(sequence)
         logp = log_softmax(self.reference_.predict_raw(pose, frame_stride=PREDICT_FRAME_STRIDE))
         stage2 = None
+        rows = strided_rows(len(pose), PREDICT_FRAME_STRIDE)
         out = {}
         for who in who_all:
             style = self.styles_.get(who)
@@ -450,8 +464,8 @@ class StyleTransferModel:
                 out[who] = logp
                 continue
             if stage2 is None:
-                stage2 = self._stage2(pose, logp)
-            out[who] = style.log_proba(stage2, logp)
+                stage2 = self._stage2(pose, logp, rows)
+            out[who] = style.log_proba(stage2, logp, rows)
         return out
 
     def decoder_for(self, annotator: int) -> DecoderParams:

@@ -19,7 +19,7 @@ import numpy as np
 from ethostyle.data import VOCABULARY
 from ethostyle.errors import ModelFormatError
 
-__all__ = ["GBDTClassifier", "log_softmax", "softmax"]
+__all__ = ["GBDTClassifier", "interpolate_rows", "log_softmax", "softmax", "strided_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,19 +39,23 @@ def log_softmax(raw: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def _interpolated(score: Callable[[np.ndarray], np.ndarray], n: int, stride: int) -> np.ndarray:
-    """Scores of ``n`` frames from scores of every ``stride``-th frame, interpolated.
+def strided_rows(n: int, stride: int) -> np.ndarray:
+    """Every ``stride``-th of ``n`` frames, and the last: the frames a strided prediction scores."""
+    return np.unique(np.r_[np.arange(0, n, max(1, stride)), n - 1]) if n else np.arange(0)
 
-    Written here because numpy's ``interp`` is one-dimensional: this is the same
-    linear interpolation for every column at once.
+
+def interpolate_rows(known: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Scores of all ``n`` frames from ``known`` scores of the sorted frames ``rows``.
+
+    Linear between known frames. Written here because numpy's ``interp`` is
+    one-dimensional: this is the same interpolation for every column at once.
     """
-    rows = np.unique(np.r_[np.arange(0, n, stride), n - 1])
-    known = score(rows)
-    right = np.searchsorted(rows, np.arange(n), side="left")
-    right = np.clip(right, 1, rows.size - 1)
+    if rows.size == n:
+        return known
+    frames = np.arange(n)
+    right = np.clip(np.searchsorted(rows, frames, side="left"), 1, rows.size - 1)
     left = right - 1
-    span = (rows[right] - rows[left]).astype(np.float64)
-    w = ((np.arange(n) - rows[left]) / span)[:, None]
+    w = ((frames - rows[left]) / (rows[right] - rows[left]))[:, None]
     return known[left] * (1.0 - w) + known[right] * w
 
 
@@ -225,9 +229,8 @@ class GBDTClassifier:
             ``(frames, n_classes)`` float64.
         """
         if frame_stride > 1 and len(X) > 2:
-            return _interpolated(
-                lambda rows: self.predict_raw(X[rows], num_iteration), len(X), frame_stride
-            )
+            rows = strided_rows(len(X), frame_stride)
+            return interpolate_rows(self.predict_raw(X[rows], num_iteration), rows, len(X))
         booster = self._check_fitted()
         out = np.zeros((len(X), self.n_classes), dtype=np.float64)
         rounds = booster.current_iteration()
