@@ -34,10 +34,11 @@ from sklearn.metrics import f1_score
 
 from ethostyle.bouts import bout_table
 from ethostyle.data import BEHAVIORS, VOCABULARY, Dataset, Sequence
-from ethostyle.decode import DEFAULT_DECODER, DecoderParams, decode, tune_decoder
+from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
 from ethostyle.errors import DataFormatError
 from ethostyle.features import FeatureTable, compute_features, sequence_features
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, log_softmax, strided_rows
+from ethostyle.models.style_api import StylePredictor, reference_sequence_ids
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.stacking import probability_context
 
@@ -149,7 +150,7 @@ class StyleModel:
         return _with_evidence(reference_logp, delta, self.evidence)
 
 
-class StyleTransferModel:
+class StyleTransferModel(StylePredictor):
     """A reference model plus one style model per other annotator.
 
     Parameters
@@ -221,18 +222,7 @@ class StyleTransferModel:
         DataFormatError
             If the data are unlabelled or the reference annotator has no videos.
         """
-        if not train.is_labelled:
-            unlabelled = [s.id for s in train if s.labels is None][:3]
-            raise DataFormatError(
-                f"training needs labels on every sequence; {unlabelled} have none. "
-                "Pass a train.npy-layout file (with 'annotations')."
-            )
-        ref_ids = [s.id for s in train if s.annotator_id == self.reference_annotator]
-        if not ref_ids:
-            raise DataFormatError(
-                f"no sequence of the reference annotator {self.reference_annotator}; "
-                f"annotators present: {train.annotators}. Choose one with --reference."
-            )
+        ref_ids = reference_sequence_ids(train, self.reference_annotator)
         n_reference = sum(train[i].n_frames for i in ref_ids)
         if n_reference < MIN_TRAINING_FRAMES:
             raise DataFormatError(
@@ -406,24 +396,6 @@ class StyleTransferModel:
         self._check_fitted()
         return sorted([self.reference_annotator, *self.styles_])
 
-    def sequence_log_proba(self, sequence: Sequence, annotator: int | None = None) -> np.ndarray:
-        """Log-probabilities ``(frames, classes)`` of one sequence in one annotator's style.
-
-        Parameters
-        ----------
-        sequence : Sequence
-            The sequence (its labels are ignored).
-        annotator : int, optional
-            Whose style; defaults to the sequence's ``annotator_id``.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(frames, classes)`` log-probabilities.
-        """
-        who = sequence.annotator_id if annotator is None else int(annotator)
-        return self.log_proba_in_styles(sequence, [who])[who]
-
     def log_proba_in_styles(
         self, sequence: Sequence, annotators: list[int] | None = None
     ) -> dict[int, np.ndarray]:
@@ -473,46 +445,6 @@ class StyleTransferModel:
         self._check_fitted()
         style = self.styles_.get(int(annotator))
         return self.reference_decoder_ if style is None else style.decoder
-
-    def predict_sequence(
-        self, sequence: Sequence, annotator: int | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Labels and probabilities of one sequence in one annotator's style.
-
-        Returns
-        -------
-        labels : numpy.ndarray
-            ``(frames,)`` int8.
-        proba : numpy.ndarray
-            ``(frames, classes)`` float32.
-        """
-        who = sequence.annotator_id if annotator is None else int(annotator)
-        proba = np.exp(self.sequence_log_proba(sequence, who)).astype(np.float32)
-        return decode(proba, self.decoder_for(who)), proba
-
-    def predict(
-        self, dataset: Dataset, *, progress: Progress = NULL_PROGRESS
-    ) -> dict[str, np.ndarray]:
-        """Labels of every sequence, each in the style of its ``annotator_id``.
-
-        Parameters
-        ----------
-        dataset : Dataset
-            Sequences to label.
-        progress : Progress, optional
-            Receives progress in frames.
-
-        Returns
-        -------
-        dict of str to numpy.ndarray
-            Sequence id to ``(frames,)`` int8 labels (a valid submission).
-        """
-        advance = progress.task("predicting", dataset.n_frames)
-        out = {}
-        for seq in dataset:
-            out[seq.id], _ = self.predict_sequence(seq)
-            advance(seq.n_frames)
-        return out
 
 
 def _with_evidence(

@@ -33,9 +33,9 @@ import numpy as np
 
 from ethostyle.data import Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, decode, tune_decoder
-from ethostyle.errors import DataFormatError, ModelFormatError
+from ethostyle.errors import ModelFormatError
 from ethostyle.metrics import frame_f1
-from ethostyle.models.style_api import StylePredictor
+from ethostyle.models.style_api import StylePredictor, reference_sequence_ids
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.styles import UnknownAnnotatorWarning
 
@@ -180,17 +180,7 @@ class EnsembleStyleTransfer(StylePredictor):
         DataFormatError
             If the data are unlabelled or the reference annotator has no videos.
         """
-        if not train.is_labelled:
-            unlabelled = [s.id for s in train if s.labels is None][:3]
-            raise DataFormatError(
-                f"training needs labels on every sequence; {unlabelled} have none. "
-                "Pass a train.npy-layout file (with 'annotations')."
-            )
-        if self.reference_annotator not in train.annotators:
-            raise DataFormatError(
-                f"no sequence of the reference annotator {self.reference_annotator}; "
-                f"annotators present: {train.annotators}. Choose one with --reference."
-            )
+        reference_sequence_ids(train, self.reference_annotator)
         held_out: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         for k, (fold_train, fold_held) in enumerate(
             _folds(train, self.reference_annotator, self.seed)

@@ -12,9 +12,45 @@ import numpy as np
 
 from ethostyle.data import Dataset, Sequence
 from ethostyle.decode import DecoderParams, decode
+from ethostyle.errors import DataFormatError
 from ethostyle.progress import NULL_PROGRESS, Progress
 
-__all__ = ["StylePredictor"]
+__all__ = ["StylePredictor", "reference_sequence_ids"]
+
+
+def reference_sequence_ids(train: Dataset, reference_annotator: int) -> list[str]:
+    """Check a training set as every style-transfer model needs it; the reference's ids.
+
+    Parameters
+    ----------
+    train : Dataset
+        Training sequences.
+    reference_annotator : int
+        The annotator whose many videos train the reference model.
+
+    Returns
+    -------
+    list of str
+        Ids of the reference annotator's sequences.
+
+    Raises
+    ------
+    DataFormatError
+        If a sequence has no labels or the reference annotator has no sequence.
+    """
+    if not train.is_labelled:
+        unlabelled = [s.id for s in train if s.labels is None][:3]
+        raise DataFormatError(
+            f"training needs labels on every sequence; {unlabelled} have none. "
+            "Pass a train.npy-layout file (with 'annotations')."
+        )
+    ref_ids = [s.id for s in train if s.annotator_id == reference_annotator]
+    if not ref_ids:
+        raise DataFormatError(
+            f"no sequence of the reference annotator {reference_annotator}; "
+            f"annotators present: {train.annotators}. Choose one with --reference."
+        )
+    return ref_ids
 
 
 class StylePredictor:

@@ -48,10 +48,10 @@ from ethostyle.atomic import atomic_write_path
 from ethostyle.bouts import bout_table
 from ethostyle.data import VOCABULARY, Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
-from ethostyle.errors import DataFormatError, EthostyleError, ModelFormatError
+from ethostyle.errors import EthostyleError, ModelFormatError
 from ethostyle.features import compute_features, sequence_features
 from ethostyle.models.gbdt import log_softmax
-from ethostyle.models.style_api import StylePredictor
+from ethostyle.models.style_api import StylePredictor, reference_sequence_ids
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.styles import MIN_BOUTS_FOR_EVIDENCE, UnknownAnnotatorWarning
 
@@ -342,18 +342,7 @@ class TCNStyleTransfer(StylePredictor):
         """
         torch = _import_torch()
         device = self._torch_device(torch)
-        if not train.is_labelled:
-            unlabelled = [s.id for s in train if s.labels is None][:3]
-            raise DataFormatError(
-                f"training needs labels on every sequence; {unlabelled} have none. "
-                "Pass a train.npy-layout file (with 'annotations')."
-            )
-        ref_ids = [s.id for s in train if s.annotator_id == self.reference_annotator]
-        if not ref_ids:
-            raise DataFormatError(
-                f"no sequence of the reference annotator {self.reference_annotator}; "
-                f"annotators present: {train.annotators}. Choose one with --reference."
-            )
+        ref_ids = reference_sequence_ids(train, self.reference_annotator)
         with self._session(torch):
             self._fit(torch, device, train, ref_ids, progress)
         return self
