@@ -18,6 +18,9 @@ Rows (Task 2 F1, the challenge metric over annotators 1-5, and per annotator):
 - ``annotator-as-input``: one LightGBM with the annotator id as an input;
 - ``perfect-annotator-0``: annotator 0's true labels of the test videos, style ignored
   (the ceiling of any style-blind tool);
+- ``same-annotator-again``: each test video labelled a second time by its own
+  annotator's rules, from the hidden truth, with fresh boundary jitter and lapses:
+  how far two passes of one annotator agree, the ceiling of any model;
 - ``style-transfer``: ethostyle's style models (the product default).
 
 Run::
@@ -124,6 +127,11 @@ def run(world: str, seed: int) -> dict[str, object]:
     rows["own-lab"] = task2_score(truth, own.predict(sim.test), annotators)
     perfect = {s.id: label_with_style(sim.worlds[s.id], sim.styles[0], seed=seed) for s in sim.test}
     rows["perfect-annotator-0"] = task2_score(truth, perfect, annotators)
+    again = {
+        s.id: label_with_style(sim.worlds[s.id], sim.styles[s.annotator_id], seed=seed + 1)
+        for s in sim.test
+    }
+    rows["same-annotator-again"] = task2_score(truth, again, annotators)
     rows["style-transfer"] = task2_score(truth, styled.labels, annotators)
     return {"scores": rows, "timings": timings}
 

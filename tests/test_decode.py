@@ -115,7 +115,12 @@ def test_decoding_concatenated_sequences_equals_decoding_each() -> None:
     rng = np.random.default_rng(4)
     probas = [_episode(n, rng, noise=1.5)[0] for n in (300, 7, 1, 250)]
     params = DecoderParams(
-        bias=(0.3, -0.2, 0.5), smooth=5, min_length=(3, 5, 9), merge_gap=(2, 4, 6)
+        bias=(0.3, -0.2, 0.5),
+        smooth=5,
+        min_length=(3, 5, 9),
+        merge_gap=(2, 4, 6),
+        onset_shift=(-6, 3, 0),
+        offset_shift=(10, -2, 4),
     )
     lengths = np.array([p.shape[0] for p in probas])
     seg_start = np.zeros(lengths.sum(), dtype=bool)
@@ -127,7 +132,12 @@ def test_decoding_concatenated_sequences_equals_decoding_each() -> None:
 
 def test_decoder_params_round_trip_through_json() -> None:
     params = DecoderParams(
-        bias=(0.5, -1.0, 0.25), smooth=9, min_length=(3, 5, 15), merge_gap=(0, 3, 9)
+        bias=(0.5, -1.0, 0.25),
+        smooth=9,
+        min_length=(3, 5, 15),
+        merge_gap=(0, 3, 9),
+        onset_shift=(-6, 0, 3),
+        offset_shift=(0, 15, -3),
     )
     data = json.loads(json.dumps(params.to_dict()))
     assert data["bias"]["investigation"] == -1.0
@@ -168,6 +178,36 @@ def test_fast_macro_f1_equals_sklearn(seed: int) -> None:
     z = rng.choice(4, 400, p=[0.0, 0.2, 0.3, 0.5] if seed == 0 else None)
     expected = f1_score(y, z, labels=[0, 1, 2], average="macro", zero_division=0)
     assert _macro_f1(y, z) == pytest.approx(expected)
+
+
+def test_boundary_shifts_move_bouts_taking_only_frames_labelled_other() -> None:
+    o = 3
+    #         0  1  2  3  4  5  6  7  8  9 10 11 12 13
+    labels = [o, o, o, 1, 1, 1, 1, o, o, 0, 0, o, o, o]
+    p = _onehot(labels)
+    later = decode(p, DecoderParams(onset_shift=(0, 2, 0), offset_shift=(0, 1, 0)))
+    assert later.tolist() == [o, o, o, o, o, 1, 1, 1, o, 0, 0, o, o, o]
+    # investigation may not grow into the attack that follows it; attack ends later
+    grown = decode(p, DecoderParams(onset_shift=(0, -5, 0), offset_shift=(3, 5, 0)))
+    assert grown.tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
+    # a bout shifted to nothing is gone
+    gone = decode(p, DecoderParams(onset_shift=(0, 3, 0), offset_shift=(0, -3, 0)))
+    assert gone.tolist() == [o] * 9 + [0, 0] + [o] * 3
+
+
+def test_tuning_recovers_an_annotators_later_onsets_and_offsets() -> None:
+    # The model marks investigation where annotator 0 does; this annotator starts it
+    # 6 frames later and ends it 10 frames later. The tuned shifts move the bouts so.
+    rng = np.random.default_rng(11)
+    shifted = DecoderParams(onset_shift=(0, 6, 0), offset_shift=(0, 10, 0))
+    tune_set = [_episode(3000, rng, noise=0.5) for _ in range(3)]
+    tune_y = [decode(_onehot(y), shifted) for _, y in tune_set]
+    params = tune_decoder([p for p, _ in tune_set], tune_y)
+    assert 3 <= params.onset_shift[1] <= 10 and 6 <= params.offset_shift[1] <= 15
+    held_out = [_episode(3000, rng, noise=0.5) for _ in range(3)]
+    test_y = [decode(_onehot(y), shifted) for _, y in held_out]
+    test_p = [p for p, _ in held_out]
+    assert _pooled_f1(test_p, test_y, params) > _pooled_f1(test_p, test_y, DEFAULT_DECODER) + 0.02
 
 
 def test_tuning_recovers_an_under_called_class_on_held_out_videos() -> None:

@@ -15,7 +15,13 @@ habits with a few numbers (:class:`DecoderParams`), applied in this order:
 4. minimum bout length: a bout of behaviour ``c`` shorter than ``min_length[c]``
    frames is given to whichever of its neighbouring labels or ``other`` scores
    best over its frames (its runner-up); bouts still too short become ``other``;
-   then gaps are merged again.
+   then gaps are merged again;
+5. boundary shifts: every bout of behaviour ``c`` starts ``onset_shift[c]`` frames
+   later (negative: earlier) and ends ``offset_shift[c]`` frames later. A bout
+   that grows takes only frames labelled ``other``; one that shrinks gives its
+   frames to ``other``. Annotators differ systematically in when they call a bout
+   on and off; a handful of bouts shows such a shift more clearly than it shows
+   any single frame's label.
 
 :func:`tune_decoder` fits these numbers to one annotator's labels.
 
@@ -83,6 +89,9 @@ class DecoderParams:
     merge_gap : tuple of 3 int
         Runs of ``other`` shorter than this many frames between two bouts of the
         behaviour are filled; 0 or 1 means none.
+    onset_shift, offset_shift : tuple of 3 int
+        Frames added to the first frame / to the end of every bout of attack,
+        investigation, mount (negative: earlier); 0 means none.
 
     Examples
     --------
@@ -95,11 +104,15 @@ class DecoderParams:
     smooth: int = 1
     min_length: tuple[int, int, int] = (1, 1, 1)
     merge_gap: tuple[int, int, int] = (0, 0, 0)
+    onset_shift: tuple[int, int, int] = (0, 0, 0)
+    offset_shift: tuple[int, int, int] = (0, 0, 0)
 
     def __post_init__(self) -> None:
         bias = _triple(self.bias, "bias", float)
         min_length = _triple(self.min_length, "min_length", int)
         merge_gap = _triple(self.merge_gap, "merge_gap", int)
+        onset_shift = _triple(self.onset_shift, "onset_shift", int)
+        offset_shift = _triple(self.offset_shift, "offset_shift", int)
         if not all(math.isfinite(b) for b in bias):
             raise ModelFormatError(f"decoder bias {bias} must be finite numbers")
         try:
@@ -121,6 +134,13 @@ class DecoderParams:
             raise ModelFormatError(f"decoder min_length {min_length} must be >= 1 frame")
         if min(merge_gap) < 0:
             raise ModelFormatError(f"decoder merge_gap {merge_gap} must be >= 0 frames")
+        if max(abs(v) for v in (*onset_shift, *offset_shift)) > MAX_SMOOTH:
+            raise ModelFormatError(
+                f"decoder onset_shift {onset_shift} / offset_shift {offset_shift}: a shift "
+                f"of more than MAX_SMOOTH={MAX_SMOOTH} frames (10 min) is not a labelling style"
+            )
+        object.__setattr__(self, "onset_shift", onset_shift)
+        object.__setattr__(self, "offset_shift", offset_shift)
         object.__setattr__(self, "bias", bias)
         object.__setattr__(self, "smooth", smooth)
         object.__setattr__(self, "min_length", min_length)
@@ -133,6 +153,8 @@ class DecoderParams:
             "smooth": self.smooth,
             "min_length": dict(zip(BEHAVIORS, self.min_length, strict=True)),
             "merge_gap": dict(zip(BEHAVIORS, self.merge_gap, strict=True)),
+            "onset_shift": dict(zip(BEHAVIORS, self.onset_shift, strict=True)),
+            "offset_shift": dict(zip(BEHAVIORS, self.offset_shift, strict=True)),
         }
 
     @classmethod
@@ -208,12 +230,16 @@ class DecoderGrid:
         Candidate minimum bout lengths (frames).
     merge_gap : tuple of int
         Candidate gap-merging lengths (frames).
+    onset_shift, offset_shift : tuple of int
+        Candidate boundary shifts (frames; negative: earlier).
     """
 
     bias: tuple[float, ...] = tuple(float(b) for b in np.arange(-3.0, 3.01, 0.25))
     smooth: tuple[int, ...] = (1, 3, 5, 9, 15)
     min_length: tuple[int, ...] = (1, 3, 5, 9, 15)
     merge_gap: tuple[int, ...] = (0, 3, 5, 9, 15)
+    onset_shift: tuple[int, ...] = (-15, -10, -6, -3, 0, 3, 6, 10, 15)
+    offset_shift: tuple[int, ...] = (-15, -10, -6, -3, 0, 3, 6, 10, 15)
 
 
 #: The grid :func:`tune_decoder` searches unless told otherwise.
@@ -307,6 +333,34 @@ def _drop_short(
     return labels
 
 
+def _shift_bouts(
+    labels: np.ndarray, onset: np.ndarray, offset: np.ndarray, seg_start: np.ndarray
+) -> np.ndarray:
+    """Step 5: move every behaviour bout's start and end, within its own sequence."""
+    b = bout_table(labels, np.flatnonzero(seg_start))
+    n = labels.shape[0]
+    # Each bout stays inside its sequence: [first frame of its sequence, its end).
+    seg_first = np.maximum.accumulate(np.where(seg_start, np.arange(n), 0))
+    seg_last = np.minimum.accumulate(
+        np.where(np.r_[seg_start[1:], True], np.arange(1, n + 1), n)[::-1]
+    )[::-1]
+    behaviour = b.label != OTHER
+    start = np.clip(b.start + onset[b.label], seg_first[b.start], seg_last[b.start])
+    stop = np.clip(b.stop + offset[b.label], seg_first[b.start], seg_last[b.start])
+    keep = behaviour & (stop > start)
+    # Coverage of each class by its shifted bouts: difference arrays, one per class
+    # (a loop over the 3 behaviours, never over frames or bouts).
+    cover = np.zeros((_N_CLASSES, n + 1), np.int32)
+    np.add.at(cover, (b.label[keep], start[keep]), 1)
+    np.add.at(cover, (b.label[keep], stop[keep]), -1)
+    covered = np.cumsum(cover[:, :-1], axis=1) > 0
+    frames = np.arange(n)
+    out = np.where((labels != OTHER) & covered[labels, frames], labels, OTHER).astype(np.int8)
+    for c in (VOCABULARY.index(name) for name in BEHAVIORS):
+        out[(labels == OTHER) & covered[c] & (out == OTHER)] = c
+    return out
+
+
 def _decode_scores(scores: np.ndarray, params: DecoderParams, seg_start: np.ndarray) -> np.ndarray:
     """Steps 2-4 on log-scores of one or more concatenated sequences."""
     biased = scores + _class_vector(params.bias, 0.0)
@@ -322,6 +376,10 @@ def _decode_scores(scores: np.ndarray, params: DecoderParams, seg_start: np.ndar
         labels = _drop_short(labels, biased, min_len, seg_start)
         if do_merge:
             labels = _merge_gaps(labels, gap, seg_start)
+    onset = _class_vector(params.onset_shift, 0).astype(np.int64)
+    offset = _class_vector(params.offset_shift, 0).astype(np.int64)
+    if onset.any() or offset.any():
+        labels = _shift_bouts(labels, onset, offset, seg_start)
     return labels.astype(np.int8)
 
 
@@ -389,8 +447,8 @@ def tune_decoder(
     """Fit decoder parameters to one annotator's labels by coordinate ascent.
 
     Starting from ``start`` (:data:`DEFAULT_DECODER` unless given), each
-    parameter in turn (smoothing, then each behaviour's bias, gap merging and
-    minimum length) is set to the grid
+    parameter in turn (smoothing, then each behaviour's bias, gap merging,
+    minimum length and onset and offset shifts) is set to the grid
     value that maximises the challenge's macro F1 over the frames of all given
     sequences pooled; sweeps repeat until nothing changes or ``max_sweeps``.
 
@@ -497,7 +555,11 @@ def tune_decoder(
         bouts += np.bincount(y[starts], minlength=_N_CLASSES)
     movable = [i for i, b in enumerate(BEHAVIORS) if bouts[VOCABULARY.index(b)] >= min_bouts]
     coords: list[tuple[str, int | None]] = [("smooth", None)]
-    coords += [(name, i) for name in ("bias", "merge_gap", "min_length") for i in movable]
+    coords += [
+        (name, i)
+        for name in ("bias", "merge_gap", "min_length", "onset_shift", "offset_shift")
+        for i in movable
+    ]
     best = start
     default_score = best_score = evaluate(best)
     for sweep in range(max_sweeps):
