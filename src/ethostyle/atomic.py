@@ -30,9 +30,33 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_directory", "atomic_write_path"]
+__all__ = ["atomic_directory", "atomic_write_path", "remove_unfinished_writes"]
 
 logger = logging.getLogger(__name__)
+
+
+#: Destinations with a write under way. A Ctrl-C can land where no ``except`` or
+#: ``__exit__`` runs (between creating the temporary file and entering ``try``, or
+#: between a ``with`` statement's ``__enter__`` and its body), so the command-line's
+#: interrupt handler also sweeps these destinations' temporary files
+#: (:func:`remove_unfinished_writes`).
+_UNDER_WAY: set[Path] = set()
+
+
+def remove_unfinished_writes() -> None:
+    """Delete the temporary files of every write still under way in this process.
+
+    For an interrupt handler: the destinations themselves are never touched.
+    """
+    for path in list(_UNDER_WAY):
+        # Only the new content's temporary copy: an old directory set aside
+        # (``.<name>.old-*``) may be the only copy of the user's old model.
+        for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+        _UNDER_WAY.discard(path)
 
 
 def _umask() -> int:
@@ -130,6 +154,7 @@ def atomic_write_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _UNDER_WAY.add(path)  # before the temporary file exists: no window without cleanup
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
@@ -147,6 +172,8 @@ def atomic_write_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        _UNDER_WAY.discard(path)
     _fsync_directory(path.parent)
     logger.debug("wrote %s atomically", path)
 

@@ -29,6 +29,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ethostyle import __version__
+from ethostyle.atomic import remove_unfinished_writes
 from ethostyle.errors import EthostyleError
 
 __all__ = ["app"]
@@ -69,6 +70,7 @@ def _friendly_errors(func: F) -> F:
             err_console.print(f"[bold red]error:[/] {_os_error_message(exc)}", highlight=False)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
+            remove_unfinished_writes()
             err_console.print(
                 "[yellow]interrupted: files reported as written above are complete; "
                 "nothing else was written or changed[/]"
@@ -546,6 +548,7 @@ def run() -> None:
     try:
         app()
     except KeyboardInterrupt:
+        remove_unfinished_writes()
         err_console.print("[yellow]interrupted[/]")
         sys.exit(130)
 
