@@ -49,6 +49,21 @@ def _cli(*args: str) -> None:
         sys.exit(f"ethostyle {' '.join(args)} failed:\n{done.stderr}")
 
 
+def _score(model: Path, paths: dict[str, Path], stem: Path, *options: str) -> dict:
+    """``predict`` the test file with ``model`` (and ``options``), then ``evaluate`` it."""
+    submission, score = stem.with_suffix(".npy"), stem.with_suffix(".json")
+    _cli("predict", str(model), str(paths["test"]), "--out", str(submission), *options)
+    _cli(
+        "evaluate",
+        str(submission),
+        str(paths["test"]),
+        str(paths["test_labels"]),
+        "--json",
+        str(score),
+    )
+    return json.loads(score.read_text())
+
+
 def main() -> None:
     """Run the learning curve and print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -63,33 +78,13 @@ def main() -> None:
         keep = [s for s in sim.train if s.annotator_id == 0 or int(s.id.rsplit("-", 1)[1]) < n]
         subset = work / f"train_{n}.npy"
         save_train_npy(Dataset(keep), subset)
-        model, submission, score = work / f"model_{n}", work / f"sub_{n}.npy", work / f"s_{n}.json"
+        model = work / f"model_{n}"
         _cli("train", str(subset), "--out", str(model), "--seed", str(args.seed))
-        _cli("predict", str(model), str(paths["test"]), "--out", str(submission))
-        _cli(
-            "evaluate",
-            str(submission),
-            str(paths["test"]),
-            str(paths["test_labels"]),
-            "--json",
-            str(score),
-        )
         if n == _VIDEOS[0]:  # the style-blind reference: no video of the annotator used
-            blind, blind_score = work / "sub_blind.npy", work / "s_blind.json"
-            _cli("predict", str(model), str(paths["test"]), "--out", str(blind), "--style", "0")
-            _cli(
-                "evaluate",
-                str(blind),
-                str(paths["test"]),
-                str(paths["test_labels"]),
-                "--json",
-                str(blind_score),
-            )
-            rows.append((0, json.loads(blind_score.read_text())))
+            rows.append((0, _score(model, paths, work / "blind", "--style", "0")))
             print(f"0 videos (style-blind): Task 2 F1 {rows[-1][1]['f1']:.3f}", flush=True)
-        result = json.loads(score.read_text())
-        rows.append((n, result))
-        print(f"{n} video(s): Task 2 F1 {result['f1']:.3f}", flush=True)
+        rows.append((n, _score(model, paths, work / f"videos_{n}")))
+        print(f"{n} video(s): Task 2 F1 {rows[-1][1]['f1']:.3f}", flush=True)
     annotators = sorted(k for k in rows[0][1]["per_annotator"] if k != "0")
     print(
         "\n| videos per annotator | Task 2 F1 | "
