@@ -96,8 +96,8 @@ MIN_TRAINING_FRAMES = 30
 STYLE_ROUNDS: tuple[int, ...] = (0, 25, 50, 100, 150)
 #: At prediction, the models score every PREDICT_FRAME_STRIDE-th frame and the scores
 #: of the frames between are interpolated: the inputs are windowed over 0.2-4 s, so the
-#: scores change smoothly, and Task 2 F1 moved by less than 0.002 at strides 2 and 3
-#: while the models' cost halved (benchmarks/README.md).
+#: scores change smoothly; Task 2 F1 moved by less than 0.002 at strides 2 and 3, while
+#: the models' cost fell to a half and a third (benchmarks/README.md).
 PREDICT_FRAME_STRIDE = 3
 #: Share of reference-annotator videos held out to tune the reference decoding.
 _REFERENCE_HOLDOUT = 0.15
@@ -282,10 +282,14 @@ class StyleTransferModel(StylePredictor):
     def _stage2(
         self, pose: np.ndarray, reference_logp: np.ndarray, rows: np.ndarray | None = None
     ) -> np.ndarray:
-        """Stage-2 inputs of every frame, or of the frames ``rows`` only."""
+        """Stage-2 inputs of the frames ``rows`` (all frames when None).
+
+        ``pose`` holds the pose features of those frames only; ``reference_logp``
+        covers every frame of the sequence (its context is taken over all of them).
+        """
         context, _ = probability_context(np.exp(reference_logp))
         if rows is not None:
-            pose, context = pose[rows], context[rows]
+            context = context[rows]
         columns = self.style_columns_
         if columns.size == pose.shape[1] and (columns == np.arange(columns.size)).all():
             chosen = pose  # every column, in order: skip a slow column-gathering copy
@@ -418,9 +422,12 @@ class StyleTransferModel(StylePredictor):
         self._check_fitted()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
         pose, _ = sequence_features(sequence)
-        logp = log_softmax(self.reference_.predict_raw(pose, frame_stride=PREDICT_FRAME_STRIDE))
-        stage2 = None
+        # The models score every PREDICT_FRAME_STRIDE-th frame; the rest are interpolated.
         rows = strided_rows(len(pose), PREDICT_FRAME_STRIDE)
+        pose = pose[rows]
+        raw = self.reference_.predict_raw(pose)
+        logp = log_softmax(interpolate_rows(raw, rows, sequence.n_frames))
+        stage2 = None
         out = {}
         for who in who_all:
             style = self.styles_.get(who)

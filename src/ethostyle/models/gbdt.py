@@ -207,30 +207,11 @@ class GBDTClassifier:
             raise ModelFormatError("this model is not fitted yet; call fit() or load() first")
         return booster
 
-    def predict_raw(
-        self, X: np.ndarray, num_iteration: int | None = None, *, frame_stride: int = 1
-    ) -> np.ndarray:
+    def predict_raw(self, X: np.ndarray, num_iteration: int | None = None) -> np.ndarray:
         """Raw scores ``(frames, n_classes)`` (before softmax, without any init score).
 
-        Parameters
-        ----------
-        X : numpy.ndarray
-            ``(frames, features)``.
-        num_iteration : int, optional
-            Use only the first that many boosting rounds (all by default).
-        frame_stride : int
-            Score only every ``frame_stride``-th row (and the last) and interpolate
-            the rows between linearly. Only for rows that are consecutive frames of
-            one sequence, whose windowed features change smoothly.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(frames, n_classes)`` float64.
+        ``num_iteration`` uses only the first that many boosting rounds (all by default).
         """
-        if frame_stride > 1 and len(X) > 2:
-            rows = strided_rows(len(X), frame_stride)
-            return interpolate_rows(self.predict_raw(X[rows], num_iteration), rows, len(X))
         booster = self._check_fitted()
         out = np.zeros((len(X), self.n_classes), dtype=np.float64)
         rounds = booster.current_iteration()
