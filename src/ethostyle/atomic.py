@@ -49,13 +49,8 @@ def remove_unfinished_writes() -> None:
     For an interrupt handler: the destinations themselves are never touched.
     """
     for path in list(_UNDER_WAY):
-        # Only the new content's temporary copy: an old directory set aside
-        # (``.<name>.old-*``) may be the only copy of the user's old model.
         for leftover in path.parent.glob(f".{path.name}.*.tmp"):
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink(missing_ok=True)
+            leftover.unlink(missing_ok=True)
         _UNDER_WAY.discard(path)
 
 

@@ -362,7 +362,7 @@ def _shift_bouts(
 
 
 def _decode_scores(scores: np.ndarray, params: DecoderParams, seg_start: np.ndarray) -> np.ndarray:
-    """Steps 2-4 on log-scores of one or more concatenated sequences."""
+    """Steps 2-5 on log-scores of one or more concatenated sequences."""
     biased = scores + _class_vector(params.bias, 0.0)
     labels = np.argmax(biased, axis=1).astype(np.int8)
     if labels.size == 0:

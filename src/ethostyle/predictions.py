@@ -23,8 +23,8 @@ from ethostyle.atomic import atomic_write_path
 from ethostyle.bouts import bout_table
 from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset
 from ethostyle.errors import DataFormatError
+from ethostyle.models.style_api import StylePredictor
 from ethostyle.progress import NULL_PROGRESS, Progress
-from ethostyle.styles import StyleTransferModel
 
 __all__ = ["Predictions", "predict_dataset", "write_bouts_csv", "write_probabilities"]
 
@@ -51,7 +51,7 @@ class Predictions:
 
 
 def predict_dataset(
-    model: StyleTransferModel,
+    model: StylePredictor,
     dataset: Dataset,
     *,
     style: int | None = None,
@@ -65,8 +65,8 @@ def predict_dataset(
 
     Parameters
     ----------
-    model : StyleTransferModel
-        A fitted model.
+    model : StylePredictor
+        A fitted model of any family (boosted, neural, ensemble).
     dataset : Dataset
         Sequences to label.
     style : int, optional

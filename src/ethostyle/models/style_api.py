@@ -124,9 +124,6 @@ class StylePredictor:
         dict of str to numpy.ndarray
             Sequence id to ``(frames,)`` int8 labels (a valid submission).
         """
-        advance = progress.task("predicting", dataset.n_frames)
-        out = {}
-        for seq in dataset:
-            out[seq.id], _ = self.predict_sequence(seq)
-            advance(seq.n_frames)
-        return out
+        from ethostyle.predictions import predict_dataset  # imports this module: not at the top
+
+        return predict_dataset(self, dataset, progress=progress).labels
