@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from ethostyle.cli import app
 from ethostyle.data import OTHER, VOCABULARY, Dataset
+from ethostyle.errors import ModelFormatError
 from ethostyle.io import load_submission, load_test_npy
 from ethostyle.model_store import load_model, save_model
 from ethostyle.predictions import predict_dataset
@@ -103,6 +105,15 @@ def test_an_unknown_annotator_gets_the_reference_style_and_a_warning(model, sim)
     )
     reference, _ = model.predict_sequence(seq.with_annotator(0))
     np.testing.assert_array_equal(labels, reference)
+
+
+def test_a_model_trained_on_other_features_is_refused_not_misread(model, sim) -> None:
+    # A model saved by another ethostyle version may expect other feature columns;
+    # LightGBM would read the new columns by position and label nonsense.
+    other_version = copy.copy(model)
+    other_version.feature_names_ = model.feature_names_[:-4]
+    with pytest.raises(ModelFormatError, match="retrain"):
+        other_version.predict_sequence(next(iter(sim.test)))
 
 
 def test_predict_command_writes_a_valid_submission(model, sim, tmp_path: Path) -> None:

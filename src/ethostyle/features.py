@@ -26,10 +26,12 @@ import numpy as np
 from scipy.ndimage import median_filter, uniform_filter1d
 
 from ethostyle.data import BODY_PARTS, FPS, Dataset, Sequence
+from ethostyle.errors import ModelFormatError
 
 __all__ = [
     "CONTEXT_WINDOWS",
     "FeatureTable",
+    "check_feature_names",
     "clean_keypoints",
     "compute_features",
     "interpretable_features",
@@ -397,6 +399,34 @@ def sequence_features(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
     )
     values = np.concatenate([base, context, extra], axis=1)
     return values, [*names, *context_names, *extra_names]
+
+
+def check_feature_names(names: list[str], expected: list[str], sequence_id: str) -> None:
+    """Refuse features that are not the ones a model was trained on.
+
+    A model saved by another ethostyle version may expect other feature columns;
+    predicting with the wrong columns would give wrong labels without any error.
+
+    Parameters
+    ----------
+    names : list of str
+        The feature names this version computes.
+    expected : list of str
+        The feature names the model was trained on.
+    sequence_id : str
+        The sequence being predicted, for the message.
+
+    Raises
+    ------
+    ModelFormatError
+        When the names differ.
+    """
+    if names != expected:
+        raise ModelFormatError(
+            f"sequence {sequence_id!r}: this model was trained on {len(expected)} features "
+            f"that differ from the {len(names)} this ethostyle version computes; retrain the "
+            "model with this version (ethostyle train)"
+        )
 
 
 def compute_features(

@@ -36,7 +36,12 @@ from ethostyle.bouts import bout_table
 from ethostyle.data import BEHAVIORS, VOCABULARY, Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
 from ethostyle.errors import DataFormatError
-from ethostyle.features import FeatureTable, compute_features, sequence_features
+from ethostyle.features import (
+    FeatureTable,
+    check_feature_names,
+    compute_features,
+    sequence_features,
+)
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, log_softmax, strided_rows
 from ethostyle.models.style_api import StylePredictor, reference_sequence_ids
 from ethostyle.progress import NULL_PROGRESS, Progress
@@ -421,7 +426,8 @@ class StyleTransferModel(StylePredictor):
         """
         self._check_fitted()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
-        pose, _ = sequence_features(sequence)
+        pose, names = sequence_features(sequence)
+        check_feature_names(names, self.feature_names_, sequence.id)
         # The models score every PREDICT_FRAME_STRIDE-th frame; the rest are interpolated.
         rows = strided_rows(len(pose), PREDICT_FRAME_STRIDE)
         pose = pose[rows]

@@ -49,7 +49,7 @@ from ethostyle.bouts import bout_table
 from ethostyle.data import VOCABULARY, Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
 from ethostyle.errors import EthostyleError, ModelFormatError
-from ethostyle.features import compute_features, sequence_features
+from ethostyle.features import check_feature_names, compute_features, sequence_features
 from ethostyle.models.gbdt import log_softmax
 from ethostyle.models.style_api import StylePredictor, reference_sequence_ids
 from ethostyle.progress import NULL_PROGRESS, Progress
@@ -596,12 +596,7 @@ class TCNStyleTransfer(StylePredictor):
         if sequence.n_frames == 0:
             return {who: np.zeros((0, _N_CLASSES)) for who in who_all}
         values, names = sequence_features(sequence)
-        if names != self.feature_names_:
-            raise ModelFormatError(
-                f"sequence {sequence.id!r}: this model was trained on {len(self.feature_names_)} "
-                f"features that differ from the {len(names)} this ethostyle version computes; "
-                "retrain the model with this version"
-            )
+        check_feature_names(names, self.feature_names_, sequence.id)
         net = self.net_
         device = net.feature_mean.device
         with self._session(torch), torch.inference_mode():
