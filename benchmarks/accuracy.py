@@ -40,6 +40,8 @@ import time
 import warnings
 from dataclasses import replace
 
+import numpy as np
+
 from ethostyle.baselines import AnnotatorAsInputModel, OwnLabModel
 from ethostyle.metrics import task2_score
 from ethostyle.predictions import predict_dataset
@@ -178,7 +180,14 @@ def main() -> None:
     """Command-line entry: run the chosen worlds and print Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--world", action="append", choices=["default", "heldout"])
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        action="append",
+        help="Seed of the simulated world (repeat for several; default 0). With several "
+        "seeds a summary table gives each row's Task 2 F1 per seed, the mean, and the "
+        "style models' mean margin over the row.",
+    )
     parser.add_argument(
         "--label-rows-only",
         action="store_true",
@@ -186,21 +195,49 @@ def main() -> None:
     )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    seeds = args.seed or [0]
     for world in args.world or ["default", "heldout"]:
-        result = run(world, args.seed, models=not args.label_rows_only)
-        print(_markdown(world, result))
-        for name, seconds in result["timings"].items():
-            print(f"\n{name}: {seconds:.0f} s")
-        for name, score in result["scores"].items():
-            zero = [
-                f"annotator {a} {c}"
-                for a, per in score.per_annotator.items()
-                for c, cs in per.per_class.items()
-                if per.scored and cs.support > 0 and cs.f1 == 0
-            ]
-            if zero:
-                print(f"{name}: classes at F1 0: {', '.join(zero)}")
-        print(flush=True)
+        results = []
+        for seed in seeds:
+            result = run(world, seed, models=not args.label_rows_only)
+            results.append(result)
+            _print_run(f"{world}, seed {seed}", result)
+        if len(seeds) > 1:
+            print(_summary(world, seeds, results), flush=True)
+
+
+def _summary(world: str, seeds: list[int], results: list[dict[str, object]]) -> str:
+    """Each row's Task 2 F1 per seed and its mean; the style models' mean margin over it."""
+    head = "| model (" + world + ") | " + " | ".join(f"seed {s}" for s in seeds)
+    head += " | mean | style-transfer minus this row, mean [min, max] |"
+    lines = [head, "|" + "---|" * (len(seeds) + 3)]
+    names = list(results[0]["scores"])
+    for name in names:
+        f1 = np.array([r["scores"][name].f1 for r in results])
+        cells = " | ".join(f"{v:.3f}" for v in f1)
+        margin = ""
+        if "style-transfer" in names and name != "style-transfer":
+            diff = np.array([r["scores"]["style-transfer"].f1 for r in results]) - f1
+            margin = f"{diff.mean():+.3f} [{diff.min():+.3f}, {diff.max():+.3f}]"
+        lines.append(f"| {name} | {cells} | **{f1.mean():.3f}** | {margin} |")
+    return "\n".join(lines)
+
+
+def _print_run(title: str, result: dict[str, object]) -> None:
+    """One run's table, timings and any class at F1 0."""
+    print(_markdown(title, result))
+    for name, seconds in result["timings"].items():
+        print(f"\n{name}: {seconds:.0f} s")
+    for name, score in result["scores"].items():
+        zero = [
+            f"annotator {a} {c}"
+            for a, per in score.per_annotator.items()
+            for c, cs in per.per_class.items()
+            if per.scored and cs.support > 0 and cs.f1 == 0
+        ]
+        if zero:
+            print(f"{name}: classes at F1 0: {', '.join(zero)}")
+    print(flush=True)
 
 
 if __name__ == "__main__":
