@@ -36,3 +36,14 @@ def test_an_interrupt_handler_sweeps_writes_that_never_reached_their_cleanup(
     assert not tmp.exists()
     assert target.read_text() == "old" and other.read_text() == "complete"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.npz", "proba.npz"]
+
+
+def test_the_sweep_reads_a_file_name_literally_not_as_a_pattern(tmp_path: Path) -> None:
+    # "run[1].npy" as a glob pattern would match ".run1.npy..." and miss its own temporary.
+    target = tmp_path / "run[1].npy"
+    unfinished = atomic_write_path(target)
+    tmp = unfinished.__enter__()
+    tmp.write_text("half")
+    remove_unfinished_writes()
+    assert not tmp.exists()
+    assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,7 @@ import contextlib
 import ctypes
 import errno
 import functools
+import glob
 import logging
 import os
 import shutil
@@ -49,7 +50,8 @@ def remove_unfinished_writes() -> None:
     For an interrupt handler: the destinations themselves are never touched.
     """
     for path in list(_UNDER_WAY):
-        for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        # glob.escape: a name such as "run[1].npy" would otherwise be read as a pattern.
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
             leftover.unlink(missing_ok=True)
         _UNDER_WAY.discard(path)
 
