@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ethostyle.atomic import atomic_write_path, remove_unfinished_writes
+from ethostyle.atomic import atomic_directory, atomic_write_path, remove_unfinished_writes
 
 
 def test_a_failed_write_keeps_the_old_file_and_removes_its_temporary(tmp_path: Path) -> None:
@@ -47,3 +47,24 @@ def test_the_sweep_reads_a_file_name_literally_not_as_a_pattern(tmp_path: Path) 
     remove_unfinished_writes()
     assert not tmp.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_sweep_also_removes_an_unfinished_model_directory(tmp_path: Path) -> None:
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "model.json").write_text("old")
+    unfinished = atomic_directory(target)
+    tmp = unfinished.__enter__()
+    (tmp / "model.json").write_text("half")
+    remove_unfinished_writes()
+    assert not tmp.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+    assert (target / "model.json").read_text() == "old"
+
+
+def test_a_finished_directory_is_no_longer_swept(tmp_path: Path) -> None:
+    target = tmp_path / "model"
+    with atomic_directory(target) as tmp:
+        (tmp / "model.json").write_text("new")
+    remove_unfinished_writes()
+    assert (target / "model.json").read_text() == "new"

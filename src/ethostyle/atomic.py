@@ -45,14 +45,19 @@ _UNDER_WAY: set[Path] = set()
 
 
 def remove_unfinished_writes() -> None:
-    """Delete the temporary files of every write still under way in this process.
+    """Delete the temporary files and directories of every write still under way.
 
-    For an interrupt handler: the destinations themselves are never touched.
+    For an interrupt handler: the destinations themselves are never touched, and
+    neither is an old directory renamed aside (``.<name>.old-*``) while a new one
+    takes its place.
     """
     for path in list(_UNDER_WAY):
         # glob.escape: a name such as "run[1].npy" would otherwise be read as a pattern.
         for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
         _UNDER_WAY.discard(path)
 
 
@@ -218,6 +223,15 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
             f"{path} exists and is not a directory; remove it or choose another path"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
+    _UNDER_WAY.add(path)  # before the temporary directory exists, as for files
+    try:
+        yield from _fill_and_swap_in(path)
+    finally:
+        _UNDER_WAY.discard(path)
+
+
+def _fill_and_swap_in(path: Path) -> Iterator[Path]:
+    """The body of :func:`atomic_directory` (kept apart so the sweep set is always left)."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
