@@ -60,11 +60,3 @@ def test_the_sweep_also_removes_an_unfinished_model_directory(tmp_path: Path) ->
     assert not tmp.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
     assert (target / "model.json").read_text() == "old"
-
-
-def test_a_finished_directory_is_no_longer_swept(tmp_path: Path) -> None:
-    target = tmp_path / "model"
-    with atomic_directory(target) as tmp:
-        (tmp / "model.json").write_text("new")
-    remove_unfinished_writes()
-    assert (target / "model.json").read_text() == "new"
