@@ -55,7 +55,15 @@ __all__ = [
     "DEFAULT_GRID",
     "DecoderGrid",
     "DecoderParams",
+    "check_proba",
+    "class_vector",
     "decode",
+    "drop_short_bouts",
+    "log_scores",
+    "macro_f1",
+    "merge_gaps",
+    "segment_starts",
+    "shift_bouts",
     "tune_decoder",
 ]
 
@@ -246,7 +254,31 @@ class DecoderGrid:
 DEFAULT_GRID = DecoderGrid()
 
 
-def _check_proba(proba: object, where: str) -> np.ndarray:
+def check_proba(proba: object, where: str) -> np.ndarray:
+    """Check ``(frames, 4)`` non-negative finite probabilities; return them as float64.
+
+    Parameters
+    ----------
+    proba : array-like
+        Per-frame class probabilities, columns in :data:`VOCABULARY` order.
+    where : str
+        Names the input in the error message (a file, a sequence).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames, 4)`` float64.
+
+    Raises
+    ------
+    DataFormatError
+        On a wrong shape or a negative or non-finite value (naming the frame).
+
+    Examples
+    --------
+    >>> check_proba([[0.1, 0.2, 0.3, 0.4]], "demo").dtype
+    dtype('float64')
+    """
     p = np.asarray(proba, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] != _N_CLASSES:
         raise DataFormatError(
@@ -263,13 +295,42 @@ def _check_proba(proba: object, where: str) -> np.ndarray:
     return p
 
 
-def _log_scores(p: np.ndarray, smooth: int) -> np.ndarray:
+def log_scores(p: np.ndarray, smooth: int) -> np.ndarray:
+    """Log of the ``smooth``-frame centred moving average of one sequence's probabilities.
+
+    Step 1 of decoding. Smooth each sequence apart (no average may mix two videos).
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        ``(frames, 4)`` probabilities of one sequence.
+    smooth : int
+        Odd window in frames; 1 means none.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames, 4)`` float64 log-scores (probabilities floored at 1e-12).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> log_scores(np.array([[1.0, 0, 0, 0], [0, 0, 0, 1.0]]), 1)[0, 0]
+    np.float64(0.0)
+    """
     if smooth > 1 and p.shape[0] > 1:
         p = uniform_filter1d(p, size=smooth, axis=0, mode="nearest")
     return np.log(np.maximum(p, _LOG_FLOOR))
 
 
-def _class_vector(values: tuple[float, ...] | tuple[int, ...], other: float) -> np.ndarray:
+def class_vector(values: tuple[float, ...] | tuple[int, ...], other: float) -> np.ndarray:
+    """Per-class ``(4,)`` float64 vector from one value per behaviour and one for ``other``.
+
+    Examples
+    --------
+    >>> class_vector((1, 2, 3), 0).tolist()
+    [1.0, 2.0, 3.0, 0.0]
+    """
     out = np.full(_N_CLASSES, other, dtype=np.float64)
     out[[VOCABULARY.index(b) for b in BEHAVIORS]] = values
     return out
@@ -287,7 +348,45 @@ def _segment_edges(
     return first, last
 
 
-def _merge_gaps(labels: np.ndarray, gap: np.ndarray, seg_start: np.ndarray) -> np.ndarray:
+def segment_starts(lengths: Sequence[int]) -> np.ndarray:
+    """``(frames,)`` bool, True on the first frame of each of several concatenated sequences.
+
+    Examples
+    --------
+    >>> segment_starts([2, 3]).tolist()
+    [True, False, True, False, False]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    seg_start = np.zeros(int(lengths.sum()), dtype=bool)
+    seg_start[(np.cumsum(lengths) - lengths)[lengths > 0]] = True
+    return seg_start
+
+
+def merge_gaps(labels: np.ndarray, gap: np.ndarray, seg_start: np.ndarray) -> np.ndarray:
+    """Step 3: fill runs of ``other`` shorter than ``gap[c]`` frames between two bouts of ``c``.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        ``(frames,)`` int8 labels of one or more concatenated sequences.
+    gap : numpy.ndarray
+        ``(4,)`` int64 per class (entries of 0 or 1 merge nothing).
+    seg_start : numpy.ndarray
+        ``(frames,)`` bool, True on each sequence's first frame (:func:`segment_starts`);
+        no gap spanning two sequences is filled.
+
+    Returns
+    -------
+    numpy.ndarray
+        The merged labels (``labels`` itself when nothing changes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([1, 3, 3, 1], np.int8)
+    >>> merge_gaps(y, np.array([0, 3, 0, 0]), segment_starts([4])).tolist()
+    [1, 1, 1, 1]
+    """
     b = bout_table(labels, np.flatnonzero(seg_start))
     first, last = _segment_edges(b.start, b.stop, seg_start)
     k = np.flatnonzero((b.label == OTHER) & ~first & ~last)
@@ -304,9 +403,39 @@ def _merge_gaps(labels: np.ndarray, gap: np.ndarray, seg_start: np.ndarray) -> n
     return np.repeat(new, b.length)
 
 
-def _drop_short(
+def drop_short_bouts(
     labels: np.ndarray, scores: np.ndarray, min_len: np.ndarray, seg_start: np.ndarray
 ) -> np.ndarray:
+    """Step 4: give each bout shorter than ``min_len[c]`` frames to its best-scoring neighbour.
+
+    A short bout takes whichever of its left neighbour's label, its right
+    neighbour's label or ``other`` has the highest summed score over its frames;
+    bouts still too short afterwards become ``other``.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        ``(frames,)`` int8 labels of one or more concatenated sequences.
+    scores : numpy.ndarray
+        ``(frames, 4)`` the (biased) log-scores the labels were decoded from.
+    min_len : numpy.ndarray
+        ``(4,)`` int64 minimum bout length per class (1 means none).
+    seg_start : numpy.ndarray
+        ``(frames,)`` bool, True on each sequence's first frame.
+
+    Returns
+    -------
+    numpy.ndarray
+        The labels with no bout shorter than its minimum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([3, 3, 0, 3, 3], np.int8)
+    >>> s = np.log(np.full((5, 4), 0.25))
+    >>> drop_short_bouts(y, s, np.array([2, 1, 1, 1]), segment_starts([5])).tolist()
+    [3, 3, 3, 3, 3]
+    """
     breaks = np.flatnonzero(seg_start)
     b = bout_table(labels, breaks)
     short = np.flatnonzero(b.length < min_len[b.label])
@@ -333,10 +462,43 @@ def _drop_short(
     return labels
 
 
-def _shift_bouts(
-    labels: np.ndarray, onset: np.ndarray, offset: np.ndarray, seg_start: np.ndarray
+def shift_bouts(
+    labels: np.ndarray,
+    onset: np.ndarray,
+    offset: np.ndarray,
+    seg_start: np.ndarray,
+    takes: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Step 5: move every behaviour bout's start and end, within its own sequence."""
+    """Step 5: move every behaviour bout's start and end, within its own sequence.
+
+    A bout that grows takes only frames labelled ``other`` (and, where
+    ``takes[c, d]``, frames labelled ``d``); one that shrinks gives its frames to
+    ``other``.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        ``(frames,)`` int8 labels of one or more concatenated sequences.
+    onset, offset : numpy.ndarray
+        ``(4,)`` int64 frames added to each class's bout starts / ends (negative: earlier).
+    seg_start : numpy.ndarray
+        ``(frames,)`` bool, True on each sequence's first frame.
+    takes : numpy.ndarray, optional
+        ``(4, 4)`` bool; ``takes[c, d]``: the shifted bouts of ``c`` win the frames
+        of ``d`` they cover (a priority of ``c`` over ``d``). None: none.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames,)`` int8 shifted labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([3, 3, 1, 1, 3], np.int8)
+    >>> shift_bouts(y, np.array([0, -1, 0, 0]), np.zeros(4, int), segment_starts([5])).tolist()
+    [3, 1, 1, 1, 3]
+    """
     b = bout_table(labels, np.flatnonzero(seg_start))
     n = labels.shape[0]
     # Each bout stays inside its sequence: [first frame of its sequence, its end).
@@ -358,28 +520,33 @@ def _shift_bouts(
     out = np.where((labels != OTHER) & covered[labels, frames], labels, OTHER).astype(np.int8)
     for c in (VOCABULARY.index(name) for name in BEHAVIORS):
         out[(labels == OTHER) & covered[c] & (out == OTHER)] = c
+    if takes is not None:
+        # Priorities: a shifted bout of c wins the frames of d it covers.
+        for c, d in zip(*np.nonzero(np.asarray(takes, dtype=bool)), strict=True):
+            if c != d and c != OTHER and d != OTHER:
+                out[(labels == d) & covered[c]] = c
     return out
 
 
 def _decode_scores(scores: np.ndarray, params: DecoderParams, seg_start: np.ndarray) -> np.ndarray:
     """Steps 2-5 on log-scores of one or more concatenated sequences."""
-    biased = scores + _class_vector(params.bias, 0.0)
+    biased = scores + class_vector(params.bias, 0.0)
     labels = np.argmax(biased, axis=1).astype(np.int8)
     if labels.size == 0:
         return labels
-    gap = _class_vector(params.merge_gap, 0).astype(np.int64)
-    min_len = _class_vector(params.min_length, 1).astype(np.int64)
+    gap = class_vector(params.merge_gap, 0).astype(np.int64)
+    min_len = class_vector(params.min_length, 1).astype(np.int64)
     do_merge = bool((gap > 1).any())
     if do_merge:
-        labels = _merge_gaps(labels, gap, seg_start)
+        labels = merge_gaps(labels, gap, seg_start)
     if (min_len > 1).any():
-        labels = _drop_short(labels, biased, min_len, seg_start)
+        labels = drop_short_bouts(labels, biased, min_len, seg_start)
         if do_merge:
-            labels = _merge_gaps(labels, gap, seg_start)
-    onset = _class_vector(params.onset_shift, 0).astype(np.int64)
-    offset = _class_vector(params.offset_shift, 0).astype(np.int64)
+            labels = merge_gaps(labels, gap, seg_start)
+    onset = class_vector(params.onset_shift, 0).astype(np.int64)
+    offset = class_vector(params.offset_shift, 0).astype(np.int64)
     if onset.any() or offset.any():
-        labels = _shift_bouts(labels, onset, offset, seg_start)
+        labels = shift_bouts(labels, onset, offset, seg_start)
     return labels.astype(np.int8)
 
 
@@ -408,10 +575,10 @@ def decode(proba: np.ndarray, params: DecoderParams = DEFAULT_DECODER) -> np.nda
     >>> decode(flicker, DecoderParams(smooth=3)).tolist()
     [1, 1, 1, 1, 1, 1, 1]
     """
-    p = _check_proba(proba, "probabilities")
+    p = check_proba(proba, "probabilities")
     seg_start = np.zeros(p.shape[0], dtype=bool)
     seg_start[:1] = True
-    return _decode_scores(_log_scores(p, params.smooth), params, seg_start)
+    return _decode_scores(log_scores(p, params.smooth), params, seg_start)
 
 
 def _value(params: DecoderParams, name: str, i: int | None) -> Any:
@@ -419,11 +586,27 @@ def _value(params: DecoderParams, name: str, i: int | None) -> Any:
     return value if i is None else value[i]
 
 
-def _macro_f1(true: np.ndarray, pred: np.ndarray) -> float:
-    """Macro F1 over the behaviours, as sklearn with ``zero_division=0``.
+def macro_f1(true: np.ndarray, pred: np.ndarray) -> float:
+    """Macro F1 over the behaviours (``other`` excluded), as sklearn with ``zero_division=0``.
 
     Hand-written from a bincount confusion matrix because sklearn's per-call input
     validation costs milliseconds, and the tuner scores hundreds of candidates.
+
+    Parameters
+    ----------
+    true, pred : numpy.ndarray
+        ``(frames,)`` integer labels in 0-3.
+
+    Returns
+    -------
+    float
+        The mean F1 of attack, investigation and mount.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> macro_f1(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 3]))
+    1.0
     """
     cm = np.bincount(true * _N_CLASSES + pred, minlength=_N_CLASSES**2)
     cm = cm.reshape(_N_CLASSES, _N_CLASSES)
@@ -509,7 +692,7 @@ def tune_decoder(
     ps, ys = [], []
     for i, (p, y) in enumerate(zip(probas, labels, strict=True)):
         where = f"sequence {i} of {len(probas)}"
-        p = _check_proba(p, where)
+        p = check_proba(p, where)
         y = np.asarray(y)
         if y.shape != (p.shape[0],):
             raise DataFormatError(
@@ -536,10 +719,10 @@ def tune_decoder(
             if params.smooth not in scores_by_smooth:
                 # Smooth each sequence apart so no average mixes two videos.
                 scores_by_smooth[params.smooth] = np.concatenate(
-                    [_log_scores(p, params.smooth) for p in ps]
+                    [log_scores(p, params.smooth) for p in ps]
                 )
             pred = _decode_scores(scores_by_smooth[params.smooth], params, seg_start)
-            cache[params] = _macro_f1(true, pred)
+            cache[params] = macro_f1(true, pred)
         return cache[params]
 
     def with_value(params: DecoderParams, name: str, i: int | None, v: Any) -> DecoderParams:
@@ -590,3 +773,13 @@ def tune_decoder(
         best.to_dict(),
     )
     return best
+
+
+# The former private names, kept for callers that still use them.
+_check_proba = check_proba
+_log_scores = log_scores
+_class_vector = class_vector
+_merge_gaps = merge_gaps
+_drop_short = drop_short_bouts
+_shift_bouts = shift_bouts
+_macro_f1 = macro_f1
