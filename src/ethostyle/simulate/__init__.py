@@ -10,21 +10,37 @@ Examples
 
 from ethostyle.simulate.behaviour import BehaviourParams, WorldSequence, simulate_world
 from ethostyle.simulate.presets import PRESETS, Preset, Simulation, simulate, write_simulation
-from ethostyle.simulate.styles import STYLES, AnnotatorStyle, PerBehavior, label_with_style
+from ethostyle.simulate.rules import RULES_PRESET, rule_styles, rule_truth, simulate_rules
+from ethostyle.simulate.styles import (
+    STYLES,
+    AnnotatorStyle,
+    FeatureRule,
+    FeatureTest,
+    PerBehavior,
+    RelabelShort,
+    label_with_style,
+)
 from ethostyle.simulate.tracking import TrackingNoise
 
 __all__ = [
     "PRESETS",
+    "RULES_PRESET",
     "STYLES",
     "AnnotatorStyle",
     "BehaviourParams",
+    "FeatureRule",
+    "FeatureTest",
     "PerBehavior",
     "Preset",
+    "RelabelShort",
     "Simulation",
     "TrackingNoise",
     "WorldSequence",
     "label_with_style",
+    "rule_styles",
+    "rule_truth",
     "simulate",
+    "simulate_rules",
     "simulate_world",
     "write_simulation",
 ]

@@ -130,6 +130,9 @@ class BehaviourParams:
 
     Parameters
     ----------
+    body_length_px : tuple of float
+        Range of body lengths (px, nose to tail base), drawn per mouse and video:
+        the size of the mice in the frame (a camera further away sees them smaller).
     other_median_s, other_sigma : float
         Length of the non-social bouts between episodes.
     contact_probability : float
@@ -165,6 +168,7 @@ class BehaviourParams:
         (multipliers of the attack and mount probabilities).
     """
 
+    body_length_px: tuple[float, float] = (85.0, 108.0)
     other_median_s: float = 3.5
     other_sigma: float = 0.8
     contact_probability: float = 0.15
@@ -205,6 +209,12 @@ class BehaviourParams:
                 raise EthostyleError(
                     f"BehaviourParams.{name} = {value}: give a probability in [0, 1]"
                 )
+        lo, hi = self.body_length_px
+        if not 0.0 < lo <= hi:
+            raise EthostyleError(
+                f"BehaviourParams.body_length_px = {self.body_length_px}: give the shortest "
+                "and longest body length in px, 0 < shortest <= longest"
+            )
         p = np.asarray(self.subtype_probabilities, dtype=float)
         if p.shape != (3,) or (p < 0).any() or p.sum() <= 0:
             raise EthostyleError(
@@ -365,7 +375,8 @@ class _World:
         self.n = n
         self.rng = rng
         self.p = params
-        self.length = rng.uniform(85.0, 108.0, size=2)  # resident, intruder body length (px)
+        # Resident and intruder body length (px).
+        self.length = rng.uniform(*params.body_length_px, size=2)
         self.hw = 11.0 * self.length / REFERENCE_BODY_LENGTH  # half-width of a body (px)
         # Per-frame noise processes, drawn once for the whole video, sliced per bout.
         # Speed and turning rate are AR(1) (position and heading are their smooth

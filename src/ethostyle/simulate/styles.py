@@ -5,9 +5,15 @@ Each annotator is an :class:`AnnotatorStyle`. Labelling a video
 definition accepts (e.g. hidden investigation with the nose within ``d`` px of
 the intruder), drops whole bouts at the lapse rate, moves each bout's onset and
 offset by the style's shifts (plus a little random jitter), merges bouts
-separated by short gaps, drops bouts that are too short, resolves overlaps by
-the style's priority and finally flips a few frames at random. Everything runs
-on bout tables with numpy: no loop over frames.
+separated by short gaps, drops bouts that are too short, relabels bouts by their
+duration (:class:`RelabelShort`), leaves out or lets in the frames where a rule
+over named pose features holds (:class:`FeatureRule`), resolves overlaps by the
+style's priority and finally flips a few frames at random. Everything runs on
+bout tables and per-frame masks with numpy: no loop over frames.
+
+:meth:`AnnotatorStyle.rules` states how a style differs from the reference as
+plain records (``{"kind": "onset_shift", "behavior": "attack", "frames": -24}``),
+whose kinds are those of the style-program edits of :mod:`ethostyle.models`.
 
 :data:`STYLES` holds annotator 0 (the reference) and annotators 1-5, each
 different from annotator 0 in the documented ways of its ``description``.
@@ -27,6 +33,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -35,7 +42,16 @@ from ethostyle.data import BEHAVIORS, OTHER, VOCABULARY
 from ethostyle.errors import EthostyleError
 from ethostyle.simulate.behaviour import Hidden, Subtype, WorldSequence
 
-__all__ = ["STYLES", "AnnotatorStyle", "PerBehavior", "label_with_style"]
+__all__ = [
+    "STYLES",
+    "AnnotatorStyle",
+    "FeatureRule",
+    "FeatureTest",
+    "PerBehavior",
+    "RelabelShort",
+    "feature_rule_mask",
+    "label_with_style",
+]
 
 _SUBTYPES = {"face": Subtype.FACE, "body": Subtype.BODY, "anogenital": Subtype.ANOGENITAL}
 
@@ -52,6 +68,76 @@ class PerBehavior(NamedTuple):
     attack: int = 0
     investigation: int = 0
     mount: int = 0
+
+
+class RelabelShort(NamedTuple):
+    """Bouts of ``behavior`` shorter than ``frames`` are labelled ``to_behavior`` instead.
+
+    Applied to the behaviour's bouts as the annotator finally draws them (after
+    shifts, merging and the minimum bout length). ``to_behavior`` is another
+    behaviour or ``"other"``; relabelling to ``"other"`` drops the bouts, the
+    same as a longer minimum bout.
+
+    Examples
+    --------
+    >>> RelabelShort("mount", 60, "investigation")  # mounts under 2 s are investigation
+    RelabelShort(behavior='mount', frames=60, to_behavior='investigation')
+    """
+
+    behavior: str
+    frames: int
+    to_behavior: str
+
+
+class FeatureTest(NamedTuple):
+    """One condition on a per-frame pose feature: ``feature op value``.
+
+    ``feature`` is a column name of :func:`ethostyle.features.pose_features`
+    (e.g. ``"r_nose-i_tail_base_px"``, the resident's nose to the intruder's tail
+    base); ``op`` is ``"<"`` or ``">"``.
+
+    Examples
+    --------
+    >>> FeatureTest("r_nose-i_tail_base_px", ">", 30.0).op
+    '>'
+    """
+
+    feature: str
+    op: str
+    value: float
+
+
+class FeatureRule(NamedTuple):
+    """A sub-type of a behaviour defined by pose features, left out or let in.
+
+    ``kind`` ``"exclude_when"``: the behaviour is not labelled on frames where
+    every test of ``rule`` holds; ``"include_when"``: it is also labelled there.
+    The features are those of :func:`ethostyle.features.pose_features` computed
+    on the true keypoints (what the annotator sees), frame by frame.
+
+    Examples
+    --------
+    >>> anogenital_only = FeatureRule(
+    ...     "exclude_when", "investigation", (FeatureTest("r_nose-i_tail_base_px", ">", 30.0),)
+    ... )
+    >>> anogenital_only.rule[0].value
+    30.0
+    """
+
+    kind: str
+    behavior: str
+    rule: tuple[FeatureTest, ...]
+
+
+_FEATURE_RULE_KINDS = ("exclude_when", "include_when")
+_OPS = ("<", ">")
+
+
+@cache
+def _pose_feature_names() -> tuple[str, ...]:
+    from ethostyle.features import pose_features  # features are needed only for these rules
+
+    return tuple(pose_features(np.zeros((3, 2, 2, 7), np.float32))[1])
 
 
 # Defaults of AnnotatorStyle, named so the dataclass does not call PerBehavior in
@@ -105,6 +191,15 @@ class AnnotatorStyle:
         Chance of missing a whole bout (per bout, each behaviour).
     label_noise_probability : float
         Chance that a frame gets a random label (a slip of the hand).
+    relabel_short : tuple of RelabelShort
+        Duration-dependent relabelling, applied in order after merging and the
+        minimum bout length: each rule's bouts of ``behavior`` shorter than
+        ``frames`` become ``to_behavior`` (e.g. mounts under 2 s labelled
+        investigation).
+    feature_rules : tuple of FeatureRule
+        Sub-types defined by pose features, applied frame by frame after
+        ``relabel_short`` and before the priority: ``exclude_when`` removes the
+        behaviour where its tests all hold, ``include_when`` adds it there.
 
     Examples
     --------
@@ -115,6 +210,8 @@ class AnnotatorStyle:
     ... )
     >>> mine.onset_shift_frames.mount
     15
+    >>> mine.rules()
+    [{'kind': 'onset_shift', 'behavior': 'mount', 'frames': 15}]
     """
 
     name: str
@@ -132,6 +229,8 @@ class AnnotatorStyle:
     priority: tuple[str, ...] = ("attack", "mount", "investigation")
     lapse_probability: float = 0.02
     label_noise_probability: float = 0.0
+    relabel_short: tuple[RelabelShort, ...] = ()
+    feature_rules: tuple[FeatureRule, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept plain tuples/lists from users; store the named form.
@@ -185,6 +284,183 @@ class AnnotatorStyle:
                     f"AnnotatorStyle {self.name!r}: {name} = {getattr(self, name)}; "
                     "give a probability in [0, 1]"
                 )
+        object.__setattr__(
+            self, "relabel_short", tuple(self._checked_relabel(r) for r in self.relabel_short)
+        )
+        object.__setattr__(
+            self, "feature_rules", tuple(self._checked_feature_rule(r) for r in self.feature_rules)
+        )
+
+    def _checked_relabel(self, value: Any) -> RelabelShort:
+        """One ``relabel_short`` entry in its named form, or a message that says what to fix."""
+        try:
+            rule = RelabelShort(**value) if isinstance(value, dict) else RelabelShort(*value)
+            rule = rule._replace(frames=int(rule.frames))
+        except (TypeError, ValueError):
+            raise EthostyleError(
+                f"AnnotatorStyle {self.name!r}: relabel_short entry {value!r}; give "
+                "RelabelShort(behavior, frames, to_behavior), e.g. "
+                "RelabelShort('mount', 60, 'investigation')"
+            ) from None
+        if rule.behavior not in BEHAVIORS or rule.to_behavior not in VOCABULARY:
+            raise EthostyleError(
+                f"AnnotatorStyle {self.name!r}: relabel_short {tuple(rule)!r}; behavior must be "
+                f"one of {', '.join(BEHAVIORS)} and to_behavior one of {', '.join(VOCABULARY)}"
+            )
+        if rule.to_behavior == rule.behavior or rule.frames < 1:
+            raise EthostyleError(
+                f"AnnotatorStyle {self.name!r}: relabel_short {tuple(rule)!r}; relabel to "
+                "another behaviour, bouts shorter than at least 1 frame"
+            )
+        return rule
+
+    def _checked_feature_rule(self, value: Any) -> FeatureRule:
+        """One ``feature_rules`` entry in its named form, or a message that says what to fix."""
+        try:
+            rule = FeatureRule(**value) if isinstance(value, dict) else FeatureRule(*value)
+            tests = [rule.rule] if isinstance(rule.rule[0], str) else list(rule.rule)
+            tests = tuple(
+                FeatureTest(**t) if isinstance(t, dict) else FeatureTest(*t) for t in tests
+            )
+            tests = tuple(t._replace(value=float(t.value)) for t in tests)
+        except (TypeError, ValueError, IndexError):
+            raise EthostyleError(
+                f"AnnotatorStyle {self.name!r}: feature_rules entry {value!r}; give "
+                "FeatureRule(kind, behavior, (FeatureTest(feature, op, value), ...)), e.g. "
+                "FeatureRule('exclude_when', 'investigation', "
+                "(FeatureTest('r_nose-i_tail_base_px', '>', 30.0),))"
+            ) from None
+        problem = ""
+        if rule.kind not in _FEATURE_RULE_KINDS:
+            problem = f"kind {rule.kind!r}: choose {' or '.join(_FEATURE_RULE_KINDS)}"
+        elif rule.behavior not in BEHAVIORS:
+            problem = f"behavior {rule.behavior!r}: choose one of {', '.join(BEHAVIORS)}"
+        elif not tests:
+            problem = "give at least one FeatureTest"
+        for t in tests:
+            if t.op not in _OPS:
+                problem = problem or f"op {t.op!r}: choose '<' or '>'"
+            elif t.feature not in _pose_feature_names():
+                problem = problem or (
+                    f"unknown feature {t.feature!r}; use a column name of "
+                    "ethostyle.features.pose_features, e.g. 'r_nose-i_tail_base_px'"
+                )
+            elif not np.isfinite(t.value):
+                problem = problem or f"value of {t.feature!r} must be a finite number"
+        if problem:
+            raise EthostyleError(f"AnnotatorStyle {self.name!r}: feature rule {problem}")
+        return rule._replace(rule=tests)
+
+    def rules(self, reference: AnnotatorStyle | None = None) -> list[dict[str, Any]]:
+        """How this style differs from ``reference``, as plain, machine-readable records.
+
+        One record per difference; an annotator who labels like the reference gets
+        ``[]``. Each record has ``kind`` (the style-program edit it corresponds to:
+        ``onset_shift``, ``offset_shift``, ``merge_gap``, ``min_bout``,
+        ``relabel_short``, ``exclude_when``, ``include_when``, ``priority``, or
+        ``noise`` for lapses, jitter and slips, which no edit learns) and
+        ``behavior``, and:
+
+        - ``onset_shift``, ``offset_shift``: ``frames``, this style's shift minus
+          the reference's (negative = earlier);
+        - ``merge_gap``: ``frames``, this style's own gap (bouts less than
+          ``frames`` apart are joined);
+        - ``min_bout``: ``frames``, this style's shortest bout (a
+          :class:`RelabelShort` to ``"other"`` counts as one);
+        - ``relabel_short``: ``frames`` (bouts shorter are relabelled) and
+          ``to_behavior``;
+        - ``exclude_when``, ``include_when``: ``rule``, a list of
+          ``{"feature", "op", "value"}`` over
+          :func:`ethostyle.features.pose_features` columns, that all hold where
+          the behaviour is left out or let in, and, when the rule has one test,
+          the same ``feature``, ``op`` and ``value`` at the top level. A
+          difference of definition over the hidden truth carries ``hidden`` (the
+          hidden state or sub-type it lets in or leaves out) and, where a pose
+          feature states it only approximately, that feature's test in ``rule``
+          (else ``rule`` is empty);
+        - ``priority``: ``over``, the behaviour that ``behavior`` now wins over
+          where both are labelled;
+        - ``noise``: ``field`` and ``value`` (``behavior`` is ``None``).
+
+        Parameters
+        ----------
+        reference : AnnotatorStyle, optional
+            The style to compare with; the defaults of :class:`AnnotatorStyle`
+            (annotator 0 of :data:`STYLES`) when omitted.
+
+        Returns
+        -------
+        list of dict
+            The records, in a fixed order: shifts, gaps, minimum bouts,
+            relabelling, definitions, feature rules, priority, noise.
+
+        Examples
+        --------
+        >>> STYLES[1].rules()[:2]
+        [{'kind': 'onset_shift', 'behavior': 'attack', 'frames': -10}, \
+{'kind': 'offset_shift', 'behavior': 'attack', 'frames': 6}]
+        >>> STYLES[0].rules()
+        []
+        """
+        ref = reference if reference is not None else _REFERENCE
+        out: list[dict[str, Any]] = []
+        for field, kind in (
+            ("onset_shift_frames", "onset_shift"),
+            ("offset_shift_frames", "offset_shift"),
+        ):
+            for b, mine, theirs in zip(
+                BEHAVIORS, getattr(self, field), getattr(ref, field), strict=True
+            ):
+                if mine != theirs:
+                    out.append({"kind": kind, "behavior": b, "frames": int(mine - theirs)})
+        for b, mine, theirs in zip(
+            BEHAVIORS, self.merge_gap_frames, ref.merge_gap_frames, strict=True
+        ):
+            if mine != theirs:
+                out.append({"kind": "merge_gap", "behavior": b, "frames": int(mine)})
+        mine_min, ref_min = self._shortest_bouts(), ref._shortest_bouts()
+        for b in BEHAVIORS:
+            if mine_min[b] != ref_min[b]:
+                out.append({"kind": "min_bout", "behavior": b, "frames": mine_min[b]})
+        theirs_relabel = set(ref.relabel_short)
+        for r in self.relabel_short:
+            if r.to_behavior != "other" and r not in theirs_relabel:
+                out.append(
+                    {
+                        "kind": "relabel_short",
+                        "behavior": r.behavior,
+                        "frames": r.frames,
+                        "to_behavior": r.to_behavior,
+                    }
+                )
+        out.extend(_definition_differences(self, ref))
+        theirs_rules = set(ref.feature_rules)
+        for fr in self.feature_rules:
+            if fr not in theirs_rules:
+                out.append(_feature_record(fr.kind, fr.behavior, fr.rule))
+        for i, winner in enumerate(self.priority):
+            for loser in self.priority[i + 1 :]:
+                if ref.priority.index(loser) < ref.priority.index(winner):
+                    out.append({"kind": "priority", "behavior": winner, "over": loser})
+        for field in ("boundary_jitter_frames", "lapse_probability", "label_noise_probability"):
+            if getattr(self, field) != getattr(ref, field):
+                out.append(
+                    {
+                        "kind": "noise",
+                        "behavior": None,
+                        "field": field,
+                        "value": getattr(self, field),
+                    }
+                )
+        return out
+
+    def _shortest_bouts(self) -> dict[str, int]:
+        """Per behaviour, the shortest bout kept: ``min_bout_frames`` or a relabel to other."""
+        shortest = dict(zip(BEHAVIORS, (int(v) for v in self.min_bout_frames), strict=True))
+        for r in self.relabel_short:
+            if r.to_behavior == "other":
+                shortest[r.behavior] = max(shortest[r.behavior], r.frames)
+        return shortest
 
     def replace(self, **changes: Any) -> AnnotatorStyle:
         """A copy of this style with some parameters changed (see :func:`dataclasses.replace`)."""
@@ -195,6 +471,51 @@ _REFERENCE = AnnotatorStyle(
     name="reference",
     description="The reference style that the other annotators are compared with.",
 )
+
+
+def _feature_record(
+    kind: str, behavior: str, tests: tuple[FeatureTest, ...], **extra: Any
+) -> dict[str, Any]:
+    """A condition record of :meth:`AnnotatorStyle.rules`."""
+    record: dict[str, Any] = {
+        "kind": kind,
+        "behavior": behavior,
+        "rule": [{"feature": t.feature, "op": t.op, "value": float(t.value)} for t in tests],
+    }
+    if len(tests) == 1:
+        record.update(record["rule"][0])
+    record.update(extra)
+    return record
+
+
+def _definition_differences(style: AnnotatorStyle, ref: AnnotatorStyle) -> list[dict[str, Any]]:
+    """Records of how ``style`` defines the behaviours over the hidden truth unlike ``ref``."""
+    out: list[dict[str, Any]] = []
+    distance = style.investigation_max_distance_px
+    if distance != ref.investigation_max_distance_px:
+        kind, op = (
+            ("exclude_when", ">")
+            if distance < ref.investigation_max_distance_px
+            else ("include_when", "<")
+        )
+        test = FeatureTest("nose_to_intruder_min_px", op, float(distance))
+        out.append(_feature_record(kind, "investigation", (test,), hidden="investigation"))
+    flags = (
+        ("investigation_includes_approach", "investigation", "approach"),
+        ("attack_includes_chase", "attack", "chase"),
+        ("mount_includes_attempts", "mount", "attempted mount"),
+    )
+    for field, behavior, hidden in flags:
+        if getattr(style, field) != getattr(ref, field):
+            kind = "include_when" if getattr(style, field) else "exclude_when"
+            out.append(_feature_record(kind, behavior, (), hidden=hidden))
+    for sub in _SUBTYPES:
+        mine, theirs = sub in style.investigation_subtypes, sub in ref.investigation_subtypes
+        if mine != theirs:
+            kind = "include_when" if mine else "exclude_when"
+            out.append(_feature_record(kind, "investigation", (), hidden=f"{sub} investigation"))
+    return out
+
 
 #: The built-in annotators: 0 is the reference, 1-5 each differ from it as described.
 STYLES: dict[int, AnnotatorStyle] = {
@@ -287,6 +608,68 @@ def _merge_and_prune(mask: np.ndarray, gap: int, min_len: int) -> np.ndarray:
     return _render(starts[long_enough], stops[long_enough], mask.shape[0])
 
 
+def _relabel_short(masks: dict[str, np.ndarray], rule: RelabelShort) -> None:
+    """Move the bouts of ``rule.behavior`` shorter than ``rule.frames`` to ``rule.to_behavior``."""
+    starts, stops = _runs(masks[rule.behavior])
+    short = stops - starts < rule.frames
+    moved = _render(starts[short], stops[short], masks[rule.behavior].shape[0])
+    masks[rule.behavior] = masks[rule.behavior] & ~moved
+    if rule.to_behavior != "other":
+        masks[rule.to_behavior] = masks[rule.to_behavior] | moved
+
+
+def feature_rule_mask(world: WorldSequence, tests: tuple[FeatureTest, ...]) -> np.ndarray:
+    """Frames of ``world`` where every test holds, on the pose features of its true keypoints.
+
+    Parameters
+    ----------
+    world : WorldSequence
+        A simulated video.
+    tests : tuple of FeatureTest
+        Conditions over :func:`ethostyle.features.pose_features` columns.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames,)`` bool.
+
+    Examples
+    --------
+    >>> from ethostyle.simulate.behaviour import simulate_world
+    >>> world = simulate_world(300, seed=0)
+    >>> near = feature_rule_mask(world, (FeatureTest("r_nose-i_tail_base_px", "<", 1e9),))
+    >>> bool(near.all())
+    True
+    """
+    from ethostyle.features import pose_features
+
+    values, names = pose_features(world.clean_keypoints)
+    return _holds(values, names, tests)
+
+
+def _holds(values: np.ndarray, names: list[str], tests: tuple[FeatureTest, ...]) -> np.ndarray:
+    where = np.ones(values.shape[0], bool)
+    for t in tests:
+        column = values[:, names.index(t.feature)]
+        where &= column > t.value if t.op == ">" else column < t.value
+    return where
+
+
+def _apply_feature_rules(
+    masks: dict[str, np.ndarray], world: WorldSequence, rules: tuple[FeatureRule, ...]
+) -> None:
+    """Leave out or let in each rule's behaviour on the frames where its tests hold."""
+    from ethostyle.features import pose_features
+
+    values, names = pose_features(world.clean_keypoints)  # once for all the rules
+    for rule in rules:
+        where = _holds(values, names, rule.rule)
+        if rule.kind == "exclude_when":
+            masks[rule.behavior] = masks[rule.behavior] & ~where
+        else:
+            masks[rule.behavior] = masks[rule.behavior] | where
+
+
 def _definition(world: WorldSequence, style: AnnotatorStyle) -> dict[str, np.ndarray]:
     """Per behaviour, the frames this style would label if it made no timing errors."""
     state = world.state
@@ -349,6 +732,12 @@ def label_with_style(
         masks[behaviour] = _merge_and_prune(
             mask, style.merge_gap_frames[i], style.min_bout_frames[i]
         )
+    # The rules below draw no random numbers, so a style that adds them to another
+    # keeps every lapse and jitter of that style (and old styles stay bit-identical).
+    for rule in style.relabel_short:
+        _relabel_short(masks, rule)
+    if style.feature_rules:
+        _apply_feature_rules(masks, world, style.feature_rules)
     labels = np.full(n, OTHER, np.int8)
     for behaviour in reversed(style.priority):  # the highest priority is written last
         labels[masks[behaviour]] = VOCABULARY.index(behaviour)
