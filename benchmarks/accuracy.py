@@ -63,9 +63,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from ethostyle.baselines import AnnotatorAsInputModel, OwnLabModel
 from ethostyle.metrics import task2_score
-from ethostyle.predictions import predict_dataset
+from ethostyle.models.base import predict_dataset
+from ethostyle.models.baselines import AnnotatorAsInputModel, OwnLabModel
+from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.simulate import (
     PRESETS,
     STYLES,
@@ -78,7 +79,6 @@ from ethostyle.simulate import (
     label_with_style,
     simulate,
 )
-from ethostyle.styles import StyleTransferModel
 
 _HELDOUT_STYLES = {
     0: STYLES[0].replace(name="reference-b", description="Reference of the held-out world."),

@@ -29,9 +29,9 @@ from distributed import Client, LocalCluster
 
 from ethostyle.distributed import predict_files
 from ethostyle.io import save_test_npy
-from ethostyle.model_store import save_model
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.store import save_model
 from ethostyle.simulate import simulate
-from ethostyle.styles import StyleTransferModel
 
 #: The benchmark model: the default model's shape with fewer boosting rounds, one thread.
 MODEL = {"n_estimators": 100, "num_threads": 1}

@@ -37,9 +37,9 @@ import numpy as np
 
 from ethostyle.data import Dataset, Sequence
 from ethostyle.io import save_test_npy
-from ethostyle.model_store import save_model
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.store import save_model
 from ethostyle.simulate import simulate
-from ethostyle.styles import StyleTransferModel
 
 SEQUENCE_FRAMES = 9_000  # five minutes at 30 Hz
 

@@ -75,7 +75,7 @@ for seq in load(sys.argv[1]):
 
 #: Functions whose cumulative time splits a profiled command into its stages.
 _TRAIN_STAGES = {
-    "load train file": ("ethostyle/io/describe.py", "load"),
+    "load train file": ("ethostyle/io/dispatch.py", "load"),
     "pose features": ("ethostyle/features.py", "compute_features"),
     "reference model": ("ethostyle/styles.py", "_fit_reference"),
     "style models": ("ethostyle/styles.py", "_fit_style"),
@@ -85,7 +85,7 @@ _TRAIN_STAGES = {
     "save model": ("ethostyle/model_store.py", "save_model"),
 }
 _PREDICT_STAGES = {
-    "load test file": ("ethostyle/io/describe.py", "load"),
+    "load test file": ("ethostyle/io/dispatch.py", "load"),
     "load model": ("ethostyle/model_store.py", "load_model"),
     "pose features": ("ethostyle/features.py", "sequence_features"),
     "LightGBM predict (reference + styles)": ("ethostyle/models/gbdt.py", "predict_raw"),

@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 from ethostyle.compare import Comparison, compare_annotators, compare_model
-from ethostyle.model_store import load_model
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.store import load_model
 from ethostyle.report.figures import disagreement_figure, ethogram_figure, png_bytes
 from ethostyle.report.tables import write_bytes
 from ethostyle.simulate import simulate
-from ethostyle.styles import StyleTransferModel
 
 MAX_BYTES = 200_000
 WIDTH_IN = 9.0

@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 
 from ethostyle import cli
 from ethostyle.cli import app
-from ethostyle.model_store import save_model
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.store import save_model
 from ethostyle.simulate import Simulation, simulate
-from ethostyle.styles import StyleTransferModel
 
 #: LightGBM settings small enough to train in a few seconds on the "tiny" preset;
 #: one thread, because OpenMP threads that spin on a busy shared machine make

@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from ethostyle.cli import app
 from ethostyle.distributed import _chunks, connect, predict_dataset_on_cluster, predict_files
 from ethostyle.errors import EthostyleError
-from ethostyle.io import save_submission, save_test_npy
-from ethostyle.model_store import load_model, save_model
-from ethostyle.predictions import predict_dataset, write_bouts_csv, write_probabilities
+from ethostyle.io import save_submission, save_test_npy, write_bouts_csv, write_probabilities
+from ethostyle.models.base import predict_dataset
+from ethostyle.models.boosted import StyleTransferModel, UnknownAnnotatorWarning
+from ethostyle.models.store import load_model, save_model
 from ethostyle.simulate import simulate
-from ethostyle.styles import StyleTransferModel, UnknownAnnotatorWarning
 
 #: Small and single-threaded: LightGBM's threads fight each other on a busy machine.
 FAST = {"n_estimators": 20, "num_threads": 1}

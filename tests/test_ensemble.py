@@ -11,11 +11,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from ethostyle.data import VOCABULARY, Dataset  # noqa: E402
-from ethostyle.errors import DataFormatError  # noqa: E402
+from ethostyle.errors import DataFormatError, ModelParameterError  # noqa: E402
+from ethostyle.models.boosted import StyleTransferModel, UnknownAnnotatorWarning  # noqa: E402
 from ethostyle.models.ensemble import WEIGHT_GRID, EnsembleStyleTransfer, _folds  # noqa: E402
 from ethostyle.models.tcn import TCNStyleTransfer  # noqa: E402
 from ethostyle.simulate import simulate  # noqa: E402
-from ethostyle.styles import StyleTransferModel, UnknownAnnotatorWarning  # noqa: E402
 
 TINY_TCN = {
     "epochs": 2.0,
@@ -117,7 +117,11 @@ def test_clear_errors(sim):
     model = EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer())
     with pytest.raises(DataFormatError, match="labels"):
         model.fit(sim.test.without_labels())
-    with pytest.raises(ValueError, match="reference annotators"):
-        EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(reference_annotator=2))
-    with pytest.raises(ValueError, match="weight"):
-        EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(), weight=1.5)
+    # Parameters are checked when fitting (the scikit-learn convention), naming the parameter.
+    mismatched = EnsembleStyleTransfer(
+        StyleTransferModel(), TCNStyleTransfer(reference_annotator=2)
+    )
+    with pytest.raises(ModelParameterError, match="reference annotators"):
+        mismatched.fit(sim.train)
+    with pytest.raises(ModelParameterError, match="'weight' parameter"):
+        EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(), weight=1.5).fit(sim.train)

@@ -29,10 +29,10 @@ from hypothesis.extra import numpy as hnp
 
 from _reliability_support import small_model_dir
 from ethostyle import io
-from ethostyle.data import OTHER, VOCABULARY, Dataset, Sequence
+from ethostyle.data import OTHER, VOCABULARY, Dataset, Predictions, Sequence
 from ethostyle.errors import EthostyleError
-from ethostyle.model_store import MANIFEST, load_model
-from ethostyle.predictions import Predictions, write_bouts_csv, write_probabilities
+from ethostyle.io import write_bouts_csv, write_probabilities
+from ethostyle.models.store import MANIFEST, load_model
 
 FUZZ = settings(
     max_examples=int(os.environ.get("ETHOSTYLE_FUZZ_EXAMPLES", "40")),
@@ -506,7 +506,7 @@ def _manifest_paths() -> list[tuple]:
     return _json_paths(json.loads((small_model_dir() / MANIFEST).read_text()))[1:]
 
 
-@pytest.mark.filterwarnings("ignore::ethostyle.styles.UnknownAnnotatorWarning")
+@pytest.mark.filterwarnings("ignore::ethostyle.models.boosted.UnknownAnnotatorWarning")
 @FUZZ
 @given(data=st.data())
 def test_any_manifest_edit_gives_a_working_model_or_our_error(model_copy, data):

@@ -35,14 +35,14 @@ from _reliability_support import (
 )
 from ethostyle import io
 from ethostyle.data import Dataset
-from ethostyle.model_store import load_model
-from ethostyle.predictions import write_probabilities
+from ethostyle.io import write_probabilities
+from ethostyle.models.store import load_model
 
 pytestmark = pytest.mark.slow
 
 _FORK_SERVER = r"""
 import json, os, signal, sys, time
-import ethostyle.cli, ethostyle.io, ethostyle.model_store, ethostyle.predictions
+import ethostyle.cli, ethostyle.io, ethostyle.models.store, ethostyle.models.base
 
 def die_at_swap_step(step, when, exchange):
     # SIGKILL this process before or after its `step`-th rename/replace/exchange

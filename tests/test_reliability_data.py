@@ -31,8 +31,8 @@ from _reliability_support import (
 )
 from ethostyle import io
 from ethostyle.data import VOCABULARY, Dataset, Sequence
-from ethostyle.model_store import load_model
-from ethostyle.styles import StyleTransferModel
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.store import load_model
 
 
 @pytest.fixture(scope="module")

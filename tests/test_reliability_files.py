@@ -31,7 +31,7 @@ from _reliability_support import (
 )
 from ethostyle import io
 from ethostyle.errors import ModelFormatError, UnsafeFileError
-from ethostyle.model_store import FORMAT_VERSION, MANIFEST, load_model
+from ethostyle.models.store import FORMAT_VERSION, MANIFEST, load_model
 
 # ----------------------------------------------------------------------------- payloads
 
@@ -315,7 +315,8 @@ def small_test_file(tmp_path_factory) -> Path:
 def a_style_file() -> str:
     """The weight file of the first annotator whose style has trees of its own."""
     manifest = json.loads((small_model_dir() / MANIFEST).read_text())
-    return next(s["file"] for _, s in sorted(manifest["styles"].items()) if s["file"])
+    styles = manifest["config"]["styles"]
+    return next(s["file"] for _, s in sorted(styles.items()) if s["file"])
 
 
 def predict_with(model: Path, small_test_file: Path, tmp_path: Path):
@@ -387,20 +388,32 @@ def test_weight_file_swapped_for_a_pickle_never_runs(model_copy, small_test_file
         ),
         (lambda m: m.update(files={}), "'reference.lgb.txt' has no checksum"),
         (lambda m: m["files"].pop(a_style_file()), "'style_.*' has no checksum"),
-        (lambda m: m["reference"].update(file="../../etc/passwd"), "'../../etc/passwd' has no"),
+        (
+            lambda m: m["config"]["reference"].update(file="../../etc/passwd"),
+            "'../../etc/passwd' has no",
+        ),
         (lambda m: m["files"].update({"../x": "0" * 64}), "'../x' is not a plain file name"),
         (
-            lambda m: m.update(feature_names=m["feature_names"][:-1]),
+            lambda m: m["config"].update(feature_names=m["config"]["feature_names"][:-1]),
             "does not fit its weight files.*reference weights read",
         ),
         (
-            lambda m: m.update(style_columns=[*m["style_columns"], 10**6]),
+            lambda m: m["config"].update(style_columns=[*m["config"]["style_columns"], 10**6]),
             "'style_columns' points outside",
         ),
-        (lambda m: m["styles"]["4"].update(evidence=[True]), "'evidence' is not one weight"),
-        (lambda m: m["reference"]["decoder"].update(bogus=1), "unknown decoder parameter"),
-        (lambda m: m.pop("styles"), "incomplete manifest"),
-        (lambda m: m["styles"].update({"x": m["styles"]["1"]}), "incomplete manifest"),
+        (
+            lambda m: m["config"]["styles"]["4"].update(evidence=[True]),
+            "'evidence' is not one weight",
+        ),
+        (
+            lambda m: m["config"]["reference"]["decoder"].update(bogus=1),
+            "unknown decoder parameter",
+        ),
+        (lambda m: m["config"].pop("styles"), "incomplete manifest"),
+        (
+            lambda m: m["config"]["styles"].update({"x": m["config"]["styles"]["1"]}),
+            "incomplete manifest",
+        ),
     ],
     ids=[
         "newer format",
@@ -444,7 +457,7 @@ def test_unreadable_manifest_is_refused(model_copy, small_test_file, tmp_path, t
 
 
 def test_oversized_manifest_names_the_limit(model_copy, small_test_file, tmp_path, monkeypatch):
-    import ethostyle.model_store as model_store
+    import ethostyle.models.manifest as model_store
 
     monkeypatch.setattr(model_store, "_MAX_MANIFEST_BYTES", 1000)
     result = predict_with(model_copy, small_test_file, tmp_path)

@@ -14,10 +14,10 @@ from ethostyle.cli import app
 from ethostyle.data import OTHER, VOCABULARY, Dataset
 from ethostyle.errors import ModelFormatError
 from ethostyle.io import load_submission, load_test_npy
-from ethostyle.model_store import load_model, save_model
-from ethostyle.predictions import predict_dataset
+from ethostyle.models.base import predict_dataset
+from ethostyle.models.boosted import StyleTransferModel, UnknownAnnotatorWarning
+from ethostyle.models.store import load_model, save_model
 from ethostyle.simulate import simulate, write_simulation
-from ethostyle.styles import StyleTransferModel, UnknownAnnotatorWarning
 
 MOUNT = VOCABULARY.index("mount")
 
@@ -144,7 +144,7 @@ def test_predict_command_writes_a_valid_submission(model, sim, tmp_path: Path) -
 
 def test_a_neural_model_goes_through_the_same_model_directory(sim, tmp_path: Path) -> None:
     pytest.importorskip("torch")
-    from ethostyle.model_store import read_manifest
+    from ethostyle.models.store import read_manifest
     from ethostyle.models.tcn import TCNStyleTransfer
 
     tcn = TCNStyleTransfer(epochs=1, style_epochs=1, seed=0).fit(sim.train)

@@ -14,9 +14,9 @@ torch = pytest.importorskip("torch")
 
 from ethostyle.data import VOCABULARY, Dataset  # noqa: E402
 from ethostyle.errors import DataFormatError, EthostyleError, ModelFormatError  # noqa: E402
+from ethostyle.models.boosted import UnknownAnnotatorWarning  # noqa: E402
 from ethostyle.models.tcn import WEIGHTS_FILE, TCNStyleTransfer  # noqa: E402
 from ethostyle.simulate import simulate  # noqa: E402
-from ethostyle.styles import UnknownAnnotatorWarning  # noqa: E402
 
 #: A network and training budget small enough for a test (seconds on 2 cores).
 TINY = {

@@ -21,6 +21,7 @@ __all__ = [
     "OTHER",
     "VOCABULARY",
     "Dataset",
+    "Predictions",
     "Sequence",
 ]
 
@@ -198,3 +199,22 @@ class Dataset:
     def without_labels(self) -> Dataset:
         """Return a copy with every sequence's labels removed."""
         return Dataset((s.with_labels(None) for s in self), self.vocabulary)
+
+
+@dataclass(frozen=True, slots=True)
+class Predictions:
+    """Labels and probabilities of every sequence of a data set.
+
+    Attributes
+    ----------
+    labels : dict of str to numpy.ndarray
+        ``(frames,)`` int8 per sequence: a valid submission.
+    proba : dict of str to numpy.ndarray
+        ``(frames, classes)`` float32 per sequence.
+    styles : dict of str to int
+        The annotator style each sequence was labelled in.
+    """
+
+    labels: dict[str, np.ndarray]
+    proba: dict[str, np.ndarray]
+    styles: dict[str, int]

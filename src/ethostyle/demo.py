@@ -17,12 +17,12 @@ from pathlib import Path
 from ethostyle.compare import compare_model
 from ethostyle.io import load_labels, load_test_npy, load_train_npy, save_submission
 from ethostyle.metrics import Task2Score, task2_score
-from ethostyle.model_store import save_model
-from ethostyle.predictions import predict_dataset
+from ethostyle.models.base import predict_dataset
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.store import save_model
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.report import write_report
 from ethostyle.simulate import simulate, write_simulation
-from ethostyle.styles import StyleTransferModel
 
 __all__ = ["DemoResult", "run_demo"]
 

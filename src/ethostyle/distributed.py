@@ -38,17 +38,16 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ethostyle.data import Dataset
+from ethostyle.data import Dataset, Predictions
 from ethostyle.data import Sequence as PoseSequence
 from ethostyle.errors import DataFormatError, EthostyleError
+from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE, StyleTransferModel
 from ethostyle.models.gbdt import GBDTClassifier
-from ethostyle.predictions import Predictions
 from ethostyle.progress import NULL_PROGRESS, Progress
-from ethostyle.styles import StyleTransferModel
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -127,13 +126,12 @@ def connect(scheduler: str) -> Iterator[Client]:
 
 
 # ------------------------------------------------------------------ the model on workers
-def _model_files(model_dir: Path) -> dict[str, bytes]:
-    """The model directory's files (manifest and weights), checked, as bytes."""
-    from ethostyle.model_store import MANIFEST, read_manifest
+def _model_files(model_dir: Path, manifest: dict[str, Any]) -> dict[str, bytes]:
+    """The model directory's files (manifest and weights) as bytes; ``manifest`` is checked."""
+    from ethostyle.models.manifest import MANIFEST
 
-    manifest = read_manifest(model_dir)
     names = [MANIFEST, *manifest["files"]]
-    return {name: (model_dir / name).read_bytes() for name in names}
+    return {name: model_dir.joinpath(*name.split("/")).read_bytes() for name in names}
 
 
 _MODELS: dict[str, StyleTransferModel] = {}
@@ -142,14 +140,16 @@ _MODELS_LOCK = threading.Lock()
 
 def _model_from_files(files: dict[str, bytes]) -> StyleTransferModel:
     """Load (once per worker process) the model whose directory files are given."""
-    from ethostyle.model_store import MANIFEST, load_model
+    from ethostyle.models.store import MANIFEST, load_model
 
     key = hashlib.sha256(files[MANIFEST]).hexdigest()
     with _MODELS_LOCK:
         if key not in _MODELS:
             with tempfile.TemporaryDirectory(prefix="ethostyle-model-") as tmp:
                 for name, content in files.items():
-                    Path(tmp, name).write_bytes(content)
+                    path = Path(tmp, *name.split("/"))
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(content)
                 _MODELS[key] = load_model(tmp)
         return _MODELS[key]
 
@@ -158,7 +158,7 @@ def _model_from_files(files: dict[str, bytes]) -> StyleTransferModel:
 def _predict_task(
     files: dict[str, bytes], sequences: list[PoseSequence], style: int | None
 ) -> Predictions:
-    from ethostyle.predictions import predict_dataset
+    from ethostyle.models.base import predict_dataset
 
     return predict_dataset(_model_from_files(files), Dataset(sequences), style=style)
 
@@ -180,14 +180,18 @@ class _Runner:
     """Runs tasks here (``client`` None) or on a Dask cluster, with the same code."""
 
     def __init__(self, model_dir: Path, client: Client | None) -> None:
-        from ethostyle.model_store import load_model
+        from ethostyle.models.store import load_checked, read_manifest
 
         self._client = client
-        self._model = load_model(model_dir)
+        # The manifest is read and every weight file hashed once, here; the workers get
+        # the checked bytes.
+        manifest = read_manifest(model_dir)
+        self._model = load_checked(model_dir, manifest)
         if client is not None:
             # Broadcast once: every worker keeps the files and loads the model once. In a
             # list, so that the dict travels as one object (a bare dict is scattered by key).
-            [self._files] = client.scatter([_model_files(model_dir)], broadcast=True, hash=False)
+            files = _model_files(model_dir, manifest)
+            [self._files] = client.scatter([files], broadcast=True, hash=False)
 
     def _warn_unknown(self, sequences: list[PoseSequence], style: int | None) -> None:
         """The warning a worker gives for an annotator without a style, given here instead.
@@ -195,23 +199,19 @@ class _Runner:
         A worker's warnings stay in its own log, and capturing them there is not
         thread-safe, so the submitting side repeats the check the model makes.
         """
-        from ethostyle.styles import UnknownAnnotatorWarning
+        from ethostyle.models.base import warn_unknown_annotator
 
         known = self._model.annotators_
         for sequence in sequences:
             who = sequence.annotator_id if style is None else int(style)
             if who not in known:
-                warnings.warn(
-                    f"sequence {sequence.id!r}: annotator {who} has no style in this model "
-                    f"(known: {known}); labelling it in the reference style (annotator "
-                    f"{self._model.reference_annotator})",
-                    UnknownAnnotatorWarning,
-                    stacklevel=4,
+                warn_unknown_annotator(
+                    sequence.id, who, known, self._model.reference_annotator, stacklevel=5
                 )
 
     def submit(self, sequences: list[PoseSequence], style: int | None) -> Any:
         if self._client is None:
-            from ethostyle.predictions import predict_dataset
+            from ethostyle.models.base import predict_dataset
 
             return predict_dataset(self._model, Dataset(sequences), style=style)
         self._warn_unknown(sequences, style)
@@ -261,7 +261,7 @@ def predict_dataset_on_cluster(
     Returns
     -------
     Predictions
-        Identical to :func:`ethostyle.predictions.predict_dataset` on one machine.
+        Identical to :func:`ethostyle.models.base.predict_dataset` on one machine.
     """
     runner = _Runner(Path(model_dir), client)
     advance = progress.task("predicting", dataset.n_frames)
@@ -320,8 +320,7 @@ def _outputs(
 
 
 def _write(predictions: Predictions, outputs: FileOutputs) -> None:
-    from ethostyle.io import save_submission
-    from ethostyle.predictions import write_bouts_csv, write_probabilities
+    from ethostyle.io import save_submission, write_bouts_csv, write_probabilities
 
     save_submission(predictions.labels, outputs.submission)
     if outputs.probabilities is not None:
@@ -503,7 +502,7 @@ class DaskGBDTClassifier(GBDTClassifier):
 
 
 class ClusterStyleTransferModel(StyleTransferModel):
-    """A :class:`~ethostyle.styles.StyleTransferModel` whose reference model trains on a cluster.
+    """A boosted style-transfer model whose reference model trains on a cluster.
 
     The reference model learns from the reference annotator's many videos: its
     boosting is the expensive step, and runs on the cluster through
@@ -516,11 +515,33 @@ class ClusterStyleTransferModel(StyleTransferModel):
     client : distributed.Client
         The cluster (workers in separate processes).
     **params
-        The parameters of :class:`~ethostyle.styles.StyleTransferModel`.
+        The parameters of :class:`~ethostyle.models.boosted.StyleTransferModel`.
     """
 
-    def __init__(self, *, client: Client, **params: Any) -> None:
-        super().__init__(**params)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **StyleTransferModel._parameter_constraints,
+        "client": "no_validation",
+    }
+
+    def __init__(
+        self,
+        *,
+        client: Client,
+        reference_annotator: int = 0,
+        reference_params: dict[str, Any] | None = None,
+        style_params: dict[str, Any] | None = None,
+        min_bouts_for_evidence: int = MIN_BOUTS_FOR_EVIDENCE,
+        tune_decoding: bool = True,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(
+            reference_annotator=reference_annotator,
+            reference_params=reference_params,
+            style_params=style_params,
+            min_bouts_for_evidence=min_bouts_for_evidence,
+            tune_decoding=tune_decoding,
+            seed=seed,
+        )
         self.client = client
 
     def _reference_estimator(self) -> GBDTClassifier:
@@ -547,12 +568,12 @@ def fit_on_cluster(
     progress : Progress, optional
         Receives progress of each step.
     **params
-        Parameters of :class:`~ethostyle.styles.StyleTransferModel` (``seed``, ...).
+        Parameters of :class:`~ethostyle.models.boosted.StyleTransferModel` (``seed``, ...).
 
     Returns
     -------
     StyleTransferModel
-        A fitted model; save it with :func:`ethostyle.model_store.save_model`.
+        A fitted model; save it with :func:`ethostyle.models.store.save_model`.
 
     Examples
     --------

@@ -13,6 +13,7 @@ __all__ = [
     "DataFormatError",
     "EthostyleError",
     "ModelFormatError",
+    "ModelParameterError",
     "UnknownAnnotatorError",
     "UnsafeFileError",
 ]
@@ -39,3 +40,7 @@ class UnknownAnnotatorError(EthostyleError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else ""
+
+
+class ModelParameterError(EthostyleError, ValueError):
+    """A model was given a parameter value it cannot use (the message names it)."""

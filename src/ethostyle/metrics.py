@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -48,6 +49,7 @@ __all__ = [
     "Task2Score",
     "bout_f1",
     "bout_table",
+    "evaluate_files",
     "frame_f1",
     "task2_score",
 ]
@@ -435,3 +437,65 @@ def bout_f1(
         f1 = 2 * n_match / (n_true + n_pred) if n_true + n_pred else 0.0
         out[name] = BoutScore(f1, precision, recall, n_true, n_pred, n_match)
     return out
+
+
+def evaluate_files(
+    submission: str | os.PathLike[str],
+    test: str | os.PathLike[str],
+    labels: str | os.PathLike[str],
+) -> Task2Score:
+    """Score a submission file against the true labels of a test file, as the challenge does.
+
+    Each file is checked first: the submission against the test file (ids, lengths,
+    label values), the labels against the test file, and every scored test sequence
+    (annotators 1-5) must have labels.
+
+    Parameters
+    ----------
+    submission : path
+        Predicted labels (submission ``.npy``).
+    test : path
+        The test file (``test.npy`` layout), for the annotator ids.
+    labels : path
+        The true labels of the test file.
+
+    Returns
+    -------
+    Task2Score
+        The MABe 2021 Task 2 score.
+
+    Raises
+    ------
+    DataFormatError
+        If a file is malformed or does not belong to the test file.
+
+    Examples
+    --------
+    >>> score = evaluate_files("submission.npy", "test.npy", "test_labels.npy")  # doctest: +SKIP
+    >>> round(score.f1, 3)  # doctest: +SKIP
+    0.921
+    """
+    from ethostyle.io import (
+        attach_labels,
+        load_labels,
+        load_submission,
+        load_test_npy,
+        validate_submission,
+    )
+
+    test_ds = load_test_npy(test)
+    pred = load_submission(submission)
+    validate_submission(pred, test_ds, submission)
+    # attach_labels names the labels file when its ids or lengths do not match the test file.
+    truth = attach_labels(test_ds, load_labels(labels), labels)
+    missing = [s.id for s in truth if s.labels is None and s.annotator_id in SCORED_ANNOTATORS]
+    if missing:
+        raise DataFormatError(
+            f"{labels}: no labels for {len(missing)} scored test sequence(s) (annotators "
+            f"1-5), e.g. {missing[:3]}; use the label file that belongs to this test file"
+        )
+    return task2_score(
+        {s.id: s.labels for s in truth if s.labels is not None},
+        pred,
+        {s.id: s.annotator_id for s in truth},
+    )

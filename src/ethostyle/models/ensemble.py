@@ -1,7 +1,7 @@
 """An ensemble of the boosted and the neural style-transfer models.
 
 :class:`EnsembleStyleTransfer` averages the class probabilities of a
-:class:`~ethostyle.styles.StyleTransferModel` and a
+:class:`~ethostyle.models.boosted.StyleTransferModel` and a
 :class:`~ethostyle.models.tcn.TCNStyleTransfer`, with a weight per annotator,
 and decodes the average with its own per-annotator decoder. Weights and
 decoders are chosen on *held-out* predictions, by a two-fold cross-fit:
@@ -23,21 +23,33 @@ that annotator, it scored higher on videos neither model had seen.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import warnings
+from numbers import Integral, Real
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval
 
 from ethostyle.data import Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, decode, tune_decoder
-from ethostyle.errors import ModelFormatError
+from ethostyle.errors import ModelFormatError, ModelParameterError
 from ethostyle.metrics import frame_f1
-from ethostyle.models.style_api import StylePredictor, reference_sequence_ids
+from ethostyle.models.base import (
+    ModelFiles,
+    StylePredictor,
+    UnknownAnnotatorWarning,
+    held_out_reference,
+    reference_sequence_ids,
+    video_folds,
+    warn_unknown_annotator,
+)
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.manifest import MANIFEST, read_manifest
+from ethostyle.models.tcn import TCNStyleTransfer
 from ethostyle.progress import NULL_PROGRESS, Progress
-from ethostyle.styles import UnknownAnnotatorWarning
 
 __all__ = ["WEIGHT_GRID", "EnsembleStyleTransfer"]
 
@@ -45,25 +57,8 @@ logger = logging.getLogger(__name__)
 
 #: Candidate weights of the neural model (0: boosted model only, 1: neural only).
 WEIGHT_GRID: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-#: Share of reference-annotator videos held out (fold 0) to tune its weight and decoder.
-_REFERENCE_HOLDOUT = 0.15
 #: Name of the boosted model's sub-directory in a saved ensemble.
 GBDT_DIRECTORY = "gbdt"
-
-
-def _clone(model: Any, **overrides: Any) -> Any:
-    """A new, unfitted model with the constructor parameters of ``model``.
-
-    Both style-transfer models keep each constructor argument under its own name
-    (the scikit-learn convention), so this is ``sklearn.base.clone`` for classes
-    that do not derive from ``BaseEstimator``.
-    """
-    names = [
-        p.name
-        for p in inspect.signature(type(model).__init__).parameters.values()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    ]
-    return type(model)(**{**{n: getattr(model, n) for n in names}, **overrides})
 
 
 def _cut(seq: Sequence, start: int, stop: int, part: int) -> Sequence:
@@ -78,27 +73,32 @@ def _cut(seq: Sequence, start: int, stop: int, part: int) -> Sequence:
 
 def _folds(train: Dataset, reference: int, seed: int) -> list[tuple[Dataset, Dataset]]:
     """The two (training, held-out) splits described in the module docstring."""
-    rng = np.random.default_rng(seed)
     ref = [s for s in train if s.annotator_id == reference]
-    n_hold = max(1, round(len(ref) * _REFERENCE_HOLDOUT)) if len(ref) >= 2 else 0
-    held_ref = set(rng.choice([s.id for s in ref], size=n_hold, replace=False).tolist())
+    held_ref = set(
+        held_out_reference([s.id for s in ref], np.random.default_rng(seed), min_videos=2)
+    )
     held: list[list[Sequence]] = [[s for s in ref if s.id in held_ref], []]
     kept: list[list[Sequence]] = [[s for s in ref if s.id not in held_ref], list(ref)]
     for annotator in train.annotators:
         if annotator == reference:
             continue
         seqs = [s for s in train if s.annotator_id == annotator]
-        if len(seqs) >= 2:
-            halves = (seqs[0::2], seqs[1::2])
-        else:
-            mid = seqs[0].n_frames // 2
-            halves = ([_cut(seqs[0], 0, mid, 1)], [_cut(seqs[0], mid, seqs[0].n_frames, 2)])
-        for k in (0, 1):
-            held[k] += halves[k]
-            kept[k] += halves[1 - k]
+        split = video_folds([s.n_frames for s in seqs], n_folds=2)
+        for k, (train_pieces, held_pieces) in enumerate(split):
+            kept[k] += [_video_piece(seqs, p) for p in train_pieces]
+            held[k] += [_video_piece(seqs, p) for p in held_pieces]
     return [
         (Dataset(kept[k], train.vocabulary), Dataset(held[k], train.vocabulary)) for k in (0, 1)
     ]
+
+
+def _video_piece(seqs: list[Sequence], piece: tuple[int, int, int]) -> Sequence:
+    """A fold's piece as a sequence: the whole video, or one of its two halves."""
+    video, start, stop = piece
+    seq = seqs[video]
+    if start == 0 and stop == seq.n_frames:
+        return seq
+    return _cut(seq, start, stop, 1 if start == 0 else 2)
 
 
 class EnsembleStyleTransfer(StylePredictor):
@@ -122,13 +122,23 @@ class EnsembleStyleTransfer(StylePredictor):
     Examples
     --------
     >>> from ethostyle.simulate import simulate
-    >>> from ethostyle.styles import StyleTransferModel
+    >>> from ethostyle.models.boosted import StyleTransferModel
     >>> from ethostyle.models.tcn import TCNStyleTransfer
     >>> sim = simulate("tiny", seed=0)
     >>> gbdt = StyleTransferModel(reference_params={"n_estimators": 20})
     >>> tcn = TCNStyleTransfer(epochs=1, style_epochs=1)
     >>> model = EnsembleStyleTransfer(gbdt, tcn).fit(sim.train)  # doctest: +SKIP
     """
+
+    _fitted_attribute: ClassVar[str] = "weights_"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "gbdt_model": [HasMethods(["fit", "log_proba_in_styles"])],
+        "tcn_model": [HasMethods(["fit", "log_proba_in_styles"])],
+        "weight": [Interval(Real, 0, 1, closed="both")],
+        "tune_weights": ["boolean"],
+        "min_gain": [Interval(Real, 0, None, closed="left")],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -140,13 +150,6 @@ class EnsembleStyleTransfer(StylePredictor):
         min_gain: float = 0.005,
         seed: int = 0,
     ) -> None:
-        if not 0.0 <= weight <= 1.0:
-            raise ValueError(f"weight={weight} must lie in [0, 1]")
-        if gbdt_model.reference_annotator != tcn_model.reference_annotator:
-            raise ValueError(
-                f"the models have different reference annotators ({gbdt_model.reference_annotator}"
-                f" and {tcn_model.reference_annotator})"
-            )
         self.gbdt_model = gbdt_model
         self.tcn_model = tcn_model
         self.weight = weight
@@ -180,6 +183,13 @@ class EnsembleStyleTransfer(StylePredictor):
         DataFormatError
             If the data are unlabelled or the reference annotator has no videos.
         """
+        self._check_params()
+        if self.gbdt_model.reference_annotator != self.tcn_model.reference_annotator:
+            raise ModelParameterError(
+                "the models have different reference annotators "
+                f"({self.gbdt_model.reference_annotator} and "
+                f"{self.tcn_model.reference_annotator}); give both the same reference_annotator"
+            )
         reference_sequence_ids(train, self.reference_annotator)
         held_out: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         for k, (fold_train, fold_held) in enumerate(
@@ -191,8 +201,10 @@ class EnsembleStyleTransfer(StylePredictor):
                 len(fold_train),
                 len(fold_held),
             )
-            gbdt = _clone(self.gbdt_model, tune_decoding=False).fit(fold_train, progress=progress)
-            tcn = _clone(self.tcn_model, tune_decoding=False).fit(fold_train, progress=progress)
+            gbdt = clone(self.gbdt_model).set_params(tune_decoding=False)
+            gbdt.fit(fold_train, progress=progress)
+            tcn = clone(self.tcn_model).set_params(tune_decoding=False)
+            tcn.fit(fold_train, progress=progress)
             for seq in fold_held:
                 p_gbdt = np.exp(gbdt.sequence_log_proba(seq))
                 p_tcn = np.exp(tcn.sequence_log_proba(seq))
@@ -236,15 +248,8 @@ class EnsembleStyleTransfer(StylePredictor):
         return best, scored[best][1]
 
     # --------------------------------------------------------------- predicting
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "weights_"):
-            raise ModelFormatError("this model is not fitted; call fit() or load a model directory")
-
-    @property
-    def annotators_(self) -> list[int]:
-        """Annotators this model can label in the style of."""
-        self._check_fitted()
-        return sorted(self.weights_)
+    def _styled_annotators(self) -> list[int]:
+        return list(self.weights_)
 
     def weight_for(self, annotator: int) -> float:
         """The neural model's weight for an annotator (the reference's for unknown ones)."""
@@ -279,13 +284,7 @@ class EnsembleStyleTransfer(StylePredictor):
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
         for who in who_all:
             if who not in self.weights_:
-                warnings.warn(
-                    f"sequence {sequence.id!r}: annotator {who} has no style in this model "
-                    f"(known: {self.annotators_}); labelling it in the reference style "
-                    f"(annotator {self.reference_annotator})",
-                    UnknownAnnotatorWarning,
-                    stacklevel=2,
-                )
+                warn_unknown_annotator(sequence.id, who, self.annotators_, self.reference_annotator)
         with warnings.catch_warnings():  # warned once above, not once per model
             warnings.simplefilter("ignore", UnknownAnnotatorWarning)
             gbdt = self.gbdt_.log_proba_in_styles(sequence, who_all)
@@ -301,9 +300,9 @@ class EnsembleStyleTransfer(StylePredictor):
     def save(self, directory: str | Path) -> dict[str, Any]:
         """Write both models into ``directory``; return the manifest entry.
 
-        The boosted model goes to ``directory/gbdt`` (a model directory of its
-        own, see :mod:`ethostyle.model_store`), the neural one to
-        ``directory/tcn.pt``.
+        The boosted model's weights go to ``directory/gbdt``, the neural one's to
+        ``directory/tcn.pt``; both members' configurations are part of the one
+        returned (the model store checksums every file under ``directory``).
 
         Parameters
         ----------
@@ -315,14 +314,13 @@ class EnsembleStyleTransfer(StylePredictor):
         dict
             The JSON-serialisable configuration :meth:`load` needs back.
         """
-        from ethostyle.model_store import save_model
-
         self._check_fitted()
         directory = Path(directory)
-        save_model(self.gbdt_, directory / GBDT_DIRECTORY)
+        (directory / GBDT_DIRECTORY).mkdir(parents=True, exist_ok=True)
+        gbdt_config = self.gbdt_.save(directory / GBDT_DIRECTORY)
         return {
             "kind": "ensemble-style-transfer",
-            "gbdt": GBDT_DIRECTORY,
+            "gbdt": {"directory": GBDT_DIRECTORY, "config": gbdt_config},
             "tcn": self.tcn_.save(directory),
             "weight": self.weight,
             "tune_weights": self.tune_weights,
@@ -336,21 +334,22 @@ class EnsembleStyleTransfer(StylePredictor):
 
     @classmethod
     def load(
-        cls, directory: str | Path, config: dict[str, Any], *, device: str = "cpu"
+        cls, directory: ModelFiles | str | Path, config: dict[str, Any], *, device: str = "cpu"
     ) -> EnsembleStyleTransfer:
-        """Rebuild an ensemble from :meth:`save`'s directory and returned configuration.
+        """Rebuild an ensemble from its checked directory and :meth:`save`'s configuration.
+
+        Ensembles saved before the envelope held every member's configuration
+        kept the boosted member as a model directory of its own
+        (``config["gbdt"]`` is then its folder name); those load too.
 
         Raises
         ------
         ModelFormatError
             If the configuration or either model is incomplete or damaged.
         """
-        from ethostyle.model_store import load_model
-        from ethostyle.models.tcn import TCNStyleTransfer
-
-        directory = Path(directory)
+        directory = ModelFiles.of(directory)
         try:
-            gbdt = load_model(directory / Path(str(config["gbdt"])).name)
+            gbdt = _load_gbdt_member(directory, config["gbdt"])
             tcn = TCNStyleTransfer.load(directory, config["tcn"], device=device)
             model = cls(
                 gbdt,
@@ -368,9 +367,19 @@ class EnsembleStyleTransfer(StylePredictor):
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(
-                f"{directory}: incomplete ensemble configuration ({exc!r}); retrain the model"
+                f"{directory.path}: incomplete ensemble configuration ({exc!r}); retrain the model"
             ) from None
         if not all(0.0 <= w <= 1.0 for w in model.weights_.values()):
-            raise ModelFormatError(f"{directory}: ensemble weights must lie in [0, 1]")
+            raise ModelFormatError(f"{directory.path}: ensemble weights must lie in [0, 1]")
         model.gbdt_, model.tcn_ = gbdt, tcn
         return model
+
+
+def _load_gbdt_member(directory: ModelFiles, entry: Any) -> StyleTransferModel:
+    """The boosted member of a saved ensemble, in the layout of either version."""
+    if isinstance(entry, str):  # a model directory of its own, with its own manifest
+        sub = directory.path / Path(entry).name
+        manifest = read_manifest(sub)
+        files = ModelFiles(sub, sub / MANIFEST, dict(manifest["files"]))
+        return StyleTransferModel.load(files, manifest.get("config", manifest))
+    return StyleTransferModel.load(directory.sub(str(entry["directory"])), entry["config"])

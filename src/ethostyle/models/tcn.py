@@ -1,7 +1,7 @@
 """A temporal convolutional network that learns each annotator's labelling style.
 
 :class:`TCNStyleTransfer` has the public interface of
-:class:`ethostyle.styles.StyleTransferModel`, with a PyTorch network in place of
+:class:`ethostyle.models.boosted.StyleTransferModel`, with a PyTorch network in place of
 LightGBM (the optional ``torch`` extra; torch is imported only when a model is
 fitted or loaded, so the rest of ethostyle works without it).
 
@@ -20,7 +20,7 @@ How it learns:
    (a new style *is* the reference) and held toward zero by an L2 penalty. A
    behaviour with fewer than ``min_bouts_for_evidence`` bouts in an annotator's
    videos keeps exactly the reference's probability (the evidence mask of
-   :mod:`ethostyle.styles`);
+   :mod:`ethostyle.models.boosted`);
 4. decoding is tuned per annotator with :func:`ethostyle.decode.tune_decoder` on
    held-out predictions: reference videos held out of pretraining, and for the
    styles a two-fold cross-fit over each annotator's videos (one video is cut in
@@ -36,24 +36,32 @@ import contextlib
 import logging
 import math
 import os
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from numbers import Integral, Real
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from ethostyle.atomic import atomic_write_path
-from ethostyle.bouts import bout_table
 from ethostyle.data import VOCABULARY, Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
 from ethostyle.errors import EthostyleError, ModelFormatError
 from ethostyle.features import check_feature_names, compute_features, sequence_features
+from ethostyle.models.base import (
+    ModelFiles,
+    StylePredictor,
+    bout_counts,
+    held_out_reference,
+    reference_sequence_ids,
+    video_folds,
+    warn_unknown_annotator,
+)
+from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE
 from ethostyle.models.gbdt import log_softmax
-from ethostyle.models.style_api import StylePredictor, reference_sequence_ids
 from ethostyle.progress import NULL_PROGRESS, Progress
-from ethostyle.styles import MIN_BOUTS_FOR_EVIDENCE, UnknownAnnotatorWarning
 
 if TYPE_CHECKING:
     import torch
@@ -67,7 +75,6 @@ logger = logging.getLogger(__name__)
 #: Name of the state-dict file :meth:`TCNStyleTransfer.save` writes.
 WEIGHTS_FILE = "tcn.pt"
 #: Share of reference-annotator videos held out of pretraining to tune its decoding.
-_REFERENCE_HOLDOUT = 0.15
 _IGNORE = -100
 _N_CLASSES = len(VOCABULARY)
 
@@ -228,6 +235,29 @@ class TCNStyleTransfer(StylePredictor):
     4
     """
 
+    _fitted_attribute: ClassVar[str] = "net_"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "reference_annotator": [Interval(Integral, 0, None, closed="left")],
+        "device": [str],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+        "epochs": [Interval(Real, 0, None, closed="neither")],
+        "style_epochs": [Interval(Real, 0, None, closed="left")],
+        "channels": [Interval(Integral, 1, None, closed="left")],
+        "dilations": [tuple, list],
+        "style_blocks": [Interval(Integral, 0, None, closed="left")],
+        "window": [Interval(Integral, 2, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "finetune_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "style_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "replay": [Interval(Real, 0, 1, closed="both")],
+        "style_l2": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "min_bouts_for_evidence": [Interval(Integral, 0, None, closed="left")],
+        "tune_decoding": ["boolean"],
+        "num_threads": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def __init__(
         self,
         *,
@@ -306,10 +336,7 @@ class TCNStyleTransfer(StylePredictor):
         )
 
     def _evidence(self, label_arrays: list[np.ndarray]) -> np.ndarray:
-        counts = np.zeros(_N_CLASSES, dtype=np.int64)
-        for y in label_arrays:
-            counts += np.bincount(bout_table(y).label, minlength=_N_CLASSES)[:_N_CLASSES]
-        return counts >= self.min_bouts_for_evidence
+        return bout_counts(label_arrays) >= self.min_bouts_for_evidence
 
     def _steps(self, epochs: float, n_frames: int, windows_per_step: int) -> int:
         return math.ceil(epochs * n_frames / (self.window * windows_per_step))
@@ -342,6 +369,7 @@ class TCNStyleTransfer(StylePredictor):
         """
         torch = _import_torch()
         device = self._torch_device(torch)
+        self._check_params()
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         with self._session(torch):
             self._fit(torch, device, train, ref_ids, progress)
@@ -353,8 +381,7 @@ class TCNStyleTransfer(StylePredictor):
         rng = np.random.default_rng(self.seed)
         table = compute_features(train, progress=progress.task("features", train.n_frames))
         labels = np.concatenate([s.labels for s in train]).astype(np.int64)
-        n_hold = round(len(ref_ids) * _REFERENCE_HOLDOUT) if len(ref_ids) >= 4 else 0
-        held = rng.choice(ref_ids, size=n_hold, replace=False).tolist() if n_hold else []
+        held = held_out_reference(ref_ids, rng)
         others = [a for a in train.annotators if a != self.reference_annotator]
         self.feature_names_ = list(table.names)
         self.style_annotators_ = others
@@ -544,15 +571,8 @@ class TCNStyleTransfer(StylePredictor):
         return logp[0].T.double().cpu().numpy()
 
     # --------------------------------------------------------------- predicting
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
-            raise ModelFormatError("this model is not fitted; call fit() or load a model directory")
-
-    @property
-    def annotators_(self) -> list[int]:
-        """Annotators this model can label in the style of."""
-        self._check_fitted()
-        return sorted([self.reference_annotator, *self.style_annotators_])
+    def _styled_annotators(self) -> list[int]:
+        return list(self.style_annotators_)
 
     def log_proba_in_styles(
         self, sequence: Sequence, annotators: list[int] | None = None
@@ -561,7 +581,7 @@ class TCNStyleTransfer(StylePredictor):
 
         The features and the network's shared encoder run once for all styles.
         An annotator without a style gets the reference style and an
-        :class:`~ethostyle.styles.UnknownAnnotatorWarning`.
+        :class:`~ethostyle.models.boosted.UnknownAnnotatorWarning`.
 
         Parameters
         ----------
@@ -586,13 +606,7 @@ class TCNStyleTransfer(StylePredictor):
         slots = {a: i for i, a in enumerate(self.style_annotators_)}
         for who in who_all:
             if who not in slots and who != self.reference_annotator:
-                warnings.warn(
-                    f"sequence {sequence.id!r}: annotator {who} has no style in this model "
-                    f"(known: {self.annotators_}); labelling it in the reference style "
-                    f"(annotator {self.reference_annotator})",
-                    UnknownAnnotatorWarning,
-                    stacklevel=2,
-                )
+                warn_unknown_annotator(sequence.id, who, self.annotators_, self.reference_annotator)
         if sequence.n_frames == 0:
             return {who: np.zeros((0, _N_CLASSES)) for who in who_all}
         values, names = sequence_features(sequence)
@@ -685,14 +699,14 @@ class TCNStyleTransfer(StylePredictor):
 
     @classmethod
     def load(
-        cls, directory: str | Path, config: dict[str, Any], *, device: str = "cpu"
+        cls, directory: ModelFiles | str | Path, config: dict[str, Any], *, device: str = "cpu"
     ) -> TCNStyleTransfer:
         """Rebuild a model from :meth:`save`'s directory and returned configuration.
 
         Parameters
         ----------
-        directory : str or Path
-            Folder holding ``tcn.pt``.
+        directory : ModelFiles
+            The checked model directory holding ``tcn.pt``.
         config : dict
             What :meth:`save` returned.
         device : str
@@ -708,8 +722,9 @@ class TCNStyleTransfer(StylePredictor):
         ModelFormatError
             If the configuration is incomplete or the weights do not fit it.
         """
+        directory = ModelFiles.of(directory)
         torch = _import_torch()
-        path = Path(directory) / WEIGHTS_FILE
+        path = directory.file(config.get("weights", WEIGHTS_FILE))
         try:
             params = dict(config["params"])
             params["dilations"] = tuple(int(d) for d in params["dilations"])
@@ -731,10 +746,12 @@ class TCNStyleTransfer(StylePredictor):
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(
-                f"{directory}: incomplete tcn configuration ({exc!r}); retrain the model"
+                f"{directory.path}: incomplete tcn configuration ({exc!r}); retrain the model"
             ) from None
         if any(e.shape != (_N_CLASSES,) for e in model.evidence_.values()):
-            raise ModelFormatError(f"{directory}: tcn evidence masks must hold {_N_CLASSES} flags")
+            raise ModelFormatError(
+                f"{directory.path}: tcn evidence masks must hold {_N_CLASSES} flags"
+            )
         if not path.is_file():
             raise ModelFormatError(f"{path}: weight file missing; retrain the model")
         try:
@@ -771,21 +788,15 @@ def _two_folds(
 ) -> list[tuple[dict[int, list[slice]], dict[int, list[slice]]]]:
     """Two (train, held-out) splits of every annotator's videos, all annotators at once.
 
-    Videos alternate between the folds; an annotator with a single video has it
-    cut into halves (and is left out when it is too short to cut).
+    Each annotator's videos are split by :func:`~ethostyle.models.base.video_folds`
+    (alternating videos; a single video cut in halves, or left out when too short).
     """
-    halves: dict[int, tuple[list[slice], list[slice]]] = {}
+    folds: list[tuple[dict[int, list[slice]], dict[int, list[slice]]]] = [({}, {}), ({}, {})]
     for slot, items in parts.items():
-        if len(items) >= 2:
-            halves[slot] = (items[0::2], items[1::2])
-        elif items[0].stop - items[0].start >= 2:
-            rows = items[0]
-            mid = (rows.start + rows.stop) // 2
-            halves[slot] = ([slice(rows.start, mid)], [slice(mid, rows.stop)])
-    return [
-        (
-            {slot: h[1 - k] for slot, h in halves.items()},
-            {slot: h[k] for slot, h in halves.items()},
-        )
-        for k in (0, 1)
-    ]
+        split = video_folds([rows.stop - rows.start for rows in items], n_folds=2)
+        for k, (train_pieces, held_pieces) in enumerate(split):
+            for side, pieces in ((0, train_pieces), (1, held_pieces)):
+                folds[k][side][slot] = [
+                    slice(items[v].start + a, items[v].start + b) for v, a, b in pieces
+                ]
+    return folds

@@ -5,7 +5,7 @@ The reference model is trained on the many videos of the reference annotator
 how that annotator departs from the reference:
 
 1. its inputs are the reference model's class probabilities over seconds of
-   context (:func:`ethostyle.stacking.probability_context`) beside the pose
+   context (:func:`probability_context`) beside the pose
    features, so it can move onsets and offsets, bridge gaps and move thresholds;
 2. its boosting starts from the reference model's log-probabilities
    (LightGBM ``init_score``), so with no trees it *is* the reference and each
@@ -25,34 +25,49 @@ model has not seen gets the reference style and a warning naming it.
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from numbers import Integral
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 from sklearn.metrics import f1_score
+from sklearn.utils._param_validation import Interval
 
-from ethostyle.bouts import bout_table
 from ethostyle.data import BEHAVIORS, VOCABULARY, Dataset, Sequence
 from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
-from ethostyle.errors import DataFormatError
+from ethostyle.errors import DataFormatError, ModelFormatError
 from ethostyle.features import (
     FeatureTable,
     check_feature_names,
     compute_features,
     sequence_features,
+    temporal_context,
+)
+from ethostyle.models.base import (
+    ModelFiles,
+    StylePredictor,
+    UnknownAnnotatorWarning,
+    bout_counts,
+    held_out_reference,
+    reference_sequence_ids,
+    video_folds,
+    warn_unknown_annotator,
 )
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, log_softmax, strided_rows
-from ethostyle.models.style_api import StylePredictor, reference_sequence_ids
 from ethostyle.progress import NULL_PROGRESS, Progress
-from ethostyle.stacking import probability_context
 
 __all__ = [
+    "KIND",
+    "PROBABILITY_SHIFTS",
+    "PROBABILITY_WINDOWS",
     "REFERENCE_PARAMS",
     "STYLE_PARAMS",
     "StyleModel",
     "StyleTransferModel",
     "UnknownAnnotatorWarning",
+    "probability_context",
 ]
 
 logger = logging.getLogger(__name__)
@@ -104,12 +119,51 @@ STYLE_ROUNDS: tuple[int, ...] = (0, 25, 50, 100, 150)
 #: scores change smoothly; Task 2 F1 moved by less than 0.002 at strides 2 and 3, while
 #: the models' cost fell to a half and a third (benchmarks/README.md).
 PREDICT_FRAME_STRIDE = 3
-#: Share of reference-annotator videos held out to tune the reference decoding.
-_REFERENCE_HOLDOUT = 0.15
+#: The ``kind`` a model directory's manifest gives this family.
+KIND = "gbdt-style-transfer"
+#: Centred windows (frames) over which probabilities are averaged and maximised.
+PROBABILITY_WINDOWS: tuple[int, ...] = (5, 11, 21, 41, 81)
+#: Past (negative) and future shifts (frames) of the 3-frame mean probability.
+PROBABILITY_SHIFTS: tuple[int, ...] = (-45, -30, -20, -12, -6, -3, 3, 6, 12, 20, 30, 45)
 
 
-class UnknownAnnotatorWarning(UserWarning):
-    """A sequence names an annotator the model has no style for."""
+def probability_context(
+    proba: np.ndarray, vocabulary: tuple[str, ...] | list[str] = VOCABULARY
+) -> tuple[np.ndarray, list[str]]:
+    """Multi-scale temporal context of one sequence's class probabilities.
+
+    Parameters
+    ----------
+    proba : numpy.ndarray
+        ``(frames, classes)`` probabilities of one sequence.
+    vocabulary : sequence of str
+        Class names, for the column names.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        ``(frames, columns)`` float32: the probabilities themselves, their
+        centred means and maxima over :data:`PROBABILITY_WINDOWS`, and their
+        shifts by :data:`PROBABILITY_SHIFTS`.
+    names : list of str
+        Column names such as ``"p_attack@mean21"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values, names = probability_context(np.full((50, 4), 0.25))
+    >>> values.shape[1] == len(names)
+    True
+    """
+    p = np.asarray(proba, dtype=np.float32)
+    names = [f"p_{c}" for c in vocabulary]
+    context, context_names = temporal_context(
+        p, names, windows=PROBABILITY_WINDOWS, shifts=PROBABILITY_SHIFTS, shift_window=3
+    )
+    maxima = [maximum_filter1d(p, size=w, axis=0, mode="nearest") for w in PROBABILITY_WINDOWS[1:]]
+    max_names = [f"{c}@max{w}" for w in PROBABILITY_WINDOWS[1:] for c in names]
+    values = np.concatenate([p, context, *maxima], axis=1)
+    return values, [*names, *context_names, *max_names]
 
 
 @dataclass
@@ -180,6 +234,16 @@ class StyleTransferModel(StylePredictor):
     >>> predictions = model.predict(sim.test)
     """
 
+    _fitted_attribute: ClassVar[str] = "reference_"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "reference_annotator": [Interval(Integral, 0, None, closed="left")],
+        "reference_params": [dict, None],
+        "style_params": [dict, None],
+        "min_bouts_for_evidence": [Interval(Integral, 0, None, closed="left")],
+        "tune_decoding": ["boolean"],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
@@ -227,6 +291,7 @@ class StyleTransferModel(StylePredictor):
         DataFormatError
             If the data are unlabelled or the reference annotator has no videos.
         """
+        self._check_params()
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         n_reference = sum(train[i].n_frames for i in ref_ids)
         if n_reference < MIN_TRAINING_FRAMES:
@@ -262,9 +327,7 @@ class StyleTransferModel(StylePredictor):
         ref_ids: list[str],
         progress: Progress,
     ) -> None:
-        rng = np.random.default_rng(self.seed)
-        n_hold = round(len(ref_ids) * _REFERENCE_HOLDOUT) if len(ref_ids) >= 4 else 0
-        held = set(rng.choice(ref_ids, size=n_hold, replace=False).tolist()) if n_hold else set()
+        held = set(held_out_reference(ref_ids, np.random.default_rng(self.seed)))
         fit_rows = _rows_of(table, [i for i in ref_ids if i not in held])
         estimator = self._reference_estimator()
         advance = progress.task("reference model", estimator.n_estimators)
@@ -333,9 +396,9 @@ class StyleTransferModel(StylePredictor):
         # dominate it), then the decoding tuned
         # on those same held-out predictions. Few or mild differences keep few rounds.
         folds = []
-        for train_parts, held_parts in _leave_one_out(parts):
-            booster = self._fit_booster(train_parts)
-            folds.extend((booster, *held) for held in held_parts)
+        for train_pieces, held_pieces in video_folds([len(p[2]) for p in parts]):
+            booster = self._fit_booster([_piece(parts, p) for p in train_pieces])
+            folds.extend((booster, *_piece(parts, p)) for p in held_pieces)
         limit = self._style_estimator().n_estimators
         candidates = [r for r in STYLE_ROUNDS if r < limit] + [limit]
         scores = [
@@ -385,25 +448,13 @@ class StyleTransferModel(StylePredictor):
         return estimator.fit(z, y, init_score=init)
 
     def _evidence(self, label_arrays: list[np.ndarray]) -> np.ndarray:
-        counts = np.zeros(len(VOCABULARY), dtype=np.int64)
-        for y in label_arrays:
-            bouts = bout_table(y)
-            counts += np.bincount(bouts.label, minlength=len(VOCABULARY))[: len(VOCABULARY)]
+        counts = bout_counts(label_arrays)
         weights = counts / (counts + EVIDENCE_HALF_BOUTS)
         return np.where(counts >= self.min_bouts_for_evidence, weights, 0.0)
 
     # --------------------------------------------------------------- predicting
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "reference_"):
-            from ethostyle.errors import ModelFormatError
-
-            raise ModelFormatError("this model is not fitted; call fit() or load a model directory")
-
-    @property
-    def annotators_(self) -> list[int]:
-        """Annotators this model can label in the style of."""
-        self._check_fitted()
-        return sorted([self.reference_annotator, *self.styles_])
+    def _styled_annotators(self) -> list[int]:
+        return list(self.styles_)
 
     def log_proba_in_styles(
         self, sequence: Sequence, annotators: list[int] | None = None
@@ -439,12 +490,8 @@ class StyleTransferModel(StylePredictor):
             style = self.styles_.get(who)
             if style is None:
                 if who != self.reference_annotator:
-                    warnings.warn(
-                        f"sequence {sequence.id!r}: annotator {who} has no style in this model "
-                        f"(known: {self.annotators_}); labelling it in the reference style "
-                        f"(annotator {self.reference_annotator})",
-                        UnknownAnnotatorWarning,
-                        stacklevel=2,
+                    warn_unknown_annotator(
+                        sequence.id, who, self.annotators_, self.reference_annotator
                     )
                 out[who] = logp
                 continue
@@ -458,6 +505,149 @@ class StyleTransferModel(StylePredictor):
         self._check_fitted()
         style = self.styles_.get(int(annotator))
         return self.reference_decoder_ if style is None else style.decoder
+
+    # -------------------------------------------------------------- persisting
+    def save(self, directory: str | Path) -> dict[str, Any]:
+        """Write the LightGBM text models into ``directory``; return the configuration.
+
+        Parameters
+        ----------
+        directory : str or Path
+            Folder to write into (the model store gives a fresh temporary one).
+
+        Returns
+        -------
+        dict
+            JSON-serialisable configuration that :meth:`load` needs back.
+        """
+        self._check_fitted()
+        directory = Path(directory)
+
+        def write_booster(booster: GBDTClassifier, name: str) -> str:
+            booster.save(directory / name)
+            return name
+
+        styles = {}
+        for annotator, style in sorted(self.styles_.items()):
+            styles[str(annotator)] = {
+                "file": None
+                if style.booster is None
+                else write_booster(style.booster, f"style_{annotator}.lgb.txt"),
+                "evidence": [float(v) for v in style.evidence],
+                "decoder": style.decoder.to_dict(),
+                "n_videos": style.n_videos,
+                "n_frames": style.n_frames,
+            }
+        return {
+            "kind": KIND,
+            "reference_annotator": self.reference_annotator,
+            "feature_names": list(self.feature_names_),
+            "style_columns": [int(i) for i in self.style_columns_],
+            "params": {
+                "reference_params": self.reference_params,
+                "style_params": self.style_params,
+                "min_bouts_for_evidence": self.min_bouts_for_evidence,
+                "tune_decoding": self.tune_decoding,
+                "seed": self.seed,
+            },
+            "reference": {
+                "file": write_booster(self.reference_, "reference.lgb.txt"),
+                "decoder": self.reference_decoder_.to_dict(),
+            },
+            "styles": styles,
+        }
+
+    @classmethod
+    def load(
+        cls, directory: ModelFiles | str | Path, config: dict[str, Any], *, device: str = "cpu"
+    ) -> StyleTransferModel:
+        """Rebuild a model from its checked directory and :meth:`save`'s configuration.
+
+        Parameters
+        ----------
+        directory : ModelFiles
+            The model directory with its checksummed files.
+        config : dict
+            What :meth:`save` returned.
+        device : str
+            Ignored (LightGBM runs on the CPU).
+
+        Returns
+        -------
+        StyleTransferModel
+            The fitted model, ready to predict.
+
+        Raises
+        ------
+        ModelFormatError
+            If the configuration is incomplete or does not fit the weight files.
+        """
+        directory = ModelFiles.of(directory)
+        try:
+            model = cls(reference_annotator=int(config["reference_annotator"]), **config["params"])
+            model.feature_names_ = list(config["feature_names"])
+            model.style_columns_ = np.asarray(config["style_columns"], dtype=np.int64)
+            model.reference_ = GBDTClassifier.load(directory.file(config["reference"]["file"]))
+            model.reference_decoder_ = DecoderParams.from_dict(config["reference"]["decoder"])
+            model.styles_ = {}
+            for key, entry in config["styles"].items():
+                booster = (
+                    None
+                    if entry["file"] is None
+                    else GBDTClassifier.load(directory.file(entry["file"]))
+                )
+                model.styles_[int(key)] = StyleModel(
+                    annotator=int(key),
+                    booster=booster,
+                    evidence=np.asarray(entry["evidence"], dtype=np.float64),
+                    decoder=DecoderParams.from_dict(entry["decoder"]),
+                    n_videos=int(entry["n_videos"]),
+                    n_frames=int(entry["n_frames"]),
+                )
+        except ModelFormatError as exc:
+            if str(directory.manifest) in str(exc) or str(directory.path) in str(exc):
+                raise
+            raise ModelFormatError(f"{directory.manifest}: {exc}; retrain the model") from None
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise ModelFormatError(
+                f"{directory.manifest}: incomplete manifest ({exc!r}); retrain the model"
+            ) from None
+        model._check_shapes(directory)
+        return model
+
+    def _check_shapes(self, directory: ModelFiles) -> None:
+        """Refuse a configuration whose feature lists do not fit its weight files."""
+        n_features = len(self.feature_names_)
+        n_context = probability_context(np.full((1, len(VOCABULARY)), 1.0 / len(VOCABULARY)))[0]
+        problems = []
+        if self.reference_.booster_.num_feature() != n_features:
+            problems.append(
+                f"the reference weights read {self.reference_.booster_.num_feature()} features, "
+                f"the manifest lists {n_features}"
+            )
+        columns = self.style_columns_
+        if columns.ndim != 1 or (
+            len(columns) and not 0 <= columns.min() <= columns.max() < n_features
+        ):
+            problems.append("'style_columns' points outside the feature list")
+        expected = len(columns) + n_context.shape[1]
+        for annotator, style in self.styles_.items():
+            if style.evidence.shape != (len(VOCABULARY),):
+                problems.append(f"annotator {annotator}'s 'evidence' is not one weight per class")
+            if style.booster is not None and style.booster.booster_.num_feature() != expected:
+                problems.append(
+                    f"annotator {annotator}'s weights read {style.booster.booster_.num_feature()} "
+                    f"features, not {expected}"
+                )
+        boosters = [self.reference_, *(s.booster for s in self.styles_.values() if s.booster)]
+        if any(b.n_classes != len(VOCABULARY) for b in boosters):
+            problems.append(f"a weight file does not score the {len(VOCABULARY)} classes")
+        if problems:
+            raise ModelFormatError(
+                f"{directory.manifest}: the manifest does not fit its weight files "
+                f"({'; '.join(problems)}); the model is damaged or was written by another "
+                "ethostyle, retrain it"
+            )
 
 
 def _with_evidence(
@@ -484,12 +674,9 @@ def _lgb_safe(names: list[str]) -> list[str]:
     return [n.replace("@", "__").replace("+", "p").replace("-", "_") for n in names]
 
 
-def _leave_one_out(parts: list[Any]) -> list[tuple[list[Any], list[Any]]]:
-    """Folds that each hold out one video; one video is cut into two halves."""
-    if len(parts) >= 2:
-        return [(parts[:i] + parts[i + 1 :], [parts[i]]) for i in range(len(parts))]
-    z, logp, y = parts[0]
-    half = len(y) // 2
-    first = (z[:half], logp[:half], y[:half])
-    second = (z[half:], logp[half:], y[half:])
-    return [([first], [second]), ([second], [first])]
+def _piece(
+    parts: list[tuple[np.ndarray, ...]], piece: tuple[int, int, int]
+) -> tuple[np.ndarray, ...]:
+    """The frames ``start:stop`` of video ``video``'s arrays (a fold's piece)."""
+    video, start, stop = piece
+    return tuple(a[start:stop] for a in parts[video])

@@ -4,7 +4,7 @@
   annotator id as one more (categorical) input, the "naive" way to condition on
   style. Trees split on the id only where that helps the pooled loss, which the
   reference annotator's many frames dominate, so it learns little of each style.
-- The style-blind reference is :class:`~ethostyle.styles.StyleTransferModel`
+- The style-blind reference is :class:`~ethostyle.models.boosted.StyleTransferModel`
   asked for the reference annotator's style on every sequence.
 """
 
@@ -14,24 +14,25 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from ethostyle.data import Dataset
 from ethostyle.decode import DEFAULT_DECODER, decode
 from ethostyle.errors import UnknownAnnotatorError
 from ethostyle.features import compute_features, sequence_features
+from ethostyle.models.boosted import REFERENCE_PARAMS
 from ethostyle.models.gbdt import GBDTClassifier, softmax
-from ethostyle.styles import REFERENCE_PARAMS
 
 __all__ = ["AnnotatorAsInputModel", "OwnLabModel"]
 
 
-class AnnotatorAsInputModel:
+class AnnotatorAsInputModel(BaseEstimator):
     """LightGBM on pose features plus the annotator id as a categorical feature.
 
     Parameters
     ----------
     params : dict, optional
-        Overrides of :data:`ethostyle.styles.REFERENCE_PARAMS`.
+        Overrides of :data:`ethostyle.models.boosted.REFERENCE_PARAMS`.
     seed : int
         Random seed.
 
@@ -68,7 +69,7 @@ class AnnotatorAsInputModel:
         return {sid: decode(p, DEFAULT_DECODER) for sid, p in table.split(proba).items()}
 
 
-class OwnLabModel:
+class OwnLabModel(BaseEstimator):
     """One LightGBM per annotator, trained only on that annotator's own videos.
 
     What a lab gets from its own few labelled videos without any transfer: the
@@ -77,7 +78,7 @@ class OwnLabModel:
     Parameters
     ----------
     params : dict, optional
-        Overrides of :data:`ethostyle.styles.REFERENCE_PARAMS`.
+        Overrides of :data:`ethostyle.models.boosted.REFERENCE_PARAMS`.
     seed : int
         Random seed.
     """

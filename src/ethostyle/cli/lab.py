@@ -13,12 +13,12 @@ from typing import Annotated
 
 import typer
 
-from ethostyle.cli import _check_output, _friendly_errors, app, console
+from ethostyle.cli.app import app, check_output, console, friendly_errors
 from ethostyle.errors import EthostyleError
 
 
 @app.command("import-pose")
-@_friendly_errors
+@friendly_errors
 def import_pose(
     files: Annotated[
         list[Path],
@@ -68,7 +68,7 @@ def import_pose(
     from ethostyle.importers import import_pose_files, parse_name_mapping
     from ethostyle.io import save_test_npy
 
-    _check_output(out, directory=False)
+    check_output(out, directory=False)
     options = {
         "source": source,
         "fps": fps,
@@ -90,7 +90,7 @@ def import_pose(
 
 
 @app.command("import-labels")
-@_friendly_errors
+@friendly_errors
 def import_labels(
     poses: Annotated[Path, typer.Argument(help="Poses from `ethostyle import-pose`.")],
     label_files: Annotated[
@@ -139,7 +139,7 @@ def import_labels(
     )
     from ethostyle.io import load
 
-    _check_output(out, directory=False)
+    check_output(out, directory=False)
     result = attach(
         load(poses),
         [read_label_file(path, units=units) for path in label_files],
@@ -170,7 +170,7 @@ def import_labels(
 
 
 @app.command("export-boris")
-@_friendly_errors
+@friendly_errors
 def export_boris(
     source: Annotated[
         Path,
@@ -199,7 +199,7 @@ def export_boris(
 
     if file_format not in ("xlsx", "ods", "csv", "tsv"):
         raise EthostyleError(f"--format {file_format!r}: choose xlsx, ods, csv or tsv")
-    _check_output(out, directory=True)
+    check_output(out, directory=True)
     mapping = parse_name_mapping(behaviors, option="--behaviors")
     written = export(
         source,
@@ -213,7 +213,7 @@ def export_boris(
 
 
 @app.command("example-lab-files")
-@_friendly_errors
+@friendly_errors
 def example_lab_files(
     out: Annotated[Path, typer.Argument(help="Folder to write the example files into.")],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
@@ -225,7 +225,7 @@ def example_lab_files(
     """
     from ethostyle.importers.example import write_lab_example
 
-    _check_output(out, directory=True)
+    check_output(out, directory=True)
     example = write_lab_example(out, seed=seed)
     for path in [*example.dlc_files, *example.sleap_files, example.boris_file]:
         console.print(f"wrote {path}")

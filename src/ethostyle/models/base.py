@@ -1,0 +1,426 @@
+"""What every style-transfer model family shares, written once.
+
+A style-transfer model computes log-probabilities of a sequence in annotators'
+styles (``log_proba_in_styles``) and knows each annotator's decoding
+(``decoder_for``); labelling one sequence or a whole data set follows from those
+two in the same way for every family (:class:`StylePredictor`,
+:func:`predict_dataset`). The rules the families share while fitting live here
+too: which training sets they accept (:func:`reference_sequence_ids`), which
+reference videos are held out to tune the reference decoding
+(:func:`held_out_reference`), how an annotator's videos are split into training
+and held-out parts (:func:`video_folds`), how many bouts of each behaviour an
+annotator's labels show (:func:`bout_counts`), and the warning for an annotator
+a model has no style for (:func:`warn_unknown_annotator`).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from collections.abc import Sequence as SequenceOf
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import InvalidParameterError
+
+from ethostyle.bouts import bout_table
+from ethostyle.data import VOCABULARY, Dataset, Predictions, Sequence
+from ethostyle.decode import DecoderParams, decode
+from ethostyle.errors import DataFormatError, ModelFormatError, ModelParameterError
+from ethostyle.progress import NULL_PROGRESS, Progress
+
+__all__ = [
+    "REFERENCE_HOLDOUT",
+    "ModelFiles",
+    "Piece",
+    "Predictions",
+    "StylePredictor",
+    "UnknownAnnotatorWarning",
+    "bout_counts",
+    "held_out_reference",
+    "predict_dataset",
+    "reference_sequence_ids",
+    "video_folds",
+    "warn_unknown_annotator",
+]
+
+#: Share of the reference annotator's videos held out to tune its decoding.
+REFERENCE_HOLDOUT = 0.15
+
+#: One part of an annotator's video in a fold: ``(video index, first frame, stop frame)``.
+Piece = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A model directory whose files the store has checked against their checksums.
+
+    A family's ``load`` opens weight files only through :meth:`file`, so it can
+    never read a file the manifest did not checksum.
+
+    Parameters
+    ----------
+    path : Path
+        The directory (a family member's sub-directory for an ensemble member).
+    manifest : Path
+        The ``model.json`` that listed the files (named in error messages).
+    checked : Mapping of str to str, optional
+        Relative file name (``/``-separated, inside ``path``) to its SHA-256;
+        ``None`` when a caller hands a family a folder of its own (every file in
+        it is then trusted).
+    """
+
+    path: Path
+    manifest: Path
+    checked: Mapping[str, str] | None = None
+
+    @classmethod
+    def of(cls, directory: ModelFiles | str | Path) -> ModelFiles:
+        """``directory`` as checked files (a plain folder is trusted as it is)."""
+        if isinstance(directory, ModelFiles):
+            return directory
+        return cls(Path(directory), Path(directory) / "model.json")
+
+    def file(self, name: object) -> Path:
+        """The path of a checked weight file, refusing one the manifest did not checksum.
+
+        Raises
+        ------
+        ModelFormatError
+            If ``name`` has no checksum in the manifest.
+        """
+        unchecked = self.checked is None and isinstance(name, str) and name
+        if not unchecked and (not isinstance(name, str) or name not in (self.checked or {})):
+            raise ModelFormatError(
+                f"{self.manifest}: weight file {name!r} has no checksum in the manifest's "
+                "'files'; the manifest was altered, retrain the model"
+            )
+        return self.path.joinpath(*PurePosixPath(name).parts)
+
+    def sub(self, name: str) -> ModelFiles:
+        """The checked files of the sub-directory ``name`` (an ensemble member's)."""
+        if self.checked is None:
+            return ModelFiles(self.path / name, self.manifest)
+        prefix = f"{name}/"
+        checked = {k[len(prefix) :]: v for k, v in self.checked.items() if k.startswith(prefix)}
+        return ModelFiles(self.path / name, self.manifest, checked)
+
+
+class UnknownAnnotatorWarning(UserWarning):
+    """A sequence names an annotator the model has no style for."""
+
+
+def warn_unknown_annotator(
+    sequence_id: str, annotator: int, known: list[int], reference: int, *, stacklevel: int = 3
+) -> None:
+    """Warn that ``annotator`` has no style and is labelled in the reference style.
+
+    Parameters
+    ----------
+    sequence_id : str
+        The sequence being labelled.
+    annotator : int
+        The annotator it names.
+    known : list of int
+        Annotators the model has styles for.
+    reference : int
+        The reference annotator, whose style is used instead.
+    stacklevel : int, optional
+        Which caller the warning names (as :func:`warnings.warn`).
+    """
+    warnings.warn(
+        f"sequence {sequence_id!r}: annotator {annotator} has no style in this model "
+        f"(known: {known}); labelling it in the reference style (annotator {reference})",
+        UnknownAnnotatorWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def reference_sequence_ids(train: Dataset, reference_annotator: int) -> list[str]:
+    """Check a training set as every style-transfer model needs it; the reference's ids.
+
+    Parameters
+    ----------
+    train : Dataset
+        Training sequences.
+    reference_annotator : int
+        The annotator whose many videos train the reference model.
+
+    Returns
+    -------
+    list of str
+        Ids of the reference annotator's sequences.
+
+    Raises
+    ------
+    DataFormatError
+        If a sequence has no labels or the reference annotator has no sequence.
+    """
+    if not train.is_labelled:
+        unlabelled = [s.id for s in train if s.labels is None][:3]
+        raise DataFormatError(
+            f"training needs labels on every sequence; {unlabelled} have none. "
+            "Pass a train.npy-layout file (with 'annotations')."
+        )
+    ref_ids = [s.id for s in train if s.annotator_id == reference_annotator]
+    if not ref_ids:
+        raise DataFormatError(
+            f"no sequence of the reference annotator {reference_annotator}; "
+            f"annotators present: {train.annotators}. Choose one with --reference."
+        )
+    return ref_ids
+
+
+def held_out_reference(
+    ref_ids: list[str], rng: np.random.Generator, *, min_videos: int = 4
+) -> list[str]:
+    """The reference videos held out of its training to tune its decoding.
+
+    :data:`REFERENCE_HOLDOUT` of them (at least one), drawn from ``rng``; none when
+    there are fewer than ``min_videos`` (too few to spare one; ``rng`` is then
+    left untouched).
+
+    Parameters
+    ----------
+    ref_ids : list of str
+        The reference annotator's sequence ids, in data-set order.
+    rng : numpy.random.Generator
+        Source of the draw (a family's training generator, so its later draws
+        stay as they were).
+    min_videos : int, optional
+        Fewest reference videos that allow holding any out.
+
+    Returns
+    -------
+    list of str
+        The held-out ids, in the order drawn.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> len(held_out_reference([f"v{i}" for i in range(20)], rng))
+    3
+    >>> held_out_reference(["a", "b", "c"], rng)
+    []
+    """
+    if len(ref_ids) < max(min_videos, 2):
+        return []
+    n_hold = max(1, round(len(ref_ids) * REFERENCE_HOLDOUT))
+    return rng.choice(ref_ids, size=n_hold, replace=False).tolist()
+
+
+def video_folds(
+    lengths: SequenceOf[int], *, n_folds: int | None = None
+) -> list[tuple[list[Piece], list[Piece]]]:
+    """Split one annotator's videos into (training, held-out) folds.
+
+    Parameters
+    ----------
+    lengths : sequence of int
+        Frames of each video.
+    n_folds : int, optional
+        ``None``: leave one video out (one fold per video). ``2``: the videos
+        alternate between two folds. A single video is cut into two halves either
+        way (and gives no fold when it is shorter than two frames).
+
+    Returns
+    -------
+    list of (list of Piece, list of Piece)
+        Per fold, the training and the held-out pieces ``(video, start, stop)``.
+
+    Examples
+    --------
+    >>> video_folds([100, 80])
+    [([(1, 0, 80)], [(0, 0, 100)]), ([(0, 0, 100)], [(1, 0, 80)])]
+    >>> video_folds([10])
+    [([(0, 5, 10)], [(0, 0, 5)]), ([(0, 0, 5)], [(0, 5, 10)])]
+    """
+    whole = [(i, 0, int(n)) for i, n in enumerate(lengths)]
+    if len(whole) == 1:
+        n = whole[0][2]
+        if n < 2:
+            return []
+        halves: tuple[list[Piece], list[Piece]] = ([(0, 0, n // 2)], [(0, n // 2, n)])
+    elif n_folds is None:
+        return [(whole[:i] + whole[i + 1 :], [whole[i]]) for i in range(len(whole))]
+    elif n_folds == 2:
+        halves = (whole[0::2], whole[1::2])
+    else:
+        raise ValueError(f"n_folds must be None or 2, not {n_folds!r}")
+    return [(halves[1 - k], halves[k]) for k in (0, 1)]
+
+
+def bout_counts(label_arrays: SequenceOf[np.ndarray]) -> np.ndarray:
+    """Bouts of each class in an annotator's labels: the evidence for its style.
+
+    Parameters
+    ----------
+    label_arrays : sequence of numpy.ndarray
+        ``(frames,)`` labels of each video.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(classes,)`` int64 bout counts in :data:`VOCABULARY` order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bout_counts([np.array([3, 0, 0, 3, 0, 1, 3])]).tolist()
+    [2, 1, 0, 3]
+    """
+    counts = np.zeros(len(VOCABULARY), dtype=np.int64)
+    for y in label_arrays:
+        counts += np.bincount(bout_table(y).label, minlength=len(VOCABULARY))[: len(VOCABULARY)]
+    return counts
+
+
+def predict_dataset(
+    model: StylePredictor,
+    dataset: Dataset,
+    *,
+    style: int | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> Predictions:
+    """Label every sequence, each in the style of its ``annotator_id`` (or of ``style``).
+
+    Sequences are labelled on as many threads as the machine has cores (numpy and
+    LightGBM release the GIL), one sequence per thread, so the working memory
+    stays bounded by a few sequences' features.
+
+    Parameters
+    ----------
+    model : StylePredictor
+        A fitted model of any family (boosted, neural, ensemble).
+    dataset : Dataset
+        Sequences to label.
+    style : int, optional
+        Label every sequence in this annotator's style instead of its own.
+    progress : Progress, optional
+        Receives progress in frames.
+
+    Returns
+    -------
+    Predictions
+        Labels, probabilities and the style used per sequence.
+    """
+    advance = progress.task("predicting", dataset.n_frames)
+    styles = {s.id: s.annotator_id if style is None else int(style) for s in dataset}
+    labels, proba = {}, {}
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        done = pool.map(lambda s: model.predict_sequence(s, styles[s.id]), dataset)
+        for seq, (seq_labels, seq_proba) in zip(dataset, done, strict=True):
+            labels[seq.id], proba[seq.id] = seq_labels, seq_proba
+            advance(seq.n_frames)
+    return Predictions(labels, proba, styles)
+
+
+class StylePredictor(BaseEstimator):
+    """Base of every model family: the estimator contract and labels from scores.
+
+    A family sets :attr:`_fitted_attribute` (an attribute ``fit`` creates),
+    implements ``log_proba_in_styles``, ``decoder_for``, ``_styled_annotators``,
+    ``save(directory) -> config`` and ``load(directory, config)``, and declares
+    its constructor parameters' constraints in ``_parameter_constraints`` (the
+    scikit-learn convention; they are checked by :meth:`_check_params` in ``fit``).
+    """
+
+    #: Attribute that exists only once the model is fitted.
+    _fitted_attribute: ClassVar[str] = ""
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
+
+    def _check_params(self) -> None:
+        """Validate the constructor parameters; the error names the parameter."""
+        try:
+            self._validate_params()
+        except InvalidParameterError as exc:
+            raise ModelParameterError(f"{type(self).__name__}: {exc}") from None
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, self._fitted_attribute):
+            raise ModelFormatError("this model is not fitted; call fit() or load a model directory")
+
+    def _styled_annotators(self) -> list[int]:
+        """Annotators with a style of their own (implemented by families)."""
+        raise NotImplementedError
+
+    @property
+    def annotators_(self) -> list[int]:
+        """Annotators this model can label in the style of (the reference among them)."""
+        self._check_fitted()
+        return sorted({int(self.reference_annotator), *self._styled_annotators()})
+
+    def log_proba_in_styles(
+        self, sequence: Sequence, annotators: list[int] | None = None
+    ) -> dict[int, np.ndarray]:
+        """Annotator id to ``(frames, classes)`` log-probabilities (implemented by families)."""
+        raise NotImplementedError
+
+    def decoder_for(self, annotator: int) -> DecoderParams:
+        """The decoding of an annotator (implemented by families)."""
+        raise NotImplementedError
+
+    def sequence_log_proba(self, sequence: Sequence, annotator: int | None = None) -> np.ndarray:
+        """Log-probabilities ``(frames, classes)`` of one sequence in one annotator's style.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotator : int, optional
+            Whose style; defaults to the sequence's ``annotator_id``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(frames, classes)`` float64 log-probabilities.
+        """
+        who = sequence.annotator_id if annotator is None else int(annotator)
+        return self.log_proba_in_styles(sequence, [who])[who]
+
+    def predict_sequence(
+        self, sequence: Sequence, annotator: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and probabilities of one sequence in one annotator's style.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotator : int, optional
+            Whose style; defaults to the sequence's ``annotator_id``.
+
+        Returns
+        -------
+        labels : numpy.ndarray
+            ``(frames,)`` int8.
+        proba : numpy.ndarray
+            ``(frames, classes)`` float32.
+        """
+        who = sequence.annotator_id if annotator is None else int(annotator)
+        proba = np.exp(self.sequence_log_proba(sequence, who)).astype(np.float32)
+        return decode(proba, self.decoder_for(who)), proba
+
+    def predict(
+        self, dataset: Dataset, *, progress: Progress = NULL_PROGRESS
+    ) -> dict[str, np.ndarray]:
+        """Labels of every sequence, each in the style of its ``annotator_id``.
+
+        Parameters
+        ----------
+        dataset : Dataset
+            Sequences to label.
+        progress : Progress, optional
+            Receives progress in frames.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Sequence id to ``(frames,)`` int8 labels (a valid submission).
+        """
+        return predict_dataset(self, dataset, progress=progress).labels
