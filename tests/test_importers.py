@@ -21,7 +21,7 @@ import pytest
 from movement.io import load_poses, save_poses
 from typer.testing import CliRunner
 
-from ethostyle.bouts import bout_table
+from ethostyle.bouts import behavior_bouts, bout_table
 from ethostyle.cli import app
 from ethostyle.data import BODY_PARTS, FPS, OTHER, VOCABULARY, Dataset, Sequence
 from ethostyle.errors import DataFormatError
@@ -31,6 +31,7 @@ from ethostyle.importers import (
     import_labels,
     import_pose,
     import_pose_files,
+    is_boris_table,
     labels_for_dataset,
     load_lab_dataset,
     missing_cost,
@@ -343,6 +344,30 @@ def test_boris_tabular_exports_old_and_new_read_as_the_aggregated_one(lab, tmp_p
         want = expected if rows == slice(None) else expected.select(expected.sequence == rows)
         for field in ("start", "stop", "behavior", "sequence", "subject"):
             np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
+
+
+def test_boris_tables_are_told_from_a_lab_s_own_csv(lab, tmp_path):
+    lab_csv = tmp_path / "bouts.csv"
+    lab_csv.write_text("sequence,behavior,start,stop\nvideoA,sniffing,0,10\n")
+    headerless = tmp_path / "frames.csv"
+    headerless.write_text("frame,label\n0,mounting\n")
+    assert is_boris_table(lab.boris_file)
+    assert not is_boris_table(lab_csv) and not is_boris_table(headerless)
+    assert read_label_file(lab_csv, units="seconds").stop.tolist() == [300]
+    with pytest.raises(DataFormatError, match="no such file"):
+        is_boris_table(tmp_path / "missing.csv")
+
+
+def test_exported_bouts_of_a_labels_file_are_its_behaviour_bouts(tmp_path):
+    labels = {"a": np.array([3, 1, 1, 3, 0]), "b": np.array([3, 3]), "c": np.array([2, 2, 3])}
+    save_labels_npy(labels, tmp_path / "labels.npy")
+    written = export_boris(tmp_path / "labels.npy", tmp_path / "boris", suffix=".csv")
+    assert [p.name for p in written] == ["a.boris.csv", "c.boris.csv"]  # "b" has no bout
+    rows = behavior_bouts(labels)
+    for sid, part in rows.sequence_slices():
+        table = read_label_file(tmp_path / "boris" / f"{sid}.boris.csv")
+        assert table.behavior.tolist() == rows.behavior[part].tolist()
+        assert table.start.tolist() == rows.start[part].tolist()
 
 
 def test_an_unpaired_boris_state_event_is_refused_with_the_boris_fix(lab, tmp_path):

@@ -179,6 +179,87 @@ def test_vocabulary_in_another_order_is_mapped_by_name(tmp_path) -> None:
     assert [VOCABULARY[i] for i in labels] == [names[i] for i in file_labels]
 
 
+def test_save_picks_the_layout_from_the_object_and_the_suffix(tmp_path, sim) -> None:
+    unlabelled = sim.test.without_labels()
+    train = io.save(sim.train, tmp_path / "train.npy")
+    test = io.save(unlabelled, tmp_path / "test.npy")
+    json_file = io.save(sim.train, tmp_path / "train.json")
+    assert trusted_npy(train)["vocabulary"] == list(VOCABULARY)  # the train layout
+    assert list(trusted_npy(test)) == sim.test.ids  # the flat test layout
+    assert_same(sim.train, io.load(train))
+    assert_same(unlabelled, io.load(test), labels=False)
+    assert_same(sim.train, io.load_calms21_json(json_file))
+    labels = {s.id: s.labels for s in sim.test}
+    submission = io.save(labels, tmp_path / "submission.npy")
+    for sid, got in io.load_submission(submission).items():
+        np.testing.assert_array_equal(got, labels[sid])
+
+
+def test_save_writes_predictions_as_submission_probabilities_or_bouts(tmp_path, sim) -> None:
+    from ethostyle.data import Predictions
+
+    rng = np.random.default_rng(0)
+    labels = {s.id: s.labels for s in sim.test}
+    proba = {
+        sid: rng.dirichlet(np.ones(len(VOCABULARY)), len(y)).astype(np.float32)
+        for sid, y in labels.items()
+    }
+    predictions = Predictions(labels, proba, {s.id: s.annotator_id for s in sim.test})
+    submission = io.save(predictions, tmp_path / "sub.npy")
+    assert io.load_submission(submission).keys() == labels.keys()
+    with np.load(io.save(predictions, tmp_path / "proba.npz")) as archive:
+        np.testing.assert_array_equal(archive[sim.test.ids[0]], proba[sim.test.ids[0]])
+    bouts = io.save(predictions, tmp_path / "bouts.csv").read_text()
+    assert bouts == io.write_bouts_csv(predictions, tmp_path / "direct.csv").read_text()
+    header, first = bouts.splitlines()[:2]
+    assert header.startswith("sequence,annotator_style,behavior,start_frame,stop_frame")
+    assert first.split(",")[0] == sim.test.ids[0]
+
+
+@pytest.mark.parametrize(
+    ("what", "name", "error", "message"),
+    [
+        ("part labelled", "train.npy", DataFormatError, "1 of 2 sequences are labelled"),
+        ("dataset", "train.csv", DataFormatError, "cannot save a data set as '.csv'"),
+        ("dataset", "train", DataFormatError, "cannot save a data set as 'a file without"),
+        ("labels", "labels.json", DataFormatError, r"cannot save labels \{id: labels\} as"),
+        ("names", "labels.npy", DataFormatError, "labels are class names"),
+        ("empty", "test.npy", DataFormatError, "refusing to write a data set with no sequences"),
+        ("number", "x.npy", TypeError, "not int"),
+    ],
+)
+def test_save_refuses_what_it_has_no_layout_for(tmp_path, sim, what, name, error, message):
+    first, second = list(sim.train)[:2]
+    obj = {
+        "part labelled": Dataset([first, second.with_labels(None)]),
+        "dataset": sim.train,
+        "labels": {"s": np.array([3, 1])},
+        "names": {"s": np.array(["other", "mount"])},
+        "empty": Dataset([]),
+        "number": 7,
+    }[what]
+    with pytest.raises(error, match=message):
+        io.save(obj, tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+def test_find_problems_is_what_validate_reports(tmp_path, sim) -> None:
+    path = io.save(sim.train, tmp_path / "train.npy")
+    report = io.find_problems(path)
+    assert (report.kind, report.n_sequences, report.problems) == ("train", len(sim.train), [])
+    assert io.describe_file is io.find_problems  # the former name, kept for callers
+
+
+def test_one_label_checker_serves_files_and_labels_in_memory() -> None:
+    assert io.checked_labels([3.0, 1.0], "annotator 2", "v", 2).dtype == np.int8
+    with pytest.raises(DataFormatError, match=r"^annotator 2, sequence 'v': 1 labels for 2 frames"):
+        io.checked_labels([3], "annotator 2", "v", 2)
+    with pytest.raises(DataFormatError, match="labels are class names"):
+        io.checked_labels(["other"], "sub.npy", "v", names_allowed=False)
+    with pytest.raises(DataFormatError, match=r"^sub\.npy, sequence 'v', frame 1: label 4 is out"):
+        io.checked_labels([3, 4], "sub.npy", "v")
+
+
 def test_writers_never_leave_a_half_written_file(tmp_path, sim, monkeypatch) -> None:
     path = io.save_test_npy(sim.test, tmp_path / "test.npy")
     before = path.read_bytes()

@@ -16,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +25,15 @@ import numpy as np
 from ethostyle.data import OTHER, VOCABULARY
 from ethostyle.errors import DataFormatError
 
-__all__ = ["BoutTable", "Bouts", "bout_table", "labels_from_bouts", "match_bouts"]
+__all__ = [
+    "BehaviorBouts",
+    "BoutTable",
+    "Bouts",
+    "behavior_bouts",
+    "bout_table",
+    "labels_from_bouts",
+    "match_bouts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +172,88 @@ def labels_from_bouts(bouts: Bouts, n_frames: int, fill: int = OTHER) -> np.ndar
     offset = np.arange(row.shape[0]) - np.repeat(np.cumsum(length) - length, length)
     out[bouts.start[row] + offset] = bouts.label[row]
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class BehaviorBouts:
+    """The bouts of every behaviour but ``other`` in several sequences, one row per bout.
+
+    Rows are grouped by sequence (in the order the labels were given), then in
+    frame order. This is what a bout file lists: ethostyle's bout CSV and the
+    BORIS event spreadsheets are written from it.
+
+    Parameters
+    ----------
+    sequence : numpy.ndarray
+        ``(bouts,)`` object (str), the sequence id of each bout.
+    start, stop : numpy.ndarray
+        ``(bouts,)`` int64 frames; ``stop`` is exclusive.
+    label : numpy.ndarray
+        ``(bouts,)`` int8 index into :data:`VOCABULARY`, never ``other``.
+    """
+
+    sequence: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    label: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.start.shape[0])
+
+    @property
+    def behavior(self) -> np.ndarray:
+        """``(bouts,)`` object (str): the behaviour names of :data:`VOCABULARY`."""
+        return np.array(VOCABULARY, dtype=object)[self.label]
+
+    def sequence_slices(self) -> list[tuple[str, slice]]:
+        """``(sequence id, rows)`` of each sequence with at least one bout, in row order."""
+        n = len(self)
+        if n == 0:
+            return []
+        edges = np.flatnonzero(np.r_[True, self.sequence[1:] != self.sequence[:-1], True])
+        return [
+            (str(self.sequence[lo]), slice(int(lo), int(hi)))
+            for lo, hi in itertools.pairwise(edges)
+        ]
+
+
+def behavior_bouts(labels: Mapping[str, np.ndarray]) -> BehaviorBouts:
+    """Every bout of a behaviour (every label but ``other``) of every sequence.
+
+    Parameters
+    ----------
+    labels : mapping of str to numpy.ndarray
+        ``(frames,)`` integer labels per sequence id.
+
+    Returns
+    -------
+    BehaviorBouts
+        One row per bout, grouped by sequence in the mapping's order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = behavior_bouts({"a": np.array([3, 1, 1, 3]), "b": np.array([0, 3])})
+    >>> rows.sequence.tolist(), rows.start.tolist(), rows.stop.tolist(), rows.behavior.tolist()
+    (['a', 'b'], [1, 0], [3, 1], ['investigation', 'attack'])
+    """
+    parts = []
+    for sid, values in labels.items():  # a loop over sequences, not frames
+        bouts = bout_table(values)
+        keep = bouts.label != OTHER
+        parts.append(
+            (
+                np.full(int(keep.sum()), sid, dtype=object),
+                bouts.start[keep],
+                bouts.stop[keep],
+                bouts.label[keep],
+            )
+        )
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return BehaviorBouts(np.zeros(0, object), empty, empty.copy(), np.zeros(0, np.int8))
+    sequence, start, stop, label = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return BehaviorBouts(sequence, start, stop, label)
 
 
 def match_bouts(

@@ -3,10 +3,12 @@
 - :mod:`~ethostyle.importers.pose`: DeepLabCut, SLEAP, LightningPose and NWB pose
   files, read with ``movement`` (``pip install 'ethostyle[pose]'``), into the
   CalMS21 layout;
-- :mod:`~ethostyle.importers.labels`: label spreadsheets (one row per frame or
-  per bout) onto those poses, under an annotator's name;
-- :mod:`~ethostyle.importers.boris`: BORIS exports in, BORIS-importable event
-  spreadsheets out;
+- :mod:`~ethostyle.importers.label_tables`: a lab's label spreadsheets (one row
+  per frame or per bout) read into a :class:`LabelTable`;
+- :mod:`~ethostyle.importers.boris`: BORIS exports in (into the same table),
+  BORIS-importable event spreadsheets out;
+- :mod:`~ethostyle.importers.label_import`: any label file read
+  (:func:`read_label_file`) and painted onto those poses, under an annotator's name;
 - :mod:`~ethostyle.importers.dataset`: the labelled data set file, which keeps
   annotator names beside their ids.
 """
@@ -19,19 +21,19 @@ from ethostyle.importers.bodyparts import (
 )
 from ethostyle.importers.boris import (
     export_boris,
+    is_boris_table,
     read_boris,
-    read_label_file,
     write_boris_import,
 )
 from ethostyle.importers.dataset import LabDataset, add_annotator, load_lab_dataset
-from ethostyle.importers.labels import (
+from ethostyle.importers.label_import import (
     LabelImport,
-    LabelTable,
     behavior_codes,
     import_labels,
     labels_for_dataset,
-    read_label_csv,
+    read_label_file,
 )
+from ethostyle.importers.label_tables import LabelTable, read_label_csv
 from ethostyle.importers.pose import (
     SOURCE_SOFTWARE,
     PoseImport,
@@ -55,6 +57,7 @@ __all__ = [
     "import_labels",
     "import_pose",
     "import_pose_files",
+    "is_boris_table",
     "labels_for_dataset",
     "load_lab_dataset",
     "match_bodyparts",

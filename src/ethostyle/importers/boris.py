@@ -16,7 +16,8 @@ are read, from CSV, TSV, XLSX or ODS:
 Point events have no duration and are skipped. Times are seconds from the start
 of the media and become frames at 30 Hz (``round(t * 30)``); BORIS's time offset
 is not applied. Rows are matched to sequences by observation id or media file
-name (see :func:`~ethostyle.importers.labels_for_dataset`).
+name (see :func:`~ethostyle.importers.labels_for_dataset`);
+:func:`is_boris_table` tells a BORIS table from a lab's own spreadsheet.
 
 :func:`write_boris_import` writes one observation's bouts as the spreadsheet BORIS
 reads with *File > Import observations* (XLSX or ODS; the behaviours must be
@@ -36,12 +37,13 @@ import numpy as np
 import pandas as pd
 
 from ethostyle.atomic import atomic_write_path
-from ethostyle.bouts import bout_table
+from ethostyle.bouts import behavior_bouts
 from ethostyle.data import FPS, OTHER, VOCABULARY
 from ethostyle.errors import DataFormatError
-from ethostyle.importers.labels import LabelTable
+from ethostyle.importers.label_tables import LabelTable, read_label_csv, read_table
+from ethostyle.io import load_labels
 
-__all__ = ["export_boris", "read_boris", "read_label_file", "write_boris_import"]
+__all__ = ["export_boris", "is_boris_table", "read_boris", "write_boris_import"]
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +143,42 @@ def _pair_events(events: pd.DataFrame, is_start: np.ndarray, path: Path) -> pd.D
             f"(Observations > Fix unpaired events) and export again"
         )
     return pairs.rename(columns={"time": "start_s", "time_stop": "stop_s"})
+
+
+def is_boris_table(path: str | os.PathLike[str]) -> bool:
+    """Whether a table file is a BORIS export (or event spreadsheet) rather than a lab's CSV.
+
+    A BORIS table opens with metadata lines before its header (BORIS 7), or has
+    a column only BORIS writes (``Behavior type``, ``Start (s)``, ``Status``,
+    ``Observation id``, ``code``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.csv``, ``.tsv``, ``.xlsx`` or ``.ods`` file.
+
+    Returns
+    -------
+    bool
+        True when :func:`read_boris` is the reader to use.
+
+    Raises
+    ------
+    DataFormatError
+        If the file does not exist or is neither UTF-8 text nor a spreadsheet.
+
+    Examples
+    --------
+    >>> is_boris_table("observation1_aggregated.tsv")  # doctest: +SKIP
+    True
+    """
+    path = Path(path)
+    rows = _raw_rows(path)
+    try:
+        head = _header_row(rows, path)
+    except DataFormatError:  # no BORIS header: the CSV reader says what is missing
+        return False
+    return head > 0 or bool({c.strip().lower() for c in rows[head]} & _BORIS_COLUMNS)
 
 
 def read_boris(path: str | os.PathLike[str]) -> LabelTable:
@@ -300,26 +338,16 @@ def write_boris_import(
 def _bouts_from_file(path: Path) -> pd.DataFrame:
     """Bouts (sequence, behavior, start, stop, comment) of a bout CSV or labels file."""
     if path.suffix.lower() == ".npy":
-        from ethostyle.io import load_labels
-
-        parts = []
-        for sid, labels in load_labels(path).items():
-            bouts = bout_table(labels)
-            keep = bouts.label != OTHER
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "sequence": sid,
-                        "behavior": np.array(VOCABULARY, dtype=object)[bouts.label[keep]],
-                        "start": bouts.start[keep],
-                        "stop": bouts.stop[keep],
-                        "comment": "",
-                    }
-                )
-            )
-        return pd.concat(parts, ignore_index=True)
-    from ethostyle.importers.labels import read_label_csv, read_table
-
+        rows = behavior_bouts(load_labels(path))
+        return pd.DataFrame(
+            {
+                "sequence": rows.sequence,
+                "behavior": rows.behavior,
+                "start": rows.start,
+                "stop": rows.stop,
+                "comment": np.full(len(rows), "", dtype=object),
+            }
+        )
     table = read_label_csv(path)
     frame = read_table(path)
     comment = pd.Series("", index=frame.index, dtype=str)
@@ -391,36 +419,3 @@ def export_boris(
     if not written:
         logger.warning("%s: no bouts of %s to export", source, list(VOCABULARY[:OTHER]))
     return written
-
-
-def read_label_file(path: str | os.PathLike[str], *, units: str = "frames") -> LabelTable:
-    """Read a label file of any supported kind: a BORIS export or a frame/bout CSV.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file.
-    units : {"frames", "seconds"}
-        Unit of plain ``start``/``stop`` columns of a bout CSV (BORIS files are
-        always in seconds).
-
-    Returns
-    -------
-    LabelTable
-        One row per bout.
-
-    Examples
-    --------
-    >>> table = read_label_file("alice_boris_aggregated.tsv")  # doctest: +SKIP
-    """
-    from ethostyle.importers.labels import read_label_csv
-
-    path = Path(path)
-    rows = _raw_rows(path)
-    try:
-        head = _header_row(rows, path)
-    except DataFormatError:  # no BORIS header: let the CSV reader say what is missing
-        return read_label_csv(path, units=units)
-    if head > 0 or {c.strip().lower() for c in rows[head]} & _BORIS_COLUMNS:
-        return read_boris(path)
-    return read_label_csv(path, units=units)

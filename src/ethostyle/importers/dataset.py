@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ethostyle.atomic import atomic_write_path
 from ethostyle.data import Dataset
 from ethostyle.errors import DataFormatError
+from ethostyle.io import load, safe_load_npy
+from ethostyle.io.calms21_npy import dataset_from_object, train_layout, write_pickled_npy
 
 __all__ = ["ANNOTATOR_NAMES_KEY", "LabDataset", "add_annotator", "load_lab_dataset"]
 
@@ -65,26 +66,9 @@ class LabDataset:
                 f"{path}: refusing to write a labelled data set with unlabelled sequences "
                 f"{unlabelled[:5]}; import labels for them or leave them out"
             )
-        obj = {
-            "vocabulary": list(self.dataset.vocabulary),
-            "sequences": {s.id: _entry(s) for s in self.dataset},
-            ANNOTATOR_NAMES_KEY: {str(k): int(v) for k, v in self.annotator_names.items()},
-        }
-        path = Path(path)
-        with atomic_write_path(path) as tmp, open(tmp, "wb") as fh:
-            np.save(fh, obj, allow_pickle=True)  # a handle: np.save would add ".npy" to a name
-        return path
-
-
-def _entry(sequence: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "keypoints": np.ascontiguousarray(sequence.keypoints, dtype=np.float32),
-        "annotator_id": int(sequence.annotator_id),
-        "annotations": np.asarray(sequence.labels, dtype=np.int64),
-    }
-    if sequence.scores is not None:
-        entry["scores"] = np.ascontiguousarray(sequence.scores, dtype=np.float32)
-    return entry
+        obj = train_layout(self.dataset)
+        obj[ANNOTATOR_NAMES_KEY] = {str(k): int(v) for k, v in self.annotator_names.items()}
+        return write_pickled_npy(obj, path)
 
 
 def load_lab_dataset(path: str | os.PathLike[str]) -> LabDataset:
@@ -100,9 +84,6 @@ def load_lab_dataset(path: str | os.PathLike[str]) -> LabDataset:
     LabDataset
         The data set (labelled when the file holds labels) and its names.
     """
-    from ethostyle.io import load, safe_load_npy
-    from ethostyle.io.calms21_npy import _dataset_from_object
-
     path = Path(path)
     if path.suffix.lower() == ".json":
         return LabDataset(load(path), {})
@@ -122,7 +103,7 @@ def load_lab_dataset(path: str | os.PathLike[str]) -> LabDataset:
             )
         names = {str(k): int(v) for k, v in raw.items()}
     # One read of a possibly large file: build the data set from the object already loaded.
-    return LabDataset(_dataset_from_object(obj, path, labelled=None), names)
+    return LabDataset(dataset_from_object(obj, path, labelled=None), names)
 
 
 def add_annotator(

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ethostyle.atomic import atomic_write_path
-from ethostyle.bouts import bout_table
-from ethostyle.data import BODY_PARTS, FPS, OTHER, VOCABULARY
+from ethostyle.bouts import behavior_bouts
+from ethostyle.data import BODY_PARTS, FPS
 from ethostyle.simulate.behaviour import simulate_world
 from ethostyle.simulate.presets import PRESETS
 from ethostyle.simulate.styles import STYLES, AnnotatorStyle, PerBehavior, label_with_style
@@ -128,11 +128,10 @@ def _write_slp(poses: xr.Dataset, path: Path, video_name: str) -> Path:
 
 
 def _boris_rows(video: str, labels: np.ndarray) -> pd.DataFrame:
-    bouts = bout_table(labels)
-    keep = bouts.label != OTHER
-    start = bouts.start[keep] / FPS
-    stop = bouts.stop[keep] / FPS
-    names = [LAB_BEHAVIORS[VOCABULARY[k]] for k in bouts.label[keep]]
+    bouts = behavior_bouts({video: labels})
+    start = bouts.start / FPS
+    stop = bouts.stop / FPS
+    names = [LAB_BEHAVIORS[name] for name in bouts.behavior]
     n = len(names)
     return pd.DataFrame(
         {

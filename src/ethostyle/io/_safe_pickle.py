@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ethostyle.errors import DataFormatError, UnsafeFileError
-from ethostyle.io.validation import MAX_NESTING_DEPTH, _checked_file
+from ethostyle.io.validation import MAX_NESTING_DEPTH, checked_file
 
 try:  # NumPy >= 2
     from numpy._core import multiarray as _multiarray
@@ -354,7 +354,7 @@ def safe_load_npy(path: str | os.PathLike[str]) -> object:
     >>> safe_load_npy(p)
     {'a': array([0, 1, 2])}
     """
-    path = _checked_file(path)
+    path = checked_file(path)
     how_to_fix = "the file is truncated or corrupt; regenerate or re-download it"
     try:
         with open(path, "rb") as fh:
@@ -441,7 +441,7 @@ def refuse_unsafe_hdf5(path: str | os.PathLike[str]) -> None:
     """
     import h5py
 
-    path = _checked_file(path)
+    path = checked_file(path)
 
     def check(data: bytes, where: str) -> None:
         try:

@@ -28,18 +28,18 @@ from ethostyle.errors import DataFormatError, UnsafeFileError
 from ethostyle.io.validation import (
     MAX_NESTING_DEPTH,
     MAX_SEQUENCES,
-    _checked_file,
-    _collect,
-    _entry,
-    _keypoints,
-    _labels,
-    _scores,
-    _sequence_id,
-    _vocabulary_map,
-    _where,
+    checked_entry,
+    checked_file,
+    checked_keypoints,
+    checked_labels,
+    checked_scores,
+    checked_sequence_id,
+    collect_problem,
+    location,
+    map_vocabulary,
 )
 
-__all__ = ["load_calms21_json", "save_calms21_json"]
+__all__ = ["dataset_from_json", "load_calms21_json", "save_calms21_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,39 +89,63 @@ def _read_json(path: Path) -> object:
 
 
 def _json_sequence(raw: object, path: Path, sequence: str, group_annotator: int | None) -> Sequence:
-    entry = _entry(raw, path, sequence)
+    entry = checked_entry(raw, path, sequence)
     metadata = entry.get("metadata") or {}
     if not isinstance(metadata, Mapping):
-        raise DataFormatError(f"{_where(path, sequence)}: 'metadata' is not a dict; see the layout")
+        raise DataFormatError(
+            f"{location(path, sequence)}: 'metadata' is not a dict; see the layout"
+        )
     annotator = metadata.get("annotator-id", group_annotator)
     if annotator is None:
         raise DataFormatError(
-            f"{_where(path, sequence)}: has no annotator id (neither metadata "
+            f"{location(path, sequence)}: has no annotator id (neither metadata "
             f"'annotator-id' nor an 'annotator-id_<k>' group); add metadata 'annotator-id'"
         )
     if not isinstance(annotator, int) or isinstance(annotator, bool):
         raise DataFormatError(
-            f"{_where(path, sequence)}: annotator-id {annotator!r} is not an integer"
+            f"{location(path, sequence)}: annotator-id {annotator!r} is not an integer"
         )
     if group_annotator is not None and annotator != group_annotator:
         raise DataFormatError(
-            f"{_where(path, sequence)}: metadata says annotator {annotator} but the sequence "
+            f"{location(path, sequence)}: metadata says annotator {annotator} but the sequence "
             f"sits in group 'annotator-id_{group_annotator}'; move it to the right group"
         )
-    keypoints = _keypoints(entry["keypoints"], path, sequence)
+    keypoints = checked_keypoints(entry["keypoints"], path, sequence)
     n_frames = keypoints.shape[0]
     labels = None
     if entry.get("annotations") is not None:
-        mapping = _vocabulary_map(metadata.get("vocab"), path, sequence)
-        labels = _labels(entry["annotations"], path, sequence, mapping, n_frames)
+        mapping = map_vocabulary(metadata.get("vocab"), path, sequence)
+        labels = checked_labels(
+            entry["annotations"], path, sequence, n_frames, vocabulary_map=mapping
+        )
     scores = None
     if entry.get("scores") is not None:
-        scores = _scores(entry["scores"], path, sequence, n_frames)
+        scores = checked_scores(entry["scores"], path, sequence, n_frames)
     return Sequence(sequence, keypoints, annotator, labels, scores)
 
 
-def _dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None = None) -> Dataset:
-    path = _checked_file(path)
+def dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None = None) -> Dataset:
+    """Read a CalMS21 JSON file, stopping at the first problem or collecting them all.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.json`` file.
+    problems : list of str, optional
+        When given, a sequence that fails is left out and its message appended
+        here (as ``ethostyle validate`` needs); otherwise the first error is raised.
+
+    Returns
+    -------
+    Dataset
+        The sequences that read cleanly.
+
+    Examples
+    --------
+    >>> problems = []
+    >>> ds = dataset_from_json("calms21_task2_train.json", problems)  # doctest: +SKIP
+    """
+    path = checked_file(path)
     data = _read_json(path)
     if not isinstance(data, dict) or not data:
         raise DataFormatError(
@@ -151,16 +175,16 @@ def _dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None 
         for raw_id in list(group):
             raw = group.pop(raw_id)
             try:
-                sequence = _sequence_id(raw_id, path)
+                sequence = checked_sequence_id(raw_id, path)
                 if sequence in seen:
                     raise DataFormatError(
-                        f"{_where(path, sequence)}: appears twice (in two annotator groups); "
+                        f"{location(path, sequence)}: appears twice (in two annotator groups); "
                         f"sequence ids must be unique, rename one"
                     )
                 seen.add(sequence)
                 sequences.append(_json_sequence(raw, path, sequence, group_annotator))
             except DataFormatError as error:
-                _collect(problems, error)
+                collect_problem(problems, error)
             del raw
         del group
     if not sequences and problems is None:
@@ -192,7 +216,7 @@ def load_calms21_json(path: str | os.PathLike[str]) -> Dataset:
     --------
     >>> ds = load_calms21_json("calms21_task2_train.json")  # doctest: +SKIP
     """
-    return _dataset_from_json(path)
+    return dataset_from_json(path)
 
 
 def _json_entry(sequence: Sequence, vocabulary: list[str]) -> dict[str, object]:
@@ -234,7 +258,7 @@ def save_calms21_json(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
     PosixPath('data.json')
     """
     if len(dataset) == 0:
-        raise DataFormatError(f"{_where(path)}: refusing to write a data set with no sequences")
+        raise DataFormatError(f"{location(path)}: refusing to write a data set with no sequences")
     groups: dict[int, list[Sequence]] = {}
     for sequence in dataset:
         groups.setdefault(int(sequence.annotator_id), []).append(sequence)

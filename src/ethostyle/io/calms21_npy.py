@@ -23,24 +23,59 @@ from ethostyle.atomic import atomic_write_path
 from ethostyle.data import Dataset, Sequence
 from ethostyle.errors import DataFormatError
 from ethostyle.io._safe_pickle import safe_load_npy
-from ethostyle.io.validation import _sequences, _unwrap, _vocabulary_map, _where
+from ethostyle.io.validation import checked_sequences, location, map_vocabulary, sequence_entries
 
-__all__ = ["load_test_npy", "load_train_npy", "save_test_npy", "save_train_npy"]
+__all__ = [
+    "dataset_from_object",
+    "load_test_npy",
+    "load_train_npy",
+    "save_test_npy",
+    "save_train_npy",
+    "train_layout",
+    "write_pickled_npy",
+]
 
 logger = logging.getLogger(__name__)
 
 
-def _dataset_from_object(
+def dataset_from_object(
     obj: object,
     path: object,
     *,
     labelled: bool | None,
     problems: list[str] | None = None,
 ) -> Dataset:
-    """Build a checked :class:`Dataset` from a loaded train/test object."""
-    entries, vocabulary = _unwrap(obj, path)
-    mapping = _vocabulary_map(vocabulary, path)
-    sequences = _sequences(entries, path, mapping, labelled=labelled, problems=problems)
+    """Build a checked :class:`Dataset` from what a train or test file holds.
+
+    For a caller that has loaded the file already (to tell its layout apart, or
+    to read another entry of it) and must not read a large file twice.
+
+    Parameters
+    ----------
+    obj : object
+        From :func:`~ethostyle.io.safe_load_npy`.
+    path : object
+        The file, named in messages.
+    labelled : bool or None
+        True requires labels of every sequence (train), False ignores them
+        (test), None reads them where present.
+    problems : list of str, optional
+        When given, a sequence that fails is left out and its message appended
+        here; otherwise the first error is raised.
+
+    Returns
+    -------
+    Dataset
+        The sequences, in file order.
+
+    Examples
+    --------
+    >>> obj = safe_load_npy("train.npy")  # doctest: +SKIP
+    >>> ds = dataset_from_object(obj, "train.npy", labelled=True)  # doctest: +SKIP
+    """
+    entries, vocabulary = sequence_entries(obj, path)
+    mapping = map_vocabulary(vocabulary, path)
+    sequences = checked_sequences(entries, path, mapping, labelled=labelled, problems=problems)
     return Dataset(sequences)
 
 
@@ -56,8 +91,55 @@ def _entry(sequence: Sequence, *, with_labels: bool) -> dict[str, object]:
     return entry
 
 
-def _save_object(obj: object, path: str | os.PathLike[str]) -> Path:
-    """Write ``obj`` as a pickled ``.npy`` file, atomically; return the path."""
+def train_layout(dataset: Dataset) -> dict[str, object]:
+    """The object a ``train.npy`` file holds, for a data set whose every sequence is labelled.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Labelled sequences (checked by the caller).
+
+    Returns
+    -------
+    dict
+        ``{"vocabulary": [...], "sequences": {id: entry}}``; add top-level entries
+        (as :class:`~ethostyle.importers.LabDataset` adds annotator names) before
+        writing it with :func:`write_pickled_npy`.
+
+    Examples
+    --------
+    >>> write_pickled_npy(train_layout(dataset), "train.npy")  # doctest: +SKIP
+    PosixPath('train.npy')
+    """
+    return {
+        "vocabulary": list(dataset.vocabulary),
+        "sequences": {s.id: _entry(s, with_labels=True) for s in dataset},
+    }
+
+
+def write_pickled_npy(obj: object, path: str | os.PathLike[str]) -> Path:
+    """Write ``obj`` (a dict of arrays) as a pickled ``.npy`` file, atomically.
+
+    The one writer of the challenge's ``.npy`` layouts: train, test, labels and
+    submission files all go through it.
+
+    Parameters
+    ----------
+    obj : object
+        What the file is to hold.
+    path : str or os.PathLike
+        Destination, written as given (no ``.npy`` is appended).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> write_pickled_npy({"s1": np.array([3, 3, 1])}, "labels.npy")  # doctest: +SKIP
+    PosixPath('labels.npy')
+    """
     path = Path(path)
     with atomic_write_path(path) as tmp, open(tmp, "wb") as fh:
         # A file handle, not a name: np.save would append ".npy" to a name.
@@ -67,7 +149,7 @@ def _save_object(obj: object, path: str | os.PathLike[str]) -> Path:
 
 def _require_sequences(dataset: Dataset, path: object) -> None:
     if len(dataset) == 0:
-        raise DataFormatError(f"{_where(path)}: refusing to write a data set with no sequences")
+        raise DataFormatError(f"{location(path)}: refusing to write a data set with no sequences")
 
 
 def load_train_npy(path: str | os.PathLike[str]) -> Dataset:
@@ -103,7 +185,7 @@ def load_train_npy(path: str | os.PathLike[str]) -> Dataset:
     True
     """
     path = Path(path)
-    return _dataset_from_object(safe_load_npy(path), path, labelled=True)
+    return dataset_from_object(safe_load_npy(path), path, labelled=True)
 
 
 def load_test_npy(path: str | os.PathLike[str]) -> Dataset:
@@ -130,7 +212,7 @@ def load_test_npy(path: str | os.PathLike[str]) -> Dataset:
     False
     """
     path = Path(path)
-    return _dataset_from_object(safe_load_npy(path), path, labelled=False)
+    return dataset_from_object(safe_load_npy(path), path, labelled=False)
 
 
 def save_train_npy(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
@@ -160,14 +242,10 @@ def save_train_npy(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
     for sequence in dataset:
         if sequence.labels is None:
             raise DataFormatError(
-                f"{_where(path, sequence.id)}: has no labels, so it cannot go in a train "
+                f"{location(path, sequence.id)}: has no labels, so it cannot go in a train "
                 f"file; use save_test_npy for unlabelled data"
             )
-    obj = {
-        "vocabulary": list(dataset.vocabulary),
-        "sequences": {s.id: _entry(s, with_labels=True) for s in dataset},
-    }
-    return _save_object(obj, path)
+    return write_pickled_npy(train_layout(dataset), path)
 
 
 def save_test_npy(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
@@ -192,4 +270,4 @@ def save_test_npy(dataset: Dataset, path: str | os.PathLike[str]) -> Path:
     PosixPath('test.npy')
     """
     _require_sequences(dataset, path)
-    return _save_object({s.id: _entry(s, with_labels=False) for s in dataset}, path)
+    return write_pickled_npy({s.id: _entry(s, with_labels=False) for s in dataset}, path)

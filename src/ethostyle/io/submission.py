@@ -16,43 +16,55 @@ import numpy as np
 from ethostyle.data import Dataset
 from ethostyle.errors import DataFormatError
 from ethostyle.io._safe_pickle import safe_load_npy
-from ethostyle.io.calms21_npy import _save_object
-from ethostyle.io.labels import _checked_labels, _labels_from_object
-from ethostyle.io.validation import _labels, _preview, _vocabulary_map, _where
+from ethostyle.io.label_arrays import labels_from_object, write_label_arrays
+from ethostyle.io.validation import checked_labels, location, preview
 
-__all__ = ["load_submission", "save_submission", "validate_submission"]
+__all__ = ["load_submission", "save_submission", "submission_problems", "validate_submission"]
 
 
-def _submission_problems(
-    submission: Mapping[str, object], test: Dataset, path: object
-) -> list[str]:
-    """Every way ``submission`` fails to be a valid submission for ``test``."""
-    where = _where(path)
+def submission_problems(submission: Mapping[str, object], test: Dataset, path: object) -> list[str]:
+    """Every way ``submission`` fails to be a valid submission for ``test``.
+
+    Parameters
+    ----------
+    submission : mapping of str to array-like
+        Predicted labels per sequence id.
+    test : Dataset
+        The test sequences the submission answers.
+    path : object
+        The submission file, named in every message.
+
+    Returns
+    -------
+    list of str
+        One message per problem (empty for a valid submission): sequences
+        missing or extra, then each sequence whose labels fail.
+
+    Examples
+    --------
+    >>> problems = submission_problems(load_submission("sub.npy"),
+    ...                                load_test_npy("test.npy"), "sub.npy")  # doctest: +SKIP
+    """
+    where = location(path)
     problems: list[str] = []
     missing = [sid for sid in test.ids if sid not in submission]
     extra = [sid for sid in submission if sid not in test]
     if missing:
         problems.append(
             f"{where}: {len(missing)} test sequence(s) have no prediction: "
-            f"{_preview(missing)}; predict every sequence of the test file"
+            f"{preview(missing)}; predict every sequence of the test file"
         )
     if extra:
         problems.append(
             f"{where}: {len(extra)} sequence(s) are not in the test file: "
-            f"{_preview(extra)}; remove them (or check you used the right test file)"
+            f"{preview(extra)}; remove them (or check you used the right test file)"
         )
-    identity = _vocabulary_map(None, path)
     for sequence in test:
         if sequence.id not in submission:
             continue
         try:
-            _labels(
-                submission[sequence.id],
-                path,
-                sequence.id,
-                identity,
-                sequence.n_frames,
-                names_allowed=False,
+            checked_labels(
+                submission[sequence.id], path, sequence.id, sequence.n_frames, names_allowed=False
             )
         except DataFormatError as error:
             problems.append(str(error))
@@ -86,10 +98,10 @@ def validate_submission(
     --------
     >>> validate_submission(load_submission("sub.npy"), load_test_npy("test.npy"))  # doctest: +SKIP
     """
-    problems = _submission_problems(submission, test, path)
+    problems = submission_problems(submission, test, path)
     if problems:
         raise DataFormatError(
-            f"{_where(path)} is not a valid submission ({len(problems)} problem(s)):\n"
+            f"{location(path)} is not a valid submission ({len(problems)} problem(s)):\n"
             + "\n".join(f"- {p}" for p in problems)
         )
 
@@ -115,7 +127,7 @@ def load_submission(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     >>> sub = load_submission("sample_submission.npy")  # doctest: +SKIP
     """
     path = Path(path)
-    return _labels_from_object(safe_load_npy(path), path, names_allowed=False)
+    return labels_from_object(safe_load_npy(path), path, names_allowed=False)
 
 
 def save_submission(predictions: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> Path:
@@ -138,7 +150,4 @@ def save_submission(predictions: Mapping[str, np.ndarray], path: str | os.PathLi
     >>> save_submission({"seq-1": np.array([3, 3, 1])}, "submission.npy")  # doctest: +SKIP
     PosixPath('submission.npy')
     """
-    if not predictions:
-        raise DataFormatError(f"{_where(path)}: refusing to write a submission with no sequences")
-    checked = _checked_labels(predictions, path, names_allowed=False)
-    return _save_object({k: v.astype(np.int64) for k, v in checked.items()}, path)
+    return write_label_arrays(predictions, path, names_allowed=False, what="a submission")

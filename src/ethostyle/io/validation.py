@@ -1,5 +1,10 @@
 """Checks and conversions shared by every reader: one place validates a file's content.
 
+The checkers (``checked_*``) are the boundary of :mod:`ethostyle.io`: each takes
+what a file holds, returns it in the canonical type or raises a
+:class:`~ethostyle.errors.DataFormatError` whose message starts with
+:func:`location` (file, sequence, frame). Code past them trusts its data.
+
 Readers turn whatever a file holds (lists or arrays, float64 or int keypoints,
 labels as numbers or class names, int ids) into the canonical types of
 :mod:`ethostyle.data`, or raise :class:`~ethostyle.errors.DataFormatError`
@@ -30,6 +35,19 @@ __all__ = [
     "MAX_SEQUENCES",
     "MAX_TOTAL_FRAMES",
     "SCORES_SHAPE",
+    "checked_entry",
+    "checked_file",
+    "checked_keypoints",
+    "checked_labels",
+    "checked_scores",
+    "checked_sequence_id",
+    "checked_sequences",
+    "collect_problem",
+    "count_frames",
+    "location",
+    "map_vocabulary",
+    "preview",
+    "sequence_entries",
 ]
 
 logger = logging.getLogger(__name__)
@@ -60,7 +78,30 @@ _PREVIEW = 5  # how many offending ids a message lists
 _MICE = ("resident (mouse 0)", "intruder (mouse 1)")
 
 
-def _where(path: object, sequence: str | None = None, frame: int | None = None) -> str:
+def location(path: object, sequence: str | None = None, frame: int | None = None) -> str:
+    """The start of every error message: the file, then the sequence and frame if known.
+
+    Parameters
+    ----------
+    path : object
+        The file (or any name for where the data came from); None for data in memory.
+    sequence : str, optional
+        The sequence id.
+    frame : int, optional
+        The frame.
+
+    Returns
+    -------
+    str
+        E.g. ``"train.npy, sequence 's1', frame 6"``.
+
+    Examples
+    --------
+    >>> location("train.npy", "s1", 6)
+    "train.npy, sequence 's1', frame 6"
+    >>> location(None)
+    '<in memory>'
+    """
     parts = [str(path) if path is not None else "<in memory>"]
     if sequence is not None:
         parts.append(f"sequence {sequence!r}")
@@ -69,14 +110,46 @@ def _where(path: object, sequence: str | None = None, frame: int | None = None) 
     return ", ".join(parts)
 
 
-def _preview(ids: Iterable[object]) -> str:
+def preview(ids: Iterable[object]) -> str:
+    """The first few ids, quoted, and how many more there are (for a message).
+
+    Examples
+    --------
+    >>> preview(["a", "b"])
+    "'a', 'b'"
+    >>> preview(range(7))
+    '0, 1, 2, 3, 4 and 2 more'
+    """
     ids = list(ids)
     shown = ", ".join(repr(i) for i in ids[:_PREVIEW])
     return shown + (f" and {len(ids) - _PREVIEW} more" if len(ids) > _PREVIEW else "")
 
 
-def _checked_file(path: str | os.PathLike[str]) -> Path:
-    """Return ``path`` as a Path after checking it is a readable, non-empty file."""
+def checked_file(path: str | os.PathLike[str]) -> Path:
+    """Return ``path`` as a Path after checking it is a readable, non-empty file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file a user gave.
+
+    Returns
+    -------
+    pathlib.Path
+        The same path.
+
+    Raises
+    ------
+    DataFormatError
+        If it does not exist, is a directory, cannot be read or is empty.
+
+    Examples
+    --------
+    >>> checked_file("no/such/file.npy")
+    Traceback (most recent call last):
+    ...
+    ethostyle.errors.DataFormatError: no/such/file.npy: no such file; check the path
+    """
     path = Path(path)
     if not path.exists():
         raise DataFormatError(f"{path}: no such file; check the path")
@@ -92,35 +165,80 @@ def _checked_file(path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _sequence_id(raw: object, path: object) -> str:
-    """Return a sequence id as str: str as is, int converted, anything else refused."""
+def checked_sequence_id(raw: object, path: object) -> str:
+    """Return a sequence id as str: str as is, int converted, anything else refused.
+
+    Parameters
+    ----------
+    raw : object
+        The id as the file holds it.
+    path : object
+        The file, named in the message.
+
+    Returns
+    -------
+    str
+        The id.
+
+    Raises
+    ------
+    DataFormatError
+        For an id that is neither text nor an integer, or text no file could hold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> checked_sequence_id(np.int64(7), "test.npy")
+    '7'
+    """
     if isinstance(raw, str):
         try:
             raw.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: no output file could hold the id
             raise DataFormatError(
-                f"{_where(path)}: sequence id {raw!r} is not valid text (it holds a lone "
+                f"{location(path)}: sequence id {raw!r} is not valid text (it holds a lone "
                 f"surrogate character); rename the sequence"
             ) from None
         return str(raw)
     if isinstance(raw, int | np.integer) and not isinstance(raw, bool | np.bool_):
         return str(int(raw))
     raise DataFormatError(
-        f"{_where(path)}: sequence id {raw!r} is a {type(raw).__name__}; sequence ids "
+        f"{location(path)}: sequence id {raw!r} is a {type(raw).__name__}; sequence ids "
         f"must be strings (or integers, which are converted); rename the sequence"
     )
 
 
-def _vocabulary_map(raw: object, path: object, sequence: str | None = None) -> np.ndarray:
+def map_vocabulary(raw: object, path: object, sequence: str | None = None) -> np.ndarray:
     """Map a file's vocabulary to :data:`VOCABULARY` by name.
 
-    ``raw`` is None (the canonical vocabulary), a list of class names (label
-    ``i`` means ``raw[i]``) or a dict ``{name: index}`` as in CalMS21 JSON.
-    Returns ``m`` with ``m[file_label] == canonical_label``.
+    Parameters
+    ----------
+    raw : object
+        None (the canonical vocabulary), a list of class names (label ``i`` means
+        ``raw[i]``) or a dict ``{name: index}`` as in CalMS21 JSON.
+    path : object
+        The file, named in the message.
+    sequence : str, optional
+        The sequence whose vocabulary this is (CalMS21 JSON has one per sequence).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(classes,)`` int8 ``m`` with ``m[file_label] == canonical_label``.
+
+    Raises
+    ------
+    DataFormatError
+        If the vocabulary does not name exactly ethostyle's classes.
+
+    Examples
+    --------
+    >>> map_vocabulary(["other", "mount", "investigation", "attack"], "train.npy").tolist()
+    [3, 2, 1, 0]
     """
     if raw is None:
         return np.arange(len(VOCABULARY), dtype=np.int8)
-    where = _where(path, sequence)
+    where = location(path, sequence)
     fix = (
         f"the vocabulary must hold exactly the classes {list(VOCABULARY)} (in any "
         f"order); rename your classes to these names"
@@ -220,9 +338,41 @@ def _first_frame(mask: np.ndarray) -> int:
     return int(np.flatnonzero(frames)[0])
 
 
-def _keypoints(raw: object, path: object, sequence: str) -> np.ndarray:
-    """Return keypoints as a checked ``(frames, 2, 2, 7)`` float32 array."""
-    where = _where(path, sequence)
+def checked_keypoints(raw: object, path: object, sequence: str) -> np.ndarray:
+    """Return keypoints as a checked ``(frames, 2, 2, 7)`` float32 array.
+
+    Lists and int/float64 arrays are converted (always to a private copy);
+    infinite values become NaN, with a warning; a lost mouse, a long tracking
+    gap or coordinates no camera gives are logged as warnings.
+
+    Parameters
+    ----------
+    raw : object
+        The keypoints as the file holds them.
+    path : object
+        The file, named in messages.
+    sequence : str
+        The sequence id, named in messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames, 2, 2, 7)`` float32, C order.
+
+    Raises
+    ------
+    DataFormatError
+        For a wrong shape, no frames, values that are not numbers or no tracked frame.
+    UnsafeFileError
+        For more than :data:`MAX_FRAMES_PER_SEQUENCE` frames.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> checked_keypoints(np.zeros((3, 2, 2, 7)), "test.npy", "s1").dtype
+    dtype('float32')
+    """
+    where = location(path, sequence)
     array = _numeric_array(raw, where, "keypoints")
     if array.ndim != 4 or array.shape[1:] != KEYPOINTS_SHAPE:
         hint = ""
@@ -311,9 +461,37 @@ def _warn_about_tracking(keypoints: np.ndarray, where: str) -> None:
         )
 
 
-def _scores(raw: object, path: object, sequence: str, n_frames: int) -> np.ndarray:
-    """Return keypoint confidences as a checked ``(frames, 2, 7)`` float32 array."""
-    where = _where(path, sequence)
+def checked_scores(raw: object, path: object, sequence: str, n_frames: int) -> np.ndarray:
+    """Return keypoint confidences as a checked ``(frames, 2, 7)`` float32 array.
+
+    Parameters
+    ----------
+    raw : object
+        The confidences as the file holds them.
+    path : object
+        The file, named in messages.
+    sequence : str
+        The sequence id, named in messages.
+    n_frames : int
+        The sequence's frames (its keypoints' first axis).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_frames, 2, 7)`` float32.
+
+    Raises
+    ------
+    DataFormatError
+        For values that are not numbers or a shape other than ``(n_frames, 2, 7)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> checked_scores(np.ones((3, 2, 7)), "test.npy", "s1", 3).shape
+    (3, 2, 7)
+    """
+    where = location(path, sequence)
     array = _numeric_array(raw, where, "scores (keypoint confidences)")
     if array.shape != (n_frames, *SCORES_SHAPE):
         raise DataFormatError(
@@ -325,7 +503,7 @@ def _scores(raw: object, path: object, sequence: str, n_frames: int) -> np.ndarr
 
 def _annotator_id(entry: Mapping[str, object], path: object, sequence: str) -> int:
     """Return the entry's ``annotator_id`` as int, refusing a missing or non-int one."""
-    where = _where(path, sequence)
+    where = location(path, sequence)
     if "annotator_id" not in entry:
         raise DataFormatError(
             f"{where}: has no 'annotator_id'; add the integer id of the annotator who "
@@ -341,21 +519,61 @@ def _annotator_id(entry: Mapping[str, object], path: object, sequence: str) -> i
     )
 
 
-def _labels(
+def checked_labels(
     raw: object,
     path: object,
     sequence: str,
-    vocabulary_map: np.ndarray,
     n_frames: int | None = None,
     *,
+    vocabulary_map: np.ndarray | None = None,
     names_allowed: bool = True,
 ) -> np.ndarray:
     """Return per-frame labels as canonical int8 indices into :data:`VOCABULARY`.
 
-    Integer labels index the file's vocabulary (``vocabulary_map`` maps them to
-    the canonical one); string labels are class names, mapped by name.
+    The one check of a label array, wherever labels come from (a file, a
+    submission, another annotator's labels in memory).
+
+    Parameters
+    ----------
+    raw : object
+        One label per frame: integer (or whole float) class indices, or class names.
+    path : object
+        Where the labels came from (a file, or e.g. ``"annotator 2"``), named first
+        in every message.
+    sequence : str
+        The sequence id, named in messages.
+    n_frames : int, optional
+        The frames the labels must cover; unchecked when None.
+    vocabulary_map : numpy.ndarray, optional
+        From :func:`map_vocabulary`: maps the file's class indices to the canonical
+        ones (default: the file uses :data:`VOCABULARY`'s order).
+    names_allowed : bool
+        Whether class names are accepted (a submission holds indices only).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames,)`` int8.
+
+    Raises
+    ------
+    DataFormatError
+        Naming the frame of the first label that is not a whole number, lies out of
+        range or names no class; or for a wrong shape or length.
+
+    Examples
+    --------
+    >>> checked_labels([3, 3, 1], "labels.npy", "s1", 3).tolist()
+    [3, 3, 1]
+    >>> checked_labels(["other", "mount"], "labels.npy", "s1").tolist()
+    [3, 2]
+    >>> checked_labels([3, 7], "labels.npy", "s1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ethostyle.errors.DataFormatError: labels.npy, sequence 's1', frame 1: label 7 is out of range...
     """
-    where = _where(path, sequence)
+    if vocabulary_map is None:
+        vocabulary_map = map_vocabulary(None, path)
+    where = location(path, sequence)
     n_classes = len(vocabulary_map)
     try:
         array = np.asarray(raw)
@@ -383,7 +601,7 @@ def _labels(
         if unknown:
             frame = int(np.flatnonzero(np.isin(array, unknown))[0])
             raise DataFormatError(
-                f"{_where(path, sequence, frame)}: label {unknown[0]!r} is not one of "
+                f"{location(path, sequence, frame)}: label {unknown[0]!r} is not one of "
                 f"{list(VOCABULARY)}; rename it to one of these classes"
             )
         lookup = np.array([VOCABULARY.index(str(n)) for n in names], dtype=np.int8)
@@ -393,7 +611,7 @@ def _labels(
         if bad.any():
             frame = int(np.flatnonzero(bad)[0])
             raise DataFormatError(
-                f"{_where(path, sequence, frame)}: label {array[frame].item()!r} is not a whole "
+                f"{location(path, sequence, frame)}: label {array[frame].item()!r} is not a whole "
                 f"number; labels are class indices 0-{n_classes - 1}"
             )
     elif array.dtype.kind not in "iu":
@@ -406,17 +624,46 @@ def _labels(
     if bad.any():
         frame = int(np.flatnonzero(bad)[0])
         raise DataFormatError(
-            f"{_where(path, sequence, frame)}: label {array[frame].item()} is out of range; "
+            f"{location(path, sequence, frame)}: label {array[frame].item()} is out of range; "
             f"labels are class indices 0-{n_classes - 1} ({list(VOCABULARY)})"
         )
     return vocabulary_map[array.astype(np.intp)]
 
 
-def _unwrap(obj: object, path: object) -> tuple[Mapping[object, object], object]:
-    """Return ``(sequence entries, raw vocabulary or None)`` of a flat or nested file."""
+def sequence_entries(obj: object, path: object) -> tuple[Mapping[object, object], object]:
+    """Return ``(sequence entries, raw vocabulary or None)`` of a flat or nested file.
+
+    Parameters
+    ----------
+    obj : object
+        What a ``.npy`` file holds: ``{id: entry}`` (test, labels, submission) or
+        ``{"vocabulary": ..., "sequences": {id: entry}}`` (train).
+    path : object
+        The file, named in messages.
+
+    Returns
+    -------
+    entries : mapping
+        Raw sequence id to raw entry (a dict, or a label list), in file order.
+    vocabulary : object
+        The file's raw vocabulary, or None; give it to :func:`map_vocabulary`.
+
+    Raises
+    ------
+    DataFormatError
+        If ``obj`` is not a dict or holds no sequences.
+    UnsafeFileError
+        For more than :data:`MAX_SEQUENCES` sequences.
+
+    Examples
+    --------
+    >>> entries, vocabulary = sequence_entries({"s1": [3, 3]}, "labels.npy")
+    >>> list(entries), vocabulary
+    (['s1'], None)
+    """
     if not isinstance(obj, Mapping):
         raise DataFormatError(
-            f"{_where(path)}: holds a {type(obj).__name__}, not a dict of sequences; "
+            f"{location(path)}: holds a {type(obj).__name__}, not a dict of sequences; "
             f"see docs/formats.md for the train, test, labels and submission layouts"
         )
     vocabulary = obj.get("vocabulary")
@@ -433,12 +680,12 @@ def _unwrap(obj: object, path: object) -> tuple[Mapping[object, object], object]
         entries = {k: v for k, v in obj.items() if k != "vocabulary" or vocabulary is None}
     if not entries:
         raise DataFormatError(
-            f"{_where(path)}: holds no sequences; the file is empty or was written "
+            f"{location(path)}: holds no sequences; the file is empty or was written "
             f"incompletely, regenerate it"
         )
     if len(entries) > MAX_SEQUENCES:
         raise UnsafeFileError(
-            f"{_where(path)}: holds {len(entries)} sequences, more than MAX_SEQUENCES="
+            f"{location(path)}: holds {len(entries)} sequences, more than MAX_SEQUENCES="
             f"{MAX_SEQUENCES}; split it into several files"
         )
     return entries, vocabulary
@@ -453,15 +700,41 @@ def _holds_class_names(value: object) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(n, str) for n in value)
 
 
-def _entry(raw: object, path: object, sequence: str) -> Mapping[str, object]:
+def checked_entry(raw: object, path: object, sequence: str) -> Mapping[str, object]:
+    """Return a pose file's sequence entry after checking it is a dict with keypoints.
+
+    Parameters
+    ----------
+    raw : object
+        The entry as the file holds it.
+    path : object
+        The file, named in messages.
+    sequence : str
+        The sequence id, named in messages.
+
+    Returns
+    -------
+    mapping
+        ``raw`` itself.
+
+    Raises
+    ------
+    DataFormatError
+        If ``raw`` is not a dict or has no ``"keypoints"``.
+
+    Examples
+    --------
+    >>> checked_entry({"keypoints": []}, "test.npy", "s1")
+    {'keypoints': []}
+    """
     if not isinstance(raw, Mapping):
         raise DataFormatError(
-            f"{_where(path, sequence)}: is a {type(raw).__name__}, not a dict with "
+            f"{location(path, sequence)}: is a {type(raw).__name__}, not a dict with "
             f"'keypoints' and 'annotator_id'; see docs/formats.md"
         )
     if "keypoints" not in raw:
         raise DataFormatError(
-            f"{_where(path, sequence)}: has no 'keypoints'; add the (frames, 2, 2, 7) pose array"
+            f"{location(path, sequence)}: has no 'keypoints'; add the (frames, 2, 2, 7) pose array"
         )
     return raw
 
@@ -479,43 +752,91 @@ def _sequence(
     ``labelled`` True requires ``annotations``, False ignores them, None reads
     them when present.
     """
-    entry = _entry(raw, path, sequence)
-    keypoints = _keypoints(entry["keypoints"], path, sequence)
+    entry = checked_entry(raw, path, sequence)
+    keypoints = checked_keypoints(entry["keypoints"], path, sequence)
     n_frames = keypoints.shape[0]
     annotator = _annotator_id(entry, path, sequence)
     labels = None
     if labelled is True and "annotations" not in entry:
         raise DataFormatError(
-            f"{_where(path, sequence)}: has no 'annotations'; a train file labels every "
+            f"{location(path, sequence)}: has no 'annotations'; a train file labels every "
             f"sequence (store unlabelled sequences in a test file)"
         )
     if labelled is not False and "annotations" in entry:
-        labels = _labels(entry["annotations"], path, sequence, vocabulary_map, n_frames)
+        labels = checked_labels(
+            entry["annotations"], path, sequence, n_frames, vocabulary_map=vocabulary_map
+        )
     scores = None
     if entry.get("scores") is not None:
-        scores = _scores(entry["scores"], path, sequence, n_frames)
+        scores = checked_scores(entry["scores"], path, sequence, n_frames)
     return Sequence(sequence, keypoints, annotator, labels, scores)
 
 
-def _count_frames(total: int, n_frames: int, path: object) -> int:
-    """Return ``total + n_frames``, refusing a file past :data:`MAX_TOTAL_FRAMES`."""
+def count_frames(total: int, n_frames: int, path: object) -> int:
+    """Return ``total + n_frames``, refusing a file past :data:`MAX_TOTAL_FRAMES`.
+
+    Parameters
+    ----------
+    total : int
+        Frames of the file counted so far.
+    n_frames : int
+        Frames of the sequence just read.
+    path : object
+        The file, named in the message.
+
+    Returns
+    -------
+    int
+        The new total.
+
+    Raises
+    ------
+    UnsafeFileError
+        Once the total passes :data:`MAX_TOTAL_FRAMES`.
+
+    Examples
+    --------
+    >>> count_frames(100, 20, "test.npy")
+    120
+    """
     total += n_frames
     if total > MAX_TOTAL_FRAMES:
         raise UnsafeFileError(
-            f"{_where(path)}: holds more than MAX_TOTAL_FRAMES={MAX_TOTAL_FRAMES} frames in "
+            f"{location(path)}: holds more than MAX_TOTAL_FRAMES={MAX_TOTAL_FRAMES} frames in "
             f"all; split it into several files"
         )
     return total
 
 
-def _collect(problems: list[str] | None, error: DataFormatError) -> None:
-    """Record ``error`` in ``problems``, or raise it when not collecting."""
+def collect_problem(problems: list[str] | None, error: DataFormatError) -> None:
+    """Record ``error`` in ``problems``, or raise it when not collecting.
+
+    Readers take ``problems``: None to stop at the first error (loading), a list
+    to read on and report every problem (``ethostyle validate``). An
+    :class:`~ethostyle.errors.UnsafeFileError` is always raised: reading on
+    past a size limit is what the limit prevents.
+
+    Parameters
+    ----------
+    problems : list of str or None
+        Where to record the message, or None to raise.
+    error : DataFormatError
+        The error.
+
+    Examples
+    --------
+    >>> from ethostyle.errors import DataFormatError
+    >>> problems = []
+    >>> collect_problem(problems, DataFormatError("test.npy: bad"))
+    >>> problems
+    ['test.npy: bad']
+    """
     if problems is None or isinstance(error, UnsafeFileError):
         raise error
     problems.append(str(error))
 
 
-def _sequences(
+def checked_sequences(
     entries: Mapping[object, object],
     path: object,
     vocabulary_map: np.ndarray,
@@ -525,23 +846,48 @@ def _sequences(
 ) -> list[Sequence]:
     """Build checked sequences from file entries (in order).
 
-    With ``problems`` given, a sequence that fails is skipped and its error
-    message appended there; otherwise the first error is raised.
+    Parameters
+    ----------
+    entries : mapping
+        Raw id to raw entry, from :func:`sequence_entries`.
+    path : object
+        The file, named in messages.
+    vocabulary_map : numpy.ndarray
+        From :func:`map_vocabulary`.
+    labelled : bool or None
+        True requires ``annotations`` in every entry, False ignores them, None
+        reads them where present.
+    problems : list of str, optional
+        When given, a sequence that fails is skipped and its message appended
+        here (see :func:`collect_problem`); otherwise the first error is raised.
+
+    Returns
+    -------
+    list of Sequence
+        The sequences that read cleanly, in file order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> raw = {"s1": {"keypoints": np.ones((3, 2, 2, 7)), "annotator_id": 0}}
+    >>> [s.id for s in checked_sequences(raw, "test.npy", map_vocabulary(None, None),
+    ...                                  labelled=False)]
+    ['s1']
     """
     out: list[Sequence] = []
     seen: set[str] = set()
     total = 0
     for raw_id, raw in entries.items():
         try:
-            sequence = _sequence_id(raw_id, path)
+            sequence = checked_sequence_id(raw_id, path)
             if sequence in seen:
                 raise DataFormatError(
-                    f"{_where(path, sequence)}: appears twice (id {raw_id!r} repeats an "
+                    f"{location(path, sequence)}: appears twice (id {raw_id!r} repeats an "
                     f"earlier id once ids are converted to text); rename one of them"
                 )
             seen.add(sequence)
             out.append(_sequence(raw, path, sequence, vocabulary_map, labelled=labelled))
-            total = _count_frames(total, out[-1].n_frames, path)
+            total = count_frames(total, out[-1].n_frames, path)
         except DataFormatError as error:
-            _collect(problems, error)
+            collect_problem(problems, error)
     return out

@@ -1,48 +1,37 @@
-"""Labels from a lab's own spreadsheets: one row per frame, or one row per bout.
+"""Labels onto imported poses: read any label file, map its names, paint its bouts onto frames.
 
-Two CSV layouts are read (columns matched ignoring case and spaces):
-
-- **frames**: one row per frame, with a ``behavior`` (or ``label``) column and
-  optionally ``frame`` and ``sequence`` columns;
-- **bouts**: one row per bout, with ``start``, ``stop`` and ``behavior``
-  (optionally ``sequence``). ``start``/``stop`` are frame numbers by default,
-  or seconds with ``units="seconds"``; columns named ``start_frame``/``stop_frame``
-  or ``start_s``/``stop_s`` (as ethostyle's own bout CSV has) say their unit
-  themselves. ``stop`` is exclusive: the first frame after the bout, or the
-  time the bout ends.
-
-Every file becomes a :class:`LabelTable` (one row per bout; a frame row is a
-one-frame bout); :func:`labels_for_dataset` paints the tables onto the frames of
-the imported poses, after mapping the lab's behaviour names to ethostyle's
-(``attack``, ``investigation``, ``mount``; everything else is ``other``).
-BORIS files are read by :mod:`ethostyle.importers.boris` into the same table.
+:func:`read_label_file` reads a BORIS export or a frame/bout spreadsheet into a
+:class:`~ethostyle.importers.label_tables.LabelTable`; :func:`labels_for_dataset`
+paints the tables onto the frames of the imported poses, after mapping the lab's
+behaviour names to ethostyle's (``attack``, ``investigation``, ``mount``;
+everything else is ``other``, see :func:`behavior_codes`); :func:`import_labels`
+adds the result to a lab's data set under the annotator's name.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ethostyle.bouts import Bouts, labels_from_bouts
-from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset
+from ethostyle.data import OTHER, VOCABULARY, Dataset
 from ethostyle.errors import DataFormatError
+from ethostyle.importers.boris import is_boris_table, read_boris
 from ethostyle.importers.dataset import LabDataset, add_annotator
+from ethostyle.importers.label_tables import LabelTable, read_label_csv
 
 __all__ = [
     "LabelImport",
-    "LabelTable",
     "behavior_codes",
     "import_labels",
     "labels_for_dataset",
-    "read_label_csv",
-    "read_table",
+    "read_label_file",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,181 +40,30 @@ logger = logging.getLogger(__name__)
 _NOTHING = frozenset({"", "nan", "none", "other", "background", "no behavior", "no behaviour"})
 
 
-@dataclass(frozen=True, slots=True)
-class LabelTable:
-    """Bouts read from one label file, before they are matched to sequences.
-
-    Attributes
-    ----------
-    path : pathlib.Path
-        The file, named in error messages.
-    start, stop : numpy.ndarray
-        ``(rows,)`` int64 frames at 30 Hz; ``stop`` is exclusive.
-    behavior : numpy.ndarray
-        ``(rows,)`` str, the lab's behaviour names.
-    sequence : numpy.ndarray
-        ``(rows,)`` str, the video each row belongs to ("" when the file does not say).
-    media : numpy.ndarray
-        ``(rows,)`` str, another name of the video (a media file's stem; "" if none).
-    subject : numpy.ndarray
-        ``(rows,)`` str, the animal the row is about ("" when the file does not say).
-    every_frame : bool
-        True for a frame-per-row file, which must cover every frame of its video.
-    """
-
-    path: Path
-    start: np.ndarray
-    stop: np.ndarray
-    behavior: np.ndarray
-    sequence: np.ndarray
-    media: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
-    subject: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
-    every_frame: bool = False
-
-    def __post_init__(self) -> None:
-        n = len(self.start)
-        for name in ("media", "subject"):
-            if len(getattr(self, name)) != n:
-                object.__setattr__(self, name, np.full(n, "", dtype=object))
-
-    def __len__(self) -> int:
-        return len(self.start)
-
-    def select(self, keep: np.ndarray) -> LabelTable:
-        """The rows where the boolean mask ``keep`` holds."""
-        return LabelTable(
-            self.path,
-            self.start[keep],
-            self.stop[keep],
-            self.behavior[keep],
-            self.sequence[keep],
-            self.media[keep],
-            self.subject[keep],
-            self.every_frame,
-        )
-
-
-def _separator(path: Path) -> str:
-    """The column separator of a text table: comma, tab or semicolon (sniffed)."""
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        sample = fh.read(8192)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
-    except csv.Error:  # one column: no separator to find
-        return "\t" if path.suffix.lower() == ".tsv" else ","
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a spreadsheet (CSV, TSV or Excel/OpenDocument) with every cell as text.
-
-    Column names are stripped of surrounding spaces. The CSV separator is sniffed.
-    """
-    if not path.is_file():
-        raise DataFormatError(f"{path}: no such file; check the path")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xls", ".ods"):
-            frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
-        else:
-            frame = pd.read_csv(path, sep=_separator(path), dtype=str, keep_default_na=False)
-    except ImportError as exc:
-        raise DataFormatError(
-            f"{path}: reading {suffix} files needs an extra package ({exc}); "
-            f"pip install 'ethostyle[boris]', or save the sheet as CSV"
-        ) from None
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataFormatError(f"{path}: not a readable table ({exc}); save it as CSV") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-def _column(frame: pd.DataFrame, *names: str) -> str | None:
-    """The first column whose name, ignoring case and spaces, is one of ``names``."""
-    lookup = {c.lower().replace(" ", "_"): c for c in frame.columns}
-    return next((lookup[n] for n in names if n in lookup), None)
-
-
-def _numbers(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
-    values = pd.to_numeric(frame[column].str.strip(), errors="coerce").to_numpy(np.float64)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise DataFormatError(
-            f"{path}, row {row + 2}: {column!r} is {frame[column].iloc[row]!r}, not a number; "
-            f"fill in every {column!r} cell"
-        )
-    return values
-
-
-def _to_frames(values: np.ndarray, seconds: bool) -> np.ndarray:
-    return np.rint(values * FPS if seconds else values).astype(np.int64)
-
-
-def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> LabelTable:
-    """Read a frame-per-row or bout-per-row label spreadsheet.
+def read_label_file(path: str | os.PathLike[str], *, units: str = "frames") -> LabelTable:
+    """Read a label file of any supported kind: a BORIS export or a frame/bout CSV.
 
     Parameters
     ----------
     path : str or os.PathLike
-        A ``.csv``/``.tsv`` (or ``.xlsx``) file; see the module docstring for
-        its columns.
+        The file.
     units : {"frames", "seconds"}
-        Unit of plain ``start``/``stop`` columns.
+        Unit of plain ``start``/``stop`` columns of a bout CSV (BORIS files are
+        always in seconds).
 
     Returns
     -------
     LabelTable
-        One row per bout (per frame for a frame-per-row file).
-
-    Raises
-    ------
-    DataFormatError
-        Naming the file and row, if a needed column is missing or a cell is not
-        a number.
+        One row per bout.
 
     Examples
     --------
-    >>> table = read_label_csv("alice_bouts.csv", units="seconds")  # doctest: +SKIP
-    >>> table.behavior[:2]  # doctest: +SKIP
-    array(['sniff', 'mount'], dtype=object)
+    >>> table = read_label_file("alice_boris_aggregated.tsv")  # doctest: +SKIP
     """
     path = Path(path)
-    if units not in ("frames", "seconds"):
-        raise DataFormatError(f"units must be 'frames' or 'seconds', not {units!r}")
-    frame = read_table(path)
-    behavior = _column(frame, "behavior", "behaviour", "label", "annotation")
-    if behavior is None:
-        raise DataFormatError(
-            f"{path}: no 'behavior' column (columns: {list(frame.columns)}); name the column "
-            f"holding the behaviour of each row 'behavior'"
-        )
-    sequence_col = _column(frame, "sequence", "sequence_id", "video", "video_id")
-    sequence = (
-        frame[sequence_col].str.strip().to_numpy(object)
-        if sequence_col
-        else np.full(len(frame), "", dtype=object)
-    )
-    names = frame[behavior].str.strip().to_numpy(object)
-    start_col = _column(frame, "start_frame", "start_s", "start")
-    stop_col = _column(frame, "stop_frame", "stop_s", "stop", "end")
-    if start_col and stop_col:
-        unit_of = {"start_frame": False, "start_s": True}
-        seconds = unit_of.get(start_col.lower().replace(" ", "_"), units == "seconds")
-        start = _to_frames(_numbers(frame, start_col, path), seconds)
-        stop = _to_frames(_numbers(frame, stop_col, path), seconds)
-        return LabelTable(path, start, stop, names, sequence)
-    if start_col or stop_col:
-        raise DataFormatError(
-            f"{path}: has {start_col or stop_col!r} but no matching "
-            f"{'stop' if start_col else 'start'} column; a bout table needs both"
-        )
-    frame_col = _column(frame, "frame", "frame_index", "frame_number")
-    if frame_col:
-        index = _to_frames(_numbers(frame, frame_col, path), False)
-    else:
-        # Rows are frames in order, numbered afresh within each sequence.
-        index = frame.groupby(sequence, sort=False).cumcount().to_numpy(np.int64)
-    return LabelTable(path, index, index + 1, names, sequence, every_frame=True)
+    if is_boris_table(path):
+        return read_boris(path)
+    return read_label_csv(path, units=units)
 
 
 def behavior_codes(

@@ -1,8 +1,11 @@
-"""Read and write per-frame label files, and attach labels to an unlabelled data set.
+"""Per-sequence label arrays in ``.npy`` files: read, write, attach to an unlabelled data set.
 
 A labels file is ``{sequence_id: labels}`` (one int per frame, an index into
 :data:`~ethostyle.data.VOCABULARY`, or a class name); a ``train.npy``-layout
-file is read as its annotations.
+file is read as its annotations. A submission (:mod:`ethostyle.io.submission`)
+has the same layout with integer labels only, and is written by the same
+:func:`write_label_arrays`. Label *spreadsheets* (CSV, BORIS) are read by
+:mod:`ethostyle.importers`.
 """
 
 from __future__ import annotations
@@ -17,67 +20,136 @@ import numpy as np
 from ethostyle.data import Dataset
 from ethostyle.errors import DataFormatError
 from ethostyle.io._safe_pickle import safe_load_npy
-from ethostyle.io.calms21_npy import _save_object
+from ethostyle.io.calms21_npy import write_pickled_npy
 from ethostyle.io.validation import (
-    _collect,
-    _count_frames,
-    _labels,
-    _preview,
-    _sequence_id,
-    _unwrap,
-    _vocabulary_map,
-    _where,
+    checked_labels,
+    checked_sequence_id,
+    collect_problem,
+    count_frames,
+    location,
+    map_vocabulary,
+    preview,
+    sequence_entries,
 )
 
-__all__ = ["attach_labels", "load_labels", "save_labels_npy"]
+__all__ = [
+    "attach_labels",
+    "labels_from_object",
+    "load_labels",
+    "save_labels_npy",
+    "write_label_arrays",
+]
 
 logger = logging.getLogger(__name__)
 
 
-def _labels_from_object(
+def labels_from_object(
     obj: object,
     path: object,
     *,
     names_allowed: bool = True,
     problems: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Return ``{id: int8 labels}`` from a labels-layout or train-layout object."""
-    entries, vocabulary = _unwrap(obj, path)
-    mapping = _vocabulary_map(vocabulary, path)
+    """Return ``{id: int8 labels}`` from what a labels or train file holds.
+
+    Parameters
+    ----------
+    obj : object
+        From :func:`~ethostyle.io.safe_load_npy`: ``{id: labels}`` or the train layout.
+    path : object
+        The file, named in messages.
+    names_allowed : bool
+        Whether class names are accepted (not in a submission).
+    problems : list of str, optional
+        When given, a sequence that fails is left out and its message appended
+        here; otherwise the first error is raised.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``(frames,)`` int8 labels per sequence id, in file order.
+
+    Examples
+    --------
+    >>> labels_from_object({"s1": ["other", "mount"]}, "labels.npy")
+    {'s1': array([3, 2], dtype=int8)}
+    """
+    entries, vocabulary = sequence_entries(obj, path)
+    mapping = map_vocabulary(vocabulary, path)
     out: dict[str, np.ndarray] = {}
     total = 0
     for raw_id, raw in entries.items():
         try:
-            sequence = _sequence_id(raw_id, path)
+            sequence = checked_sequence_id(raw_id, path)
             if sequence in out:
                 raise DataFormatError(
-                    f"{_where(path, sequence)}: appears twice (id {raw_id!r} repeats an "
+                    f"{location(path, sequence)}: appears twice (id {raw_id!r} repeats an "
                     f"earlier id once ids are converted to text); rename one of them"
                 )
             if isinstance(raw, Mapping):  # a train-layout entry
                 if "annotations" not in raw:
                     raise DataFormatError(
-                        f"{_where(path, sequence)}: has no 'annotations'; this looks like "
+                        f"{location(path, sequence)}: has no 'annotations'; this looks like "
                         f"a test file, which holds no labels"
                     )
                 raw = raw["annotations"]
-            out[sequence] = _labels(raw, path, sequence, mapping, names_allowed=names_allowed)
-            total = _count_frames(total, len(out[sequence]), path)
+            out[sequence] = checked_labels(
+                raw, path, sequence, vocabulary_map=mapping, names_allowed=names_allowed
+            )
+            total = count_frames(total, len(out[sequence]), path)
         except DataFormatError as error:
-            _collect(problems, error)
+            collect_problem(problems, error)
     return out
 
 
-def _checked_labels(
-    labels: Mapping[str, object], path: object, *, names_allowed: bool
-) -> dict[str, np.ndarray]:
-    """Check in-memory ``{id: labels}`` and return canonical int8 arrays."""
-    identity = _vocabulary_map(None, path)
-    out: dict[str, np.ndarray] = {}
+def write_label_arrays(
+    labels: Mapping[str, object],
+    path: str | os.PathLike[str],
+    *,
+    names_allowed: bool,
+    what: str,
+) -> Path:
+    """Check ``{id: labels}`` and write it as a ``.npy`` file of int64 arrays, atomically.
+
+    The one writer of the ``{id: labels}`` layout, behind
+    :func:`save_labels_npy` and :func:`~ethostyle.io.save_submission`.
+
+    Parameters
+    ----------
+    labels : mapping of str to array-like
+        Per-frame labels per sequence id.
+    path : str or os.PathLike
+        Destination file.
+    names_allowed : bool
+        Whether class names are accepted (and written as their indices).
+    what : str
+        The kind of file, named in the message refusing an empty one
+        (``"a labels file"``, ``"a submission"``).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    DataFormatError
+        If ``labels`` is empty or a label array fails
+        :func:`~ethostyle.io.validation.checked_labels`.
+
+    Examples
+    --------
+    >>> write_label_arrays({"s1": [3, 1]}, "labels.npy", names_allowed=True,
+    ...                    what="a labels file")  # doctest: +SKIP
+    PosixPath('labels.npy')
+    """
+    if not labels:
+        raise DataFormatError(f"{location(path)}: refusing to write {what} with no sequences")
+    checked: dict[str, np.ndarray] = {}
     for raw_id, values in labels.items():
-        sequence = _sequence_id(raw_id, path)
-        out[sequence] = _labels(values, path, sequence, identity, names_allowed=names_allowed)
-    return out
+        sequence = checked_sequence_id(raw_id, path)
+        checked[sequence] = checked_labels(values, path, sequence, names_allowed=names_allowed)
+    return write_pickled_npy({k: v.astype(np.int64) for k, v in checked.items()}, path)
 
 
 def load_labels(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
@@ -104,7 +176,7 @@ def load_labels(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     array([3, 3, 1, 1, 1], dtype=int8)
     """
     path = Path(path)
-    return _labels_from_object(safe_load_npy(path), path)
+    return labels_from_object(safe_load_npy(path), path)
 
 
 def save_labels_npy(labels: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> Path:
@@ -128,10 +200,7 @@ def save_labels_npy(labels: Mapping[str, np.ndarray], path: str | os.PathLike[st
     >>> save_labels_npy({"seq-1": [3, 3, 1]}, "labels.npy")  # doctest: +SKIP
     PosixPath('labels.npy')
     """
-    if not labels:
-        raise DataFormatError(f"{_where(path)}: refusing to write a labels file with no sequences")
-    checked = _checked_labels(labels, path, names_allowed=True)
-    return _save_object({k: v.astype(np.int64) for k, v in checked.items()}, path)
+    return write_label_arrays(labels, path, names_allowed=True, what="a labels file")
 
 
 def attach_labels(
@@ -169,13 +238,12 @@ def attach_labels(
     --------
     >>> labelled = attach_labels(test, load_labels("test_labels.npy"))  # doctest: +SKIP
     """
-    where = _where(path)
-    identity = _vocabulary_map(None, path)
+    where = location(path)
     extra = [sid for sid in labels if sid not in test]
     if extra:
         raise DataFormatError(
             f"{where}: labels for {len(extra)} sequence(s) not in the data set: "
-            f"{_preview(extra)}; give the labels file that belongs to this test file"
+            f"{preview(extra)}; give the labels file that belongs to this test file"
         )
     if not any(sid in labels for sid in test.ids):
         raise DataFormatError(
@@ -186,7 +254,7 @@ def attach_labels(
     unlabelled = 0
     for sequence in test:
         if sequence.id in labels:
-            checked = _labels(labels[sequence.id], path, sequence.id, identity, sequence.n_frames)
+            checked = checked_labels(labels[sequence.id], path, sequence.id, sequence.n_frames)
             sequence = sequence.with_labels(checked)
         else:
             unlabelled += 1
