@@ -95,7 +95,9 @@ def test_an_ensemble_keeps_its_members_files_checked_under_one_manifest(
     assert not (directory / "gbdt" / "model.json").exists()
     loaded = load_model(directory)
     for seq in list(tiny.test)[:3]:
-        np.testing.assert_array_equal(model.predict_sequence(seq)[0], loaded.predict_sequence(seq)[0])
+        np.testing.assert_array_equal(
+            model.predict_sequence(seq)[0], loaded.predict_sequence(seq)[0]
+        )
     member = directory / "gbdt" / "reference.lgb.txt"
     member.write_text(member.read_text() + "\n")
     with pytest.raises(ModelFormatError, match="checksum"):

@@ -171,7 +171,11 @@ def reference_sequence_ids(train: Dataset, reference_annotator: int) -> list[str
     if not ref_ids:
         raise DataFormatError(
             f"no sequence of the reference annotator {reference_annotator}; "
-            f"annotators present: {train.annotators}. Choose one with --reference."
+            f"annotators present: {train.annotators}. To adapt a model trained on the "
+            f"reference's videos (the MABe 2021 Task 1 file) to these annotators, run "
+            f"`ethostyle adapt MODEL_DIR FILE --out NEW_MODEL_DIR`; or train on both files "
+            f"(`ethostyle train task1.npy task2.npy --out MODEL_DIR`); or choose another "
+            f"reference with --reference."
         )
     return ref_ids
 

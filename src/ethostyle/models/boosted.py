@@ -25,6 +25,7 @@ model has not seen gets the reference style and a warning naming it.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from numbers import Integral
 from pathlib import Path
@@ -311,13 +312,95 @@ class StyleTransferModel(StylePredictor):
         self._fit_reference(train, table, labels, ref_ids, progress)
 
         self.styles_: dict[int, StyleModel] = {}
+        self._fit_styles(train, table, progress)
+        return self
+
+    def adapt(self, train: Dataset, *, progress: Progress = NULL_PROGRESS) -> StyleTransferModel:
+        """Learn the style of every annotator in ``train`` on top of this model's reference.
+
+        The reference model and its decoding are not retrained, so labels in the
+        reference annotator's style stay exactly as they were. An annotator the model
+        already has a style for gets a new one (with a warning naming it); the
+        reference annotator's own videos, if any, are not used.
+
+        Parameters
+        ----------
+        train : Dataset
+            Labelled sequences of the annotators whose styles to learn (for example
+            the MABe 2021 Task 2 training file).
+        progress : Progress, optional
+            Receives progress of each step.
+
+        Returns
+        -------
+        StyleTransferModel
+            ``self``, with the new styles.
+
+        Raises
+        ------
+        DataFormatError
+            If the data are unlabelled, use another vocabulary, or hold no annotator
+            but the reference.
+        ModelFormatError
+            If the model is not fitted, or computes other features than this
+            ethostyle (a model from another version).
+
+        Examples
+        --------
+        >>> from ethostyle.simulate import simulate
+        >>> sim = simulate("tiny", seed=0)
+        >>> model = StyleTransferModel().fit(sim.train.filter([0]))  # doctest: +SKIP
+        >>> model.adapt(sim.train.filter([1, 2])).annotators_  # doctest: +SKIP
+        [0, 1, 2]
+        """
+        self._check_fitted()
+        if not train.is_labelled:
+            unlabelled = [s.id for s in train if s.labels is None][:3]
+            raise DataFormatError(
+                f"adapting needs labels on every sequence; {unlabelled} have none. Pass a "
+                "train.npy-layout file (with 'annotations')."
+            )
+        if list(train.vocabulary) != list(VOCABULARY):
+            raise DataFormatError(
+                f"the data's classes are {train.vocabulary}, the model's {list(VOCABULARY)}; "
+                "map the labels to the model's vocabulary first"
+            )
+        if not [a for a in train.annotators if a != self.reference_annotator]:
+            raise DataFormatError(
+                f"the data hold only the reference annotator {self.reference_annotator}; "
+                "adapt learns other annotators' styles (retrain with `ethostyle train` to "
+                "change the reference)"
+            )
+        if self.reference_annotator in train.annotators:
+            logger.warning(
+                "the reference annotator %d's videos are not used by adapt (its model is not "
+                "retrained)",
+                self.reference_annotator,
+            )
+            train = train.filter([a for a in train.annotators if a != self.reference_annotator])
+        table = compute_features(train, progress=progress.task("features", train.n_frames))
+        check_feature_names(table.names, self.feature_names_, train.ids[0])
+        replaced = sorted(set(train.annotators) & set(self.styles_))
+        if replaced:
+            warnings.warn(
+                f"annotator(s) {replaced} already have a style in this model; adapting "
+                "replaces it with the one learned from these videos",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._fit_styles(train, table, progress)
+        return self
+
+    def _fit_styles(self, train: Dataset, table: FeatureTable, progress: Progress) -> None:
+        """Fit the style of every annotator of ``train`` but the reference."""
         others = [a for a in train.annotators if a != self.reference_annotator]
+        if not others:
+            return
         advance = progress.task("style models", len(others))
         for annotator in others:
             seqs = [s for s in train if s.annotator_id == annotator]
             self.styles_[annotator] = self._fit_style(annotator, seqs, table)
             advance(1)
-        return self
 
     def _fit_reference(
         self,

@@ -1,0 +1,139 @@
+"""Commands on data files: ``simulate``, ``validate``, ``evaluate`` and ``demo``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ethostyle.cli.app import (
+    app,
+    console,
+    friendly_errors,
+    print_score_table,
+    progress_bars,
+)
+from ethostyle.errors import EthostyleError
+
+__all__ = ["demo", "evaluate", "simulate", "validate"]
+
+
+@app.command()
+@friendly_errors
+def simulate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
+    preset: Annotated[
+        str, typer.Option(help="Data set size: 'calms21-task2-like' (default) or 'tiny'.")
+    ] = "calms21-task2-like",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+) -> None:
+    """Make a simulated CalMS21-like data set with known annotator styles.
+
+    Writes train.npy (annotator 0 plus a few videos of annotators 1-5), test.npy
+    (unlabelled), test_labels.npy (the answers) and sample_submission.npy.
+    """
+    from ethostyle.simulate import simulate as run_simulation
+    from ethostyle.simulate import write_simulation
+
+    sim = run_simulation(preset, seed=seed)
+    paths = write_simulation(sim, out)
+    for name, path in paths.items():
+        console.print(f"wrote {name}: {path}")
+
+
+@app.command()
+@friendly_errors
+def validate(
+    file: Annotated[
+        Path, typer.Argument(help="A train, test, labels or submission .npy, or CalMS21 .json.")
+    ],
+    test: Annotated[
+        Path | None, typer.Option("--test", help="The test file a submission must match.")
+    ] = None,
+) -> None:
+    """Say what a data file is and what, if anything, is wrong with it."""
+    from ethostyle.io import describe_file
+
+    report = describe_file(file, test)
+    console.print(report.summary(), highlight=False)
+    if report.problems:
+        raise EthostyleError(f"{file}: {len(report.problems)} problem(s) found (listed above)")
+
+
+@app.command()
+@friendly_errors
+def evaluate(
+    submission: Annotated[Path, typer.Argument(help="Predicted labels (submission .npy).")],
+    test: Annotated[Path, typer.Argument(help="The test file (for annotator ids).")],
+    labels: Annotated[Path, typer.Argument(help="The true labels of the test file.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the scores as JSON here.")
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the score tables as an HTML report here."),
+    ] = None,
+) -> None:
+    """Score a submission exactly as the MABe 2021 Task 2 challenge does.
+
+    F1 of attack, investigation and mount over the pooled frames of annotators 1-5,
+    macro-averaged (precision breaks ties); also per annotator and per class. The
+    last line is machine-readable: task2_f1=<value> task2_precision=<value>.
+    """
+    from ethostyle.metrics import evaluate_files
+
+    score = evaluate_files(submission, test, labels)
+    print_score_table(score)
+    if json_out is not None:
+        from ethostyle.atomic import atomic_write_path
+
+        with atomic_write_path(json_out) as tmp:
+            tmp.write_text(json.dumps(score.to_dict(), indent=2))
+    if report is not None:
+        from ethostyle.report import write_report
+
+        written = write_report(report, score=score, title=f"ethostyle evaluate: {submission.name}")
+        console.print(f"wrote report: {written['report']}", highlight=False)
+    console.print(f"task2_f1={score.f1:.6f} task2_precision={score.precision:.6f}", highlight=False)
+
+
+@app.command()
+@friendly_errors
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for everything the demo writes.")
+    ] = Path("demo-output"),
+    preset: Annotated[
+        str, typer.Option(help="Simulated data set: 'calms21-task2-like' (default) or 'tiny'.")
+    ] = "calms21-task2-like",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """The main job on the built-in simulated data: simulate, train, predict, evaluate.
+
+    Prints the challenge table of the style models beside the style-blind
+    reference model (every sequence labelled as annotator 0 would).
+    """
+    from ethostyle.demo import run_demo
+
+    with progress_bars() as progress:
+        result = run_demo(out, preset=preset, seed=seed, progress=progress)
+    print_score_table(result.reference_score, "style-blind reference model (annotator 0's style)")
+    print_score_table(result.style_score, "style models (each sequence in its annotator's style)")
+    for name, path in result.paths.items():
+        if name in ("train", "test", "test_labels", "model", "submission", "report_report"):
+            console.print(f"{name.removeprefix('report_')}: {path}", highlight=False)
+    summary = result.paths.get("report_summary")
+    if summary is not None:
+        console.print(summary.read_text(), highlight=False)
+    gain = result.style_score.f1 - result.reference_score.f1
+    console.print(
+        f"Task 2 F1: style models {result.style_score.f1:.3f}, style-blind "
+        f"{result.reference_score.f1:.3f} ({gain:+.3f})",
+        highlight=False,
+    )
+    console.print(
+        f"task2_f1={result.style_score.f1:.6f} task2_precision={result.style_score.precision:.6f}",
+        highlight=False,
+    )

@@ -1,0 +1,284 @@
+"""Commands on models: ``train`` and ``predict``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ethostyle.cli.app import (
+    app,
+    check_output,
+    console,
+    friendly_errors,
+    progress_bars,
+)
+from ethostyle.errors import EthostyleError
+
+__all__ = ["predict", "train"]
+
+
+@app.command()
+@friendly_errors
+def train(
+    train_files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Labelled training file(s) (train.npy layout or CalMS21 .json), used as one "
+            "data set: e.g. the MABe 2021 Task 1 file, or the Task 1 and Task 2 files."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="Model family: 'gbdt' (LightGBM, the default: fast on CPU), 'tcn' (a temporal "
+            "convolutional network, needs ethostyle[torch]) or 'ensemble' (both, averaged "
+            "per annotator where that scores higher on held-out videos).",
+        ),
+    ] = "gbdt",
+    reference: Annotated[
+        int, typer.Option(help="The annotator with many videos that trains the reference model.")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed; same data and seed, same model.")] = 0,
+    device: Annotated[
+        str, typer.Option(help="Where the neural model trains: 'cpu' or 'cuda'.")
+    ] = "cpu",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Boost the reference model on a Dask cluster (lightgbm.dask): its address "
+            "(tcp://host:8786) or 'local:N'. Needs ethostyle[distributed].",
+        ),
+    ] = None,
+) -> None:
+    """Train the reference model and one style model per other annotator.
+
+    The reference model learns from the reference annotator's videos; each other
+    annotator's style model learns how that annotator departs from it, from its
+    few videos. Files with only the reference annotator give a reference-only
+    model (add styles later with `ethostyle adapt`). Writes MODEL_DIR/model.json
+    and LightGBM text weights (no pickles).
+    """
+    from ethostyle.io import load_many
+    from ethostyle.models import FAMILIES, make_model
+    from ethostyle.models.boosted import StyleTransferModel
+    from ethostyle.models.store import save_model
+
+    if model not in FAMILIES:
+        raise EthostyleError(
+            f"--model {model!r}: unknown model family; choose 'gbdt', 'tcn' or 'ensemble'"
+        )
+    if scheduler is not None and model != "gbdt":
+        raise EthostyleError("--scheduler trains the 'gbdt' model only; drop --model or it")
+    check_output(out, directory=True)
+    dataset = load_many(train_files)
+    console.print(
+        f"training on {len(dataset)} sequences, {dataset.n_frames} frames, "
+        f"annotators {dataset.annotators}",
+        highlight=False,
+    )
+    with progress_bars() as progress:
+        if scheduler is None:
+            params = {"reference_annotator": reference, "seed": seed}
+            if model != "gbdt":
+                params["device"] = device
+            fitted = make_model(model, **params).fit(dataset, progress=progress)
+        else:
+            from ethostyle.distributed import fit_on_cluster
+
+            fitted = fit_on_cluster(
+                dataset, scheduler, reference_annotator=reference, seed=seed, progress=progress
+            )
+    save_model(fitted, out, extra={"training_data": _fingerprint(train_files, dataset)})
+    if isinstance(fitted, StyleTransferModel):
+        _print_styles(fitted)
+    console.print(f"wrote model: {out}")
+
+
+@app.command()
+@friendly_errors
+def adapt(
+    model_dir: Annotated[Path, typer.Argument(help="A model directory from `ethostyle train`.")],
+    train_files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Labelled file(s) of the annotators whose styles to learn (e.g. the MABe "
+            "2021 Task 2 training file)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
+) -> None:
+    """Learn more annotators' styles on top of a trained model's reference.
+
+    The reference model is not retrained: labels in the reference annotator's
+    style stay exactly as MODEL_DIR gives them. An annotator the model already
+    has a style for gets a new one, with a warning naming it. This is the
+    challenge's route: train on Task 1, adapt on Task 2.
+    """
+    from ethostyle.io import load_many
+    from ethostyle.models.boosted import StyleTransferModel
+    from ethostyle.models.store import load_checked, read_manifest, save_model
+
+    check_output(out, directory=True)
+    manifest = read_manifest(model_dir)
+    fitted = load_checked(model_dir, manifest)
+    if not isinstance(fitted, StyleTransferModel):
+        raise EthostyleError(
+            f"{model_dir}: adapt learns styles on top of the boosted ('gbdt') model; this "
+            f"model is a {type(fitted).__name__}. Train it with the new annotators' files "
+            "instead (`ethostyle train task1.npy task2.npy --model ...`)"
+        )
+    dataset = load_many(train_files)
+    console.print(
+        f"adapting to {len(dataset)} sequences, {dataset.n_frames} frames, "
+        f"annotators {dataset.annotators}",
+        highlight=False,
+    )
+    with progress_bars() as progress:
+        fitted.adapt(dataset, progress=progress)
+    fingerprint = {
+        "training_data": manifest.get("training_data"),
+        "adapted_on": _fingerprint(train_files, dataset),
+    }
+    save_model(fitted, out, extra=fingerprint)
+    _print_styles(fitted)
+    console.print(f"wrote model: {out}")
+
+
+def _fingerprint(paths: list[Path], dataset: Any) -> dict[str, Any]:
+    """What a model was trained on, for its manifest."""
+    return {
+        "files": [str(p) for p in paths],
+        "sequences": len(dataset),
+        "frames": dataset.n_frames,
+        "annotators": list(dataset.annotators),
+    }
+
+
+def _print_styles(model: Any) -> None:
+    from ethostyle.data import BEHAVIORS
+
+    table = Table(title="styles learned")
+    for column in ("annotator", "videos", "frames", "share of the style's change applied"):
+        table.add_column(column)
+    table.add_row(str(model.reference_annotator), "", "", "reference")
+    for annotator, style in sorted(model.styles_.items()):
+        weights = [
+            f"{name} {weight:.2f}"
+            for name, weight in zip(BEHAVIORS, style.evidence, strict=False)
+            if weight > 0 and style.booster is not None
+        ]
+        table.add_row(
+            str(annotator),
+            str(style.n_videos),
+            str(style.n_frames),
+            ", ".join(weights) or "none (reference style)",
+        )
+    console.print(table)
+
+
+@app.command()
+@friendly_errors
+def predict(
+    model_dir: Annotated[Path, typer.Argument(help="A model directory from `ethostyle train`.")],
+    test_files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Sequences to label (test.npy layout); with several files, --out, "
+            "--probabilities and --bouts name folders that get one file per input."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Submission file to write (.npy).")],
+    probabilities: Annotated[
+        Path | None,
+        typer.Option("--probabilities", help="Also write per-frame probabilities (.npz)."),
+    ] = None,
+    bouts: Annotated[
+        Path | None, typer.Option("--bouts", help="Also write the predicted bouts (.csv).")
+    ] = None,
+    style: Annotated[
+        int | None,
+        typer.Option(
+            "--style", help="Label every sequence in this annotator's style, not its own."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Spread the work over a Dask cluster: its address (tcp://host:8786), or "
+            "'local:N' for N processes here. Needs ethostyle[distributed].",
+        ),
+    ] = None,
+) -> None:
+    """Label every sequence in the style of the annotator named by its annotator_id.
+
+    An annotator the model has no style for gets the reference style and a
+    warning naming it. Outputs are written atomically: complete or not at all.
+    With --scheduler the outputs are the same files, computed on a Dask cluster.
+    """
+    from ethostyle.io import load, save_submission, write_bouts_csv, write_probabilities
+    from ethostyle.models.base import predict_dataset
+    from ethostyle.models.store import load_model
+
+    if len(test_files) > 1:
+        _predict_many(model_dir, test_files, out, probabilities, bouts, style, scheduler)
+        return
+    for path in (out, probabilities, bouts):
+        if path is not None:
+            check_output(path, directory=False)
+    dataset = load(test_files[0])
+    if scheduler is None:
+        fitted = load_model(model_dir)
+        with progress_bars() as progress:
+            result = predict_dataset(fitted, dataset, style=style, progress=progress)
+    else:
+        from ethostyle.distributed import connect, predict_dataset_on_cluster
+
+        with connect(scheduler) as client, progress_bars() as progress:
+            result = predict_dataset_on_cluster(
+                model_dir, dataset, client, style=style, progress=progress
+            )
+    save_submission(result.labels, out)
+    console.print(f"wrote submission: {out}")
+    if probabilities is not None:
+        write_probabilities(result.proba, probabilities)
+        console.print(f"wrote probabilities: {probabilities}")
+    if bouts is not None:
+        write_bouts_csv(result, bouts)
+        console.print(f"wrote bouts: {bouts}")
+
+
+def _predict_many(
+    model_dir: Path,
+    files: list[Path],
+    out: Path,
+    probabilities: Path | None,
+    bouts: Path | None,
+    style: int | None,
+    scheduler: str | None,
+) -> None:
+    """`predict` with several input files: one output of each kind per file, in folders."""
+    from ethostyle.distributed import predict_files
+
+    for path in (out, probabilities, bouts):
+        if path is not None:
+            check_output(path, directory=True)
+    with progress_bars() as progress:
+        written = predict_files(
+            model_dir,
+            files,
+            out,
+            scheduler,
+            style=style,
+            probabilities_dir=probabilities,
+            bouts_dir=bouts,
+            progress=progress,
+        )
+    for outputs in written:
+        console.print(f"wrote {outputs.submission}")

@@ -1,0 +1,99 @@
+"""Train once, adapt many times: a reference-only model learns other annotators' styles later."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from ethostyle.cli import app
+from ethostyle.data import Dataset
+from ethostyle.errors import DataFormatError, ModelFormatError
+from ethostyle.io import save_train_npy
+from ethostyle.models.base import predict_dataset
+from ethostyle.models.boosted import StyleTransferModel
+
+SMALL = {"reference_params": {"n_estimators": 20}, "style_params": {"n_estimators": 10}}
+
+
+@pytest.fixture(scope="module")
+def reference_only(tiny) -> StyleTransferModel:
+    return StyleTransferModel(**SMALL).fit(tiny.train.filter([0]))
+
+
+def _labels(model: StyleTransferModel, dataset: Dataset) -> dict[str, np.ndarray]:
+    return predict_dataset(model, dataset).labels
+
+
+def test_a_reference_only_model_labels_everything_in_the_reference_style(
+    tiny, reference_only
+) -> None:
+    assert reference_only.annotators_ == [0]
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        styled = _labels(reference_only, tiny.test)
+        as_reference = predict_dataset(reference_only, tiny.test, style=0).labels
+    for sid in styled:
+        np.testing.assert_array_equal(styled[sid], as_reference[sid])
+
+
+def test_adapting_equals_training_on_both_files_and_keeps_the_reference(
+    tiny, reference_only
+) -> None:
+    import copy
+
+    adapted = copy.deepcopy(reference_only).adapt(tiny.train.filter([1, 2, 3, 4, 5]))
+    assert adapted.annotators_ == [0, 1, 2, 3, 4, 5]
+    together = StyleTransferModel(**SMALL).fit(tiny.train)
+    for sid, labels in _labels(together, tiny.test).items():
+        np.testing.assert_array_equal(_labels(adapted, tiny.test.select([sid]))[sid], labels)
+    reference_before = predict_dataset(reference_only, tiny.test, style=0).labels
+    reference_after = predict_dataset(adapted, tiny.test, style=0).labels
+    for sid in reference_before:
+        np.testing.assert_array_equal(reference_before[sid], reference_after[sid])
+
+
+def test_adapting_an_annotator_again_replaces_its_style_with_one_warning(
+    tiny, reference_only
+) -> None:
+    import copy
+
+    model = copy.deepcopy(reference_only).adapt(tiny.train.filter([1]))
+    with pytest.warns(UserWarning, match=r"annotator\(s\) \[1\] already have a style") as seen:
+        model.adapt(tiny.train.filter([1, 2]))
+    assert len([w for w in seen if "already have a style" in str(w.message)]) == 1
+    assert model.annotators_ == [0, 1, 2]
+
+
+def test_adapt_refuses_data_it_cannot_read(tiny, reference_only) -> None:
+    import copy
+
+    other_vocabulary = Dataset(tiny.train.filter([1]), ["chase", "sniff", "mount", "other"])
+    with pytest.raises(DataFormatError, match="classes are"):
+        copy.deepcopy(reference_only).adapt(other_vocabulary)
+    with pytest.raises(DataFormatError, match="only the reference annotator"):
+        copy.deepcopy(reference_only).adapt(tiny.train.filter([0]))
+    from_another_version = copy.deepcopy(reference_only)
+    from_another_version.feature_names_ = [f"old_{n}" for n in reference_only.feature_names_]
+    with pytest.raises(ModelFormatError):
+        from_another_version.adapt(tiny.train.filter([1]))
+
+
+def _invoke(*args: object):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_the_challenge_route_on_the_command_line(tiny, tmp_path: Path) -> None:
+    task1 = save_train_npy(tiny.train.filter([0]), tmp_path / "task1.npy")
+    task2 = save_train_npy(tiny.train.filter([1, 2]), tmp_path / "task2.npy")
+    wrong = _invoke("train", task2, "--out", tmp_path / "m")
+    assert wrong.exit_code == 1 and "ethostyle adapt" in wrong.output
+    clash = _invoke("train", task1, task1, "--out", tmp_path / "m")
+    assert clash.exit_code == 1 and "is also in" in clash.output
+    assert _invoke("train", task1, "--out", tmp_path / "m1").exit_code == 0
+    adapted = _invoke("adapt", tmp_path / "m1", task2, "--out", tmp_path / "m2")
+    assert adapted.exit_code == 0, adapted.output
+    assert "wrote model" in adapted.output
