@@ -54,9 +54,9 @@ def validate(
     ] = None,
 ) -> None:
     """Say what a data file is and what, if anything, is wrong with it."""
-    from ethostyle.io import describe_file
+    from ethostyle.io import find_problems
 
-    report = describe_file(file, test)
+    report = find_problems(file, test)
     console.print(report.summary(), highlight=False)
     if report.problems:
         raise EthostyleError(f"{file}: {len(report.problems)} problem(s) found (listed above)")
