@@ -4,7 +4,6 @@ against an independent scorer on a data set written with plain numpy."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -13,21 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score, precision_score
-from typer.testing import CliRunner
 
 from ethostyle import io
-from ethostyle.cli import app
+from support import run, touch
 
 LAST_LINE = re.compile(r"task2_f1=(\S+) task2_precision=(\S+)")
-
-
-def run(*args: object):
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    # CliRunner catches every exception; only SystemExit (typer.Exit) is a clean exit
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def assert_one_error(result, *fragments: str) -> None:
@@ -87,12 +76,7 @@ def test_validate_bad_files_exit_1_with_one_message(sim_dir, tmp_path) -> None:
 
     marker = tmp_path / "ran"
     hostile = tmp_path / "hostile.npy"
-
-    class RunsCode:
-        def __reduce__(self):
-            return os.system, (f"touch '{marker}'",)
-
-    np.save(hostile, {"s1": {"keypoints": RunsCode(), "annotator_id": 0}}, allow_pickle=True)
+    np.save(hostile, {"s1": {"keypoints": touch(marker), "annotator_id": 0}}, allow_pickle=True)
     assert_one_error(run("validate", hostile), str(hostile), "never runs code")
     assert not marker.exists()
 
@@ -152,7 +136,7 @@ def test_evaluate_refuses_mismatched_files(sim_dir, tmp_path) -> None:
     ],
 )
 def test_usage_errors_exit_2(args) -> None:
-    result = CliRunner().invoke(app, args)
+    result = run(*args)
     assert result.exit_code == 2
     assert "Usage:" in result.output
 

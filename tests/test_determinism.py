@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _reliability_support import CLI, SUBPROCESS_ENV, tiny_simulation
 from ethostyle import io
 from ethostyle.data import Dataset
+from support import CLI, SUBPROCESS_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +36,13 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> tuple[Path, Path]:
+def data(tiny, tmp_path_factory) -> tuple[Path, Path]:
     """A small train file (reference videos enough for a held-out set; two styles), a test file."""
     root = tmp_path_factory.mktemp("determinism")
-    sim = tiny_simulation()
-    picks = [s for s in sim.train if s.annotator_id == 0][:4]
-    picks += [s for s in sim.train if s.annotator_id in (1, 2)]
+    picks = [s for s in tiny.train if s.annotator_id == 0][:4]
+    picks += [s for s in tiny.train if s.annotator_id in (1, 2)]
     train = Dataset(replace(s, keypoints=s.keypoints[:300], labels=s.labels[:300]) for s in picks)
-    test = sim.test.select(sim.test.ids[::2])
+    test = tiny.test.select(tiny.test.ids[::2])
     return io.save_train_npy(train, root / "train.npy"), io.save_test_npy(test, root / "test.npy")
 
 
@@ -96,11 +95,10 @@ with open(sys.argv[2] + "/config.json", "w") as fh:
 """
 
 
-def test_torch_model_is_bit_identical_across_processes(tmp_path):
+def test_torch_model_is_bit_identical_across_processes(tiny, tmp_path):
     pytest.importorskip("torch")  # the torch extra; installed with the test extra
-    sim = tiny_simulation()
-    picks = [s for s in sim.train if s.annotator_id == 0][:4]
-    picks += [s for s in sim.train if s.annotator_id == 1]
+    picks = [s for s in tiny.train if s.annotator_id == 0][:4]
+    picks += [s for s in tiny.train if s.annotator_id == 1]
     train = io.save_train_npy(Dataset(picks), tmp_path / "train.npy")
     runs = []
     for hash_seed in (5, 6):

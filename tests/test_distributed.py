@@ -8,38 +8,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 from distributed import Client, LocalCluster
-from typer.testing import CliRunner
 
-from ethostyle.cli import app
 from ethostyle.distributed import _chunks, connect, predict_dataset_on_cluster, predict_files
 from ethostyle.errors import EthostyleError
 from ethostyle.io import save_submission, save_test_npy, write_bouts_csv, write_probabilities
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel, UnknownAnnotatorWarning
 from ethostyle.models.store import load_model, save_model
-from ethostyle.simulate import simulate
+from support import run
 
 #: Small and single-threaded: LightGBM's threads fight each other on a busy machine.
 FAST = {"n_estimators": 20, "num_threads": 1}
 
 
 @pytest.fixture(scope="module")
-def sim():
-    return simulate("tiny", seed=0)
-
-
-@pytest.fixture(scope="module")
-def model_dir(sim, tmp_path_factory) -> Path:
+def model_dir(tiny, tmp_path_factory) -> Path:
     model = StyleTransferModel(reference_params=FAST, style_params=FAST, tune_decoding=False)
-    return save_model(model.fit(sim.train), tmp_path_factory.mktemp("m") / "model")
+    return save_model(model.fit(tiny.train), tmp_path_factory.mktemp("m") / "model")
 
 
 @pytest.fixture(scope="module")
-def files(sim, tmp_path_factory) -> list[Path]:
+def files(tiny, tmp_path_factory) -> list[Path]:
     """Three test files of two annotators each, and one of an annotator the model lacks."""
     d = tmp_path_factory.mktemp("in")
-    paths = [save_test_npy(sim.test.filter([a, a + 1]), d / f"part{a}.npy") for a in (0, 2, 4)]
-    stranger = sim.test.select(sim.test.ids[:1])
+    paths = [save_test_npy(tiny.test.filter([a, a + 1]), d / f"part{a}.npy") for a in (0, 2, 4)]
+    stranger = tiny.test.select(tiny.test.ids[:1])
     unknown = type(stranger)(s.with_annotator(9) for s in stranger)
     return [*paths, save_test_npy(unknown, d / "stranger.npy")]
 
@@ -55,9 +48,9 @@ def client():
         yield c
 
 
-def test_sequences_are_grouped_into_tasks_of_about_the_frames_asked(sim):
-    chunks = _chunks(sim.test, frames_per_task=2000)
-    assert [s.id for c in chunks for s in c] == sim.test.ids  # every sequence once, in order
+def test_sequences_are_grouped_into_tasks_of_about_the_frames_asked(tiny):
+    chunks = _chunks(tiny.test, frames_per_task=2000)
+    assert [s.id for c in chunks for s in c] == tiny.test.ids  # every sequence once, in order
     assert [sum(s.n_frames for s in c) for c in chunks] == [2700] * 4  # 900-frame videos
 
 
@@ -99,9 +92,9 @@ def test_predict_files_on_a_local_cluster_writes_the_same_files_as_one_machine(
 
 
 def test_one_file_s_sequences_spread_over_the_cluster_give_the_same_predictions(
-    sim, model_dir, client
+    tiny, model_dir, client
 ):
-    data = sim.test.without_labels()
+    data = tiny.test.without_labels()
     one = predict_dataset(load_model(model_dir), data)
     spread = predict_dataset_on_cluster(model_dir, data, client, style=3, frames_per_task=900)
     same_style = predict_dataset_on_cluster(model_dir, data, client, frames_per_task=900)
@@ -115,19 +108,18 @@ def test_one_file_s_sequences_spread_over_the_cluster_give_the_same_predictions(
 def test_predict_command_with_a_scheduler_writes_what_it_writes_without(
     model_dir, files, client, tmp_path
 ):
-    runner = CliRunner()
     address = client.scheduler.address
     outs = {}
     for name, extra in (("plain", []), ("dask", ["--scheduler", address])):
         outs[name] = tmp_path / name
         args = ["predict", str(model_dir), str(files[1]), "--out", str(outs[name] / "sub.npy")]
         args += ["--bouts", str(outs[name] / "bouts.csv"), *extra]
-        result = runner.invoke(app, args)
+        result = run(*args)
         assert result.exit_code == 0, result.output
     for name in ("sub.npy", "bouts.csv"):
         assert filecmp.cmp(outs["plain"] / name, outs["dask"] / name, shallow=False)
     many = ["predict", str(model_dir), *map(str, files[:2]), "--out", str(tmp_path / "many")]
-    result = runner.invoke(app, [*many, "--scheduler", address])
+    result = run(*many, "--scheduler", address)
     assert result.exit_code == 0, result.output
     assert filecmp.cmp(
         outs["plain"] / "sub.npy", tmp_path / "many" / f"{files[1].stem}.submission.npy", False
@@ -151,7 +143,7 @@ def test_a_malformed_local_scheduler_is_a_clear_error():
 
 @pytest.mark.slow
 def test_a_model_trained_on_a_cluster_boosts_there_and_labels_like_one_trained_here(
-    sim, model_dir, tmp_path
+    tiny, model_dir, tmp_path
 ):
     from ethostyle.distributed import fit_on_cluster
     from ethostyle.metrics import task2_score
@@ -164,11 +156,11 @@ def test_a_model_trained_on_a_cluster_boosts_there_and_labels_like_one_trained_h
         Client(cluster) as c,
     ):
         model = fit_on_cluster(
-            sim.train, c, reference_params=FAST, style_params=FAST, tune_decoding=False
+            tiny.train, c, reference_params=FAST, style_params=FAST, tune_decoding=False
         )
     assert model.reference_.booster_.params["num_machines"] == 2  # really boosted on two
     here = load_model(model_dir)  # the same settings, trained on this machine
-    test = sim.test
+    test = tiny.test
     ours, theirs = model.predict(test), here.predict(test)
     agree = np.mean(np.concatenate([ours[i] == theirs[i] for i in test.ids]))
     truth = {s.id: s.labels for s in test}

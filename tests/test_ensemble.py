@@ -15,34 +15,18 @@ from ethostyle.errors import DataFormatError, ModelParameterError  # noqa: E402
 from ethostyle.models.boosted import StyleTransferModel, UnknownAnnotatorWarning  # noqa: E402
 from ethostyle.models.ensemble import WEIGHT_GRID, EnsembleStyleTransfer, _folds  # noqa: E402
 from ethostyle.models.tcn import TCNStyleTransfer  # noqa: E402
-from ethostyle.simulate import simulate  # noqa: E402
-
-TINY_TCN = {
-    "epochs": 2.0,
-    "style_epochs": 4.0,
-    "channels": 16,
-    "dilations": (1, 2, 4),
-    "style_blocks": 1,
-    "window": 128,
-    "batch_size": 8,
-}
-TINY_GBDT = {"reference_params": {"n_estimators": 20}, "style_params": {"n_estimators": 10}}
+from support import SMALL_PARAMS, TINY_TCN  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def sim():
-    return simulate("tiny", seed=0)
-
-
-@pytest.fixture(scope="session")
-def ensemble(sim):
-    gbdt = StyleTransferModel(**TINY_GBDT)
+def ensemble(tiny):
+    gbdt = StyleTransferModel(**SMALL_PARAMS)
     tcn = TCNStyleTransfer(**TINY_TCN)
-    return EnsembleStyleTransfer(gbdt, tcn, weight=0.5).fit(sim.train)
+    return EnsembleStyleTransfer(gbdt, tcn, weight=0.5).fit(tiny.train)
 
 
-def test_folds_hold_out_unseen_videos(sim):
-    one_video = Dataset([s for s in sim.train if s.annotator_id != 5 or s.id.endswith("000")])
+def test_folds_hold_out_unseen_videos(tiny):
+    one_video = Dataset([s for s in tiny.train if s.annotator_id != 5 or s.id.endswith("000")])
     folds = _folds(one_video, reference=0, seed=0)
     held_all = []
     for fold_train, fold_held in folds:
@@ -65,8 +49,8 @@ def test_weights_and_decoders_for_every_annotator(ensemble):
         ensemble.decoder_for(annotator)  # present, valid
 
 
-def test_probabilities_are_the_weighted_average(ensemble, sim):
-    seq = sim.test[sim.test.ids[0]]
+def test_probabilities_are_the_weighted_average(ensemble, tiny):
+    seq = tiny.test[tiny.test.ids[0]]
     logp = ensemble.log_proba_in_styles(seq)
     gbdt = ensemble.gbdt_.log_proba_in_styles(seq)
     tcn = ensemble.tcn_.log_proba_in_styles(seq)
@@ -78,19 +62,19 @@ def test_probabilities_are_the_weighted_average(ensemble, sim):
     assert labels.shape == (seq.n_frames,) and proba.shape == (seq.n_frames, len(VOCABULARY))
 
 
-def test_save_load_gives_identical_predictions(ensemble, sim, tmp_path):
+def test_save_load_gives_identical_predictions(ensemble, tiny, tmp_path):
     config = json.loads(json.dumps(ensemble.save(tmp_path)))
     loaded = EnsembleStyleTransfer.load(tmp_path, config)
     assert loaded.weights_ == ensemble.weights_
-    for seq in sim.test:
+    for seq in tiny.test:
         labels, proba = ensemble.predict_sequence(seq)
         labels2, proba2 = loaded.predict_sequence(seq)
         np.testing.assert_array_equal(labels, labels2)
         np.testing.assert_array_equal(proba, proba2)
 
 
-def test_unknown_annotator_warns_once(ensemble, sim):
-    seq = sim.test[sim.test.ids[0]].with_annotator(42)
+def test_unknown_annotator_warns_once(ensemble, tiny):
+    seq = tiny.test[tiny.test.ids[0]].with_annotator(42)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ensemble.predict_sequence(seq)
@@ -113,15 +97,15 @@ def test_chooses_the_model_that_scores_higher_held_out(good):
     assert weight < 0.5 if good == "gbdt" else weight > 0.5
 
 
-def test_clear_errors(sim):
+def test_clear_errors(tiny):
     model = EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer())
     with pytest.raises(DataFormatError, match="labels"):
-        model.fit(sim.test.without_labels())
+        model.fit(tiny.test.without_labels())
     # Parameters are checked when fitting (the scikit-learn convention), naming the parameter.
     mismatched = EnsembleStyleTransfer(
         StyleTransferModel(), TCNStyleTransfer(reference_annotator=2)
     )
     with pytest.raises(ModelParameterError, match="reference annotators"):
-        mismatched.fit(sim.train)
+        mismatched.fit(tiny.train)
     with pytest.raises(ModelParameterError, match="'weight' parameter"):
-        EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(), weight=1.5).fit(sim.train)
+        EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(), weight=1.5).fit(tiny.train)

@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from _reliability_support import small_model_dir
 from ethostyle import io
 from ethostyle.data import OTHER, VOCABULARY, Dataset, Predictions, Sequence
 from ethostyle.errors import EthostyleError
 from ethostyle.io import write_bouts_csv, write_probabilities
 from ethostyle.models.store import MANIFEST, load_model
+from support import small_model_dir
 
 FUZZ = settings(
     max_examples=int(os.environ.get("ETHOSTYLE_FUZZ_EXAMPLES", "40")),

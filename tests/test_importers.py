@@ -40,23 +40,18 @@ from ethostyle.importers import (
     read_label_file,
 )
 from ethostyle.importers.example import LAB_BODYPARTS, write_lab_example
+from ethostyle.importers.pose import labels_at_fps
 from ethostyle.io import load, save_labels_npy
-from ethostyle.simulate import simulate
 
 LAB_NAMES = {"tail_1": "tail_base"}
 BEHAVIOR_NAMES = {"sniffing": "investigation", "mounting": "mount"}
 
 
 @pytest.fixture(scope="module")
-def sim():
-    return simulate("tiny", seed=0)
-
-
-@pytest.fixture(scope="module")
-def keypoints(sim) -> np.ndarray:
+def keypoints(tiny) -> np.ndarray:
     """120 frames of one simulated video with no missing keypoint."""
-    kp = sim.test.ids[0]
-    out = np.array(sim.test[kp].keypoints[:120], dtype=np.float64)
+    kp = tiny.test.ids[0]
+    out = np.array(tiny.test[kp].keypoints[:120], dtype=np.float64)
     assert np.isfinite(out).all()
     return out
 
@@ -168,7 +163,7 @@ def test_a_missing_body_part_is_nan_and_the_summary_names_it_and_its_cost(keypoi
     names = [p for p in LAB_BODYPARTS if p not in ("hip_left", "hip_right")]
     keep = [LAB_BODYPARTS.index(p) for p in names]
     save_poses.to_dlc_file(_movement(keypoints[..., keep], names=names), tmp_path / "v.h5")
-    result = import_pose(tmp_path / "v.h5", bodyparts=LAB_NAMES)
+    result = import_pose(tmp_path / "v.h5", fps=30, bodyparts=LAB_NAMES)
     hips = [BODY_PARTS.index("left_hip"), BODY_PARTS.index("right_hip")]
     assert np.isnan(result.sequence.keypoints[..., hips]).all()
     assert np.isfinite(np.delete(result.sequence.keypoints, hips, axis=-1)).all()
@@ -176,7 +171,18 @@ def test_a_missing_body_part_is_nan_and_the_summary_names_it_and_its_cost(keypoi
     summary = result.summary()
     assert "MISSING: left_hip, right_hip" in summary
     assert f"{len(affected)} of {total} pose features" in summary
-    assert "30 Hz is assumed" in summary  # a DLC file carries no frame rate
+
+
+def test_a_file_without_a_frame_rate_needs_fps_and_labels_go_back_to_it(keypoints, tmp_path):
+    save_poses.to_dlc_file(_movement(keypoints), tmp_path / "v.h5")  # DLC files carry no rate
+    with pytest.raises(
+        DataFormatError, match=r"v\.h5: the file does not record its frame rate.*--fps"
+    ):
+        import_pose(tmp_path / "v.h5", bodyparts=LAB_NAMES)
+    result = import_pose(tmp_path / "v.h5", fps=25, bodyparts=LAB_NAMES)
+    back = labels_at_fps(np.arange(result.sequence.n_frames), 25)
+    assert back.shape == (result.n_frames_in,)  # one label per frame of the 25 Hz video
+    np.testing.assert_array_equal(back[:6], [0, 1, 2, 4, 5, 6])  # nearest 30 Hz frame in time
 
 
 def test_missing_cost_lists_the_features_that_use_the_part_and_only_those():
@@ -203,7 +209,7 @@ def test_a_file_with_three_animals_needs_individuals_and_honours_their_order(key
     save_poses.to_dlc_file(ds, tmp_path / "three.h5")
     with pytest.raises(DataFormatError, match=r"3 individuals \['a', 'b', 'c'\].*--individuals"):
         import_pose(tmp_path / "three.h5", bodyparts=LAB_NAMES)
-    result = import_pose(tmp_path / "three.h5", bodyparts=LAB_NAMES, individuals=["b", "a"])
+    result = import_pose(tmp_path / "three.h5", fps=30, bodyparts=LAB_NAMES, individuals=["b", "a"])
     np.testing.assert_allclose(result.sequence.keypoints[:, 0], keypoints[:, 1], atol=1e-3)
     np.testing.assert_allclose(result.sequence.keypoints[:, 1], keypoints[:, 0], atol=1e-3)
 
@@ -275,14 +281,14 @@ def test_labels_naming_no_imported_video_are_refused(tmp_path):
         labels_for_dataset(_poses(), [read_label_csv(tmp_path / "b.csv")])
 
 
-def test_annotator_names_get_new_ids_after_the_base_and_travel_with_the_file(sim, tmp_path):
+def test_annotator_names_get_new_ids_after_the_base_and_travel_with_the_file(tiny, tmp_path):
     pd.DataFrame({"sequence": "v1", "start": [3], "stop": [9], "behavior": ["mount"]}).to_csv(
         tmp_path / "b.csv", index=False
     )
     table = read_label_csv(tmp_path / "b.csv")
     poses = _poses()
-    alice = import_labels(poses, [table], annotator="alice", base=LabDataset(sim.train))
-    assert alice.annotator_id == max(sim.train.annotators) + 1 == 6
+    alice = import_labels(poses, [table], annotator="alice", base=LabDataset(tiny.train))
+    assert alice.annotator_id == max(tiny.train.annotators) + 1 == 6
     assert alice.unlabelled == ["v2"]
     alice.lab.save(tmp_path / "lab.npy")
     lab = load_lab_dataset(tmp_path / "lab.npy")
@@ -377,13 +383,13 @@ def test_an_unpaired_boris_state_event_is_refused_with_the_boris_fix(lab, tmp_pa
         read_boris(tmp_path / "cut.csv")
 
 
-def test_the_boris_round_trip_keeps_every_bout(sim, tmp_path):
-    labels = {s.id: s.labels for s in sim.test}
+def test_the_boris_round_trip_keeps_every_bout(tiny, tmp_path):
+    labels = {s.id: s.labels for s in tiny.test}
     save_labels_npy(labels, tmp_path / "predicted.npy")
     written = export_boris(tmp_path / "predicted.npy", tmp_path / "boris")
     assert len(written) == len(labels) and all(p.suffix == ".xlsx" for p in written)
     tables = [read_label_file(p) for p in written]
-    back = labels_for_dataset(sim.test.without_labels(), tables)
+    back = labels_for_dataset(tiny.test.without_labels(), tables)
     for sid, y in labels.items():
         before, after = bout_table(y), bout_table(back[sid])
         assert len(before) == len(after)

@@ -4,7 +4,6 @@ and no file can run code while it loads."""
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import re
 from dataclasses import replace
@@ -16,24 +15,19 @@ import pytest
 from ethostyle import io
 from ethostyle.data import VOCABULARY, Dataset, Sequence
 from ethostyle.errors import DataFormatError, UnsafeFileError
-from ethostyle.simulate import simulate
+from support import RunsCode, touch
 
 N_FRAMES = 10
 
 
 @pytest.fixture(scope="session")
-def sim():
-    return simulate("tiny", seed=5)
-
-
-@pytest.fixture(scope="session")
-def with_scores(sim) -> Dataset:
+def with_scores(tiny) -> Dataset:
     """Labelled sequences of annotators 0, 1, 0, 2 (interleaved), with keypoint confidences
     and a few NaN keypoints."""
     rng = np.random.default_rng(0)
     out = []
     ids = ["sim-a0-train-000", "sim-a1-train-000", "sim-a0-train-001", "sim-a2-train-000"]
-    for seq in (sim.train[i] for i in ids):
+    for seq in (tiny.train[i] for i in ids):
         scores = rng.uniform(0, 1, (seq.n_frames, 2, 7)).astype(np.float32)
         keypoints = seq.keypoints.copy()
         keypoints[3, 1, :, 2] = np.nan
@@ -79,8 +73,8 @@ def train_file(path: Path, **entry: object) -> Path:
 # ---------------------------------------------------------------------------- round trips
 
 
-def test_train_npy_round_trip_keeps_everything(tmp_path, sim, with_scores) -> None:
-    for dataset in (sim.train, with_scores):
+def test_train_npy_round_trip_keeps_everything(tmp_path, tiny, with_scores) -> None:
+    for dataset in (tiny.train, with_scores):
         path = io.save_train_npy(dataset, tmp_path / "train.npy")
         assert_same(dataset, io.load_train_npy(path))
         assert_same(dataset, io.load(path))
@@ -91,20 +85,20 @@ def test_train_npy_round_trip_keeps_everything(tmp_path, sim, with_scores) -> No
     assert entry["keypoints"].shape[1:] == (2, 2, 7)
 
 
-def test_test_npy_flat_and_nested_read_the_same(tmp_path, sim) -> None:
-    flat = io.save_test_npy(sim.test, tmp_path / "test.npy")
+def test_test_npy_flat_and_nested_read_the_same(tmp_path, tiny) -> None:
+    flat = io.save_test_npy(tiny.test, tmp_path / "test.npy")
     raw = trusted_npy(flat)
-    assert list(raw) == sim.test.ids  # flat: {id: {...}}
-    assert set(raw[sim.test.ids[0]]) == {"keypoints", "annotator_id"}  # no labels
+    assert list(raw) == tiny.test.ids  # flat: {id: {...}}
+    assert set(raw[tiny.test.ids[0]]) == {"keypoints", "annotator_id"}  # no labels
     nested = tmp_path / "nested.npy"
     np.save(nested, {"sequences": raw}, allow_pickle=True)
     for path in (flat, nested):
-        assert_same(sim.test, io.load_test_npy(path), labels=False)
+        assert_same(tiny.test, io.load_test_npy(path), labels=False)
         assert not io.load(path).is_labelled
 
 
-def test_labels_and_submission_round_trip(tmp_path, sim) -> None:
-    truth = {s.id: s.labels for s in sim.test}
+def test_labels_and_submission_round_trip(tmp_path, tiny) -> None:
+    truth = {s.id: s.labels for s in tiny.test}
     for save, load in (
         (io.save_labels_npy, io.load_labels),
         (io.save_submission, io.load_submission),
@@ -114,11 +108,11 @@ def test_labels_and_submission_round_trip(tmp_path, sim) -> None:
         for k in truth:
             assert back[k].dtype == np.int8
             np.testing.assert_array_equal(back[k], truth[k])
-    io.validate_submission(back, sim.test)
+    io.validate_submission(back, tiny.test)
     # a train file read as labels gives its annotations; labels attach back by id
-    train_labels = io.load_labels(io.save_train_npy(sim.train, tmp_path / "train.npy"))
-    attached = io.attach_labels(sim.train.without_labels(), train_labels)
-    assert_same(sim.train, attached)
+    train_labels = io.load_labels(io.save_train_npy(tiny.train, tmp_path / "train.npy"))
+    attached = io.attach_labels(tiny.train.without_labels(), train_labels)
+    assert_same(tiny.train, attached)
 
 
 def test_calms21_json_round_trip_groups_by_annotator_and_keeps_scores(
@@ -179,41 +173,41 @@ def test_vocabulary_in_another_order_is_mapped_by_name(tmp_path) -> None:
     assert [VOCABULARY[i] for i in labels] == [names[i] for i in file_labels]
 
 
-def test_save_picks_the_layout_from_the_object_and_the_suffix(tmp_path, sim) -> None:
-    unlabelled = sim.test.without_labels()
-    train = io.save(sim.train, tmp_path / "train.npy")
+def test_save_picks_the_layout_from_the_object_and_the_suffix(tmp_path, tiny) -> None:
+    unlabelled = tiny.test.without_labels()
+    train = io.save(tiny.train, tmp_path / "train.npy")
     test = io.save(unlabelled, tmp_path / "test.npy")
-    json_file = io.save(sim.train, tmp_path / "train.json")
+    json_file = io.save(tiny.train, tmp_path / "train.json")
     assert trusted_npy(train)["vocabulary"] == list(VOCABULARY)  # the train layout
-    assert list(trusted_npy(test)) == sim.test.ids  # the flat test layout
-    assert_same(sim.train, io.load(train))
+    assert list(trusted_npy(test)) == tiny.test.ids  # the flat test layout
+    assert_same(tiny.train, io.load(train))
     assert_same(unlabelled, io.load(test), labels=False)
-    assert_same(sim.train, io.load_calms21_json(json_file))
-    labels = {s.id: s.labels for s in sim.test}
+    assert_same(tiny.train, io.load_calms21_json(json_file))
+    labels = {s.id: s.labels for s in tiny.test}
     submission = io.save(labels, tmp_path / "submission.npy")
     for sid, got in io.load_submission(submission).items():
         np.testing.assert_array_equal(got, labels[sid])
 
 
-def test_save_writes_predictions_as_submission_probabilities_or_bouts(tmp_path, sim) -> None:
+def test_save_writes_predictions_as_submission_probabilities_or_bouts(tmp_path, tiny) -> None:
     from ethostyle.data import Predictions
 
     rng = np.random.default_rng(0)
-    labels = {s.id: s.labels for s in sim.test}
+    labels = {s.id: s.labels for s in tiny.test}
     proba = {
         sid: rng.dirichlet(np.ones(len(VOCABULARY)), len(y)).astype(np.float32)
         for sid, y in labels.items()
     }
-    predictions = Predictions(labels, proba, {s.id: s.annotator_id for s in sim.test})
+    predictions = Predictions(labels, proba, {s.id: s.annotator_id for s in tiny.test})
     submission = io.save(predictions, tmp_path / "sub.npy")
     assert io.load_submission(submission).keys() == labels.keys()
     with np.load(io.save(predictions, tmp_path / "proba.npz")) as archive:
-        np.testing.assert_array_equal(archive[sim.test.ids[0]], proba[sim.test.ids[0]])
+        np.testing.assert_array_equal(archive[tiny.test.ids[0]], proba[tiny.test.ids[0]])
     bouts = io.save(predictions, tmp_path / "bouts.csv").read_text()
     assert bouts == io.write_bouts_csv(predictions, tmp_path / "direct.csv").read_text()
     header, first = bouts.splitlines()[:2]
     assert header.startswith("sequence,annotator_style,behavior,start_frame,stop_frame")
-    assert first.split(",")[0] == sim.test.ids[0]
+    assert first.split(",")[0] == tiny.test.ids[0]
 
 
 @pytest.mark.parametrize(
@@ -228,11 +222,11 @@ def test_save_writes_predictions_as_submission_probabilities_or_bouts(tmp_path, 
         ("number", "x.npy", TypeError, "not int"),
     ],
 )
-def test_save_refuses_what_it_has_no_layout_for(tmp_path, sim, what, name, error, message):
-    first, second = list(sim.train)[:2]
+def test_save_refuses_what_it_has_no_layout_for(tmp_path, tiny, what, name, error, message):
+    first, second = list(tiny.train)[:2]
     obj = {
         "part labelled": Dataset([first, second.with_labels(None)]),
-        "dataset": sim.train,
+        "dataset": tiny.train,
         "labels": {"s": np.array([3, 1])},
         "names": {"s": np.array(["other", "mount"])},
         "empty": Dataset([]),
@@ -243,10 +237,10 @@ def test_save_refuses_what_it_has_no_layout_for(tmp_path, sim, what, name, error
     assert not (tmp_path / name).exists()
 
 
-def test_find_problems_is_what_validate_reports(tmp_path, sim) -> None:
-    path = io.save(sim.train, tmp_path / "train.npy")
+def test_find_problems_is_what_validate_reports(tmp_path, tiny) -> None:
+    path = io.save(tiny.train, tmp_path / "train.npy")
     report = io.find_problems(path)
-    assert (report.kind, report.n_sequences, report.problems) == ("train", len(sim.train), [])
+    assert (report.kind, report.n_sequences, report.problems) == ("train", len(tiny.train), [])
     assert io.describe_file is io.find_problems  # the former name, kept for callers
 
 
@@ -260,8 +254,8 @@ def test_one_label_checker_serves_files_and_labels_in_memory() -> None:
         io.checked_labels([3, 4], "sub.npy", "v")
 
 
-def test_writers_never_leave_a_half_written_file(tmp_path, sim, monkeypatch) -> None:
-    path = io.save_test_npy(sim.test, tmp_path / "test.npy")
+def test_writers_never_leave_a_half_written_file(tmp_path, tiny, monkeypatch) -> None:
+    path = io.save_test_npy(tiny.test, tmp_path / "test.npy")
     before = path.read_bytes()
 
     def crash(fh, *args, **kwargs):
@@ -270,7 +264,7 @@ def test_writers_never_leave_a_half_written_file(tmp_path, sim, monkeypatch) -> 
 
     monkeypatch.setattr(np, "save", crash)
     with pytest.raises(OSError, match="disk full"):
-        io.save_test_npy(sim.train, path)
+        io.save_test_npy(tiny.train, path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["test.npy"]
 
@@ -388,14 +382,14 @@ def test_json_id_in_two_groups_is_refused(tmp_path) -> None:
         io.load_calms21_json(path)
 
 
-def test_duplicate_ids_across_files_are_refused_when_merged(tmp_path, sim) -> None:
-    first = io.load_test_npy(io.save_test_npy(sim.test, tmp_path / "a.npy"))
-    overlap = sim.test.select(sim.test.ids[2:5])
+def test_duplicate_ids_across_files_are_refused_when_merged(tmp_path, tiny) -> None:
+    first = io.load_test_npy(io.save_test_npy(tiny.test, tmp_path / "a.npy"))
+    overlap = tiny.test.select(tiny.test.ids[2:5])
     second = io.load_test_npy(io.save_test_npy(overlap, tmp_path / "b.npy"))
-    with pytest.raises(DataFormatError, match=rf"sequence id {sim.test.ids[2]!r} appears twice"):
+    with pytest.raises(DataFormatError, match=rf"sequence id {tiny.test.ids[2]!r} appears twice"):
         first.concat(second)
-    disjoint = sim.test.select(sim.test.ids[:2]).concat(sim.test.select(sim.test.ids[2:]))
-    assert disjoint.ids == sim.test.ids
+    disjoint = tiny.test.select(tiny.test.ids[:2]).concat(tiny.test.select(tiny.test.ids[2:]))
+    assert disjoint.ids == tiny.test.ids
 
 
 @pytest.mark.parametrize("suffix", [".npy", ".json"])
@@ -406,8 +400,8 @@ def test_empty_file(tmp_path, suffix) -> None:
         io.load(path)
 
 
-def test_truncated_npy_and_json(tmp_path, sim, with_scores) -> None:
-    whole = io.save_train_npy(sim.train, tmp_path / "train.npy").read_bytes()
+def test_truncated_npy_and_json(tmp_path, tiny, with_scores) -> None:
+    whole = io.save_train_npy(tiny.train, tmp_path / "train.npy").read_bytes()
     half = tmp_path / "half.npy"
     half.write_bytes(whole[: len(whole) // 2])
     with pytest.raises(DataFormatError, match=rf"{re.escape(str(half))}: .*truncated or corrupt"):
@@ -429,15 +423,15 @@ def test_missing_file_and_not_a_dict(tmp_path) -> None:
         io.load_train_npy(array)
 
 
-def test_labels_only_file_is_not_a_pose_file(tmp_path, sim) -> None:
-    path = io.save_labels_npy({s.id: s.labels for s in sim.test}, tmp_path / "labels.npy")
+def test_labels_only_file_is_not_a_pose_file(tmp_path, tiny) -> None:
+    path = io.save_labels_npy({s.id: s.labels for s in tiny.test}, tmp_path / "labels.npy")
     with pytest.raises(DataFormatError, match="holds labels only"):
         io.load(path)
     assert io.describe_file(path).kind == "labels"
 
 
-def test_invalid_submission_lists_every_problem(tmp_path, sim) -> None:
-    test = sim.test
+def test_invalid_submission_lists_every_problem(tmp_path, tiny) -> None:
+    test = tiny.test
     sub = {s.id: np.full(s.n_frames, 3) for s in test}
     del sub[test.ids[0]]
     sub["extra"] = np.zeros(5, int)
@@ -463,20 +457,10 @@ def test_invalid_submission_lists_every_problem(tmp_path, sim) -> None:
 # ---------------------------------------------------------------------------- safe loading
 
 
-class _RunsCode:
-    """Pickles to a call of ``function(argument)``: what a hostile data file does."""
-
-    def __init__(self, function: object, argument: str) -> None:
-        self.function, self.argument = function, argument
-
-    def __reduce__(self):
-        return self.function, (self.argument,)
-
-
-def _hostile(kind: str, marker: Path) -> _RunsCode:
+def _hostile(kind: str, marker: Path) -> RunsCode:
     if kind == "os.system":
-        return _RunsCode(os.system, f"touch '{marker}'")
-    return _RunsCode(exec, f"open({str(marker)!r}, 'w').close()")
+        return touch(marker)
+    return RunsCode(exec, f"open({str(marker)!r}, 'w').close()")
 
 
 def _hostile_file(path: Path, kind: str, marker: Path) -> Path:

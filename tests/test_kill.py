@@ -27,16 +27,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _reliability_support import (
-    CLI,
-    SUBPROCESS_ENV,
-    small_model_dir,
-    tiny_simulation,
-)
 from ethostyle import io
 from ethostyle.data import Dataset
 from ethostyle.io import write_probabilities
 from ethostyle.models.store import load_model
+from support import (
+    CLI,
+    SUBPROCESS_ENV,
+    small_model_dir,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -193,9 +192,9 @@ class PredictCase:
 
 
 @pytest.fixture(scope="module")
-def predict_case(tmp_path_factory, server) -> PredictCase:
+def predict_case(tiny, tmp_path_factory, server) -> PredictCase:
     root = tmp_path_factory.mktemp("kill-predict")
-    test = tiny_simulation().test
+    test = tiny.test
     test_file = io.save_test_npy(test, root / "test.npy")
     old_dir = root / "old"
     io.save_submission({s.id: np.full(s.n_frames, 3) for s in test}, old_dir / OUTPUTS[0])
@@ -286,11 +285,10 @@ class TrainCase:
 
 
 @pytest.fixture(scope="module")
-def train_case(tmp_path_factory, server) -> TrainCase:
+def train_case(tiny, tmp_path_factory, server) -> TrainCase:
     root = tmp_path_factory.mktemp("kill-train")
-    sim = tiny_simulation()
-    picks = [s for s in sim.train if s.annotator_id == 0][:3]
-    picks += [s for s in sim.train if s.annotator_id == 1]
+    picks = [s for s in tiny.train if s.annotator_id == 0][:3]
+    picks += [s for s in tiny.train if s.annotator_id == 1]
     small = Dataset(
         s.__class__(s.id, s.keypoints[:300], s.annotator_id, s.labels[:300]) for s in picks
     )

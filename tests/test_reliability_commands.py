@@ -8,7 +8,6 @@ the way DeepLabCut saves them (a pandas "table", which keeps its layout in pickl
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
 from pathlib import Path
@@ -19,39 +18,25 @@ import pytest
 import tables
 from movement.io import load_poses, save_poses
 
-from _reliability_support import (
+from ethostyle import io
+from ethostyle.data import BODY_PARTS
+from support import (
     assert_clean_error,
     assert_success,
     invoke,
     save_pickle_npy,
     small_model_dir,
     tiny_simulation,
+    touch,
 )
-from ethostyle import io
-from ethostyle.data import BODY_PARTS
-
-
-class _Call:
-    """Pickles to ``function(*args)``: what a hostile file hides."""
-
-    def __init__(self, function, *args) -> None:
-        self.function, self.args = function, args
-
-    def __reduce__(self):
-        return self.function, self.args
-
-
-def _touch(marker: Path) -> _Call:
-    return _Call(os.system, f"touch {marker}")
-
 
 # ----------------------------------------------------------------------------- DeepLabCut .h5
 
 
 @pytest.fixture(scope="module")
-def dlc_table(tmp_path_factory) -> Path:
+def dlc_table(tiny, tmp_path_factory) -> Path:
     """A two-mouse DeepLabCut .h5 as DeepLabCut writes it (pandas table format)."""
-    kp = next(iter(tiny_simulation().test)).keypoints[:90].astype(np.float64)
+    kp = next(iter(tiny.test)).keypoints[:90].astype(np.float64)
     confidence = np.random.default_rng(0).uniform(0.5, 1.0, (len(kp), 7, 2))
     ds = load_poses.from_numpy(
         np.transpose(kp, (0, 2, 3, 1)),
@@ -73,19 +58,19 @@ def test_deeplabcut_table_file_imports(dlc_table, tmp_path):
     with tables.open_file(dlc_table) as fh:  # it really holds pickled layout attributes
         assert isinstance(fh.get_node("/df_with_missing")._v_attrs.non_index_axes, list)
     out = tmp_path / "poses.npy"
-    assert_success(invoke("import-pose", dlc_table, "--out", out))
+    assert_success(invoke("import-pose", dlc_table, "--fps", 30, "--out", out))
     assert io.load(out).n_frames == 90
 
 
 def _with_hostile_attribute(source: Path, path: Path, marker: Path) -> Path:
     path.write_bytes(source.read_bytes())
     with tables.open_file(path, "a") as fh:
-        fh.get_node("/df_with_missing")._v_attrs.provenance = _touch(marker)
+        fh.get_node("/df_with_missing")._v_attrs.provenance = touch(marker)
     return path
 
 
 def _with_hostile_object_column(path: Path, marker: Path) -> Path:
-    frame = pd.DataFrame({"x": np.arange(3.0), "note": [_touch(marker), "a", "b"]})
+    frame = pd.DataFrame({"x": np.arange(3.0), "note": [touch(marker), "a", "b"]})
     frame.to_hdf(path, key="df_with_missing", format="fixed", mode="w")
     return path
 
@@ -142,7 +127,7 @@ def hostile(tmp_path) -> tuple[Path, Path]:
         np.lib.format.write_array_header_1_0(
             fh, {"descr": "|O", "fortran_order": False, "shape": ()}
         )
-        fh.write(pickle.dumps(_touch(marker), protocol=2))
+        fh.write(pickle.dumps(touch(marker), protocol=2))
     return path, marker
 
 
@@ -195,8 +180,8 @@ def test_hostile_npy_is_refused_by_the_newer_commands(tmp_path, hostile, command
 
 
 @pytest.mark.parametrize("names", [{"alice": "x"}, {"alice": None}, {"alice": True}, ["alice"]])
-def test_annotator_names_that_are_not_plain_are_refused(tmp_path, names):
-    test = tiny_simulation().test.select(tiny_simulation().test.ids[:2])
+def test_annotator_names_that_are_not_plain_are_refused(tiny, tmp_path, names):
+    test = tiny.test.select(tiny.test.ids[:2])
     base = {
         "sequences": {
             s.id: {"keypoints": s.keypoints, "annotator_id": 0, "annotations": s.labels}
@@ -233,8 +218,8 @@ def test_annotator_names_that_are_not_plain_are_refused(tmp_path, names):
     ],
     ids=["not text", "start not a number", "stop before start", "empty", "broken quoting"],
 )
-def test_malformed_label_file_gets_one_message(tmp_path, content):
-    test = tiny_simulation().test.select(tiny_simulation().test.ids[:1])
+def test_malformed_label_file_gets_one_message(tiny, tmp_path, content):
+    test = tiny.test.select(tiny.test.ids[:1])
     poses = io.save_test_npy(test, tmp_path / "poses.npy")
     labels = tmp_path / "labels.csv"
     labels.write_bytes(content.replace(b"\nv,", f"\n{test.ids[0]},".encode()))
@@ -265,8 +250,8 @@ def test_unknown_simulation_preset_is_refused(tmp_path):
     assert not (tmp_path / "sim").exists()
 
 
-def test_scores_file_that_is_a_folder_is_refused(tmp_path):
-    test = tiny_simulation().test
+def test_scores_file_that_is_a_folder_is_refused(tiny, tmp_path):
+    test = tiny.test
     test_file = io.save_test_npy(test, tmp_path / "test.npy")
     labels = io.save_labels_npy({s.id: s.labels for s in test}, tmp_path / "labels.npy")
     sub = io.save_submission({s.id: s.labels for s in test}, tmp_path / "sub.npy")

@@ -17,7 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _reliability_support import (
+from ethostyle import io
+from ethostyle.data import VOCABULARY, Dataset, Sequence
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.store import load_model
+from support import (
     SMALL_PARAMS,
     assert_clean_error,
     assert_success,
@@ -26,18 +30,8 @@ from _reliability_support import (
     run_cli_subprocess,
     save_pickle_npy,
     small_model_dir,
-    tiny_simulation,
     warnings_in,
 )
-from ethostyle import io
-from ethostyle.data import VOCABULARY, Dataset, Sequence
-from ethostyle.models.boosted import StyleTransferModel
-from ethostyle.models.store import load_model
-
-
-@pytest.fixture(scope="module")
-def sim():
-    return tiny_simulation()
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +45,9 @@ def model(model_dir):
 
 
 @pytest.fixture(scope="module")
-def seq(sim) -> Sequence:
+def seq(tiny) -> Sequence:
     """A test sequence of annotator 1 (a style the model knows), 900 frames."""
-    return next(s for s in sim.test if s.annotator_id == 1)
+    return next(s for s in tiny.test if s.annotator_id == 1)
 
 
 def expected_labels(model, keypoints: np.ndarray, annotator: int) -> np.ndarray:
@@ -270,9 +264,9 @@ def test_unknown_annotator_gets_the_reference_style_and_a_warning(tmp_path, mode
 
 
 def test_mixed_test_file_warns_only_for_the_annotators_the_model_never_saw(
-    tmp_path, model_dir, model, sim
+    tmp_path, model_dir, model, tiny
 ):
-    picks = list(sim.test)[::3][:4]
+    picks = list(tiny.test)[::3][:4]
     given = dict(zip([s.id for s in picks], [1, 7, 2, -3], strict=True))
     entries = {s.id: entry(s.keypoints, given[s.id]) for s in picks}
     result, _, out = predict(tmp_path, model_dir, entries)
@@ -286,8 +280,8 @@ def test_mixed_test_file_warns_only_for_the_annotators_the_model_never_saw(
         np.testing.assert_array_equal(labels[s.id], expected_labels(model, s.keypoints, style))
 
 
-def test_json_test_file_gives_the_same_labels_as_npy(tmp_path, model_dir, sim):
-    picks = sim.test.select(sim.test.ids[:3])
+def test_json_test_file_gives_the_same_labels_as_npy(tmp_path, model_dir, tiny):
+    picks = tiny.test.select(tiny.test.ids[:3])
     npy = io.save_test_npy(picks, tmp_path / "test.npy")
     js = io.save_calms21_json(picks.without_labels(), tmp_path / "test.json")
     assert_success(invoke("predict", model_dir, npy, "--out", tmp_path / "a.npy"))
@@ -308,8 +302,8 @@ def train_layout(sequences: dict, vocabulary: list[str] | None = None) -> dict:
     return obj
 
 
-def test_labels_as_class_names_read_like_indices(tmp_path, sim):
-    s = next(iter(sim.train))
+def test_labels_as_class_names_read_like_indices(tmp_path, tiny):
+    s = next(iter(tiny.train))
     names = np.array(VOCABULARY)[s.labels]
     by_name = save_pickle_npy(
         tmp_path / "names.npy",
@@ -334,8 +328,8 @@ def test_labels_as_class_names_read_like_indices(tmp_path, sim):
     ],
     ids=["index 4", "negative", "too short", "too long", "fractional", "2-d"],
 )
-def test_bad_training_labels_stop_train_with_the_frame(tmp_path, sim, labels, message):
-    s = next(iter(sim.train))
+def test_bad_training_labels_stop_train_with_the_frame(tmp_path, tiny, labels, message):
+    s = next(iter(tiny.train))
     path = save_pickle_npy(
         tmp_path / "train.npy",
         train_layout({"s": entry(s.keypoints, 0, annotations=labels(s.labels))}),
@@ -345,10 +339,10 @@ def test_bad_training_labels_stop_train_with_the_frame(tmp_path, sim, labels, me
     assert not (tmp_path / "model").exists()
 
 
-def test_vocabulary_in_another_order_scores_the_same(tmp_path, sim):
+def test_vocabulary_in_another_order_scores_the_same(tmp_path, tiny):
     # evaluate with a train-layout labels file whose vocabulary is reversed: classes
     # must be matched by name, so the score cannot change
-    test = sim.test
+    test = tiny.test
     truth = {s.id: s.labels for s in test}
     order = list(reversed(VOCABULARY))
     remap = np.array([order.index(name) for name in VOCABULARY])
@@ -368,8 +362,8 @@ def test_vocabulary_in_another_order_scores_the_same(tmp_path, sim):
     assert score and score == re.findall(r"task2_f1=\S+", b)
 
 
-def test_submission_with_class_names_is_refused(tmp_path, sim):
-    test = sim.test.select(sim.test.ids[:2])
+def test_submission_with_class_names_is_refused(tmp_path, tiny):
+    test = tiny.test.select(tiny.test.ids[:2])
     test_file = io.save_test_npy(test, tmp_path / "test.npy")
     labels = io.save_labels_npy({s.id: s.labels for s in test}, tmp_path / "labels.npy")
     sub = save_pickle_npy(
@@ -387,8 +381,8 @@ def short(s: Sequence, n: int) -> Sequence:
 
 
 @pytest.mark.parametrize("n_frames", [1, 2])
-def test_training_on_almost_no_frames_is_refused_with_a_fix(tmp_path, sim, n_frames):
-    ds = Dataset([short(next(iter(sim.train)), n_frames)])
+def test_training_on_almost_no_frames_is_refused_with_a_fix(tmp_path, tiny, n_frames):
+    ds = Dataset([short(next(iter(tiny.train)), n_frames)])
     path = io.save_train_npy(ds, tmp_path / "train.npy")
     result = run_cli_subprocess("train", path, "--out", tmp_path / "model")
     assert "Traceback" not in result.stderr, result.stderr
@@ -398,11 +392,11 @@ def test_training_on_almost_no_frames_is_refused_with_a_fix(tmp_path, sim, n_fra
     assert not (tmp_path / "model").exists()
 
 
-def test_annotator_with_a_one_frame_video_keeps_the_reference_style(sim):
-    ref = [s for s in sim.train if s.annotator_id == 0][:3]
-    tiny_video = short(next(s for s in sim.train if s.annotator_id == 2), 1)
+def test_annotator_with_a_one_frame_video_keeps_the_reference_style(tiny):
+    ref = [s for s in tiny.train if s.annotator_id == 0][:3]
+    tiny_video = short(next(s for s in tiny.train if s.annotator_id == 2), 1)
     three_frames = replace(
-        short(next(s for s in sim.train if s.annotator_id == 3), 3),
+        short(next(s for s in tiny.train if s.annotator_id == 3), 3),
         labels=np.array([0, 3, 0], np.int8),  # two attack bouts in three frames
     )
     ds = Dataset([*(short(s, 300) for s in ref), tiny_video, three_frames])
@@ -416,13 +410,13 @@ def test_annotator_with_a_one_frame_video_keeps_the_reference_style(sim):
         )
 
 
-def test_unlabelled_file_given_to_train_is_refused(tmp_path, sim):
-    path = io.save_test_npy(sim.train.select(sim.train.ids[:2]), tmp_path / "test.npy")
+def test_unlabelled_file_given_to_train_is_refused(tmp_path, tiny):
+    path = io.save_test_npy(tiny.train.select(tiny.train.ids[:2]), tmp_path / "test.npy")
     result = invoke("train", path, "--out", tmp_path / "model")
     assert_clean_error(result, "needs labels on every sequence", "annotations")
 
 
-def test_labelled_data_without_the_reference_annotator_is_refused(tmp_path, sim):
-    path = io.save_train_npy(sim.train.filter([1, 2]), tmp_path / "train.npy")
+def test_labelled_data_without_the_reference_annotator_is_refused(tmp_path, tiny):
+    path = io.save_train_npy(tiny.train.filter([1, 2]), tmp_path / "train.npy")
     result = invoke("train", path, "--out", tmp_path / "model")
     assert_clean_error(result, "no sequence of the reference annotator 0", "--reference")

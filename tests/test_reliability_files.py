@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copyreg
 import json
-import os
 import pickle
 import re
 import shutil
@@ -21,60 +20,49 @@ import numpy as np
 import numpy.testing._private.utils as numpy_test_utils
 import pytest
 
-from _reliability_support import (
+from ethostyle import io
+from ethostyle.errors import ModelFormatError, UnsafeFileError
+from ethostyle.models.store import FORMAT_VERSION, MANIFEST, load_model
+from support import (
+    RunsCode,
     assert_clean_error,
     assert_success,
     invoke,
     save_pickle_npy,
     small_model_dir,
     tiny_simulation,
+    touch,
+    touch_command,
 )
-from ethostyle import io
-from ethostyle.errors import ModelFormatError, UnsafeFileError
-from ethostyle.models.store import FORMAT_VERSION, MANIFEST, load_model
 
 # ----------------------------------------------------------------------------- payloads
 
 
-class _Call:
-    """Pickles to ``function(*args)``: the REDUCE opcode a hostile file uses."""
-
-    def __init__(self, function: Callable[..., object], *args: object) -> None:
-        self.function, self.args = function, args
-
-    def __reduce__(self):
-        return self.function, self.args
-
-
-def _touch(marker: Path) -> str:
-    return f"touch {marker}"
-
-
 def _payload_reduce(marker: Path, protocol: int) -> bytes:
-    return pickle.dumps(_Call(os.system, _touch(marker)), protocol=protocol)
+    return pickle.dumps(touch(marker), protocol=protocol)
 
 
 def _payload_inst(marker: Path) -> bytes:
     # protocol 0 INST opcode: "i" module NL name NL, called on the marked arguments
-    return b"(S'" + _touch(marker).encode() + b"'\nios\nsystem\n."
+    return b"(S'" + touch_command(marker).encode() + b"'\nios\nsystem\n."
 
 
 def _payload_obj(marker: Path) -> bytes:
     # protocol 1 OBJ opcode: the class and its arguments on the stack after a mark
-    return b"(cos\nsystem\nS'" + _touch(marker).encode() + b"'\no."
+    return b"(cos\nsystem\nS'" + touch_command(marker).encode() + b"'\no."
 
 
 def _payload_numpy_gadget(marker: Path) -> bytes:
     # numpy ships a function that runs a string of code; a file may name it
     code = f"open({str(marker)!r}, 'w').close()"
-    return pickle.dumps(_Call(numpy_test_utils.runstring, code, {}), protocol=2)
+    return pickle.dumps(RunsCode(numpy_test_utils.runstring, code, {}), protocol=2)
 
 
 def _payload_extension(marker: Path) -> bytes:
     # the EXT1 opcode names os.system through copyreg's extension registry
     copyreg.add_extension("posix", "system", 0xE7)
     try:
-        return pickle.dumps(_Call(os.system, _touch(marker)), protocol=2)
+        return pickle.dumps(touch(marker), protocol=2)
     finally:
         copyreg.remove_extension("posix", "system", 0xE7)
 
@@ -82,7 +70,7 @@ def _payload_extension(marker: Path) -> bytes:
 def _payload_inside_array(marker: Path) -> bytes:
     # the call hidden as one element of an object array, inside the train layout
     hidden = np.empty(1, dtype=object)
-    hidden[0] = _Call(os.system, _touch(marker))
+    hidden[0] = touch(marker)
     obj = {"sequences": {"s1": {"keypoints": hidden, "annotator_id": 0, "annotations": [3]}}}
     return pickle.dumps(np.array(obj, dtype=object), protocol=3)
 
@@ -237,12 +225,14 @@ def test_deeply_nested_json_is_refused_naming_the_limit(tmp_path):
     assert_clean_error(invoke("validate", path), re.escape(str(path)), "MAX_NESTING_DEPTH")
 
 
-def test_many_sequences_sharing_one_array_cannot_unfold_past_the_frame_limit(tmp_path, monkeypatch):
+def test_many_sequences_sharing_one_array_cannot_unfold_past_the_frame_limit(
+    tiny, tmp_path, monkeypatch
+):
     import ethostyle.io.validation as validation
 
     # 200 sequences all pointing at one 900-frame array: a 100 kB file that would
     # unfold into 180,000 frames of keypoints
-    shared = {"keypoints": next(iter(tiny_simulation().test)).keypoints, "annotator_id": 1}
+    shared = {"keypoints": next(iter(tiny.test)).keypoints, "annotator_id": 1}
     path = save_pickle_npy(tmp_path / "test.npy", {f"s{i}": shared for i in range(200)})
     assert path.stat().st_size < 200_000
     monkeypatch.setattr(validation, "MAX_TOTAL_FRAMES", 50_000)
@@ -287,8 +277,8 @@ def test_malformed_json_gets_one_message(tmp_path, text, message):
     assert_clean_error(result, re.escape(str(path)), message, anywhere=True)
 
 
-def test_json_infinity_is_read_as_missing_with_a_warning(tmp_path):
-    kp = next(iter(tiny_simulation().test)).keypoints[:40].tolist()
+def test_json_infinity_is_read_as_missing_with_a_warning(tiny, tmp_path):
+    kp = next(iter(tiny.test)).keypoints[:40].tolist()
     kp[3][0][0][0] = float("inf")
     path = tmp_path / "data.json"
     path.write_text(json.dumps({"annotator-id_1": {"v": {"keypoints": kp}}}))
@@ -307,8 +297,8 @@ def model_copy(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def small_test_file(tmp_path_factory) -> Path:
-    test = tiny_simulation().test
+def small_test_file(tiny, tmp_path_factory) -> Path:
+    test = tiny.test
     return io.save_test_npy(test.select(test.ids[:2]), tmp_path_factory.mktemp("t") / "test.npy")
 
 
@@ -488,9 +478,8 @@ def test_folder_given_as_the_submission_is_refused_without_traceback(tmp_path, s
     assert folder.is_dir() and not list(folder.iterdir())
 
 
-def test_file_given_as_the_model_folder_is_refused_and_kept(tmp_path):
-    sim = tiny_simulation()
-    train = io.save_train_npy(sim.train.filter([0]).select(sim.train.ids[:1]), tmp_path / "t.npy")
+def test_file_given_as_the_model_folder_is_refused_and_kept(tiny, tmp_path):
+    train = io.save_train_npy(tiny.train.filter([0]).select(tiny.train.ids[:1]), tmp_path / "t.npy")
     existing = tmp_path / "notes.txt"
     existing.write_text("keep me")
     result = invoke("train", train, "--out", existing)

@@ -16,18 +16,8 @@ from ethostyle.data import VOCABULARY, Dataset  # noqa: E402
 from ethostyle.errors import DataFormatError, EthostyleError, ModelFormatError  # noqa: E402
 from ethostyle.models.boosted import UnknownAnnotatorWarning  # noqa: E402
 from ethostyle.models.tcn import WEIGHTS_FILE, TCNStyleTransfer  # noqa: E402
-from ethostyle.simulate import simulate  # noqa: E402
+from support import TINY_TCN  # noqa: E402
 
-#: A network and training budget small enough for a test (seconds on 2 cores).
-TINY = {
-    "epochs": 2.0,
-    "style_epochs": 4.0,
-    "channels": 16,
-    "dilations": (1, 2, 4),
-    "style_blocks": 1,
-    "window": 128,
-    "batch_size": 8,
-}
 ATTACK = VOCABULARY.index("attack")
 INVESTIGATION = VOCABULARY.index("investigation")
 #: Annotator whose training labels lose every attack bout (no evidence of attack).
@@ -35,15 +25,10 @@ NO_ATTACK = 4
 
 
 @pytest.fixture(scope="session")
-def sim():
-    return simulate("tiny", seed=0)
-
-
-@pytest.fixture(scope="session")
-def train(sim):
+def train(tiny):
     """Training data in which annotator NO_ATTACK never labels attack."""
     seqs = []
-    for s in sim.train:
+    for s in tiny.train:
         if s.annotator_id == NO_ATTACK:
             labels = s.labels.copy()
             labels[labels == ATTACK] = VOCABULARY.index("other")
@@ -54,15 +39,15 @@ def train(sim):
 
 @pytest.fixture(scope="session")
 def model(train):
-    return TCNStyleTransfer(seed=0, **TINY).fit(train)
+    return TCNStyleTransfer(seed=0, **TINY_TCN).fit(train)
 
 
 def _state(model):
     return {k: v.clone() for k, v in model.net_.state_dict().items()}
 
 
-def test_predicts_labels_and_probabilities_in_every_style(model, sim):
-    seq = sim.test[sim.test.ids[0]]
+def test_predicts_labels_and_probabilities_in_every_style(model, tiny):
+    seq = tiny.test[tiny.test.ids[0]]
     assert model.annotators_ == [0, 1, 2, 3, 4, 5]
     labels, proba = model.predict_sequence(seq)
     assert labels.dtype == np.int8 and labels.shape == (seq.n_frames,)
@@ -72,22 +57,22 @@ def test_predicts_labels_and_probabilities_in_every_style(model, sim):
     assert sorted(logp) == model.annotators_
     for annotator, lp in logp.items():
         np.testing.assert_allclose(lp, model.sequence_log_proba(seq, annotator), atol=1e-6)
-    predictions = model.predict(sim.test)
-    assert set(predictions) == set(sim.test.ids)
+    predictions = model.predict(tiny.test)
+    assert set(predictions) == set(tiny.test.ids)
 
 
-def test_learns_better_than_chance(model, sim):
+def test_learns_better_than_chance(model, tiny):
     """Even the tiny budget finds the behaviours: frame accuracy beats always-'other'."""
-    truth = np.concatenate([s.labels for s in sim.test])
-    pred = np.concatenate(list(model.predict(sim.test).values()))
+    truth = np.concatenate([s.labels for s in tiny.test])
+    pred = np.concatenate(list(model.predict(tiny.test).values()))
     baseline = np.mean(truth == VOCABULARY.index("other"))
     assert np.mean(pred == truth) > baseline + 0.05
 
 
-def test_class_without_evidence_keeps_the_reference(model, sim):
+def test_class_without_evidence_keeps_the_reference(model, tiny):
     evidence = model.evidence_[NO_ATTACK]
     assert not evidence[ATTACK] and evidence[INVESTIGATION]
-    seq = sim.test[sim.test.ids[0]]
+    seq = tiny.test[tiny.test.ids[0]]
     logp = model.log_proba_in_styles(seq, [0, NO_ATTACK])
     # No evidence: exactly the reference's attack probability ...
     np.testing.assert_allclose(logp[NO_ATTACK][:, ATTACK], logp[0][:, ATTACK], atol=1e-5)
@@ -96,17 +81,17 @@ def test_class_without_evidence_keeps_the_reference(model, sim):
     assert diff.max() > 1e-3
 
 
-def test_untrained_style_is_the_reference(train, sim):
+def test_untrained_style_is_the_reference(train, tiny):
     """With no style training at all, every style equals the reference."""
-    m = TCNStyleTransfer(seed=0, **{**TINY, "style_epochs": 0.0, "epochs": 0.5})
+    m = TCNStyleTransfer(seed=0, **{**TINY_TCN, "style_epochs": 0.0, "epochs": 0.5})
     m.fit(train)
-    seq = sim.test[sim.test.ids[0]]
+    seq = tiny.test[tiny.test.ids[0]]
     logp = m.log_proba_in_styles(seq)
     for annotator in m.annotators_:
         np.testing.assert_allclose(logp[annotator], logp[0], atol=1e-5)
 
 
-def test_save_load_gives_identical_predictions(model, sim, tmp_path):
+def test_save_load_gives_identical_predictions(model, tiny, tmp_path):
     config = model.save(tmp_path)
     assert (tmp_path / WEIGHTS_FILE).is_file()
     config = json.loads(json.dumps(config))  # what a manifest holds
@@ -114,7 +99,7 @@ def test_save_load_gives_identical_predictions(model, sim, tmp_path):
     assert loaded.annotators_ == model.annotators_
     for annotator in model.annotators_:
         assert loaded.decoder_for(annotator) == model.decoder_for(annotator)
-    for seq in sim.test:
+    for seq in tiny.test:
         labels, proba = model.predict_sequence(seq)
         labels2, proba2 = loaded.predict_sequence(seq)
         np.testing.assert_array_equal(labels, labels2)
@@ -136,13 +121,13 @@ def test_load_refuses_damaged_models(model, tmp_path):
         TCNStyleTransfer.load(tmp_path, config)
 
 
-def test_same_seed_same_model_other_seed_other_model(model, train, sim):
-    again = TCNStyleTransfer(seed=0, **TINY).fit(train)
+def test_same_seed_same_model_other_seed_other_model(model, train, tiny):
+    again = TCNStyleTransfer(seed=0, **TINY_TCN).fit(train)
     for key, value in _state(model).items():
         torch.testing.assert_close(again.net_.state_dict()[key], value, rtol=0, atol=0)
-    seq = sim.test[sim.test.ids[1]]
+    seq = tiny.test[tiny.test.ids[1]]
     np.testing.assert_array_equal(model.sequence_log_proba(seq), again.sequence_log_proba(seq))
-    other = TCNStyleTransfer(seed=1, **TINY).fit(train)
+    other = TCNStyleTransfer(seed=1, **TINY_TCN).fit(train)
     assert not torch.equal(other.net_.inp.weight, model.net_.inp.weight)
 
 
@@ -150,42 +135,42 @@ def test_fit_leaves_torch_settings_as_it_found_them(train):
     threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
     other = 2 if threads == 1 else 1
-    tiny = {**TINY, "epochs": 0.2, "style_epochs": 0.2}
-    TCNStyleTransfer(seed=0, num_threads=other, **tiny).fit(train)
+    quick = {**TINY_TCN, "epochs": 0.2, "style_epochs": 0.2}
+    TCNStyleTransfer(seed=0, num_threads=other, **quick).fit(train)
     assert torch.get_num_threads() == threads
     assert torch.are_deterministic_algorithms_enabled() == deterministic
 
 
-def test_unknown_annotator_gets_the_reference_style(model, sim):
-    seq = sim.test[sim.test.ids[0]].with_annotator(17)
+def test_unknown_annotator_gets_the_reference_style(model, tiny):
+    seq = tiny.test[tiny.test.ids[0]].with_annotator(17)
     with pytest.warns(UnknownAnnotatorWarning, match="annotator 17"):
         labels, proba = model.predict_sequence(seq)
     np.testing.assert_allclose(np.log(proba), model.sequence_log_proba(seq, 0), atol=1e-5)
     np.testing.assert_array_equal(labels, model.predict_sequence(seq, 0)[0])
 
 
-def test_clear_errors(train, sim):
+def test_clear_errors(train, tiny):
     with pytest.raises(DataFormatError, match="labels"):
-        TCNStyleTransfer(**TINY).fit(sim.test.without_labels())
+        TCNStyleTransfer(**TINY_TCN).fit(tiny.test.without_labels())
     with pytest.raises(DataFormatError, match="reference annotator 9"):
-        TCNStyleTransfer(reference_annotator=9, **TINY).fit(train)
+        TCNStyleTransfer(reference_annotator=9, **TINY_TCN).fit(train)
     with pytest.raises(EthostyleError, match="not a torch device"):
-        TCNStyleTransfer(device="tpu", **TINY).fit(train)
+        TCNStyleTransfer(device="tpu", **TINY_TCN).fit(train)
     with pytest.raises(EthostyleError, match="not supported"):
-        TCNStyleTransfer(device="meta", **TINY).fit(train)
+        TCNStyleTransfer(device="meta", **TINY_TCN).fit(train)
     with pytest.raises(ModelFormatError, match="not fitted"):
-        TCNStyleTransfer().predict(sim.test)
+        TCNStyleTransfer().predict(tiny.test)
 
 
-def test_cuda_device_runs_or_is_refused_clearly(train, sim):
-    tiny = {**TINY, "epochs": 0.5, "style_epochs": 0.5}
+def test_cuda_device_runs_or_is_refused_clearly(train, tiny):
+    quick = {**TINY_TCN, "epochs": 0.5, "style_epochs": 0.5}
     if not torch.cuda.is_available():
         with pytest.raises(EthostyleError, match="no CUDA GPU"):
-            TCNStyleTransfer(device="cuda", **tiny).fit(train)
+            TCNStyleTransfer(device="cuda", **quick).fit(train)
         return
-    m = TCNStyleTransfer(device="cuda", **tiny).fit(train)
+    m = TCNStyleTransfer(device="cuda", **quick).fit(train)
     assert m.net_.inp.weight.device.type == "cuda"
-    _, proba = m.predict_sequence(sim.test[sim.test.ids[0]])
+    _, proba = m.predict_sequence(tiny.test[tiny.test.ids[0]])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
 
 
@@ -197,8 +182,8 @@ def test_package_imports_without_loading_torch():
     assert out.stdout.strip() == "False"
 
 
-def test_short_and_empty_sequences(model, sim):
-    seq = sim.test[sim.test.ids[0]]
+def test_short_and_empty_sequences(model, tiny):
+    seq = tiny.test[tiny.test.ids[0]]
     short = type(seq)(seq.id, seq.keypoints[:40], seq.annotator_id, seq.labels[:40])
     labels, proba = model.predict_sequence(short)
     assert labels.shape == (40,) and proba.shape == (40, len(VOCABULARY))

@@ -1,8 +1,11 @@
-"""Helpers shared by the reliability tests (test_reliability_*, test_fuzz, test_kill,
-test_determinism): a small trained model built once per test process, and a way to run
-a CLI command in-process that tells a clean failure from a traceback.
+"""Helpers that test modules import by name, each defined once: the small model and
+network settings, the "tiny" data set and a small trained model built once per test
+process, two ways to run the CLI in-process (:func:`run`, :func:`invoke`) and one as a
+subprocess, and the pickle payload a hostile file hides (:class:`RunsCode`).
 
-Not a test module (no ``test_`` prefix); the test modules import it.
+The fixtures live in ``conftest.py``; its ``tiny`` returns :func:`tiny_simulation`'s
+data set, so fixtures and helpers share one copy. Not a test module (no ``test_``
+prefix); the test modules import it.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from click.testing import Result
 from typer.testing import CliRunner
 
 from ethostyle import cli
@@ -35,6 +40,16 @@ SMALL_PARAMS: dict[str, dict[str, int]] = {
     "reference_params": {"n_estimators": 15, "num_threads": 1},
     "style_params": {"n_estimators": 8, "num_threads": 1},
 }
+#: A network and training budget small enough for a test (seconds on 2 cores).
+TINY_TCN: dict[str, object] = {
+    "epochs": 2.0,
+    "style_epochs": 4.0,
+    "channels": 16,
+    "dilations": (1, 2, 4),
+    "style_blocks": 1,
+    "window": 128,
+    "batch_size": 8,
+}
 #: Environment of CLI subprocesses: one OpenMP thread (see SMALL_PARAMS), and idle
 #: threads sleep instead of spinning (OpenMP's default spin burns the shared CPUs).
 SUBPROCESS_ENV: dict[str, str] = {
@@ -49,7 +64,8 @@ CLI: list[str] = [sys.executable, "-c", "from ethostyle.cli import run; run()"]
 
 @functools.cache
 def tiny_simulation() -> Simulation:
-    """The "tiny" simulated data set, seed 0 (built once per process)."""
+    """The "tiny" simulated data set, seed 0, built once per process: the ``tiny``
+    fixture's, for helpers that are not fixtures. Shared, so never change it in place."""
     return simulate("tiny", seed=0)
 
 
@@ -80,8 +96,8 @@ class CliResult:
     exception: BaseException | None
 
 
-def invoke(*args: object) -> CliResult:
-    """Run ``ethostyle ARGS`` in this process and return what happened.
+def _invoke_app(args: tuple[object, ...]) -> Result:
+    """Run ``ethostyle ARGS`` in this process through click's test runner.
 
     The root logger's handlers are reset first: the CLI's ``logging.basicConfig``
     binds its handler to the stream of the run that first called it. The consoles
@@ -94,13 +110,30 @@ def invoke(*args: object) -> CliResult:
     for console, _ in widths:
         console.width = 10_000
     try:
-        result = CliRunner().invoke(app, [str(a) for a in args])
+        return CliRunner().invoke(app, [str(a) for a in args])
     finally:
         root.handlers = saved
         for console, width in widths:
             console._width = width
+
+
+def invoke(*args: object) -> CliResult:
+    """Run ``ethostyle ARGS`` in this process and return what happened, checking nothing
+    (see :func:`assert_clean_error` and :func:`assert_success`)."""
+    result = _invoke_app(args)
     escaped = None if isinstance(result.exception, SystemExit) else result.exception
     return CliResult(result.exit_code, result.output, escaped)
+
+
+def run(*args: object) -> Result:
+    """Run ``ethostyle ARGS`` in this process; assert that no exception escaped the CLI
+    (click's runner catches them all; only ``SystemExit`` is a clean exit) and that no
+    traceback was printed. Returns click's result, with ``stdout`` and ``stderr`` apart."""
+    result = _invoke_app(args)
+    if result.exception is not None:
+        assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output, result.output
+    return result
 
 
 def _flat(text: str) -> str:
@@ -161,3 +194,24 @@ def save_pickle_npy(path: Path, obj: object) -> Path:
     with open(path, "wb") as fh:  # a handle: np.save would add ".npy" to other names
         np.save(fh, obj, allow_pickle=True)
     return path
+
+
+class RunsCode:
+    """Pickles to a call of ``function(*args)`` (the REDUCE opcode): what a hostile file
+    hides. Plain ``pickle.load`` or ``np.load(allow_pickle=True)`` would run it."""
+
+    def __init__(self, function: Callable[..., object], *args: object) -> None:
+        self.function, self.args = function, args
+
+    def __reduce__(self) -> tuple[Callable[..., object], tuple[object, ...]]:
+        return self.function, self.args
+
+
+def touch_command(marker: Path) -> str:
+    """The shell command of :func:`touch` (no quotes: protocol-0 pickles embed it as is)."""
+    return f"touch {marker}"
+
+
+def touch(marker: Path) -> RunsCode:
+    """A payload that creates the file ``marker`` through ``os.system`` when unpickled."""
+    return RunsCode(os.system, touch_command(marker))
