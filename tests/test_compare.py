@@ -18,9 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from ethostyle.cli import app
 from ethostyle.compare import (
     NoDifference,
     compare_annotators,
@@ -38,18 +36,11 @@ from ethostyle.simulate import STYLES, Simulation, simulate, write_simulation
 from ethostyle.simulate.presets import PRESETS
 from ethostyle.simulate.styles import AnnotatorStyle
 from ethostyle.styles import StyleTransferModel
+from support import run
 
 #: Shifts must match the documented ones within 0.2 s (the issue's tolerance).
 TOLERANCE_FRAMES = round(0.2 * FPS)
 ATTACK, INVESTIGATION, MOUNT = (VOCABULARY.index(b) for b in BEHAVIORS)
-
-
-def run(*args: object):
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 # --------------------------------------------------------------------------- expectations
