@@ -8,6 +8,9 @@ that every embedded figure decoded and that the page fits a laptop screen.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import re
 import shutil
 import subprocess
@@ -17,15 +20,44 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from ethostyle.compare import compare_annotators
+from ethostyle.compare import compare_annotators, compare_labels, top_episodes
 from ethostyle.errors import DataFormatError, EthostyleError
 from ethostyle.metrics import task2_score
 from ethostyle.report import write_report
-from ethostyle.report.figures import BEHAVIOR_COLORS, ethogram_figure
+from ethostyle.report.figures import (
+    ANNOTATOR_COLORS,
+    BEHAVIOR_COLORS,
+    SHIFT_CLIP_S,
+    clock_time,
+    ethogram_figure,
+    png_bytes,
+    shift_figure,
+    threshold_figure,
+)
 from ethostyle.simulate import simulate
 
 LAPTOP_WIDTH = 1280
-FIGURES = ("ethogram", "disagreement", "shifts", "thresholds")
+FIGURES = (
+    "ethogram",
+    *(f"episodes_annotator{a}" for a in range(1, 6)),
+    "pairwise",
+    "disagreement",
+    "shifts",
+    "thresholds",
+)
+#: The page's sections, in the order a reader meets them: the answer first, the score last.
+SECTIONS = (
+    "How each annotator differs",
+    "Moments to check in the video",
+    "Every pair of annotators",
+    "Every difference found",
+    "How much, how long, and when",
+    "Where each style draws the line",
+    "Bouts only one side has",
+    "All numbers",
+    "Challenge score",
+)
+RULES = {2: ["Leaves out investigation while the nose is more than 15 px from the intruder."]}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +80,9 @@ def score(sim):
 @pytest.fixture(scope="module")
 def report(comparison, score, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("report")
-    return write_report(out, comparison, {"late by 5 frames": score}, title="Test report")
+    return write_report(
+        out, comparison, {"late by 5 frames": score}, title="Test report", learned_rules=RULES
+    )
 
 
 def chromium() -> str:
@@ -71,6 +105,8 @@ def test_report_writes_every_file(report) -> None:
     expected = {
         "report",
         "disagreement",
+        "episodes",
+        "pairwise",
         "bout_pairs",
         "bout_confusion",
         "feature_lines",
@@ -89,6 +125,9 @@ def test_report_writes_every_file(report) -> None:
 def test_report_page_is_self_contained(report, comparison) -> None:
     page = report["report"].read_text(encoding="utf-8")
     assert page.count('src="data:image/png;base64,') == len(FIGURES)
+    for name in FIGURES:  # each figure file is the very image on the page
+        data = base64.b64encode(report[f"{name}_figure"].read_bytes()).decode("ascii")
+        assert f'src="data:image/png;base64,{data}"' in page, name
     # nothing to fetch: no external addresses, scripts, stylesheets or fonts
     assert not re.search(r"(src|href)=\"(?!data:)", page)
     assert "<script" not in page and "<link" not in page and "@import" not in page
@@ -149,3 +188,119 @@ def test_report_needs_something_to_report(tmp_path) -> None:
 def test_ethogram_of_an_unknown_video_names_the_choices(comparison) -> None:
     with pytest.raises(DataFormatError, match="sim-shared-000"):
         ethogram_figure(comparison, "no-such-video")
+
+
+def console_messages(page: Path) -> list[str]:
+    """What the page wrote to the browser's console (errors, failed loads, exceptions)."""
+    result = run_chromium(
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--window-size={LAPTOP_WIDTH},800",
+        "--dump-dom",
+        page.as_uri(),
+    )
+    return [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+
+
+def test_report_renders_without_console_errors(report, tmp_path) -> None:
+    # the check sees console output: a page with an error is caught ...
+    broken = tmp_path / "broken.html"
+    broken.write_text("<!DOCTYPE html><body><script>console.error('boom')</script></body>")
+    assert any("boom" in line for line in console_messages(broken))
+    # ... and the report has none
+    assert console_messages(report["report"]) == []
+
+
+def test_the_answer_comes_first_and_the_score_last(report) -> None:
+    page = report["report"].read_text(encoding="utf-8")
+    where = [page.index(f"<h2>{html.escape(title)}</h2>") for title in SECTIONS]
+    assert where == sorted(where)
+    answer = page[where[0] : where[1]]
+    rule = html.escape(RULES[2][0])
+    # annotator 2's learned rules, then its three largest differences, before any figure
+    block = answer.split("Annotator 2 vs annotator 0")[1].split("Annotator 3 vs")[0]
+    assert block.index("Learned rules") < block.index(rule) < block.index("Largest differences")
+    assert block.count("<li>") == 1 + 3
+    assert "<img" not in answer
+    assert (
+        "Learned rules" not in answer.split("Annotator 1 vs annotator 0")[1].split("Annotator 2")[0]
+    )
+
+
+def test_episode_snapshots_say_who_says_what_and_when(report, comparison) -> None:
+    page = report["report"].read_text(encoding="utf-8")
+    section = page.split("<h2>Moments to check in the video</h2>")[1].split("<h2>")[0]
+    shown = top_episodes(comparison.episodes, 0, 5)
+    assert len(shown) > 10
+    first = shown.iloc[0]
+    assert f"<td>{clock_time(first['start_s'])}</td>" in section
+    assert "annotator 0 says" in section and "fig-ethogram" in section
+    # the ethogram shows the video whose labels differ most from the reference's
+    assert f"Video {comparison.most_disputed_video()} (the video whose labels" in section
+
+
+def _lab(color: str) -> np.ndarray:
+    """CIELAB (D65) of a hex sRGB colour."""
+    rgb = np.array([int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = (
+        np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+        @ linear
+        / np.array([0.9505, 1.0, 1.089])
+    )
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_annotator_colours_are_easy_to_tell_apart() -> None:
+    # annotator 4's pale yellow beside annotator 1's orange was hard to tell apart
+    colors = [*ANNOTATOR_COLORS, "#222222"]  # and the reference's near-black
+    for i, a in enumerate(colors):
+        for b in colors[i + 1 :]:
+            assert np.linalg.norm(_lab(a) - _lab(b)) > 30, (a, b)
+    for color in ANNOTATOR_COLORS:  # no pale line on the white page
+        assert _lab(color)[0] < 80, color
+
+
+def test_shift_plot_says_how_many_shifts_lie_beyond_its_edge(comparison) -> None:
+    pairs = comparison.bout_pairs[comparison.bout_pairs["annotator"] != comparison.reference]
+    beyond = (pairs["onset_shift_frames"].abs() / comparison.fps > SHIFT_CLIP_S).sum()
+    texts = [t.get_text() for ax in shift_figure(comparison).axes for t in ax.texts]
+    assert beyond > 0 and f"{beyond} of {len(pairs)} shifts lie beyond ±2 s" in texts[0]
+
+
+def test_threshold_histograms_label_their_y_axis(comparison) -> None:
+    figure = threshold_figure(comparison)
+    panels = [ax for ax in figure.axes if ax.patches]
+    assert panels and all("% of its frames" in ax.get_ylabel() for ax in panels)
+
+
+def test_a_ten_minute_video_stays_legible_in_the_ethogram() -> None:
+    rng = np.random.default_rng(0)
+    n = 10 * 60 * 30
+    ref = np.repeat(rng.integers(0, 4, n // 15), 15).astype(np.int8)
+    other = ref.copy()
+    other[rng.random(n) < 0.002] = 1
+    busy = np.roll(ref, 20)  # every bout 0.67 s late: the video with the most disagreement
+    comparison = compare_labels({0: {"calm": ref, "busy": ref}, 1: {"calm": other, "busy": busy}})
+    assert comparison.most_disputed_video() == "busy"
+    figure = ethogram_figure(comparison)
+    assert "Video busy" in figure.axes[0].get_title(loc="left")
+    strips = [ax for ax in figure.axes if ax.get_xlim()[1] > ax.get_xlim()[0]]
+    assert len(strips) == 10  # a minute per strip
+    dpi = 100  # as in the report, where the page shows the image at about its own size
+    image = imread(io.BytesIO(png_bytes(figure, dpi=dpi)))  # drawn: the layout is final
+    px_per_s = strips[0].get_position().width * figure.get_figwidth() * dpi / 60
+    assert px_per_s * 0.5 >= 7  # a half-second episode is at least 7 px wide
+    assert image.shape[1] == 1000 and image.shape[0] < 2000
+
+
+def test_f1_where_neither_side_has_the_behaviour_reads_n_a(tmp_path) -> None:
+    labels = {
+        0: {"v": np.array([3, 1, 1, 1, 3, 3] * 30)},
+        1: {"v": np.array([3, 3, 1, 1, 3, 3] * 30)},
+    }
+    page = write_report(tmp_path, compare_labels(labels))["report"].read_text()
+    numbers = page.split("<h2>All numbers</h2>")[1]
+    assert "<td>n/a</td>" in numbers and "n/a where neither side" in numbers
+    assert "mount n/a / n/a" in page

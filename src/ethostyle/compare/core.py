@@ -2,7 +2,7 @@
 
 Two entry points give the same :class:`Comparison`:
 
-- :func:`compare_model`: a trained :class:`~ethostyle.styles.StyleTransferModel`
+- :func:`compare_model`: a trained model (any :class:`~ethostyle.models.base.StylePredictor`)
   labels unlabelled videos in each annotator's style;
 - :func:`compare_labels` (or :func:`compare_annotators` for data sets): several
   annotators' real labels of the same videos (e.g. the simulator's shared videos).
@@ -28,10 +28,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ethostyle.compare.episodes import episode_pairs, episode_table
 from ethostyle.compare.lines import (
     FEATURES,
     frame_groups,
@@ -46,20 +48,31 @@ from ethostyle.compare.measures import (
     pool,
     unmatched_frames,
 )
-from ethostyle.compare.summary import NO_DIFFERENCE, NoDifference, summarize
-from ethostyle.data import BEHAVIORS, FPS, VOCABULARY, Dataset
+from ethostyle.compare.pairwise import consensus_annotator, pairwise_table
+from ethostyle.compare.summary import (
+    NO_DIFFERENCE,
+    NoDifference,
+    ranked_differences,
+    summarize,
+)
+from ethostyle.data import BEHAVIORS, FPS, Dataset
 from ethostyle.decode import decode
-from ethostyle.errors import DataFormatError, UnknownAnnotatorError
+from ethostyle.errors import DataFormatError, EthostyleError, UnknownAnnotatorError
+from ethostyle.io import checked_labels
 from ethostyle.metrics import Task2Score, task2_score
 from ethostyle.progress import NULL_PROGRESS, Progress
-from ethostyle.styles import StyleTransferModel
+
+if TYPE_CHECKING:
+    from ethostyle.models.base import StylePredictor
 
 __all__ = [
+    "DEFAULT_MIN_EPISODE_S",
     "TABLE_COLUMNS",
     "Comparison",
     "compare_annotators",
     "compare_labels",
     "compare_model",
+    "min_episode_frames",
     "own_style_score",
 ]
 
@@ -85,6 +98,8 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "n_extra_bouts",
     "n_missed_bouts",
 )
+#: Shortest disagreement episode kept by default, in seconds.
+DEFAULT_MIN_EPISODE_S = 0.5
 #: Percentiles of each feature (over the frames an annotator labels a behaviour)
 #: copied into :attr:`Comparison.table` as ``<feature>_<q>`` columns.
 _TABLE_QUANTILES = ("q05", "q50", "q95")
@@ -128,6 +143,20 @@ class Comparison:
         The thresholds the summaries use.
     source : str
         What produced the labels (e.g. "the annotators' own labels", "style models").
+    pairwise : pandas.DataFrame
+        Every pair of annotators: :data:`~ethostyle.compare.pairwise.PAIRWISE_COLUMNS`
+        (see :func:`~ethostyle.compare.pairwise.pairwise_table`).
+    episodes : pandas.DataFrame
+        The disagreement episodes of every pair (the reference is ``annotator_a``
+        in its pairs): :data:`~ethostyle.compare.episodes.EPISODE_COLUMNS`.
+    min_episode_s : float
+        Shortest episode kept, in seconds.
+    reference_note : str
+        Why :attr:`reference` is the reference, in words.
+    video_fps : dict of str to float
+        Frames per second of each video (:attr:`fps` unless its data carry a rate).
+    poses : Dataset or None
+        The compared videos' poses, when given.
     fps : float
         Frames per second.
     """
@@ -144,7 +173,38 @@ class Comparison:
     summaries: dict[int, list[str]]
     no_difference: NoDifference
     source: str
+    pairwise: pd.DataFrame
+    episodes: pd.DataFrame
+    min_episode_s: float
+    reference_note: str
+    video_fps: dict[str, float]
+    poses: Dataset | None = None
     fps: float = FPS
+
+    def largest_differences(self, annotator: int, n: int = 3) -> list[str]:
+        """The ``n`` differences of ``annotator`` from the reference that concern the most
+        frames, in plain language (see :func:`~ethostyle.compare.summary.ranked_differences`)."""
+        ranked = ranked_differences(
+            self.table, self.unmatched, self.feature_lines, self.reference, self.no_difference
+        )
+        return [sentence for _, sentence in ranked.get(int(annotator), [])[:n]]
+
+    def disputed_share(self) -> pd.Series:
+        """Per video, the share of (annotator, frame) pairs whose label differs from the
+        reference's, over every other annotator; the videos in comparison order."""
+        ref = self.labels[self.reference]
+        others = [a for a in self.annotators if a != self.reference]
+        shares = {
+            sid: float(np.mean([np.mean(self.labels[a][sid] != ref[sid]) for a in others]))
+            if others and len(ref[sid])
+            else 0.0
+            for sid in self.sequence_ids
+        }
+        return pd.Series(shares, name="disputed_share")
+
+    def most_disputed_video(self) -> str:
+        """The video whose labels differ most from the reference's (first one on a tie)."""
+        return str(self.disputed_share().idxmax())
 
     def pooled_labels(self, annotator: int) -> np.ndarray:
         """``(frames,)`` labels of one annotator over all sequences end to end."""
@@ -167,28 +227,35 @@ class Comparison:
 
 
 def _checked_labels(
-    labels: Mapping[int, Mapping[str, np.ndarray]], reference: int
-) -> tuple[dict[int, dict[str, np.ndarray]], tuple[str, ...]]:
-    """Validate that every annotator labelled the reference's sequences, frame for frame."""
+    labels: Mapping[int, Mapping[str, np.ndarray]], anchor: int | None
+) -> tuple[dict[int, dict[str, np.ndarray]], tuple[str, ...], int]:
+    """Validate that every annotator labelled the anchor's sequences, frame for frame.
+
+    ``anchor`` is the reference when one was chosen; otherwise annotator 0 when
+    it has labels, else the lowest annotator id. Returns the labels, the
+    sequence ids and the anchor.
+    """
     if not isinstance(labels, Mapping) or not labels:
         raise DataFormatError(
             "compare needs labels of at least two annotators: {annotator: {sequence id: labels}}"
         )
     annotators = sorted(int(a) for a in labels)
-    if reference not in annotators:
+    if anchor is None:
+        anchor = 0 if 0 in annotators else annotators[0]
+    elif anchor not in annotators:
         raise UnknownAnnotatorError(
-            f"reference annotator {reference} is not among the compared annotators "
+            f"reference annotator {anchor} is not among the compared annotators "
             f"{annotators}; choose one of them as the reference"
         )
     if len(annotators) < 2:
         raise DataFormatError(
-            f"only annotator {reference} has labels; compare needs at least two annotators' "
+            f"only annotator {anchor} has labels; compare needs at least two annotators' "
             "labels of the same videos"
         )
-    ref = labels[reference]
+    ref = labels[anchor]
     ids = tuple(ref)
     if not ids:
-        raise DataFormatError(f"annotator {reference} (the reference) labelled no sequence")
+        raise DataFormatError(f"annotator {anchor} labelled no sequence")
     out: dict[int, dict[str, np.ndarray]] = {}
     for annotator in annotators:
         given = labels[annotator]
@@ -197,54 +264,56 @@ def _checked_labels(
             if sid not in given:
                 raise DataFormatError(
                     f"annotator {annotator} has no labels for sequence {sid!r}, which annotator "
-                    f"{reference} labelled; compare needs every annotator's labels of the same "
+                    f"{anchor} labelled; compare needs every annotator's labels of the same "
                     "videos"
                 )
-            out[annotator][sid] = _checked_array(given[sid], annotator, sid, len(ref[sid]))
+            out[annotator][sid] = checked_labels(
+                given[sid], f"annotator {annotator}", sid, len(ref[sid]), names_allowed=False
+            )
         extra = set(given) - set(ids)
         if extra:
             logger.warning(
-                "annotator %d: ignoring %d sequence(s) the reference did not label, e.g. %r",
+                "annotator %d: ignoring %d sequence(s) annotator %d did not label, e.g. %r",
                 annotator,
                 len(extra),
+                anchor,
                 sorted(extra)[0],
             )
-    return out, ids
+    return out, ids, anchor
 
 
-def _checked_array(values: object, annotator: int, sid: str, n_frames: int) -> np.ndarray:
-    a = np.asarray(values)
-    where = f"annotator {annotator}, sequence {sid!r}"
-    if a.ndim != 1:
-        raise DataFormatError(f"{where}: labels have shape {a.shape}; give one label per frame")
-    if a.shape[0] != n_frames:
-        raise DataFormatError(
-            f"{where}: {a.shape[0]} labels but the reference has {n_frames}; compare needs "
-            "labels of the same frames"
+def _chosen_reference(
+    reference: int | None, anchor: int, pairwise: pd.DataFrame, annotators: list[int]
+) -> tuple[int, str]:
+    """The reference and why: as chosen, annotator 0, or the best-agreeing annotator."""
+    if reference is not None:
+        return reference, f"annotator {reference}, as chosen"
+    if anchor == 0:
+        return 0, "annotator 0 (the reference annotator of the data)"
+    best, kappa = consensus_annotator(pairwise)
+    return best, (
+        f"annotator {best}, chosen because no annotator 0 was given: of annotators "
+        f"{', '.join(map(str, annotators))} it agrees best with all the others (mean Cohen's "
+        f"kappa {kappa:.2f} over its pairs and behaviours)"
+    )
+
+
+def _video_fps(sequences: Dataset | None, ids: tuple[str, ...]) -> dict[str, float]:
+    """Frames per second of each video: its own rate where the data carry one, else FPS."""
+    rates = {}
+    for sid in ids:
+        own = (
+            None
+            if sequences is None or sid not in sequences
+            else getattr(sequences[sid], "fps", None)
         )
-    if a.dtype.kind == "f":
-        bad = np.flatnonzero(~np.isfinite(a) | (a != np.round(a)))
-        if bad.size:
-            raise DataFormatError(
-                f"{where}, frame {bad[0]}: label {a[bad[0]]} is not a whole number; give "
-                f"indices into {list(VOCABULARY)}"
-            )
-    elif a.dtype.kind not in "iu":
-        raise DataFormatError(
-            f"{where}: labels are {a.dtype}, not integers; give indices into {list(VOCABULARY)}"
-        )
-    bad = np.flatnonzero((a < 0) | (a >= len(VOCABULARY)))
-    if bad.size:
-        raise DataFormatError(
-            f"{where}, frame {bad[0]}: label {a[bad[0]]} is outside 0-{len(VOCABULARY) - 1}; "
-            f"labels index {list(VOCABULARY)}"
-        )
-    return a.astype(np.int8)
+        rates[sid] = float(own) if own else float(FPS)
+    return rates
 
 
-def _checked_features(
+def _checked_poses(
     sequences: Dataset, ids: tuple[str, ...], labels: dict[str, np.ndarray]
-) -> dict[str, dict[str, np.ndarray]]:
+) -> Dataset:
     missing = [i for i in ids if i not in sequences]
     if missing:
         raise DataFormatError(
@@ -257,16 +326,17 @@ def _checked_features(
                 f"sequence {seq.id!r}: {seq.n_frames} frames of poses but "
                 f"{len(labels[seq.id])} labels; give the poses the labels were made on"
             )
-    return sequence_features(chosen)
+    return chosen
 
 
 def compare_labels(
     labels: Mapping[int, Mapping[str, np.ndarray]],
     sequences: Dataset | None = None,
     *,
-    reference: int = 0,
+    reference: int | None = None,
     no_difference: NoDifference = NO_DIFFERENCE,
     source: str = "the annotators' own labels",
+    min_episode_s: float = DEFAULT_MIN_EPISODE_S,
 ) -> Comparison:
     """Measure where several annotators' labels of the same videos disagree.
 
@@ -278,19 +348,25 @@ def compare_labels(
         sequence the reference labelled, frame for frame.
     sequences : Dataset, optional
         The poses of those sequences, for the pose-feature comparison
-        (``feature_lines`` and the percentile columns); without them these are
-        left out.
-    reference : int
-        The annotator the others are measured against.
+        (``feature_lines``, the percentile columns and the episodes' pose
+        measures); without them these are left out.
+    reference : int, optional
+        The annotator the others are measured against. By default annotator 0
+        when it has labels, otherwise the annotator who agrees best with all
+        the others (highest mean Cohen's kappa, see
+        :func:`~ethostyle.compare.pairwise.consensus_annotator`);
+        :attr:`Comparison.reference_note` says which and why.
     no_difference : NoDifference
         Thresholds below which the summary calls a difference none.
     source : str
         What produced the labels, for the report.
+    min_episode_s : float
+        Shortest disagreement episode kept, in seconds.
 
     Returns
     -------
     Comparison
-        Tables, summaries and the labels compared.
+        Tables, summaries, every pair's agreement, the episodes and the labels compared.
 
     Raises
     ------
@@ -299,6 +375,8 @@ def compare_labels(
     DataFormatError
         When fewer than two annotators are given, a sequence is missing or of
         another length, or a label is not a class index.
+    EthostyleError
+        When ``min_episode_s`` is negative or not a number.
 
     Examples
     --------
@@ -308,9 +386,14 @@ def compare_labels(
     >>> c.table.set_index(["annotator", "behavior"]).loc[(1, "investigation"), "onset_shift_s"]
     np.float64(-0.03333333333333333)
     """
-    reference = int(reference)
-    checked, ids = _checked_labels(labels, reference)
-    features = None if sequences is None else _checked_features(sequences, ids, checked[reference])
+    min_frames = min_episode_frames(min_episode_s)
+    reference = None if reference is None else int(reference)
+    checked, ids, anchor = _checked_labels(labels, reference)
+    poses = None if sequences is None else _checked_poses(sequences, ids, checked[anchor])
+    features = None if poses is None else sequence_features(poses)
+    everyone = sorted(checked)
+    pairwise = pairwise_table(checked, ids, everyone)
+    reference, reference_note = _chosen_reference(reference, anchor, pairwise, everyone)
     pooled_features = (
         None
         if features is None
@@ -351,6 +434,15 @@ def compare_labels(
         else pd.DataFrame()
     )
     summaries = summarize(table, unmatched_df, lines_df, reference, no_difference)
+    video_fps = _video_fps(poses, ids)
+    episodes = episode_table(
+        checked,
+        ids,
+        episode_pairs(annotators, reference),
+        min_frames=min_frames,
+        fps=video_fps,
+        features=features,
+    )
     return Comparison(
         reference=reference,
         annotators=annotators,
@@ -364,7 +456,38 @@ def compare_labels(
         summaries=summaries,
         no_difference=no_difference,
         source=source,
+        pairwise=pairwise,
+        episodes=episodes,
+        min_episode_s=float(min_episode_s),
+        reference_note=reference_note,
+        video_fps=video_fps,
+        poses=poses,
     )
+
+
+def min_episode_frames(min_episode_s: float, fps: float = FPS) -> int:
+    """The shortest episode in frames; checks that ``min_episode_s`` is a usable duration.
+
+    Raises
+    ------
+    EthostyleError
+        When it is negative or not a number.
+
+    Examples
+    --------
+    >>> min_episode_frames(0.5)
+    15
+    """
+    try:
+        seconds = float(min_episode_s)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not np.isfinite(seconds) or seconds < 0:
+        raise EthostyleError(
+            f"the shortest episode must be a duration of 0 s or more; got {min_episode_s!r} "
+            "(e.g. --min-episode-s 0.5)"
+        )
+    return round(seconds * fps)
 
 
 def _first(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -375,8 +498,9 @@ def _first(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 def compare_annotators(
     datasets: Mapping[int, Dataset],
     *,
-    reference: int = 0,
+    reference: int | None = None,
     no_difference: NoDifference = NO_DIFFERENCE,
+    min_episode_s: float = DEFAULT_MIN_EPISODE_S,
 ) -> Comparison:
     """Compare several annotators' labelled copies of the same videos.
 
@@ -384,12 +508,15 @@ def compare_annotators(
     ----------
     datasets : mapping of int to Dataset
         Annotator -> labelled data set of the same videos (e.g.
-        ``simulate(...).shared``). The reference's poses are used for the
-        pose-feature comparison.
-    reference : int
-        The annotator the others are measured against.
+        ``simulate(...).shared``). The poses of the reference's copy (else
+        annotator 0's, else the first one's) are used for the pose features.
+    reference : int, optional
+        The annotator the others are measured against; chosen as in
+        :func:`compare_labels` by default.
     no_difference : NoDifference
         Thresholds below which the summary calls a difference none.
+    min_episode_s : float
+        Shortest disagreement episode kept, in seconds.
 
     Returns
     -------
@@ -412,31 +539,40 @@ def compare_annotators(
                 "needs labelled copies of the videos"
             )
         labels[int(annotator)] = {s.id: s.labels for s in dataset}
-    reference = int(reference)
-    poses = datasets.get(reference)
-    return compare_labels(labels, poses, reference=reference, no_difference=no_difference)
+    reference = None if reference is None else int(reference)
+    poses = datasets.get(0 if reference is None else reference)
+    if poses is None and datasets:
+        poses = datasets[min(datasets)] if reference is None else None
+    return compare_labels(
+        labels,
+        poses,
+        reference=reference,
+        no_difference=no_difference,
+        min_episode_s=min_episode_s,
+    )
 
 
 def compare_model(
-    model: StyleTransferModel,
+    model: StylePredictor,
     sequences: Dataset,
     *,
     reference: int | None = None,
     annotators: list[int] | None = None,
     no_difference: NoDifference = NO_DIFFERENCE,
+    min_episode_s: float = DEFAULT_MIN_EPISODE_S,
     progress: Progress = NULL_PROGRESS,
 ) -> Comparison:
     """Label videos in every annotator's style with a trained model and compare the styles.
 
     Each sequence is labelled once per style (features and the reference model
     run once per sequence; see
-    :meth:`~ethostyle.styles.StyleTransferModel.log_proba_in_styles`), decoded
+    :meth:`~ethostyle.models.base.StylePredictor.log_proba_in_styles`), decoded
     with that annotator's decoder, and the labellings are compared as in
     :func:`compare_labels`. The sequences' own labels and annotator ids are ignored.
 
     Parameters
     ----------
-    model : StyleTransferModel
+    model : StylePredictor
         A fitted model.
     sequences : Dataset
         Videos to label (labelled or not).
@@ -447,6 +583,8 @@ def compare_model(
         Styles to compare; every style the model knows by default.
     no_difference : NoDifference
         Thresholds below which the summary calls a difference none.
+    min_episode_s : float
+        Shortest disagreement episode kept, in seconds.
     progress : Progress, optional
         Receives progress in frames.
 
@@ -466,6 +604,7 @@ def compare_model(
     --------
     >>> from ethostyle.simulate import simulate
     >>> sim = simulate("tiny", seed=0)
+    >>> from ethostyle.models.boosted import StyleTransferModel  # doctest: +SKIP
     >>> model = StyleTransferModel().fit(sim.train)  # doctest: +SKIP
     >>> compare_model(model, sim.shared[0].without_labels()).annotators  # doctest: +SKIP
     (0, 1, 2, 3, 4, 5)
@@ -481,6 +620,7 @@ def compare_model(
         )
     if len(sequences) == 0:
         raise DataFormatError("no sequences to label; give at least one video")
+    min_episode_frames(min_episode_s)  # checked before the long labelling
     advance = progress.task("labelling styles", sequences.n_frames)
     labels: dict[int, dict[str, np.ndarray]] = {a: {} for a in wanted}
     for seq in sequences:
@@ -495,6 +635,7 @@ def compare_model(
         reference=reference,
         no_difference=no_difference,
         source="style models",
+        min_episode_s=min_episode_s,
     )
 
 

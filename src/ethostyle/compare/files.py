@@ -93,8 +93,9 @@ def read_label_files(paths: Sequence[str | os.PathLike[str]]) -> LabelFiles:
     Raises
     ------
     DataFormatError
-        When a file is unlabelled or holds several annotators, two files claim
-        the same annotator, or the files differ in sequences or frame counts.
+        When a file does not exist, is unlabelled or holds several annotators,
+        two files claim the same annotator, or the files differ in sequences or
+        frame counts.
 
     Examples
     --------
@@ -102,6 +103,13 @@ def read_label_files(paths: Sequence[str | os.PathLike[str]]) -> LabelFiles:
     >>> sorted(read_label_files(paths).labels)  # doctest: +SKIP
     [0, 1]
     """
+    for raw in paths:
+        if not Path(raw).exists():
+            pattern = any(c in str(raw) for c in "*?[")
+            raise DataFormatError(
+                f"{raw}: no such file"
+                + ("; the pattern matched no file, check the folder and name" if pattern else "")
+            )
     if len(paths) < 2:
         raise DataFormatError(
             "give at least two label files (one per annotator) of the same videos"

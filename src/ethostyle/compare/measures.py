@@ -240,15 +240,27 @@ def unmatched_frames(pooled: Pooled, behavior: str) -> pd.DataFrame:
 
 
 def frame_f1_by_behavior(pooled: Pooled) -> dict[str, float]:
-    """Frame F1 of each behaviour of ``other`` against the reference (one-vs-rest)."""
+    """Frame F1 of each behaviour of ``other`` against the reference (one-vs-rest).
+
+    NaN (undefined, shown as n/a) where neither side labels the behaviour on any frame.
+    """
     codes = [VOCABULARY.index(b) for b in BEHAVIORS]
     scores = f1_score(pooled.reference, pooled.other, labels=codes, average=None, zero_division=0)
-    return {b: float(s) for b, s in zip(BEHAVIORS, scores, strict=True)}
+    present = [bool((pooled.reference == c).any() or (pooled.other == c).any()) for c in codes]
+    return {
+        b: float(s) if here else float("nan")
+        for b, s, here in zip(BEHAVIORS, scores, present, strict=True)
+    }
 
 
 def bout_f1_by_behavior(
     reference: dict[str, np.ndarray], other: dict[str, np.ndarray]
 ) -> dict[str, float]:
-    """Bout F1 (IoU >= :data:`BOUT_F1_OVERLAP`) of each behaviour against the reference."""
+    """Bout F1 (IoU >= :data:`BOUT_F1_OVERLAP`) of each behaviour against the reference.
+
+    NaN (undefined, shown as n/a) where neither side has a bout of the behaviour.
+    """
     scores = bout_f1(reference, other, overlap=BOUT_F1_OVERLAP)
-    return {b: scores[b].f1 for b in BEHAVIORS}
+    return {
+        b: scores[b].f1 if scores[b].n_true + scores[b].n_pred else float("nan") for b in BEHAVIORS
+    }

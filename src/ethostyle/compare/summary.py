@@ -21,7 +21,7 @@ import pandas as pd
 from ethostyle.compare.lines import FEATURES
 from ethostyle.data import BEHAVIORS
 
-__all__ = ["NO_DIFFERENCE", "NoDifference", "summarize"]
+__all__ = ["NO_DIFFERENCE", "NoDifference", "ranked_differences", "summarize"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,31 @@ class NoDifference:
 NO_DIFFERENCE = NoDifference()
 
 
+def _sentences(
+    table: pd.DataFrame,
+    unmatched: pd.DataFrame,
+    lines: pd.DataFrame,
+    reference: int,
+    nd: NoDifference,
+) -> dict[int, list[tuple[float, str]]]:
+    """Per annotator, ``(frames concerned, sentence)`` of every difference, in table order."""
+    rows = table.set_index(["annotator", "behavior"])
+    out: dict[int, list[tuple[float, str]]] = {}
+    for annotator in sorted(set(table["annotator"]) - {reference}):
+        found: list[tuple[float, str]] = []
+        for behavior in BEHAVIORS:
+            mine = rows.loc[(annotator, behavior)]
+            ref = rows.loc[(reference, behavior)]
+            if mine["n_bouts"] == 0 and ref["n_bouts"] == 0:
+                continue
+            found += _boundaries(behavior, mine, reference, nd)
+            found += _amounts(behavior, mine, ref, reference, nd)
+            found += _lines(behavior, annotator, lines, reference, nd)
+            found += _unmatched(behavior, annotator, ref, unmatched, reference, nd)
+        out[int(annotator)] = found
+    return out
+
+
 def summarize(
     table: pd.DataFrame,
     unmatched: pd.DataFrame,
@@ -109,31 +134,54 @@ def summarize(
     Returns
     -------
     dict of int to list of str
-        Annotator (every one but the reference) -> sentences, most telling first.
+        Annotator (every one but the reference) -> sentences by behaviour, then
+        one on agreement (frame and bout F1).
     """
     rows = table.set_index(["annotator", "behavior"])
     out: dict[int, list[str]] = {}
-    for annotator in sorted(set(table["annotator"]) - {reference}):
-        sentences: list[str] = []
-        for behavior in BEHAVIORS:
-            mine = rows.loc[(annotator, behavior)]
-            ref = rows.loc[(reference, behavior)]
-            if mine["n_bouts"] == 0 and ref["n_bouts"] == 0:
-                continue
-            sentences += _boundaries(behavior, mine, reference, no_difference)
-            sentences += _amounts(behavior, mine, ref, reference, no_difference)
-            sentences += _lines(behavior, annotator, lines, reference, no_difference)
-            sentences += _unmatched(behavior, annotator, ref, unmatched, reference, no_difference)
+    for annotator, found in _sentences(table, unmatched, lines, reference, no_difference).items():
+        sentences = [sentence for _, sentence in found]
         if not sentences:
             sentences.append(
                 f"No difference from annotator {reference} beyond the thresholds below."
             )
         sentences.append(_agreement(rows, annotator, reference))
-        out[int(annotator)] = sentences
+        out[annotator] = sentences
     return out
 
 
-def _boundaries(behavior: str, mine: pd.Series, reference: int, nd: NoDifference) -> list[str]:
+def ranked_differences(
+    table: pd.DataFrame,
+    unmatched: pd.DataFrame,
+    lines: pd.DataFrame,
+    reference: int,
+    no_difference: NoDifference = NO_DIFFERENCE,
+) -> dict[int, list[tuple[float, str]]]:
+    """The differences of :func:`summarize`, largest first.
+
+    A difference's size is the number of frames it concerns: for shifted
+    boundaries the shift times the matched bouts, for a share of frames the
+    frames gained or lost, for bouts only one side has their frames, for where
+    a style draws the line the frames only one side labels.
+
+    Parameters
+    ----------
+    table, unmatched, lines, reference, no_difference
+        As for :func:`summarize`.
+
+    Returns
+    -------
+    dict of int to list of tuple of float and str
+        Annotator -> ``(frames concerned, sentence)``, the most frames first;
+        empty when no difference passes the thresholds.
+    """
+    found = _sentences(table, unmatched, lines, reference, no_difference)
+    return {a: sorted(pieces, key=lambda p: -p[0]) for a, pieces in found.items()}
+
+
+def _boundaries(
+    behavior: str, mine: pd.Series, reference: int, nd: NoDifference
+) -> list[tuple[float, str]]:
     matched = int(mine["n_matched_bouts"])
     if matched < nd.min_matched_bouts:
         return []
@@ -144,13 +192,19 @@ def _boundaries(behavior: str, mine: pd.Series, reference: int, nd: NoDifference
     basis = f"(median of {matched} matched bouts)"
     if starts is None and ends is None:
         return []
+    moved = matched * (
+        abs(float(mine["onset_shift_frames"])) * (starts is not None)
+        + abs(float(mine["offset_shift_frames"])) * (ends is not None)
+    )
     if starts is not None and ends is not None:
-        return [f"{name} starts {starts} and ends {ends} than annotator {reference} {basis}."]
-    if starts is not None:
-        return [
+        text = f"{name} starts {starts} and ends {ends} than annotator {reference} {basis}."
+    elif starts is not None:
+        text = (
             f"{name} starts {starts} than annotator {reference} and ends at the same time {basis}."
-        ]
-    return [f"{name} ends {ends} than annotator {reference} and starts at the same time {basis}."]
+        )
+    else:
+        text = f"{name} ends {ends} than annotator {reference} and starts at the same time {basis}."
+    return [(moved, text)]
 
 
 def _shift_phrase(seconds: float, threshold: float, before: str, after: str) -> str | None:
@@ -171,26 +225,37 @@ def _ratio_word(mine: float, ref: float, ratio: float, more: str, less: str) -> 
 
 
 def _amounts(
-    behavior: str, mine: pd.Series, ref: pd.Series, reference: int, nd: NoDifference
-) -> list[str]:
-    out = []
+    behavior: str,
+    mine: pd.Series,
+    ref: pd.Series,
+    reference: int,
+    nd: NoDifference,
+) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
     share, ref_share = float(mine["frame_share"]), float(ref["frame_share"])
+    gained = abs(float(mine["frames"]) - float(ref["frames"]))
     if ref_share == 0:
-        out.append(f"Labels {behavior} on {share:.1%} of frames; annotator {reference} never does.")
-        return out
+        text = f"Labels {behavior} on {share:.1%} of frames; annotator {reference} never does."
+        return [(gained, text)]
     if share == 0:
-        out.append(f"Never labels {behavior} (annotator {reference}: {ref_share:.1%} of frames).")
-        return out
+        text = f"Never labels {behavior} (annotator {reference}: {ref_share:.1%} of frames)."
+        return [(gained, text)]
     ratio = share / ref_share
     if _ratio_word(share, ref_share, nd.ratio, "more", "less") == "more":
         out.append(
-            f"Labels {ratio:.1f}× as many {behavior} frames as annotator {reference} "
-            f"({share:.1%} vs {ref_share:.1%} of frames)."
+            (
+                gained,
+                f"Labels {ratio:.1f}× as many {behavior} frames as annotator {reference} "
+                f"({share:.1%} vs {ref_share:.1%} of frames).",
+            )
         )
     elif _ratio_word(share, ref_share, nd.ratio, "more", "less") == "less":
         out.append(
-            f"Labels {1 - ratio:.0%} fewer {behavior} frames than annotator {reference} "
-            f"({share:.1%} vs {ref_share:.1%} of frames)."
+            (
+                gained,
+                f"Labels {1 - ratio:.0%} fewer {behavior} frames than annotator {reference} "
+                f"({share:.1%} vs {ref_share:.1%} of frames).",
+            )
         )
     parts = []
     length = _ratio_word(
@@ -210,17 +275,26 @@ def _amounts(
             f"{rate} ({mine['bouts_per_min']:.1f} vs {ref['bouts_per_min']:.1f} per minute)"
         )
     if parts:
-        out.append(f"Its {behavior} bouts are {' and '.join(parts)}.")
+        # frames concerned: a reference bout's length per bout gained or lost (merged or
+        # split bouts move about that many frames between "one bout" and "two")
+        per_bout = float(ref["frames"]) / max(int(ref["n_bouts"]), 1)
+        reshaped = abs(float(mine["n_bouts"]) - float(ref["n_bouts"])) * per_bout
+        out.append((reshaped, f"Its {behavior} bouts are {' and '.join(parts)}."))
     return out
 
 
 def _lines(
     behavior: str, annotator: int, lines: pd.DataFrame, reference: int, nd: NoDifference
-) -> list[str]:
+) -> list[tuple[float, str]]:
     if lines.empty:
         return []
+    mine_lines = lines[(lines["behavior"] == behavior) & (lines["annotator"] == annotator)]
     labelled = lines[(lines["behavior"] == behavior) & (lines["frames_of"] == "labelled")]
-    out = []
+    # frames concerned: those only one side labels with the behaviour (counted per
+    # feature, so the first one's count), halved as the two edges share them
+    alone = mine_lines[mine_lines["frames_of"].isin(["only_annotator", "only_reference"])]
+    disputed = float(alone.groupby("frames_of")["n"].max().sum()) / 2 if len(alone) else 0.0
+    out: list[tuple[float, str]] = []
     for name, feature in FEATURES.items():
         pick = labelled[labelled["feature"] == name].set_index("annotator")
         if annotator not in pick.index or reference not in pick.index:
@@ -237,9 +311,12 @@ def _lines(
             only_mine, only_ref = ("only ", "") if mine_narrower else ("", "only ")
             which = "95th" if column == "q95" else "5th"
             out.append(
-                f"Calls it {behavior} {only_mine}{word} ~{_amount(a, feature.unit)} "
-                f"{feature.label}; annotator {reference} {only_ref}{word} "
-                f"~{_amount(r, feature.unit)} ({which} percentile of labelled frames)."
+                (
+                    disputed,
+                    f"Calls it {behavior} {only_mine}{word} ~{_amount(a, feature.unit)} "
+                    f"{feature.label}; annotator {reference} {only_ref}{word} "
+                    f"~{_amount(r, feature.unit)} ({which} percentile of labelled frames).",
+                )
             )
     return out
 
@@ -255,8 +332,8 @@ def _unmatched(
     unmatched: pd.DataFrame,
     reference: int,
     nd: NoDifference,
-) -> list[str]:
-    out = []
+) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
     mine = unmatched[(unmatched["annotator"] == annotator) & (unmatched["behavior"] == behavior)]
     for side in ("extra", "missed"):
         part = mine[mine["side"] == side]
@@ -270,23 +347,36 @@ def _unmatched(
         words = ", ".join(
             f"{c} {s:.0%}" for c, s in zip(called["called"], share, strict=True) if s >= 0.05
         )
+        frames = float(called["frames"].sum())
         if side == "extra":
             out.append(
-                f"Labels {n} {behavior} bouts that annotator {reference} does not label at all "
-                f"(annotator {reference} calls those frames: {words})."
+                (
+                    frames,
+                    f"Labels {n} {behavior} bouts that annotator {reference} does not label "
+                    f"at all (annotator {reference} calls those frames: {words}).",
+                )
             )
         else:
             out.append(
-                f"Leaves out {n} of annotator {reference}'s {behavior} bouts entirely "
-                f"(calls those frames: {words})."
+                (
+                    frames,
+                    f"Leaves out {n} of annotator {reference}'s {behavior} bouts entirely "
+                    f"(calls those frames: {words}).",
+                )
             )
     return out
 
 
+def _score(value: float) -> str:
+    """A score to 2 decimals, or n/a where it is undefined (neither side has the behaviour)."""
+    return "n/a" if math.isnan(float(value)) else f"{float(value):.2f}"
+
+
 def _agreement(rows: pd.DataFrame, annotator: int, reference: int) -> str:
     parts = [
-        f"{b} {rows.loc[(annotator, b), 'frame_f1_vs_reference']:.2f} / "
-        f"{rows.loc[(annotator, b), 'bout_f1_vs_reference']:.2f}"
+        f"{b} {_score(rows.loc[(annotator, b), 'frame_f1_vs_reference'])} / "
+        f"{_score(rows.loc[(annotator, b), 'bout_f1_vs_reference'])}"
         for b in BEHAVIORS
     ]
-    return f"Agreement with annotator {reference} (frame F1 / bout F1): {', '.join(parts)}."
+    note = "; n/a: neither labels the behaviour" if any("n/a" in p for p in parts) else ""
+    return f"Agreement with annotator {reference} (frame F1 / bout F1): {', '.join(parts)}{note}."

@@ -5,10 +5,11 @@ annotators' styles disagree) and/or challenge scores
 (:class:`~ethostyle.metrics.Task2Score`) into files in one folder:
 
 - ``report.html``: everything below on one page, figures embedded, no network;
-- ``disagreement.csv``, ``bout_pairs.csv``, ``bout_confusion.csv``,
-  ``feature_lines.csv`` and ``summary.md`` (with a comparison);
-- ``ethogram.png``, ``disagreement.png``, ``shifts.png``, ``thresholds.png``
-  (with a comparison; ``thresholds.png`` and ``feature_lines.csv`` need poses);
+- ``disagreement.csv``, ``episodes.csv``, ``pairwise.csv``, ``bout_pairs.csv``,
+  ``bout_confusion.csv``, ``feature_lines.csv`` and ``summary.md`` (with a comparison);
+- ``ethogram.png``, ``pairwise.png``, ``episodes_annotator<k>.png``,
+  ``disagreement.png``, ``shifts.png``, ``thresholds.png`` (with a comparison;
+  the episode snapshots, ``thresholds.png`` and ``feature_lines.csv`` need poses);
 - ``scores.csv`` (with scores).
 
 Examples
@@ -27,16 +28,24 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ethostyle import __version__
 from ethostyle.compare import FEATURES, Comparison
-from ethostyle.errors import EthostyleError
+from ethostyle.compare.episodes import top_episodes
+from ethostyle.data import BEHAVIORS
+from ethostyle.errors import DataFormatError, EthostyleError
 from ethostyle.metrics import Task2Score
 from ethostyle.report import page
 from ethostyle.report.figures import (
+    SHIFT_CLIP_S,
+    TRAIL_S,
+    clock_time,
     disagreement_figure,
+    episode_figure,
     ethogram_figure,
+    pairwise_figure,
     png_bytes,
     shift_figure,
     threshold_figure,
@@ -50,10 +59,12 @@ from ethostyle.report.tables import (
     write_csv,
 )
 
-__all__ = ["write_report"]
+__all__ = ["DEFAULT_EPISODES", "check_report_options", "write_report"]
 
 logger = logging.getLogger(__name__)
 
+#: Episodes shown per annotator and kind by default.
+DEFAULT_EPISODES = 5
 #: Columns of the disagreement table shown on the page (the CSV has them all).
 _PAGE_COLUMNS = (
     "annotator",
@@ -72,6 +83,64 @@ _PAGE_COLUMNS = (
 )
 
 
+def check_report_options(
+    out_dir: str | Path,
+    *,
+    n_episodes: int = DEFAULT_EPISODES,
+    sequence_id: str | None = None,
+    sequence_ids: Sequence[str] | None = None,
+) -> Path:
+    """Check what a report is asked for before the work behind it is done.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The report folder: it may exist (files in it are replaced) but must not
+        be a file.
+    n_episodes : int
+        Episodes shown per annotator and kind; at least 1.
+    sequence_id : str, optional
+        The video asked for in the ethogram.
+    sequence_ids : sequence of str, optional
+        The videos there are; checked against ``sequence_id`` when both are given.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+
+    Raises
+    ------
+    EthostyleError
+        Naming the option and what to give instead.
+
+    Examples
+    --------
+    >>> check_report_options("report", n_episodes=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ethostyle.errors.EthostyleError: --episodes 0: show at least 1 episode per annotator ...
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise EthostyleError(
+            f"--out {out}: a file of that name exists; give a folder for the report"
+        )
+    if isinstance(n_episodes, bool) or int(n_episodes) != n_episodes or n_episodes < 1:
+        raise EthostyleError(
+            f"--episodes {n_episodes}: show at least 1 episode per annotator and kind "
+            f"(default {DEFAULT_EPISODES})"
+        )
+    if sequence_id is not None and sequence_ids is not None and sequence_id not in sequence_ids:
+        shown = ", ".join(repr(i) for i in list(sequence_ids)[:5])
+        more = f" and {len(sequence_ids) - 5} more" if len(sequence_ids) > 5 else ""
+        raise DataFormatError(
+            f"--video {sequence_id!r}: no such video among the compared ones; choose one of "
+            f"{shown}{more}"
+        )
+    return out
+
+
 def write_report(
     out_dir: str | Path,
     comparison: Comparison | None = None,
@@ -80,8 +149,17 @@ def write_report(
     title: str = "ethostyle report",
     sequence_id: str | None = None,
     notes: Sequence[str] = (),
+    learned_rules: Mapping[int, Sequence[str]] | None = None,
+    n_episodes: int = DEFAULT_EPISODES,
 ) -> dict[str, Path]:
     """Write the tables, figures and the self-contained HTML page of a report.
+
+    The page gives the answer first: per annotator, its learned rules (when
+    given) and its three largest differences from the reference in plain
+    language. Then come the moments to check in the video (the ethogram of the
+    most disputed video with its episodes marked, and pose snapshots of the
+    longest episodes), the agreement of every pair of annotators, the detailed
+    measures, and last the challenge score.
 
     Each file is written atomically; other files in ``out_dir`` are left alone.
 
@@ -98,29 +176,44 @@ def write_report(
     title : str
         Heading of the page.
     sequence_id : str, optional
-        The video drawn in the ethogram (the first compared one by default).
+        The video drawn in the ethogram; by default the one whose labels differ
+        most from the reference's.
     notes : sequence of str
         Extra sentences shown under the title (e.g. how the data were made).
+    learned_rules : mapping of int to sequence of str, optional
+        Annotator -> statements of the rules a model learned for its style
+        (e.g. a style program's ``describe()``), shown first in its answer.
+    n_episodes : int
+        Episodes shown per annotator and kind, the longest first (all are in
+        ``episodes.csv``).
 
     Returns
     -------
     dict of str to Path
-        File role (``"report"``, ``"disagreement"``, ``"summary"``,
-        ``"ethogram"``, ...) -> path written.
+        File role (``"report"``, ``"disagreement"``, ``"episodes"``,
+        ``"pairwise"``, ``"summary"``, ``"ethogram_figure"``, ...) -> path written.
 
     Raises
     ------
     EthostyleError
-        When neither a comparison nor a score is given.
+        When neither a comparison nor a score is given, ``out_dir`` is a file,
+        ``n_episodes`` is below 1 or ``sequence_id`` is not a compared video.
     """
     if comparison is None and score is None:
         raise EthostyleError("write_report: give a comparison, a score or both; nothing to report")
-    out = Path(out_dir)
+    out = check_report_options(
+        out_dir,
+        n_episodes=n_episodes,
+        sequence_id=sequence_id,
+        sequence_ids=None if comparison is None else comparison.sequence_ids,
+    )
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     sections = [page.paragraph(note, "note") for note in notes]
     if comparison is not None:
-        sections += _comparison_sections(comparison, out, paths, sequence_id)
+        sections += _comparison_sections(
+            comparison, out, paths, sequence_id, dict(learned_rules or {}), n_episodes
+        )
     scores = named_scores(score)
     if scores:
         sections.append(_score_section(scores))
@@ -142,33 +235,213 @@ def _figure(name: str, figure_png: bytes, out: Path, paths: dict[str, Path]) -> 
     return figure_png
 
 
+def _answer_section(comparison: Comparison, learned_rules: dict[int, Sequence[str]]) -> str:
+    """Per annotator: its learned rules (when given), its three largest differences and
+    its agreement with the reference."""
+    ref = comparison.reference
+    kappa = comparison.pairwise.set_index(["annotator_a", "annotator_b", "behavior"])["kappa"]
+    parts = [
+        page.paragraph(f"{comparison_overview(comparison)} Reference: {comparison.reference_note}.")
+    ]
+    blocks = []
+    for annotator in comparison.summaries:
+        inner = [page.heading(f"Annotator {annotator} vs annotator {ref}")]
+        rules = list(learned_rules.get(annotator, ()))
+        if rules:
+            inner.append(page.bullet_list(rules, "Learned rules", level=4))
+        differences = comparison.largest_differences(annotator, 3) or [
+            f"No difference from annotator {ref} beyond the thresholds stated under "
+            "'Every difference found'."
+        ]
+        inner.append(page.bullet_list(differences, "Largest differences", level=4))
+        key = (min(ref, annotator), max(ref, annotator))
+        pair = [
+            (b, kappa.get((ref, annotator, b), kappa.get((*key, b), float("nan"))))
+            for b in BEHAVIORS
+        ]
+        agreement = ", ".join(f"{b} {_score_text(k)}" for b, k in pair)
+        inner.append(page.paragraph(f"Cohen's kappa with annotator {ref}: {agreement}.", "note"))
+        blocks.append(page.block("answer", *inner))
+    parts.append(page.block("answers", *blocks))
+    if learned_rules:
+        parts.append(
+            page.paragraph(
+                "Learned rules: the edits the style model makes to the reference's labels, "
+                "as the model states them.",
+                "note",
+            )
+        )
+    return page.section("How each annotator differs", *parts)
+
+
+def _score_text(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.2f}"
+
+
+def _episode_rows(comparison: Comparison, shown: pd.DataFrame) -> pd.DataFrame:
+    """The shown episodes as a page table: number, where, who says what, pose measures."""
+    table = pd.DataFrame(
+        {
+            "#": shown["number"],
+            "annotator": shown["annotator_b"],
+            "kind": shown["kind"],
+            "video": shown["video"],
+            "from (m:ss.s)": [clock_time(t) for t in shown["start_s"]],
+            "to (m:ss.s)": [clock_time(t) for t in shown["end_s"]],
+            "frames": [
+                f"{a}–{b - 1}"
+                for a, b in zip(shown["start_frame"], shown["end_frame"], strict=True)
+            ],
+            f"annotator {comparison.reference} says": shown["label_a"],
+            "annotator says": shown["label_b"],
+        }
+    )
+    for name, feature in FEATURES.items():
+        table[f"{feature.label} ({feature.unit})"] = shown[name].to_numpy()
+    return table
+
+
+def _episode_section(
+    comparison: Comparison,
+    out: Path,
+    paths: dict[str, Path],
+    sequence_id: str | None,
+    n_episodes: int,
+) -> str:
+    ref = comparison.reference
+    shown = top_episodes(comparison.episodes, ref, n_episodes)
+    shown.insert(0, "number", np.arange(1, len(shown) + 1))
+    sid = comparison.most_disputed_video() if sequence_id is None else sequence_id
+    why = (
+        "chosen"
+        if sequence_id is not None
+        else "the video whose labels differ most from "
+        f"annotator {ref}'s ({comparison.disputed_share()[sid]:.1%} of frames, averaged over "
+        "the other annotators)"
+    )
+    ethogram = _figure(
+        "ethogram", png_bytes(ethogram_figure(comparison, sid, marked=shown)), out, paths
+    )
+    parts = [
+        page.paragraph(
+            f"An episode is a stretch of at least {comparison.min_episode_s:g} s of one video "
+            f"where two annotators' labels differ. Its kind says how the annotator differs "
+            f"from annotator {ref}: onset or offset (the same bout starts or ends elsewhere), "
+            f"extra (a bout annotator {ref} does not have), missed (a bout of annotator {ref} "
+            f"the annotator leaves out) or relabel (the same frames, another behaviour). Below, "
+            f"the {n_episodes} longest of each annotator and kind; every episode of every pair "
+            "of annotators is in episodes.csv. Times are in the video (minutes:seconds), so "
+            "each moment can be found in the video player."
+        ),
+        page.figure(
+            ethogram,
+            "ethogram with episodes marked",
+            f"Video {sid} ({why}), wrapped a strip at a time. Each row is one annotator's "
+            "labels; colours are behaviours, blank is other. Black bars under a row mark its "
+            f"episodes against annotator {ref}; the numbers are those of the snapshots below.",
+            "fig-ethogram",
+        ),
+    ]
+    for annotator in (a for a in comparison.annotators if a != ref):
+        mine = shown[shown["annotator_b"] == annotator]
+        parts.append(page.heading(f"Annotator {annotator} against annotator {ref}"))
+        if mine.empty:
+            parts.append(page.paragraph(f"No episode of {comparison.min_episode_s:g} s or more."))
+            continue
+        if comparison.poses is not None:
+            png = _figure(
+                f"episodes_annotator{annotator}",
+                png_bytes(episode_figure(comparison, mine)),
+                out,
+                paths,
+            )
+            parts.append(
+                page.figure(
+                    png,
+                    f"pose snapshots of annotator {annotator}'s episodes",
+                    "Each panel: both mice at the episode's middle frame (resident black, "
+                    f"intruder grey, the larger dot the nose) and their noses' paths over the "
+                    f"{TRAIL_S:g} s before it; the title gives the episode's number, kind, "
+                    "video, time and who labels what.",
+                    f"fig-episodes-{annotator}",
+                )
+            )
+        parts.append(page.table(_episode_rows(comparison, mine)))
+    if comparison.poses is None:
+        parts.append(
+            page.paragraph(
+                "No pose snapshots: the labels were given without poses. Give train-layout "
+                "files (poses and labels) to see the mice at each episode.",
+                "note",
+            )
+        )
+    return page.section("Moments to check in the video", *parts)
+
+
+def _pairwise_section(comparison: Comparison, out: Path, paths: dict[str, Path]) -> str:
+    png = _figure("pairwise", png_bytes(pairwise_figure(comparison)), out, paths)
+    wide = comparison.pairwise.pivot_table(
+        index=["annotator_a", "annotator_b"],
+        columns="behavior",
+        values=["kappa", "frame_f1", "bout_f1"],
+        dropna=False,
+    )
+    wide = wide.reindex(
+        columns=[(m, b) for m in ("kappa", "frame_f1", "bout_f1") for b in BEHAVIORS]
+    )
+    wide.columns = [f"{m} {b}" for m, b in wide.columns]
+    return page.section(
+        "Every pair of annotators",
+        page.figure(
+            png,
+            "Cohen's kappa of every pair of annotators, per behaviour",
+            "Cohen's kappa of two annotators' behaviour-vs-rest labels over all compared "
+            "frames (1: the same frames; 0: no better than chance); n/a where neither labels "
+            "the behaviour. No annotator is taken as the truth.",
+            "fig-pairwise",
+        ),
+        page.paragraph(
+            "Kappa, frame F1 and bout F1 (a match needs temporal IoU >= 0.5) of every pair; "
+            "all three are symmetric. As pairwise.csv:"
+        ),
+        page.table(wide.reset_index(), float_format="{:.2f}"),
+    )
+
+
 def _comparison_sections(
-    comparison: Comparison, out: Path, paths: dict[str, Path], sequence_id: str | None
+    comparison: Comparison,
+    out: Path,
+    paths: dict[str, Path],
+    sequence_id: str | None,
+    learned_rules: dict[int, Sequence[str]],
+    n_episodes: int,
 ) -> list[str]:
     paths["disagreement"] = write_csv(comparison.table, out / "disagreement.csv")
     paths["bout_pairs"] = write_csv(comparison.bout_pairs, out / "bout_pairs.csv")
     paths["bout_confusion"] = write_csv(comparison.unmatched, out / "bout_confusion.csv")
+    # times to the millisecond whatever the video's length (6 significant digits, the
+    # other columns' format, would round 2:47:30 to a tenth of a second)
+    episodes = comparison.episodes.assign(
+        start_s=comparison.episodes["start_s"].map("{:.3f}".format),
+        end_s=comparison.episodes["end_s"].map("{:.3f}".format),
+    )
+    paths["episodes"] = write_csv(episodes, out / "episodes.csv")
+    paths["pairwise"] = write_csv(comparison.pairwise, out / "pairwise.csv")
     paths["summary"] = write_bytes(summary_markdown(comparison).encode(), out / "summary.md")
     ref = comparison.reference
 
-    summary = [page.paragraph(comparison_overview(comparison))]
-    for annotator, sentences in comparison.summaries.items():
-        summary.append(page.bullet_list(sentences, f"Annotator {annotator} vs annotator {ref}"))
-    summary.append(page.paragraph(comparison.no_difference.describe(comparison.fps), "note"))
-    sections = [page.section("How each annotator differs", *summary)]
+    sections = [
+        _answer_section(comparison, learned_rules),
+        _episode_section(comparison, out, paths, sequence_id, n_episodes),
+        _pairwise_section(comparison, out, paths),
+    ]
 
-    ethogram = _figure("ethogram", png_bytes(ethogram_figure(comparison, sequence_id)), out, paths)
-    sections.append(
-        page.section(
-            "One video in every style",
-            page.figure(
-                ethogram,
-                "ethogram",
-                "Each row is the same video labelled in one annotator's style; colours are "
-                "behaviours, blank is other.",
-            ),
-        )
-    )
+    every = []
+    for annotator, sentences in comparison.summaries.items():
+        every.append(page.bullet_list(sentences, f"Annotator {annotator} vs annotator {ref}"))
+    every.append(page.paragraph(comparison.no_difference.describe(comparison.fps), "note"))
+    sections.append(page.section("Every difference found", *every))
+
     overview = _figure("disagreement", png_bytes(disagreement_figure(comparison)), out, paths)
     shifts = _figure("shifts", png_bytes(shift_figure(comparison)), out, paths)
     sections.append(
@@ -179,11 +452,14 @@ def _comparison_sections(
                 "frame share, bout length and shifts per annotator",
                 f"Shifts are medians over matched (overlapping) bouts, annotator minus annotator "
                 f"{ref}; negative means earlier. The grey band is the no-difference threshold.",
+                "fig-disagreement",
             ),
             page.figure(
                 shifts,
                 "onset and offset shift of every matched bout",
-                "One dot per matched bout; the black tick is the median.",
+                "One dot per matched bout; the black tick is the median. Shifts beyond "
+                f"±{SHIFT_CLIP_S:g} s are drawn at the edge as triangles; each panel counts them.",
+                "fig-shifts",
             ),
         )
     )
@@ -197,7 +473,9 @@ def _comparison_sections(
                     lines,
                     "pose features on labelled frames",
                     "Distribution of each pose feature over the frames each annotator labels "
-                    f"with the behaviour (annotator {ref} in black).",
+                    f"with the behaviour (annotator {ref} in black): the height of a step is "
+                    "the share of that annotator's frames of the behaviour in that bin.",
+                    "fig-thresholds",
                 ),
                 page.paragraph(
                     "Median of each feature on the frames only one side labels with the "
@@ -221,7 +499,10 @@ def _comparison_sections(
     sections.append(
         page.section(
             "All numbers",
-            page.paragraph("The numbers behind the figures (every column is in disagreement.csv)."),
+            page.paragraph(
+                "The numbers behind the figures (every column is in disagreement.csv). F1 is "
+                "n/a where neither side labels the behaviour."
+            ),
             page.table(comparison.table[columns]),
         )
     )
