@@ -36,7 +36,10 @@ def import_pose(
     ] = None,
     fps: Annotated[
         float | None,
-        typer.Option(help="The videos' frame rate; poses are resampled to 30 Hz if it differs."),
+        typer.Option(
+            help="The videos' frame rate (needed unless the file records it, as NWB does); "
+            "poses are resampled to 30 Hz if it differs. `predict --fps` gives labels back at it."
+        ),
     ] = None,
     bodyparts: Annotated[
         str | None,

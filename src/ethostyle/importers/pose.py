@@ -43,6 +43,7 @@ __all__ = [
     "detect_source",
     "import_pose",
     "import_pose_files",
+    "labels_at_fps",
     "read_pose_file",
 ]
 
@@ -289,6 +290,43 @@ def _resampled(ds: xr.Dataset, fps: float | None) -> xr.Dataset:
     return ds.interp(time=grid, method="linear")
 
 
+def labels_at_fps(labels: np.ndarray, fps: float) -> np.ndarray:
+    """Labels of a 30 Hz sequence, one per frame of its video filmed at ``fps``.
+
+    The inverse of the resampling of :func:`import_pose`: each frame of the
+    original video takes the label of the 30 Hz frame nearest to it in time, and
+    the video's frame count is recovered from the 30 Hz one (exactly for videos
+    of up to 30 Hz; for faster videos, the fewest frames that give it).
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        ``(frames,)`` labels at 30 Hz, e.g. of a sequence from ``import-pose --fps``.
+    fps : float
+        The video's frame rate.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(video frames,)`` labels, the dtype of ``labels``.
+
+    Examples
+    --------
+    >>> labels_at_fps(np.array([3, 3, 1, 1, 1, 1, 3]), 25).tolist()  # 0.2 s of video
+    [3, 3, 1, 1, 1, 3]
+    """
+    labels = np.asarray(labels)
+    if not np.isfinite(fps) or fps <= 0:
+        raise DataFormatError(f"--fps {fps:g}: give the video's frame rate, a positive number")
+    n_in = labels.shape[0]
+    if n_in == 0 or abs(fps - FPS) <= 1e-6:
+        return labels.copy()
+    # import_pose keeps every 30 Hz instant within the video: n_in = floor((n - 1) * 30 / fps) + 1.
+    n_out = int(np.ceil((n_in - 1) * fps / FPS + 1 - 1e-9))
+    nearest = np.rint(np.arange(n_out) * (FPS / fps)).astype(np.int64)
+    return labels[np.clip(nearest, 0, n_in - 1)]
+
+
 def _to_sequence(
     pair: xr.Dataset,
     match: BodyPartMatch,
@@ -384,6 +422,15 @@ def _build(
             "%s: the file says %g Hz; using it rather than --fps %g", where, file_fps, fps
         )
     match = match_bodyparts([str(k) for k in pair.keypoints.values], bodyparts, where=where)
+    if file_fps is None:
+        # Guessing 30 Hz would silently stretch or squeeze every bout of a video
+        # filmed at another rate.
+        raise DataFormatError(
+            f"{where}: the file does not record its frame rate (DeepLabCut, SLEAP and "
+            f"LightningPose files never do); "
+            f"give the video's rate with --fps (fps= in Python), e.g. --fps 25; poses are "
+            f"resampled to {FPS} Hz and `ethostyle predict --fps` gives labels back at it"
+        )
     sequence = _to_sequence(
         _resampled(pair, file_fps),
         match,
@@ -427,8 +474,10 @@ def import_pose(
     source : str, optional
         The program that wrote the file(s); detected when omitted.
     fps : float, optional
-        The video's frame rate, for formats that do not store it (DeepLabCut,
-        SLEAP, LightningPose). Poses are resampled to 30 Hz when it differs.
+        The video's frame rate, needed for formats that do not store it
+        (DeepLabCut, SLEAP, LightningPose): without it such a file is refused
+        rather than taken to be 30 Hz. Poses are resampled to 30 Hz when it
+        differs; :func:`labels_at_fps` takes labels back to this rate.
     bodyparts : mapping of str to str, optional
         ``{their_keypoint: calms21_part}`` for names not recognised.
     individuals : sequence of str, optional
