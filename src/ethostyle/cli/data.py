@@ -28,19 +28,32 @@ def simulate(
         str, typer.Option(help="Data set size: 'calms21-task2-like' (default) or 'tiny'.")
     ] = "calms21-task2-like",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+    layout: Annotated[
+        str,
+        typer.Option(
+            help="Which files: 'combined' (default: one train.npy of every annotator, plus "
+            "each annotator's labels of shared videos) or 'mabe2021' (the challenge's own "
+            "files: task1/train.npy of annotator 0, task2/train.npy of annotators 1-5, one "
+            "shared test.npy)."
+        ),
+    ] = "combined",
 ) -> None:
     """Make a simulated CalMS21-like data set with known annotator styles.
 
     Writes train.npy (annotator 0 plus a few videos of annotators 1-5), test.npy
-    (unlabelled), test_labels.npy (the answers) and sample_submission.npy.
+    (unlabelled), test_labels.npy (the answers) and sample_submission.npy; with
+    --layout mabe2021, the challenge's Task 1 and Task 2 training files instead of
+    train.npy.
     """
+    from ethostyle.simulate import LAYOUTS, write_simulation
     from ethostyle.simulate import simulate as run_simulation
-    from ethostyle.simulate import write_simulation
 
+    if layout not in LAYOUTS:
+        raise EthostyleError(f"--layout {layout!r}: choose {' or '.join(map(repr, LAYOUTS))}")
     sim = run_simulation(preset, seed=seed)
-    paths = write_simulation(sim, out)
+    paths = write_simulation(sim, out, layout=layout)
     for name, path in paths.items():
-        console.print(f"wrote {name}: {path}")
+        console.print(f"wrote {name}: {path}", highlight=False)
 
 
 @app.command()

@@ -9,7 +9,14 @@ Examples
 """
 
 from ethostyle.simulate.behaviour import BehaviourParams, WorldSequence, simulate_world
-from ethostyle.simulate.presets import PRESETS, Preset, Simulation, simulate, write_simulation
+from ethostyle.simulate.presets import (
+    LAYOUTS,
+    PRESETS,
+    Preset,
+    Simulation,
+    simulate,
+    write_simulation,
+)
 from ethostyle.simulate.rules import RULES_PRESET, rule_styles, rule_truth, simulate_rules
 from ethostyle.simulate.styles import (
     STYLES,
@@ -23,6 +30,7 @@ from ethostyle.simulate.styles import (
 from ethostyle.simulate.tracking import TrackingNoise
 
 __all__ = [
+    "LAYOUTS",
     "PRESETS",
     "RULES_PRESET",
     "STYLES",

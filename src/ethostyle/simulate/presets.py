@@ -31,11 +31,24 @@ from ethostyle.simulate.behaviour import BehaviourParams, WorldSequence, simulat
 from ethostyle.simulate.styles import STYLES, AnnotatorStyle, label_with_style
 from ethostyle.simulate.tracking import TrackingNoise
 
-__all__ = ["PRESETS", "Preset", "Simulation", "simulate", "write_simulation"]
+__all__ = ["LAYOUTS", "PRESETS", "Preset", "Simulation", "simulate", "write_simulation"]
 
 logger = logging.getLogger(__name__)
 
 _SPLITS = {"train": 0, "test": 1, "shared": 2}
+
+#: The file sets :func:`write_simulation` can write, by name, with what each holds.
+LAYOUTS: dict[str, str] = {
+    "combined": (
+        "train.npy (every annotator), test.npy, test_labels.npy, sample_submission.npy and "
+        "shared_annotator<k>.npy (the shared videos labelled by each annotator k)"
+    ),
+    "mabe2021": (
+        "the MABe 2021 challenge's files: task1/train.npy (annotator 0 only), "
+        "task2/train.npy (annotators 1-5 only), one test.npy shared by both tasks, "
+        "sample_submission.npy, and test_labels.npy (the answers, kept apart for scoring)"
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,14 +268,30 @@ def simulate(
     )
 
 
-def write_simulation(sim: Simulation, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write a simulation in the CalMS21 / MABe 2021 Task 2 file layout.
+def write_simulation(
+    sim: Simulation, out_dir: str | os.PathLike[str], layout: str = "combined"
+) -> dict[str, Path]:
+    """Write a simulation in the CalMS21 / MABe 2021 file layouts.
 
-    Writes ``train.npy`` (labelled), ``test.npy`` (keypoints and annotator ids
-    only), ``test_labels.npy`` (the answers, ``{id: labels}``),
+    With ``layout="combined"`` (the default) it writes ``train.npy`` (every
+    annotator's training videos, labelled), ``test.npy`` (keypoints and annotator
+    ids only), ``test_labels.npy`` (the answers, ``{id: labels}``),
     ``sample_submission.npy`` (every frame ``other``, a valid submission) and, per
     annotator ``k``, ``shared_annotator<k>.npy`` (the shared videos in the train
-    layout, labelled by ``k``). Each file is written atomically.
+    layout, labelled by ``k``).
+
+    With ``layout="mabe2021"`` it writes the file set the MABe 2021 challenge
+    ships, by its names: ``task1/train.npy`` (the Task 1 training file: annotator
+    0's videos only), ``task2/train.npy`` (the Task 2 training file: annotators
+    1-5 only, no annotator-0 video), one ``test.npy`` shared by both tasks (test
+    videos of annotator 0 and of annotators 1-5, poses and annotator ids only),
+    ``sample_submission.npy`` for it, and ``test_labels.npy``, the answers the
+    challenge keeps to itself, for scoring. Each task's download calls its
+    training file ``train.npy``, hence one folder per task. Every file has the
+    layout of ``docs/formats.md``. The shared videos are not written: the
+    challenge has none.
+
+    Each file is written atomically.
 
     Parameters
     ----------
@@ -270,12 +299,22 @@ def write_simulation(sim: Simulation, out_dir: str | os.PathLike[str]) -> dict[s
         The output of :func:`simulate`.
     out_dir : str or os.PathLike
         Folder to write into (created if missing).
+    layout : str, optional
+        ``"combined"`` or ``"mabe2021"`` (see :data:`LAYOUTS`).
 
     Returns
     -------
     dict of str to pathlib.Path
-        File role (``"train"``, ``"test"``, ``"test_labels"``,
-        ``"sample_submission"``, ``"shared_annotator<k>"``) -> path written.
+        File role -> path written: ``"train"``, ``"test"``, ``"test_labels"``,
+        ``"sample_submission"``, ``"shared_annotator<k>"`` for ``"combined"``;
+        ``"task1_train"``, ``"task2_train"``, ``"test"``, ``"sample_submission"``,
+        ``"test_labels"`` for ``"mabe2021"``.
+
+    Raises
+    ------
+    EthostyleError
+        For an unknown layout, or a ``"mabe2021"`` file set the simulation cannot
+        fill (no annotator 0, or no other annotator).
 
     Examples
     --------
@@ -283,13 +322,32 @@ def write_simulation(sim: Simulation, out_dir: str | os.PathLike[str]) -> dict[s
     >>> paths = write_simulation(simulate("tiny"), tempfile.mkdtemp())
     >>> sorted(paths)[:4]
     ['sample_submission', 'shared_annotator0', 'shared_annotator1', 'shared_annotator2']
+    >>> paths = write_simulation(simulate("tiny"), tempfile.mkdtemp(), layout="mabe2021")
+    >>> [p.relative_to(paths["test"].parent).as_posix() for p in paths.values()]
+    ['task1/train.npy', 'task2/train.npy', 'test.npy', 'sample_submission.npy', 'test_labels.npy']
     """
-    from ethostyle.io import save_labels_npy, save_submission, save_test_npy, save_train_npy
-
+    if layout not in LAYOUTS:
+        raise EthostyleError(
+            f"unknown file layout {layout!r}; choose one of {', '.join(map(repr, LAYOUTS))}"
+        )
     out = Path(out_dir)
+    if layout == "mabe2021":
+        return _write_mabe2021(sim, out)
+    from ethostyle.io import save_train_npy
+
     out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "train": save_train_npy(sim.train, out / "train.npy"),
+    paths = {"train": save_train_npy(sim.train, out / "train.npy"), **_write_test(sim, out)}
+    for annotator, dataset in sim.shared.items():
+        name = f"shared_annotator{annotator}"
+        paths[name] = save_train_npy(dataset, out / f"{name}.npy")
+    return {name: Path(path) for name, path in paths.items()}
+
+
+def _write_test(sim: Simulation, out: Path) -> dict[str, Path]:
+    """The test file, its labels and a sample submission, as the challenge names them."""
+    from ethostyle.io import save_labels_npy, save_submission, save_test_npy
+
+    return {
         "test": save_test_npy(sim.test, out / "test.npy"),
         "test_labels": save_labels_npy(
             {s.id: s.labels for s in sim.test if s.labels is not None}, out / "test_labels.npy"
@@ -299,7 +357,25 @@ def write_simulation(sim: Simulation, out_dir: str | os.PathLike[str]) -> dict[s
             out / "sample_submission.npy",
         ),
     }
-    for annotator, dataset in sim.shared.items():
-        name = f"shared_annotator{annotator}"
-        paths[name] = save_train_npy(dataset, out / f"{name}.npy")
+
+
+def _write_mabe2021(sim: Simulation, out: Path) -> dict[str, Path]:
+    """The MABe 2021 file set: a Task 1 and a Task 2 training file, one shared test file."""
+    from ethostyle.io import save_train_npy
+
+    task1 = sim.train.filter([0])
+    task2 = sim.train.filter(a for a in sim.train.annotators if a != 0)
+    if len(task1) == 0 or len(task2) == 0:
+        raise EthostyleError(
+            "the mabe2021 layout needs training videos of annotator 0 (Task 1) and of other "
+            f"annotators (Task 2); this simulation has annotators {sim.train.annotators}"
+        )
+    (out / "task1").mkdir(parents=True, exist_ok=True)
+    (out / "task2").mkdir(exist_ok=True)
+    paths = {
+        "task1_train": save_train_npy(task1, out / "task1" / "train.npy"),
+        "task2_train": save_train_npy(task2, out / "task2" / "train.npy"),
+    }
+    test = _write_test(sim, out)
+    paths.update((name, test[name]) for name in ("test", "sample_submission", "test_labels"))
     return {name: Path(path) for name, path in paths.items()}
