@@ -20,7 +20,7 @@ from ethostyle.metrics import Task2Score, task2_score
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.store import save_model
-from ethostyle.progress import NULL_PROGRESS, Progress
+from ethostyle.progress import NULL_PROGRESS, NamedSteps, Progress
 from ethostyle.report import write_report
 from ethostyle.simulate import simulate, write_simulation
 
@@ -83,8 +83,14 @@ def run_demo(
     model = StyleTransferModel(seed=seed).fit(train, progress=progress)
     paths["model"] = save_model(model, out / "model")
 
-    styled = predict_dataset(model, test, progress=progress)
-    blind = predict_dataset(model, test, style=model.reference_annotator, progress=progress)
+    # Two runs of one step: name their bars apart.
+    styled = predict_dataset(model, test, progress=NamedSteps(progress, "own styles"))
+    blind = predict_dataset(
+        model,
+        test,
+        style=model.reference_annotator,
+        progress=NamedSteps(progress, f"annotator {model.reference_annotator}'s style"),
+    )
     paths["submission"] = out / "submission.npy"
     save_submission(styled.labels, paths["submission"])
     paths["reference_submission"] = out / "reference_submission.npy"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["NULL_PROGRESS", "NullProgress", "Progress"]
+__all__ = ["NULL_PROGRESS", "NamedSteps", "NullProgress", "Progress"]
 
 
 class Progress(Protocol):
@@ -27,6 +27,38 @@ class NullProgress:
     def task(self, description: str, total: int) -> Callable[[int], None]:
         """Return a no-op advance function."""
         return _ignore
+
+
+class NamedSteps:
+    """A :class:`Progress` that adds a note to every step's name.
+
+    When one function runs twice in a command (labelling the same videos in
+    two styles, say), its two bars would otherwise carry the same name.
+
+    Parameters
+    ----------
+    progress : Progress
+        Where the renamed steps are shown.
+    note : str
+        Added to each step's name, in parentheses.
+
+    Examples
+    --------
+    >>> class Show:
+    ...     def task(self, description, total):
+    ...         print(description, total)
+    ...         return lambda n: None
+    >>> advance = NamedSteps(Show(), "reference style").task("predicting", 900)
+    predicting (reference style) 900
+    """
+
+    def __init__(self, progress: Progress, note: str) -> None:
+        self.progress = progress
+        self.note = note
+
+    def task(self, description: str, total: int) -> Callable[[int], None]:
+        """Start the step under its name and the note; return its advance function."""
+        return self.progress.task(f"{description} ({self.note})", total)
 
 
 def _ignore(_n: int) -> None:
