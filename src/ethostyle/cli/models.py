@@ -215,18 +215,37 @@ def predict(
             "'local:N' for N processes here. Needs ethostyle[distributed].",
         ),
     ] = None,
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            "--fps",
+            help="Write the --out labels at this frame rate, one per frame of the original "
+            "video (e.g. 25 for videos imported with `import-pose --fps 25`), instead of 30 Hz; "
+            "such a file is not a challenge submission. The --bouts CSV's times in seconds "
+            "hold at any rate.",
+        ),
+    ] = None,
 ) -> None:
     """Label every sequence in the style of the annotator named by its annotator_id.
 
-    An annotator the model has no style for gets the reference style and a
-    warning naming it. Outputs are written atomically: complete or not at all.
-    With --scheduler the outputs are the same files, computed on a Dask cluster.
+    A sequence whose annotator the model has no style for gets the reference
+    style and a warning naming it; --style must name an annotator the model has.
+    Outputs are written atomically: complete or not at all. With --scheduler the
+    outputs are the same files, computed on a Dask cluster.
     """
     from ethostyle.io import load, save_submission, write_bouts_csv, write_probabilities
     from ethostyle.models.base import predict_dataset
     from ethostyle.models.store import load_model
 
+    if fps is not None and not fps > 0:
+        raise EthostyleError(f"--fps {fps:g}: give the video's frame rate, a positive number")
+    fitted = None
+    if style is not None:
+        fitted = load_model(model_dir)
+        _check_style(fitted, style)
     if len(test_files) > 1:
+        if fps is not None:
+            raise EthostyleError("--fps labels one file at a time; give one test file")
         _predict_many(model_dir, test_files, out, probabilities, bouts, style, scheduler)
         return
     for path in (out, probabilities, bouts):
@@ -234,7 +253,7 @@ def predict(
             check_output(path, directory=False)
     dataset = load(test_files[0])
     if scheduler is None:
-        fitted = load_model(model_dir)
+        fitted = load_model(model_dir) if fitted is None else fitted
         with progress_bars() as progress:
             result = predict_dataset(fitted, dataset, style=style, progress=progress)
     else:
@@ -244,14 +263,33 @@ def predict(
             result = predict_dataset_on_cluster(
                 model_dir, dataset, client, style=style, progress=progress
             )
-    save_submission(result.labels, out)
-    console.print(f"wrote submission: {out}")
+    if fps is None:
+        save_submission(result.labels, out)
+        console.print(f"wrote submission: {out}")
+    else:
+        from ethostyle.importers.pose import labels_at_fps
+        from ethostyle.io import save_labels_npy
+
+        save_labels_npy({k: labels_at_fps(v, fps) for k, v in result.labels.items()}, out)
+        console.print(f"wrote labels at {fps:g} Hz: {out}", highlight=False)
     if probabilities is not None:
         write_probabilities(result.proba, probabilities)
         console.print(f"wrote probabilities: {probabilities}")
     if bouts is not None:
         write_bouts_csv(result, bouts)
         console.print(f"wrote bouts: {bouts}")
+
+
+def _check_style(model: Any, style: int) -> None:
+    """Refuse a --style the model has no style for, listing the ones it has."""
+    from ethostyle.errors import UnknownAnnotatorError
+
+    known = model.annotators_
+    if style not in known:
+        raise UnknownAnnotatorError(
+            f"--style {style}: annotator {style} has no style in this model (known: {known}); "
+            "choose among those, or learn that annotator's style with `ethostyle adapt`"
+        )
 
 
 def _predict_many(

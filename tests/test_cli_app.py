@@ -1,0 +1,232 @@
+"""Tests of what every command shares (``ethostyle.cli.app``: help, error lines, the
+score table, progress bars) and of the rough edges a new user met: the challenge's own
+file set from ``simulate --layout mabe2021``, ``predict --style`` and ``--fps``, and the
+demo's progress bars."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.progress import Progress
+from sklearn.metrics import f1_score
+from typer.testing import CliRunner
+
+from ethostyle import io
+from ethostyle.cli import app
+from ethostyle.cli.app import RichProgress
+from ethostyle.data import Dataset, Sequence
+from ethostyle.simulate import simulate, write_simulation
+
+MODEL_V1 = Path(__file__).parent / "data" / "models_v1" / "gbdt"  # styles 0, 1, 2
+
+
+def run(*args: object):
+    result = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "120"})
+    if result.exception is not None:
+        assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+def flat(text: str) -> str:
+    """Text with rich's box characters and line wrapping taken out."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
+
+
+@pytest.fixture(scope="module")
+def mabe(tmp_path_factory) -> dict[str, Path]:
+    return write_simulation(
+        simulate("tiny", seed=2), tmp_path_factory.mktemp("mabe"), layout="mabe2021"
+    )
+
+
+# ------------------------------------------------------------ the challenge's own file set
+def test_mabe2021_layout_writes_the_challenge_files_by_name_and_layout(tmp_path) -> None:
+    result = run("simulate", "--preset", "tiny", "--layout", "mabe2021", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.npy"))
+    assert written == [
+        "sample_submission.npy", "task1/train.npy", "task2/train.npy", "test.npy",
+        "test_labels.npy",
+    ]  # fmt: skip
+    task1 = io.load_train_npy(tmp_path / "task1" / "train.npy")
+    task2 = io.load_train_npy(tmp_path / "task2" / "train.npy")
+    test = io.load_test_npy(tmp_path / "test.npy")
+    assert task1.annotators == [0] and task2.annotators == [1, 2, 3, 4, 5]
+    assert test.annotators == [0, 1, 2, 3, 4, 5] and not any(s.labels is not None for s in test)
+    assert not set(test.ids) & (set(task1.ids) | set(task2.ids))
+    # The layouts of docs/formats.md, as plain numpy reads them.
+    raw = np.load(tmp_path / "task2" / "train.npy", allow_pickle=True).item()
+    assert sorted(raw) == ["sequences", "vocabulary"]
+    assert raw["vocabulary"] == ["attack", "investigation", "mount", "other"]
+    entry = next(iter(raw["sequences"].values()))
+    assert sorted(entry) == ["annotations", "annotator_id", "keypoints"]
+    assert entry["keypoints"].shape[1:] == (2, 2, 7)
+    raw_test = np.load(tmp_path / "test.npy", allow_pickle=True).item()
+    assert sorted(next(iter(raw_test.values()))) == ["annotator_id", "keypoints"]
+    io.attach_labels(test, io.load_labels(tmp_path / "test_labels.npy"))
+    io.validate_submission(io.load_submission(tmp_path / "sample_submission.npy"), test)
+    for name, kind in (
+        ("task1/train.npy", "train"),
+        ("task2/train.npy", "train"),
+        ("test.npy", "test"),
+        ("test_labels.npy", "labels"),
+    ):
+        checked = run("validate", tmp_path / name)
+        assert checked.exit_code == 0 and f"{kind} file" in checked.stdout, checked.output
+    checked = run("validate", tmp_path / "sample_submission.npy", "--test", tmp_path / "test.npy")
+    assert checked.exit_code == 0 and "submission file" in checked.stdout
+
+
+def test_an_unknown_layout_is_refused(tmp_path) -> None:
+    result = run("simulate", "--preset", "tiny", "--layout", "aicrowd", "--out", tmp_path)
+    assert result.exit_code == 1 and "'combined' or 'mabe2021'" in result.stderr
+
+
+# ------------------------------------------------------------------ help and error text
+def test_help_shows_the_extras_in_brackets_and_no_type_after_a_flag() -> None:
+    helps = {name: run(name, "--help") for name in ("train", "predict")}
+    assert all(h.exit_code == 0 for h in helps.values())
+    assert "ethostyle[torch]" in flat(helps["train"].stdout)
+    assert "ethostyle[distributed]" in flat(helps["predict"].stdout)
+    commands = [c.name for c in app.registered_commands]
+    for name in [None, *commands]:
+        text = run(*([] if name is None else [name]), "--help").stdout
+        assert "<bool>" not in text, name
+        assert re.search(r"--help\s+Show this message", flat(text)), name
+
+
+def test_a_missing_extra_is_named_with_its_brackets(monkeypatch, mabe) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch fails
+    result = run("train", mabe["task1_train"], "--model", "tcn", "--out", "never-written")
+    assert result.exit_code == 1
+    assert "pip install 'ethostyle[torch]'" in flat(result.stderr)
+    monkeypatch.setitem(sys.modules, "movement", None)
+    pose = mabe["test"].parent / "video.h5"
+    pose.write_bytes(b"")
+    result = run("import-pose", pose, "--fps", 25, "--out", pose.with_suffix(".npy"))
+    assert result.exit_code == 1 and "ethostyle[pose]" in flat(result.stderr)
+
+
+# ---------------------------------------------------------------------------- score table
+def test_evaluate_prints_n_a_for_a_behaviour_neither_side_has(tmp_path) -> None:
+    kp = np.zeros((6, 2, 2, 7), np.float32) + np.arange(7, dtype=np.float32)
+    test = Dataset([Sequence("a", kp, 1), Sequence("b", kp, 2)])
+    true = {"a": np.array([1, 1, 3, 3, 3, 3]), "b": np.array([0, 0, 2, 2, 3, 3])}
+    pred = {"a": np.array([1, 3, 3, 3, 3, 3]), "b": np.array([0, 0, 2, 3, 3, 3])}
+    io.save_test_npy(test, tmp_path / "test.npy")
+    io.save_labels_npy(true, tmp_path / "labels.npy")
+    io.save_submission(pred, tmp_path / "sub.npy")
+    result = run("evaluate", tmp_path / "sub.npy", tmp_path / "test.npy", tmp_path / "labels.npy")
+    assert result.exit_code == 0, result.output
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in result.stdout.splitlines()]
+    rows = {row[0]: row[2:] for row in cells if row}  # annotator -> F1 per class, macro, ...
+    assert rows["1"][:3] == ["n/a", "0.667", "n/a"]  # annotator 1: neither has attack, mount
+    assert rows["2"][:3] == ["1.000", "n/a", "0.667"]
+    assert "means over attack, investigation and mount" in flat(result.stdout)
+    assert "n/a: neither the labels nor the predictions have the behaviour" in flat(result.stdout)
+    # The challenge's score is unchanged: the absent class counts as 0.
+    f1 = float(re.search(r"task2_f1=(\S+)", result.stdout).group(1))
+    pooled = f1_score(
+        np.concatenate(list(true.values())),
+        np.concatenate(list(pred.values())),
+        labels=[0, 1, 2],
+        average="macro",
+        zero_division=0,
+    )
+    assert f1 == pytest.approx(pooled, abs=1e-6)
+    own = f1_score(true["a"], pred["a"], labels=[0, 1, 2], average="macro", zero_division=0)
+    assert rows["1"][3] == f"{own:.3f}"  # a row's macro counts an n/a class as 0 too
+
+
+# -------------------------------------------------------------------------- progress bars
+def test_a_step_with_nothing_to_do_draws_no_bar() -> None:
+    with Progress(disable=True) as bars:
+        progress = RichProgress(bars)
+        progress.task("style models", 0)(1)
+        assert bars.tasks == []
+        progress.task("features", 10)(10)
+        assert [(t.description, t.completed, t.total) for t in bars.tasks] == [("features", 10, 10)]
+
+
+def test_the_demo_names_its_two_prediction_bars_apart(monkeypatch, tmp_path) -> None:
+    import ethostyle.demo as demo
+
+    class Stop(Exception):
+        pass
+
+    class Fitted:
+        reference_annotator = 0
+
+        def __init__(self, **_params) -> None:
+            pass
+
+        def fit(self, _train, progress):
+            return self
+
+    names: list[str] = []
+
+    class Recorder:
+        def task(self, description, total):
+            names.append(description)
+            return lambda n: None
+
+    def predict(model, dataset, *, style=None, progress):
+        progress.task("predicting", dataset.n_frames)
+        if len(names) == 2:
+            raise Stop
+
+    monkeypatch.setattr(demo, "StyleTransferModel", Fitted)
+    monkeypatch.setattr(demo, "save_model", lambda model, path: path)
+    monkeypatch.setattr(demo, "predict_dataset", predict)
+    with pytest.raises(Stop):
+        demo.run_demo(tmp_path, preset="tiny", progress=Recorder())
+    assert len(names) == 2 and names[0] != names[1], names
+
+
+# ------------------------------------------------------------------- predict --style/--fps
+def _short_test_file(mabe, path: Path, annotator: int, frames: int = 240) -> Path:
+    seq = next(iter(io.load_test_npy(mabe["test"])))
+    io.save_test_npy(Dataset([Sequence("v", seq.keypoints[:frames], annotator)]), path)
+    return path
+
+
+def test_predict_refuses_a_style_the_model_does_not_have(mabe, tmp_path) -> None:
+    out = tmp_path / "sub.npy"
+    result = run("predict", MODEL_V1, mabe["test"], "--style", 9, "--out", out)
+    assert result.exit_code == 1
+    assert "--style 9: annotator 9 has no style in this model (known: [0, 1, 2])" in flat(
+        result.stderr
+    )
+    assert not out.exists()
+
+
+def test_predict_labels_an_unknown_annotator_in_the_reference_style_with_a_warning(
+    mabe, tmp_path
+) -> None:
+    test = _short_test_file(mabe, tmp_path / "seven.npy", annotator=7)
+    result = run("predict", MODEL_V1, test, "--out", tmp_path / "sub.npy")
+    assert result.exit_code == 0, result.output
+    assert flat(result.stderr).count("warning:") == 1
+    assert "annotator 7 has no style in this model" in flat(result.stderr)
+    reference = run("predict", MODEL_V1, test, "--style", 0, "--out", tmp_path / "ref.npy")
+    assert reference.exit_code == 0, reference.output
+    np.testing.assert_array_equal(
+        io.load_submission(tmp_path / "sub.npy")["v"], io.load_submission(tmp_path / "ref.npy")["v"]
+    )
+
+
+def test_predict_fps_writes_one_label_per_frame_of_the_original_video(mabe, tmp_path) -> None:
+    test = _short_test_file(mabe, tmp_path / "lab.npy", annotator=1, frames=299)
+    labels = tmp_path / "labels25.npy"
+    result = run("predict", MODEL_V1, test, "--fps", 25, "--out", labels)
+    assert result.exit_code == 0, result.output
+    assert "wrote labels at 25 Hz" in result.stdout
+    # 250 frames at 25 Hz were resampled to 299 at 30 Hz by import-pose.
+    assert io.load_labels(labels)["v"].shape == (250,)
+    bad = run("predict", MODEL_V1, test, "--fps", 0, "--out", labels)
+    assert bad.exit_code == 1 and "--fps 0" in bad.stderr
