@@ -481,7 +481,11 @@ def test_compare_through_style_models_recovers_the_documented_styles(model_run) 
     for annotator in range(1, 6):
         assert sum(c.startswith(f"annotator {annotator},") for c in checks) >= 3
     assert len(checks) >= 20
-    assert "labelled by the model" in (report / "report.html").read_text()
+    page = (report / "report.html").read_text()
+    assert "labelled by the model" in page and "Moments to check in the video" in page
+    episodes = pd.read_csv(report / "episodes.csv")
+    assert set(episodes["annotator_a"]) <= set(range(6)) and len(episodes) > 0
+    assert len(pd.read_csv(report / "pairwise.csv")) == 15 * len(BEHAVIORS)
 
 
 @pytest.mark.slow
@@ -498,6 +502,16 @@ def test_compare_refuses_a_style_the_model_lacks(model_run, tmp_path) -> None:
         "compare", model_run[2].parent / "model", path, "--out", tmp_path / "r", "--reference", 9
     )
     assert result.exit_code == 1 and "annotator 9 has no style" in " ".join(result.stderr.split())
+    assert not (tmp_path / "r").exists()
+    # a video that is not in the file, and --episodes 0: refused before the labelling
+    model_dir = model_run[2].parent / "model"
+    for args, message in (
+        (("--video", "nope"), "--video 'nope': no such video"),
+        (("--episodes", 0), "--episodes 0"),
+    ):
+        result = run("compare", model_dir, path, "--out", tmp_path / "r", *args)
+        assert result.exit_code == 1 and message in " ".join(result.stderr.split()), result.stderr
+        assert "labelling styles" not in result.output
     assert not (tmp_path / "r").exists()
 
 
