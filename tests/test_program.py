@@ -287,6 +287,19 @@ def test_a_residual_edit_takes_its_scores_from_the_residual_model() -> None:
     assert residual_gain(StyleProgram(), [(p, None, y)], None, [np.eye(4)[y]]) > 0.8
 
 
+def test_the_search_runs_on_residual_scores_when_the_program_has_a_residual_edit() -> None:
+    style = REFERENCE.replace(onset_shift_frames=PerBehavior(attack=-24))
+    videos, names = _videos(0, style)
+    # The reference scores say nothing; the residual model's scores carry the behaviour.
+    residual_videos = [(np.full_like(p, 0.25), x, y, p) for p, x, y in videos]
+    start = StyleProgram(edits=(Edit("residual", gain=0.01),))
+    program = fit_program(residual_videos, names, start=start, max_edits=1)
+    (edit,) = _own(program, "onset_shift", ATTACK)
+    assert _within(edit.frames, -24)
+    with pytest.raises(DataFormatError, match="residual"):
+        fit_program(videos, names, start=start)
+
+
 # ----------------------------------------------------------------- the rule trees
 def test_the_histogram_tree_splits_as_sklearns_decision_tree() -> None:
     rng = np.random.default_rng(0)

@@ -1185,13 +1185,23 @@ class _Search:
         feature_names: SequenceABC[str] | None,
         smooth: int,
     ) -> None:
-        probas, feats, ys = [], [], []
+        probas, feats, ys, residuals = [], [], [], []
         for i, video in enumerate(videos):
             where = f"video {i} of {len(videos)}"
-            if len(video) != 3:
-                raise DataFormatError(f"{where}: give (proba, features, labels)")
-            proba, x, y = video
+            if len(video) not in (3, 4):
+                raise DataFormatError(
+                    f"{where}: give (proba, features, labels) or (proba, features, labels, "
+                    "residual proba)"
+                )
+            proba, x, y = video[:3]
             p = check_proba(proba, where)
+            if len(video) == 4:
+                r = check_proba(video[3], f"{where}, residual probabilities")
+                if r.shape != p.shape:
+                    raise DataFormatError(
+                        f"{where}: residual probabilities of shape {r.shape}; expected {p.shape}"
+                    )
+                residuals.append(r)
             y = np.asarray(y)
             if y.shape != (p.shape[0],):
                 raise DataFormatError(
@@ -1223,6 +1233,11 @@ class _Search:
         self.k = int(self.fold.max()) + 1
         self.cm_index = self.fold * _N * _N + self.true * _N
         logp = np.concatenate([log_scores(p, smooth) for p in probas])
+        residual_logp = None
+        if residuals:
+            if len(residuals) != len(probas):
+                raise DataFormatError("give residual probabilities for every video or for none")
+            residual_logp = np.concatenate([log_scores(r, smooth) for r in residuals])
         self.rule_names: list[str] = []
         x_rule = None
         if feature_names is not None and all(x is not None for x in feats):
@@ -1235,7 +1250,7 @@ class _Search:
             x_rule = np.concatenate([np.asarray(x[:, cols], np.float32) for x in feats])  # type: ignore[index]
         self.x_rule = x_rule
         self.edges, self.codes = (None, None) if x_rule is None else _quantile_bins(x_rule)
-        self.frames = _Frames(logp, seg_start, x_rule, self.rule_names)
+        self.frames = _Frames(logp, seg_start, x_rule, self.rule_names, residual_logp)
 
     def cms(self, labels: np.ndarray) -> np.ndarray:
         """``(folds, 4, 4)`` confusion matrices of labels over all frames."""
@@ -1613,10 +1628,12 @@ def fit_program(
 
     Parameters
     ----------
-    videos : sequence of (proba, features, labels)
+    videos : sequence of (proba, features, labels) or (proba, features, labels, residual)
         Per video of the annotator: ``(frames, 4)`` class probabilities of a
         reference model that never trained on it, ``(frames, features)`` pose
-        features (None: no rule edits) and ``(frames,)`` the annotator's labels.
+        features (None: no rule edits) and ``(frames,)`` the annotator's labels;
+        when ``start`` has a ``residual`` edit, also the ``(frames, 4)``
+        probabilities of a residual model fitted without that video.
     feature_names : sequence of str or None
         Names of the feature columns; rules use only the base pose features
         (:func:`rule_features`).
