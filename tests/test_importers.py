@@ -474,6 +474,31 @@ def _walkthrough_commands() -> list[list[str]]:
     return [shlex.split(line) for line in lines if line and not line.startswith("#")]
 
 
+def _walkthrough_quotes() -> list[tuple[str, list[str]]]:
+    """What the page says commands print: (command, quoted passages) per ``text`` block.
+
+    A ``text`` block after a ``bash`` block quotes the output of that block's last
+    command; a line ``...`` in it stands for lines left out. Whitespace is
+    normalised, as rich wraps lines to the terminal's width.
+    """
+    blocks = re.findall(r"```(bash|text)\n(.*?)```", WALKTHROUGH.read_text(), flags=re.S)
+    quotes, command = [], None
+    for kind, body in blocks:
+        if kind == "bash":
+            lines = [line.strip() for line in body.replace("\\\n", " ").splitlines()]
+            command = shlex.split([line for line in lines if line and line[0] != "#"][-1])[1]
+        elif command is not None:
+            passages = re.split(r"^\.\.\.$", body, flags=re.M)
+            quotes.append((command, [" ".join(passage.split()) for passage in passages]))
+    return quotes
+
+
+def test_the_walkthrough_quotes_the_output_of_three_commands():
+    assert [command for command, _ in _walkthrough_quotes()] == [
+        "import-pose", "import-labels", "compare",
+    ]  # fmt: skip
+
+
 @pytest.mark.slow
 def test_the_walkthrough_runs_as_written(tmp_path):
     commands = _walkthrough_commands()
@@ -494,7 +519,13 @@ def test_the_walkthrough_runs_as_written(tmp_path):
         )
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
         printed[command[1]] = " ".join((done.stdout + done.stderr).split())
-    # What the page says each step prints.
+    # What the page says each step prints, word for word and in order.
+    for command, passages in _walkthrough_quotes():
+        at = 0
+        for passage in passages:
+            found = printed[command].find(passage, at)
+            assert found >= 0, (command, passage, printed[command][:4000])
+            at = found + len(passage)
     assert "750 frames at 25 Hz resampled to 899 frames at 30 Hz" in printed["import-pose"]
     assert "'alice' is annotator 6: 3 labelled sequence(s)" in printed["import-labels"]
     assert "left out (no labels): videoD" in printed["import-labels"]
