@@ -82,6 +82,22 @@ def test_mabe2021_layout_writes_the_challenge_files_by_name_and_layout(tmp_path)
     assert checked.exit_code == 0 and "submission file" in checked.stdout
 
 
+def test_the_readme_takes_the_challenge_files_from_train_to_evaluate() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## MABe 2021 Task 2 from the challenge files", 1)[1].split("\n## ")[0]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
+    commands = [line.split("  #")[0].split() for line in block.splitlines()]
+    commands = [c for c in commands if c and c[0] == "ethostyle"]
+    assert [c[1] for c in commands] == [
+        "simulate", "train", "adapt", "predict", "validate", "evaluate",
+    ]  # fmt: skip
+    # The files it names are the ones `simulate --layout mabe2021` writes.
+    named = {word for c in commands[1:] for word in c if word.startswith("mabe/")}
+    assert named == {
+        "mabe/task1/train.npy", "mabe/task2/train.npy", "mabe/test.npy", "mabe/test_labels.npy",
+    }  # fmt: skip
+
+
 def test_an_unknown_layout_is_refused(tmp_path) -> None:
     result = run("simulate", "--preset", "tiny", "--layout", "aicrowd", "--out", tmp_path)
     assert result.exit_code == 1 and "'combined' or 'mabe2021'" in result.stderr
