@@ -251,8 +251,10 @@ def label_rows(sim, seed: int) -> dict[str, object]:
     }
 
 
-def run(world: str, seed: int, *, models: bool = True) -> dict[str, object]:
-    """Fit every model on one world and score it on the test split."""
+def run(
+    world: str, seed: int, *, models: bool = True, baselines: bool = True
+) -> dict[str, object]:
+    """Fit every model (``baselines=False``: the style models only) on one world; score it."""
     sim = _world(world, seed)
     truth = {s.id: s.labels for s in sim.test}
     annotators = {s.id: s.annotator_id for s in sim.test}
@@ -267,10 +269,11 @@ def run(world: str, seed: int, *, models: bool = True) -> dict[str, object]:
     styled = predict_dataset(model, sim.test)
     blind = predict_dataset(model, sim.test, style=model.reference_annotator)
     rows["style-blind"] = task2_score(truth, blind.labels, annotators)
-    naive = AnnotatorAsInputModel(seed=seed).fit(sim.train)
-    rows["annotator-as-input"] = task2_score(truth, naive.predict(sim.test), annotators)
-    own = OwnLabModel(seed=seed).fit(sim.train)
-    rows["own-lab"] = task2_score(truth, own.predict(sim.test), annotators)
+    if baselines:
+        naive = AnnotatorAsInputModel(seed=seed).fit(sim.train)
+        rows["annotator-as-input"] = task2_score(truth, naive.predict(sim.test), annotators)
+        own = OwnLabModel(seed=seed).fit(sim.train)
+        rows["own-lab"] = task2_score(truth, own.predict(sim.test), annotators)
     rows.update(label_rows(sim, seed))
     rows["style-transfer"] = task2_score(truth, styled.labels, annotators)
     return {"scores": rows, "timings": timings}
@@ -305,13 +308,21 @@ def main() -> None:
         action="store_true",
         help="Only the rows made from labels (perfect-annotator-0, same-annotator-again, oracle).",
     )
+    parser.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="Skip the annotator-as-input and own-lab models (the style models and the "
+        "label rows only; about half the time).",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seeds = args.seed or [0]
     for world in args.world or ["default", "heldout", "novel"]:
         results = []
         for seed in seeds:
-            result = run(world, seed, models=not args.label_rows_only)
+            result = run(
+                world, seed, models=not args.label_rows_only, baselines=not args.no_baselines
+            )
             results.append(result)
             _print_run(f"{world}, seed {seed}", result)
         if len(seeds) > 1:

@@ -109,6 +109,7 @@ def run_demo(
         comparison,
         {"style models": style_score, "style-blind reference": reference_score},
         title="ethostyle demo: annotator styles on simulated CalMS21-like data",
+        learned_rules=model.describe_styles(),
         notes=[
             f"Simulated preset {preset!r} (seed {seed}). Scores: test videos, each labelled in "
             "its own annotator's style, against that annotator's true labels. Disagreement: "

@@ -2,7 +2,7 @@
 
 :mod:`ethostyle.cli.app` makes the app; each module of commands registers its
 commands on it when imported here: :mod:`~ethostyle.cli.data` (simulate,
-validate, evaluate, demo), :mod:`~ethostyle.cli.models` (train, predict),
+validate, evaluate, demo), :mod:`~ethostyle.cli.models` (train, adapt, predict, describe-style),
 :mod:`~ethostyle.cli.compare` (compare, compare-labels) and
 :mod:`~ethostyle.cli.lab` (import-pose, import-labels, export-boris).
 """

@@ -117,6 +117,7 @@ def compare(
         sequence_id=video,
         notes=[f"Videos: {sequences}; every style labelled by the model in {model_dir}."],
         n_episodes=episodes,
+        learned_rules=_learned_rules(model),
     )
     _print_result(comparison, paths)
 
@@ -181,3 +182,9 @@ def compare_labels(
         n_episodes=episodes,
     )
     _print_result(comparison, paths)
+
+
+def _learned_rules(model: object) -> dict[int, list[str]] | None:
+    """The model's style programs in words, when its family has them."""
+    describe = getattr(model, "describe_styles", None)
+    return describe() if callable(describe) else None

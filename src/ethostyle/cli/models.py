@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ethostyle.cli.app import (
@@ -161,25 +163,59 @@ def _fingerprint(paths: list[Path], dataset: Any) -> dict[str, Any]:
 
 
 def _print_styles(model: Any) -> None:
-    from ethostyle.data import BEHAVIORS
-
+    """The styles a boosted model learned: a table, then every learned rule in words."""
     table = Table(title="styles learned")
-    for column in ("annotator", "videos", "frames", "share of the style's change applied"):
+    for column in ("annotator", "videos", "frames", "what its style changes"):
         table.add_column(column)
-    table.add_row(str(model.reference_annotator), "", "", "reference")
-    for annotator, style in sorted(model.styles_.items()):
-        weights = [
-            f"{name} {weight:.2f}"
-            for name, weight in zip(BEHAVIORS, style.evidence, strict=False)
-            if weight > 0 and style.booster is not None
-        ]
-        table.add_row(
-            str(annotator),
-            str(style.n_videos),
-            str(style.n_frames),
-            ", ".join(weights) or "none (reference style)",
-        )
+    for row in model.style_summary():
+        videos = "" if row["videos"] is None else str(row["videos"])
+        frames = "" if row["frames"] is None else str(row["frames"])
+        table.add_row(str(row["annotator"]), videos, frames, row["changed"])
     console.print(table)
+    _print_rules(model.describe_styles())
+
+
+def _print_rules(rules: dict[int, list[str]]) -> None:
+    console.print("[bold]Learned rules[/]")
+    for _, statements in sorted(rules.items()):
+        for statement in statements:
+            console.print(f"  {escape(statement)}", highlight=False)
+    if not any(rules.values()):
+        console.print("  none: every annotator labels as the reference annotator does")
+
+
+@app.command("describe-style")
+@friendly_errors
+def describe_style(
+    model_dir: Annotated[Path, typer.Argument(help="A model directory from `ethostyle train`.")],
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON record per learned edit instead.")
+    ] = False,
+    px_per_cm: Annotated[
+        float | None,
+        typer.Option(
+            "--px-per-cm", min=1e-6, help="Pixels per centimetre of the videos: distances in cm."
+        ),
+    ] = None,
+) -> None:
+    """State each annotator's learned style as rules, with units and held-out F1 gains.
+
+    Example: "Annotator 3 starts attack 0.6 s before the reference annotator does
+    (held-out F1 gain +0.040)". An annotator labelled as the reference has no rule.
+    """
+    from ethostyle.models.boosted import StyleTransferModel
+    from ethostyle.models.store import load_model
+
+    fitted = load_model(model_dir)
+    if not isinstance(fitted, StyleTransferModel):
+        raise EthostyleError(
+            f"{model_dir}: a {type(fitted).__name__} has no style program to state; "
+            "describe-style reads the boosted ('gbdt') model"
+        )
+    if json_out:
+        typer.echo(json.dumps(fitted.style_records(), indent=2))
+        return
+    _print_rules(fitted.describe_styles(px_per_cm=px_per_cm))
 
 
 @app.command()

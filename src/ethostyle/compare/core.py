@@ -56,7 +56,6 @@ from ethostyle.compare.summary import (
     summarize,
 )
 from ethostyle.data import BEHAVIORS, FPS, Dataset
-from ethostyle.decode import decode
 from ethostyle.errors import DataFormatError, EthostyleError, UnknownAnnotatorError
 from ethostyle.io import checked_labels
 from ethostyle.metrics import Task2Score, task2_score
@@ -624,10 +623,9 @@ def compare_model(
     advance = progress.task("labelling styles", sequences.n_frames)
     labels: dict[int, dict[str, np.ndarray]] = {a: {} for a in wanted}
     for seq in sequences:
-        log_proba = model.log_proba_in_styles(seq, wanted)
+        styled = model.labels_in_styles(seq, wanted)
         for annotator in wanted:
-            proba = np.exp(log_proba[annotator]).astype(np.float32)
-            labels[annotator][seq.id] = decode(proba, model.decoder_for(annotator))
+            labels[annotator][seq.id] = styled[annotator][0]
         advance(seq.n_frames)
     return compare_labels(
         labels,

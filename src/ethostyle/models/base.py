@@ -407,8 +407,31 @@ class StylePredictor(BaseEstimator):
             ``(frames, classes)`` float32.
         """
         who = sequence.annotator_id if annotator is None else int(annotator)
-        proba = np.exp(self.sequence_log_proba(sequence, who)).astype(np.float32)
-        return decode(proba, self.decoder_for(who)), proba
+        return self.labels_in_styles(sequence, [who])[who]
+
+    def labels_in_styles(
+        self, sequence: Sequence, annotators: list[int] | None = None
+    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Labels and probabilities of one sequence in several annotators' styles.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotators : list of int, optional
+            Whose styles; defaults to every annotator the model knows.
+
+        Returns
+        -------
+        dict of int to (numpy.ndarray, numpy.ndarray)
+            Annotator id to ``(frames,)`` int8 labels and ``(frames, classes)``
+            float32 probabilities.
+        """
+        out = {}
+        for who, log_proba in self.log_proba_in_styles(sequence, annotators).items():
+            proba = np.exp(log_proba).astype(np.float32)
+            out[who] = (decode(proba, self.decoder_for(who)), proba)
+        return out
 
     def predict(
         self, dataset: Dataset, *, progress: Progress = NULL_PROGRESS

@@ -14,9 +14,14 @@ how that annotator departs from the reference:
    evidence for it, ``n / (n + 5)`` for ``n`` bouts in the annotator's videos,
    and a behaviour with fewer than 2 bouts keeps the reference's score, so a
    style never forgets a behaviour its few videos happen not to show;
-4. decoding (per-class thresholds, smoothing, minimum bout length, gap merging)
-   is tuned per annotator on predictions for videos held out of the style
-   model's training (leave one video out; a single video is cut in halves).
+4. before that boosted *residual*, each annotator's style is a **style program**
+   (:mod:`ethostyle.models.program`): a short list of rules a lab can read
+   (thresholds, onset and offset shifts of up to 2 s, gap merging, minimum bouts
+   and relabelling of short bouts of up to 4 s, priorities, and conditions on
+   named pose features), each kept only when it raises the annotator's held-out
+   F1 by more than a per-edit penalty. The program starts from the reference's
+   own program (searched the same way on held-out reference videos), and the
+   residual is kept only when it still raises held-out F1 on top of the program.
 
 A sequence is predicted in the style of its ``annotator_id``; an annotator the
 model has not seen gets the reference style and a warning naming it.
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Integral
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,7 +42,7 @@ from sklearn.metrics import f1_score
 from sklearn.utils._param_validation import Interval
 
 from ethostyle.data import BEHAVIORS, VOCABULARY, Dataset, Sequence
-from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
+from ethostyle.decode import DecoderParams
 from ethostyle.errors import DataFormatError, ModelFormatError
 from ethostyle.features import (
     FeatureTable,
@@ -57,6 +62,7 @@ from ethostyle.models.base import (
     warn_unknown_annotator,
 )
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, log_softmax, strided_rows
+from ethostyle.models.program import DEFAULT_PENALTY, Edit, StyleProgram, fit_program, pooled_f1
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 __all__ = [
@@ -106,9 +112,6 @@ MIN_BOUTS_FOR_EVIDENCE = 2
 #: videos gets the style's change of its score times ``n / (n + EVIDENCE_HALF_BOUTS)``,
 #: so a style learned from a handful of bouts moves the reference only part of the way.
 EVIDENCE_HALF_BOUTS = 5
-#: A behaviour needs at least this many bouts in an annotator's videos before its
-#: decoding (threshold, minimum length, gap merging) may move away from the reference's.
-MIN_BOUTS_FOR_DECODING = 5
 #: Fewest labelled frames (one second) that can train the reference model, or change
 #: the reference into an annotator's style; an annotator with fewer keeps the reference.
 MIN_TRAINING_FRAMES = 30
@@ -181,8 +184,9 @@ class StyleModel:
         ``(classes,)`` weights in [0, 1): how much of the style's change of each
         class's score is applied (0 keeps the reference score; grows with the
         number of bouts of the class in the annotator's videos).
-    decoder : DecoderParams
-        This annotator's decoding.
+    program : StyleProgram
+        This annotator's style program (its first edits are the reference's own);
+        its scores come from the booster only when it holds a ``residual`` edit.
     n_videos, n_frames : int
         How much of this annotator's data the style was learned from.
     """
@@ -190,7 +194,7 @@ class StyleModel:
     annotator: int
     booster: GBDTClassifier | None
     evidence: np.ndarray
-    decoder: DecoderParams = field(default_factory=lambda: DEFAULT_DECODER)
+    program: StyleProgram = field(default_factory=StyleProgram)
     n_videos: int = 0
     n_frames: int = 0
 
@@ -202,7 +206,7 @@ class StyleModel:
         ``stage2`` holds the inputs of the frames ``rows`` only (all frames when
         None); the style's change of the scores is interpolated between them.
         """
-        if self.booster is None:
+        if self.booster is None or not self.program.has_residual:
             return reference_logp
         delta = self.booster.predict_raw(stage2)
         if rows is not None:
@@ -421,14 +425,16 @@ class StyleTransferModel(StylePredictor):
             progress=advance,
         )
         self.reference_ = estimator
-        self.reference_decoder_ = DEFAULT_DECODER
+        self.reference_program_ = StyleProgram()
         if held and self.tune_decoding:
-            probas, truths = [], []
-            for sid in held:
+            # The reference's own program: the same search as a style's, on the
+            # reference videos held out of its training (its decoding).
+            videos = []
+            for sid in sorted(held):
                 rows = table.rows(sid)
-                probas.append(estimator.predict_proba(table.values[rows]))
-                truths.append(labels[rows])
-            self.reference_decoder_ = tune_decoder(probas, truths)
+                x = table.values[rows]
+                videos.append((estimator.predict_proba(x), x, labels[rows]))
+            self.reference_program_ = fit_program(videos, table.names)
 
     def _stage2(
         self, pose: np.ndarray, reference_logp: np.ndarray, rows: np.ndarray | None = None
@@ -467,28 +473,36 @@ class StyleTransferModel(StylePredictor):
                 MIN_TRAINING_FRAMES,
             )
             evidence[:] = 0.0
+        start = self.reference_program_
+        # The program's search sees the reference's probabilities on the annotator's
+        # videos: the reference never trained on them, so they are held out.
+        videos = [
+            (np.exp(logp), table.values[table.rows(seq.id)], y)
+            for seq, (_, logp, y) in zip(sequences, parts, strict=True)
+        ]
+        program = start
+        if self.tune_decoding and n_frames >= MIN_TRAINING_FRAMES:
+            program = fit_program(videos, table.names, start=start)
         if not evidence.any():
-            return StyleModel(
-                annotator, None, evidence, self.reference_decoder_, len(parts), n_frames
-            )
+            return StyleModel(annotator, None, evidence, program, len(parts), n_frames)
 
         # How far this annotator departs from the reference is chosen on videos held
         # out of the style model's training (leave one video out): the number of
         # boosting rounds with the best held-out macro F1 of the behaviours (ties go to
         # fewer rounds; log-loss is not used because a few confidently wrong frames
-        # dominate it), then the decoding tuned
-        # on those same held-out predictions. Few or mild differences keep few rounds.
+        # dominate it). The boosted residual is then kept only when, on those same
+        # held-out predictions, it raises F1 on top of the program by the penalty.
         folds = []
         for train_pieces, held_pieces in video_folds([len(p[2]) for p in parts]):
             booster = self._fit_booster([_piece(parts, p) for p in train_pieces])
-            folds.extend((booster, *_piece(parts, p)) for p in held_pieces)
+            folds.extend((booster, p, *_piece(parts, p)) for p in held_pieces)
         limit = self._style_estimator().n_estimators
         candidates = [r for r in STYLE_ROUNDS if r < limit] + [limit]
         scores = [
             _pooled_macro_f1(
                 [
                     _with_evidence(logp, booster.predict_raw(z, r), evidence)
-                    for booster, z, logp, _ in folds
+                    for booster, _, z, logp, _ in folds
                 ],
                 [y for *_, y in folds],
             )
@@ -502,22 +516,47 @@ class StyleTransferModel(StylePredictor):
             ", ".join(f"{r}:{v:.4f}" for r, v in zip(candidates, scores, strict=True)),
         )
         if rounds == 0:
-            booster = None
-            oof = [logp for _, _, logp, _ in folds]
-        else:
-            booster = self._fit_booster(parts, rounds)
-            oof = [
-                _with_evidence(logp, b.predict_raw(z, rounds), evidence) for b, z, logp, _ in folds
-            ]
-        decoder = self.reference_decoder_
-        if self.tune_decoding:
-            decoder = tune_decoder(
-                [np.exp(lp) for lp in oof],
-                [y for *_, y in folds],
-                start=self.reference_decoder_,
-                min_bouts=MIN_BOUTS_FOR_DECODING,
+            return StyleModel(annotator, None, evidence, program, len(parts), n_frames)
+        # Each video's held-out residual probabilities, put together from its pieces.
+        residual = [np.exp(logp) for _, logp, _ in parts]
+        for booster, (video, start_frame, stop), z, logp, _ in folds:
+            residual[video][start_frame:stop] = np.exp(
+                _with_evidence(logp, booster.predict_raw(z, rounds), evidence)
             )
-        return StyleModel(annotator, booster, evidence, decoder, len(parts), n_frames)
+        # The residual competes with the program on equal terms: the program is searched
+        # again on the residual's held-out scores, and the residual stays only when that
+        # raises pooled F1 by the per-edit penalty.
+        residual_start = self.reference_program_.with_edit(Edit("residual", frames=rounds))
+        residual_videos = [(*v, r) for v, r in zip(videos, residual, strict=True)]
+        with_residual = residual_start
+        if self.tune_decoding and n_frames >= MIN_TRAINING_FRAMES:
+            with_residual = fit_program(residual_videos, table.names, start=residual_start)
+        # Held-out F1 of each: its start's F1 (held out: the reference never saw these
+        # videos, the residual's scores are leave-one-video-out) plus the held-out gains
+        # its search measured for its own edits (their parameters are refitted on all
+        # videos, so their in-sample F1 would flatter them).
+        held_out_with = pooled_f1(residual_start, videos, table.names, residual) + sum(
+            e.gain for e in with_residual.edits[len(residual_start.edits) :]
+        )
+        held_out_without = pooled_f1(start, videos, table.names) + sum(
+            e.gain for e in program.edits[len(start.edits) :]
+        )
+        gain = held_out_with - held_out_without
+        logger.info("annotator %s: residual held-out F1 gain %+.4f", annotator, gain)
+        if gain < DEFAULT_PENALTY:
+            return StyleModel(annotator, None, evidence, program, len(parts), n_frames)
+        own = with_residual.edits[len(residual_start.edits) :]
+        with_residual = replace(
+            with_residual,
+            edits=(
+                *self.reference_program_.edits,
+                Edit("residual", gain=gain, frames=rounds),
+                *own,
+            ),
+            inherited=len(self.reference_program_.edits),
+        )
+        booster = self._fit_booster(parts, rounds)
+        return StyleModel(annotator, booster, evidence, with_residual, len(parts), n_frames)
 
     def _fit_booster(
         self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], rounds: int | None = None
@@ -544,7 +583,9 @@ class StyleTransferModel(StylePredictor):
     ) -> dict[int, np.ndarray]:
         """Log-probabilities of one sequence in several annotators' styles at once.
 
-        The pose features and the reference model run once for all styles.
+        The pose features and the reference model run once for all styles. A style
+        whose program keeps the boosted residual gets the residual's scores; any
+        other gets the reference's.
 
         Parameters
         ----------
@@ -558,13 +599,52 @@ class StyleTransferModel(StylePredictor):
         dict of int to numpy.ndarray
             Annotator id to ``(frames, classes)`` log-probabilities.
         """
+        return {who: logp for who, (logp, _) in self._scores(sequence, annotators)[0].items()}
+
+    def labels_in_styles(
+        self, sequence: Sequence, annotators: list[int] | None = None
+    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Labels and probabilities of one sequence in several annotators' styles.
+
+        Each annotator's style program labels the reference's probabilities (or
+        its residual's), with the pose features its rules name.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotators : list of int, optional
+            Whose styles; defaults to every annotator the model knows.
+
+        Returns
+        -------
+        dict of int to (numpy.ndarray, numpy.ndarray)
+            Annotator id to ``(frames,)`` int8 labels and ``(frames, classes)``
+            float32 probabilities.
+        """
+        scores, features = self._scores(sequence, annotators)
+        out = {}
+        for who, (logp, reference_logp) in scores.items():
+            proba = np.exp(logp).astype(np.float32)
+            program = self.program_for(who)
+            residual = proba if program.has_residual else None
+            labels = program.apply(
+                np.exp(reference_logp), features, self.feature_names_, residual=residual
+            )
+            out[who] = (labels, proba)
+        return out
+
+    def _scores(
+        self, sequence: Sequence, annotators: list[int] | None
+    ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray]:
+        """Per annotator (style log-probabilities, reference log-probabilities); features."""
         self._check_fitted()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
-        pose, names = sequence_features(sequence)
+        features, names = sequence_features(sequence)
         check_feature_names(names, self.feature_names_, sequence.id)
         # The models score every PREDICT_FRAME_STRIDE-th frame; the rest are interpolated.
-        rows = strided_rows(len(pose), PREDICT_FRAME_STRIDE)
-        pose = pose[rows]
+        rows = strided_rows(len(features), PREDICT_FRAME_STRIDE)
+        pose = features[rows]
         raw = self.reference_.predict_raw(pose)
         logp = log_softmax(interpolate_rows(raw, rows, sequence.n_frames))
         stage2 = None
@@ -576,18 +656,105 @@ class StyleTransferModel(StylePredictor):
                     warn_unknown_annotator(
                         sequence.id, who, self.annotators_, self.reference_annotator
                     )
-                out[who] = logp
+                out[who] = (logp, logp)
                 continue
-            if stage2 is None:
+            if stage2 is None and style.booster is not None and style.program.has_residual:
                 stage2 = self._stage2(pose, logp, rows)
-            out[who] = style.log_proba(stage2, logp, rows)
-        return out
+            out[who] = (style.log_proba(stage2, logp, rows), logp)
+        return out, features
 
-    def decoder_for(self, annotator: int) -> DecoderParams:
-        """The decoding used for an annotator (the reference's for unknown ones)."""
+    def program_for(self, annotator: int) -> StyleProgram:
+        """The style program of an annotator (the reference's for unknown ones).
+
+        Parameters
+        ----------
+        annotator : int
+            Annotator id.
+
+        Returns
+        -------
+        StyleProgram
+            Its program; :meth:`StyleProgram.describe` states it in words.
+        """
         self._check_fitted()
         style = self.styles_.get(int(annotator))
-        return self.reference_decoder_ if style is None else style.decoder
+        return self.reference_program_ if style is None else style.program
+
+    def describe_styles(self, *, px_per_cm: float | None = None) -> dict[int, list[str]]:
+        """Every annotator's learned rules in plain language, with units and held-out gains.
+
+        Parameters
+        ----------
+        px_per_cm : float, optional
+            Pixels per centimetre of the videos: distances are then given in cm.
+
+        Returns
+        -------
+        dict of int to list of str
+            Annotator id to its statements; the reference annotator and an
+            annotator labelled as the reference get an empty list.
+        """
+        self._check_fitted()
+        out: dict[int, list[str]] = {self.reference_annotator: []}
+        for annotator, style in sorted(self.styles_.items()):
+            out[annotator] = style.program.describe(
+                annotator, self.reference_annotator, px_per_cm=px_per_cm
+            )
+        return out
+
+    def style_summary(self) -> list[dict[str, Any]]:
+        """One row per annotator: its data and, in words, what its style changed.
+
+        Returns
+        -------
+        list of dict
+            ``annotator``, ``videos``, ``frames`` and ``changed`` (a phrase), the
+            reference annotator first.
+        """
+        self._check_fitted()
+        rows = [
+            {
+                "annotator": self.reference_annotator,
+                "videos": None,
+                "frames": None,
+                "changed": "the reference: its model and decoding",
+            }
+        ]
+        for annotator, style in sorted(self.styles_.items()):
+            rules = [e for e in style.program.own_edits if e.kind != "residual"]
+            residual = next((e for e in style.program.own_edits if e.kind == "residual"), None)
+            parts = []
+            if rules:
+                parts.append(f"{len(rules)} rule{'s' if len(rules) > 1 else ''}")
+            if residual is not None and style.booster is not None:
+                gain = f" (held-out F1 {residual.gain:+.3f})" if residual.gain else ""
+                parts.append(f"a boosted correction of the reference's scores{gain}")
+            rows.append(
+                {
+                    "annotator": annotator,
+                    "videos": style.n_videos,
+                    "frames": style.n_frames,
+                    "changed": " and ".join(parts)
+                    or "nothing: labels as the reference annotator does",
+                }
+            )
+        return rows
+
+    def style_records(self) -> list[dict[str, Any]]:
+        """Every annotator's learned edits as plain records (``describe-style --json``).
+
+        Returns
+        -------
+        list of dict
+            One record per edit: ``annotator``, ``behavior``, ``kind``, ``gain`` and
+            the kind's fields (see :meth:`StyleProgram.records`).
+        """
+        self._check_fitted()
+        return [
+            record
+            for annotator, style in sorted(self.styles_.items())
+            for record in style.program.records(annotator)
+        ]
 
     # -------------------------------------------------------------- persisting
     def save(self, directory: str | Path) -> dict[str, Any]:
@@ -617,7 +784,7 @@ class StyleTransferModel(StylePredictor):
                 if style.booster is None
                 else write_booster(style.booster, f"style_{annotator}.lgb.txt"),
                 "evidence": [float(v) for v in style.evidence],
-                "decoder": style.decoder.to_dict(),
+                "program": style.program.to_dict(),
                 "n_videos": style.n_videos,
                 "n_frames": style.n_frames,
             }
@@ -635,7 +802,7 @@ class StyleTransferModel(StylePredictor):
             },
             "reference": {
                 "file": write_booster(self.reference_, "reference.lgb.txt"),
-                "decoder": self.reference_decoder_.to_dict(),
+                "program": self.reference_program_.to_dict(),
             },
             "styles": styles,
         }
@@ -671,7 +838,9 @@ class StyleTransferModel(StylePredictor):
             model.feature_names_ = list(config["feature_names"])
             model.style_columns_ = np.asarray(config["style_columns"], dtype=np.int64)
             model.reference_ = GBDTClassifier.load(directory.file(config["reference"]["file"]))
-            model.reference_decoder_ = DecoderParams.from_dict(config["reference"]["decoder"])
+            model.reference_program_ = _program(
+                config["reference"], f"{directory.manifest.name}: reference.program"
+            )
             model.styles_ = {}
             for key, entry in config["styles"].items():
                 booster = (
@@ -679,11 +848,15 @@ class StyleTransferModel(StylePredictor):
                     if entry["file"] is None
                     else GBDTClassifier.load(directory.file(entry["file"]))
                 )
+                program = _program(entry, f"{directory.manifest.name}: styles.{key}.program")
+                if "program" not in entry and booster is not None:
+                    # Before programs, a style with trees always labelled their scores.
+                    program = program.with_edit(Edit("residual"))
                 model.styles_[int(key)] = StyleModel(
                     annotator=int(key),
                     booster=booster,
                     evidence=np.asarray(entry["evidence"], dtype=np.float64),
-                    decoder=DecoderParams.from_dict(entry["decoder"]),
+                    program=program,
                     n_videos=int(entry["n_videos"]),
                     n_frames=int(entry["n_frames"]),
                 )
@@ -731,6 +904,13 @@ class StyleTransferModel(StylePredictor):
                 f"({'; '.join(problems)}); the model is damaged or was written by another "
                 "ethostyle, retrain it"
             )
+
+
+def _program(entry: dict[str, Any], where: str) -> StyleProgram:
+    """A saved style program, or the one an older model's decoder stands for."""
+    if "program" in entry:
+        return StyleProgram.from_dict(entry["program"], where)
+    return StyleProgram.from_decoder(DecoderParams.from_dict(entry["decoder"]))
 
 
 def _with_evidence(

@@ -130,6 +130,7 @@ __all__ = [
     "Edit",
     "StyleProgram",
     "fit_program",
+    "pooled_f1",
     "residual_gain",
     "rule_features",
 ]
@@ -1738,19 +1739,45 @@ def residual_gain(
         raise DataFormatError(
             f"{len(residual_probas)} residual probability arrays for {len(videos)} videos"
         )
-    without = _pooled_f1(program, videos, feature_names, None)
-    with_res = _pooled_f1(
+    without = pooled_f1(program, videos, feature_names)
+    with_res = pooled_f1(
         program.with_edit(Edit("residual")), videos, feature_names, residual_probas
     )
     return with_res - without
 
 
-def _pooled_f1(
+def pooled_f1(
     program: StyleProgram,
     videos: SequenceABC[tuple[np.ndarray, np.ndarray | None, np.ndarray]],
     feature_names: SequenceABC[str] | None,
-    residual: SequenceABC[np.ndarray] | None,
+    residual: SequenceABC[np.ndarray] | None = None,
 ) -> float:
+    """Macro F1 of the behaviours of a program's labels, frames of all videos pooled.
+
+    Parameters
+    ----------
+    program : StyleProgram
+        The program.
+    videos : sequence of (proba, features, labels)
+        As for :func:`fit_program`.
+    feature_names : sequence of str or None
+        Names of the feature columns.
+    residual : sequence of numpy.ndarray, optional
+        Per video, the residual model's probabilities (for a program with a
+        ``residual`` edit).
+
+    Returns
+    -------
+    float
+        Pooled macro F1 (attack, investigation, mount).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.repeat(np.arange(4), 50)
+    >>> pooled_f1(StyleProgram(), [(np.eye(4)[y], None, y)], None)
+    1.0
+    """
     cm = np.zeros((_N, _N), np.int64)
     for i, (proba, x, y) in enumerate(videos):
         pred = program.apply(
