@@ -77,8 +77,14 @@ def _scratch_dir() -> Path:
 
 @functools.cache
 def small_model() -> StyleTransferModel:
-    """A model of every annotator of :func:`tiny_simulation`, trained with SMALL_PARAMS."""
-    return StyleTransferModel(**SMALL_PARAMS, seed=0).fit(tiny_simulation().train)
+    """A model of every annotator of :func:`tiny_simulation`, trained with SMALL_PARAMS.
+
+    Every style keeps its boosted residual (``residual_min_gain=-1``), so the model
+    directory holds style weight files for the integrity tests to damage.
+    """
+    return StyleTransferModel(**SMALL_PARAMS, residual_min_gain=-1.0, seed=0).fit(
+        tiny_simulation().train
+    )
 
 
 @functools.cache

@@ -396,8 +396,8 @@ def test_weight_file_swapped_for_a_pickle_never_runs(model_copy, small_test_file
             "'evidence' is not one weight",
         ),
         (
-            lambda m: m["config"]["reference"]["decoder"].update(bogus=1),
-            "unknown decoder parameter",
+            lambda m: m["config"]["reference"]["program"].update(bogus=1),
+            "reference.program.bogus is not a style program field",
         ),
         (lambda m: m["config"].pop("styles"), "incomplete manifest"),
         (
@@ -417,7 +417,7 @@ def test_weight_file_swapped_for_a_pickle_never_runs(model_copy, small_test_file
         "feature list shortened",
         "style column out of range",
         "evidence mangled",
-        "unknown decoder setting",
+        "unknown program field",
         "styles missing",
         "annotator not a number",
     ],

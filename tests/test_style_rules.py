@@ -44,7 +44,7 @@ def test_a_planted_rule_is_recovered_as_its_kind_and_magnitude(learned, annotato
     ]
     assert match, f"annotator {annotator}: {truth} not among {_edits(learned, annotator)}"
     edit = match[0]
-    if "rule" in truth and truth["rule"]:
+    if truth.get("rule"):
         [want] = truth["rule"]
         [got] = [c for c in edit["rule"] if c["feature"] == want["feature"]]
         assert got["op"] == want["op"]

@@ -47,6 +47,7 @@ from ethostyle.data import Sequence as PoseSequence
 from ethostyle.errors import DataFormatError, EthostyleError
 from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE, StyleTransferModel
 from ethostyle.models.gbdt import GBDTClassifier
+from ethostyle.models.program import DEFAULT_PENALTY
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
@@ -532,6 +533,7 @@ class ClusterStyleTransferModel(StyleTransferModel):
         style_params: dict[str, Any] | None = None,
         min_bouts_for_evidence: int = MIN_BOUTS_FOR_EVIDENCE,
         tune_decoding: bool = True,
+        residual_min_gain: float = DEFAULT_PENALTY,
         seed: int = 0,
     ) -> None:
         super().__init__(
@@ -540,6 +542,7 @@ class ClusterStyleTransferModel(StyleTransferModel):
             style_params=style_params,
             min_bouts_for_evidence=min_bouts_for_evidence,
             tune_decoding=tune_decoding,
+            residual_min_gain=residual_min_gain,
             seed=seed,
         )
         self.client = client

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field, replace
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -227,7 +227,12 @@ class StyleTransferModel(StylePredictor):
         Bouts of a behaviour an annotator's videos must show before the style
         model may change that behaviour's score.
     tune_decoding : bool
-        Tune per-annotator decoding on held-out videos (else argmax).
+        Search each annotator's style program, and the reference's, on held-out
+        videos (else argmax of the scores).
+    residual_min_gain : float
+        Held-out F1 the boosted residual must gain over the style program to be
+        kept (default: the per-edit penalty); ``inf`` keeps every style a pure
+        program, a negative value keeps the residual wherever its rounds were chosen.
     seed : int
         Random seed (training is deterministic for a fixed seed).
 
@@ -246,6 +251,7 @@ class StyleTransferModel(StylePredictor):
         "style_params": [dict, None],
         "min_bouts_for_evidence": [Interval(Integral, 0, None, closed="left")],
         "tune_decoding": ["boolean"],
+        "residual_min_gain": [Real],
         "seed": [Interval(Integral, 0, None, closed="left")],
     }
 
@@ -257,6 +263,7 @@ class StyleTransferModel(StylePredictor):
         style_params: dict[str, Any] | None = None,
         min_bouts_for_evidence: int = MIN_BOUTS_FOR_EVIDENCE,
         tune_decoding: bool = True,
+        residual_min_gain: float = DEFAULT_PENALTY,
         seed: int = 0,
     ) -> None:
         self.reference_annotator = reference_annotator
@@ -264,6 +271,7 @@ class StyleTransferModel(StylePredictor):
         self.style_params = style_params
         self.min_bouts_for_evidence = min_bouts_for_evidence
         self.tune_decoding = tune_decoding
+        self.residual_min_gain = residual_min_gain
         self.seed = seed
 
     # ------------------------------------------------------------------ fitting
@@ -543,7 +551,7 @@ class StyleTransferModel(StylePredictor):
         )
         gain = held_out_with - held_out_without
         logger.info("annotator %s: residual held-out F1 gain %+.4f", annotator, gain)
-        if gain < DEFAULT_PENALTY:
+        if gain < self.residual_min_gain:
             return StyleModel(annotator, None, evidence, program, len(parts), n_frames)
         own = with_residual.edits[len(residual_start.edits) :]
         with_residual = replace(
@@ -798,6 +806,7 @@ class StyleTransferModel(StylePredictor):
                 "style_params": self.style_params,
                 "min_bouts_for_evidence": self.min_bouts_for_evidence,
                 "tune_decoding": self.tune_decoding,
+                "residual_min_gain": self.residual_min_gain,
                 "seed": self.seed,
             },
             "reference": {
@@ -839,7 +848,7 @@ class StyleTransferModel(StylePredictor):
             model.style_columns_ = np.asarray(config["style_columns"], dtype=np.int64)
             model.reference_ = GBDTClassifier.load(directory.file(config["reference"]["file"]))
             model.reference_program_ = _program(
-                config["reference"], f"{directory.manifest.name}: reference.program"
+                config["reference"], f"{directory.manifest}: reference.program"
             )
             model.styles_ = {}
             for key, entry in config["styles"].items():
@@ -848,7 +857,7 @@ class StyleTransferModel(StylePredictor):
                     if entry["file"] is None
                     else GBDTClassifier.load(directory.file(entry["file"]))
                 )
-                program = _program(entry, f"{directory.manifest.name}: styles.{key}.program")
+                program = _program(entry, f"{directory.manifest}: styles.{key}.program")
                 if "program" not in entry and booster is not None:
                     # Before programs, a style with trees always labelled their scores.
                     program = program.with_edit(Edit("residual"))
