@@ -97,7 +97,8 @@ def connect(scheduler: str) -> Iterator[Client]:
     except ImportError:
         raise EthostyleError(
             "running on a Dask cluster needs dask.distributed; install it with "
-            "pip install 'ethostyle[distributed]'"
+            "pip install 'ethostyle[distributed]' (from a clone: .venv/bin/pip install -e "
+            "'.[distributed]')"
         ) from None
     if scheduler == "local" or scheduler.startswith("local:"):
         _, _, count = scheduler.partition(":")

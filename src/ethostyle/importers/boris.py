@@ -66,7 +66,8 @@ def _raw_rows(path: Path) -> list[list[str]]:
         except ImportError as exc:
             raise DataFormatError(
                 f"{path}: reading {suffix} needs an extra package ({exc}); "
-                f"pip install 'ethostyle[boris]', or export from BORIS as CSV/TSV"
+                f"pip install 'ethostyle[boris]' (from a clone: .venv/bin/pip install -e "
+                f"'.[boris]'), or export from BORIS as CSV/TSV"
             ) from None
         except ValueError as exc:
             raise DataFormatError(f"{path}: not a readable spreadsheet ({exc})") from None
@@ -328,7 +329,8 @@ def write_boris_import(
             except ImportError as exc:
                 raise DataFormatError(
                     f"{path}: writing {suffix} needs an extra package ({exc}); "
-                    f"pip install 'ethostyle[boris]'"
+                    f"pip install 'ethostyle[boris]' (from a clone: .venv/bin/pip install "
+                    f"-e '.[boris]')"
                 ) from None
         else:
             table.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")

@@ -113,7 +113,8 @@ def read_table(path: Path) -> pd.DataFrame:
     except ImportError as exc:
         raise DataFormatError(
             f"{path}: reading {suffix} files needs an extra package ({exc}); "
-            f"pip install 'ethostyle[boris]', or save the sheet as CSV"
+            f"pip install 'ethostyle[boris]' (from a clone: .venv/bin/pip install -e '.[boris]'), "
+            f"or save the sheet as CSV"
         ) from None
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataFormatError(f"{path}: not a readable table ({exc}); save it as CSV") from None

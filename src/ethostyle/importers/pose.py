@@ -62,7 +62,7 @@ def _require_movement() -> None:
     except ImportError:
         raise DataFormatError(
             "reading pose files needs the 'movement' package; install it with "
-            "pip install 'ethostyle[pose]'"
+            "pip install 'ethostyle[pose]' (from a clone: .venv/bin/pip install -e '.[pose]')"
         ) from None
 
 

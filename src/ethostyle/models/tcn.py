@@ -89,7 +89,8 @@ def _import_torch() -> Any:
     except ImportError:
         raise MissingExtraError(
             "the tcn model needs PyTorch; install it with `pip install 'ethostyle[torch]'` "
-            "(or the torch build for your CUDA), or use the default gbdt model"
+            "(from a clone: `.venv/bin/pip install -e '.[torch]'`; or the torch build for your "
+            "CUDA), or use the default gbdt model"
         ) from None
     return torch
 
