@@ -112,6 +112,11 @@ MIN_BOUTS_FOR_EVIDENCE = 2
 #: videos gets the style's change of its score times ``n / (n + EVIDENCE_HALF_BOUTS)``,
 #: so a style learned from a handful of bouts moves the reference only part of the way.
 EVIDENCE_HALF_BOUTS = 5
+#: Fewest held-out reference videos its own program (its decoding) is searched on: every
+#: style inherits that program, and one held-out video taught it thresholds the styles
+#: then had to undo (a test model of 8 reference videos: investigation x0.06, undone by
+#: x26 in four styles). With fewer the reference decodes by argmax.
+MIN_VIDEOS_FOR_REFERENCE_PROGRAM = 3
 #: Fewest labelled frames (one second) that can train the reference model, or change
 #: the reference into an annotator's style; an annotator with fewer keeps the reference.
 MIN_TRAINING_FRAMES = 30
@@ -434,9 +439,10 @@ class StyleTransferModel(StylePredictor):
         )
         self.reference_ = estimator
         self.reference_program_ = StyleProgram()
-        if held and self.tune_decoding:
+        if len(held) >= MIN_VIDEOS_FOR_REFERENCE_PROGRAM and self.tune_decoding:
             # The reference's own program: the same search as a style's, on the
-            # reference videos held out of its training (its decoding).
+            # reference videos held out of its training (its decoding). Every style
+            # inherits it, so it is searched only on enough videos to trust.
             videos = []
             for sid in sorted(held):
                 rows = table.rows(sid)
