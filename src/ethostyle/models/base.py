@@ -45,6 +45,7 @@ __all__ = [
     "held_out_reference",
     "predict_dataset",
     "reference_sequence_ids",
+    "require_labels",
     "video_folds",
     "warn_unknown_annotator",
 ]
@@ -141,6 +142,29 @@ def warn_unknown_annotator(
     )
 
 
+def require_labels(train: Dataset, task: str) -> None:
+    """Refuse a data set with an unlabelled sequence, naming a few and the fix.
+
+    Parameters
+    ----------
+    train : Dataset
+        The sequences to learn from.
+    task : str
+        What needs the labels (``"training"``, ``"adapting"``), for the message.
+
+    Raises
+    ------
+    DataFormatError
+        If a sequence has no labels.
+    """
+    if not train.is_labelled:
+        unlabelled = [s.id for s in train if s.labels is None][:3]
+        raise DataFormatError(
+            f"{task} needs labels on every sequence; {unlabelled} have none. "
+            "Pass a train.npy-layout file (with 'annotations')."
+        )
+
+
 def reference_sequence_ids(train: Dataset, reference_annotator: int) -> list[str]:
     """Check a training set as every style-transfer model needs it; the reference's ids.
 
@@ -161,12 +185,7 @@ def reference_sequence_ids(train: Dataset, reference_annotator: int) -> list[str
     DataFormatError
         If a sequence has no labels or the reference annotator has no sequence.
     """
-    if not train.is_labelled:
-        unlabelled = [s.id for s in train if s.labels is None][:3]
-        raise DataFormatError(
-            f"training needs labels on every sequence; {unlabelled} have none. "
-            "Pass a train.npy-layout file (with 'annotations')."
-        )
+    require_labels(train, "training")
     ref_ids = [s.id for s in train if s.annotator_id == reference_annotator]
     if not ref_ids:
         raise DataFormatError(

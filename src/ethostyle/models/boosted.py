@@ -58,6 +58,7 @@ from ethostyle.models.base import (
     bout_counts,
     held_out_reference,
     reference_sequence_ids,
+    require_labels,
     video_folds,
     warn_unknown_annotator,
 )
@@ -371,12 +372,7 @@ class StyleTransferModel(StylePredictor):
         [0, 1, 2]
         """
         self._check_fitted()
-        if not train.is_labelled:
-            unlabelled = [s.id for s in train if s.labels is None][:3]
-            raise DataFormatError(
-                f"adapting needs labels on every sequence; {unlabelled} have none. Pass a "
-                "train.npy-layout file (with 'annotations')."
-            )
+        require_labels(train, "adapting")
         if list(train.vocabulary) != list(VOCABULARY):
             raise DataFormatError(
                 f"the data's classes are {train.vocabulary}, the model's {list(VOCABULARY)}; "
@@ -613,7 +609,7 @@ class StyleTransferModel(StylePredictor):
         dict of int to numpy.ndarray
             Annotator id to ``(frames, classes)`` log-probabilities.
         """
-        return {who: logp for who, (logp, _) in self._scores(sequence, annotators)[0].items()}
+        return self._scores(sequence, annotators)[0]
 
     def labels_in_styles(
         self, sequence: Sequence, annotators: list[int] | None = None
@@ -636,22 +632,23 @@ class StyleTransferModel(StylePredictor):
             Annotator id to ``(frames,)`` int8 labels and ``(frames, classes)``
             float32 probabilities.
         """
-        scores, features = self._scores(sequence, annotators)
+        scores, reference_logp, features = self._scores(sequence, annotators)
+        reference_proba = np.exp(reference_logp)  # every program starts from it
         out = {}
-        for who, (logp, reference_logp) in scores.items():
+        for who, logp in scores.items():
             proba = np.exp(logp).astype(np.float32)
             program = self.program_for(who)
             residual = proba if program.has_residual else None
             labels = program.apply(
-                np.exp(reference_logp), features, self.feature_names_, residual=residual
+                reference_proba, features, self.feature_names_, residual=residual
             )
             out[who] = (labels, proba)
         return out
 
     def _scores(
         self, sequence: Sequence, annotators: list[int] | None
-    ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray]:
-        """Per annotator (style log-probabilities, reference log-probabilities); features."""
+    ) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
+        """Per annotator its style log-probabilities; the reference's; the features."""
         self._check_fitted()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
         features, names = sequence_features(sequence)
@@ -670,12 +667,12 @@ class StyleTransferModel(StylePredictor):
                     warn_unknown_annotator(
                         sequence.id, who, self.annotators_, self.reference_annotator
                     )
-                out[who] = (logp, logp)
+                out[who] = logp
                 continue
             if stage2 is None and style.booster is not None and style.program.has_residual:
                 stage2 = self._stage2(pose, logp, rows)
-            out[who] = (style.log_proba(stage2, logp, rows), logp)
-        return out, features
+            out[who] = style.log_proba(stage2, logp, rows)
+        return out, logp, features
 
     def program_for(self, annotator: int) -> StyleProgram:
         """The style program of an annotator (the reference's for unknown ones).
