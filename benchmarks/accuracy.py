@@ -45,7 +45,9 @@ Rows (Task 2 F1, the challenge metric over annotators 1-5, and per annotator):
 - ``oracle``: each test video labelled by its own annotator's exact rules from the
   hidden truth with no jitter, lapse or slip: what a model that knew the hidden
   behaviour and the rules would score against the (noisy) test labels, the ceiling;
-- ``style-transfer``: ethostyle's style models (the product default).
+- ``style-transfer``: ethostyle's style models (the product default);
+- ``self-trained`` (with ``--unlabelled``): the same, fitted with the test videos'
+  poses as unlabelled data (``ethostyle train --unlabelled``: self-training).
 
 Run::
 
@@ -252,9 +254,17 @@ def label_rows(sim, seed: int) -> dict[str, object]:
 
 
 def run(
-    world: str, seed: int, *, models: bool = True, baselines: bool = True
+    world: str,
+    seed: int,
+    *,
+    models: bool = True,
+    baselines: bool = True,
+    unlabelled: bool = False,
 ) -> dict[str, object]:
-    """Fit every model (``baselines=False``: the style models only) on one world; score it."""
+    """Fit every model (``baselines=False``: the style models only) on one world; score it.
+
+    ``unlabelled=True`` adds the style models self-trained on the test videos' poses.
+    """
     sim = _world(world, seed)
     truth = {s.id: s.labels for s in sim.test}
     annotators = {s.id: s.annotator_id for s in sim.test}
@@ -276,6 +286,15 @@ def run(
         rows["own-lab"] = task2_score(truth, own.predict(sim.test), annotators)
     rows.update(label_rows(sim, seed))
     rows["style-transfer"] = task2_score(truth, styled.labels, annotators)
+    if unlabelled:
+        start = time.perf_counter()
+        self_trained = StyleTransferModel(seed=seed).fit(
+            sim.train, unlabelled=sim.test.without_labels()
+        )
+        timings["self-trained fit"] = time.perf_counter() - start
+        rows["self-trained"] = task2_score(
+            truth, predict_dataset(self_trained, sim.test).labels, annotators
+        )
     return {"scores": rows, "timings": timings}
 
 
@@ -314,6 +333,12 @@ def main() -> None:
         help="Skip the annotator-as-input and own-lab models (the style models and the "
         "label rows only; about half the time).",
     )
+    parser.add_argument(
+        "--unlabelled",
+        action="store_true",
+        help="Also fit the style models self-trained on the test videos' poses (a "
+        "'self-trained' row).",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seeds = args.seed or [0]
@@ -321,7 +346,11 @@ def main() -> None:
         results = []
         for seed in seeds:
             result = run(
-                world, seed, models=not args.label_rows_only, baselines=not args.no_baselines
+                world,
+                seed,
+                models=not args.label_rows_only,
+                baselines=not args.no_baselines,
+                unlabelled=args.unlabelled,
             )
             results.append(result)
             _print_run(f"{world}, seed {seed}", result)

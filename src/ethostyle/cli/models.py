@@ -57,6 +57,14 @@ def train(
             "(tcp://host:8786) or 'local:N'. Needs ethostyle[distributed].",
         ),
     ] = None,
+    unlabelled: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--unlabelled",
+            help="Pose-only file(s) to self-train on, such as the challenge's test.npy "
+            "(repeat the option for several); their labels, if any, are not used.",
+        ),
+    ] = None,
 ) -> None:
     """Train the reference model and one style model per other annotator.
 
@@ -65,6 +73,10 @@ def train(
     few videos. Files with only the reference annotator give a reference-only
     model (add styles later with `ethostyle adapt`). Writes MODEL_DIR/model.json
     and LightGBM text weights (no pickles).
+
+    With --unlabelled, the reference model labels those videos and is fitted again
+    with its confident frames (self-training; off by default, see
+    benchmarks/README.md for what it changed).
     """
     from ethostyle.io import load_many
     from ethostyle.models import FAMILIES, make_model
@@ -77,8 +89,14 @@ def train(
         )
     if scheduler is not None and model != "gbdt":
         raise EthostyleError("--scheduler trains the 'gbdt' model only; drop --model or it")
+    if unlabelled and (model != "gbdt" or scheduler is not None):
+        raise EthostyleError(
+            "--unlabelled self-trains the 'gbdt' model on this machine only; drop "
+            "--unlabelled, or --model and --scheduler"
+        )
     check_output(out, directory=True)
     dataset = load_many(train_files)
+    pose_only = _unlabelled(unlabelled)
     console.print(
         f"training on {len(dataset)} sequences, {dataset.n_frames} frames, "
         f"annotators {dataset.annotators}",
@@ -89,15 +107,20 @@ def train(
             params = {"reference_annotator": reference, "seed": seed}
             if model != "gbdt":
                 params["device"] = device
-            fitted = make_model(model, **params).fit(dataset, progress=progress)
+            extra = {} if pose_only is None else {"unlabelled": pose_only}
+            fitted = make_model(model, **params).fit(dataset, progress=progress, **extra)
         else:
             from ethostyle.distributed import fit_on_cluster
 
             fitted = fit_on_cluster(
                 dataset, scheduler, reference_annotator=reference, seed=seed, progress=progress
             )
-    save_model(fitted, out, extra={"training_data": _fingerprint(train_files, dataset)})
+    fingerprint = {"training_data": _fingerprint(train_files, dataset)}
+    if pose_only is not None:
+        fingerprint["unlabelled_data"] = _fingerprint(unlabelled, pose_only)
+    save_model(fitted, out, extra=fingerprint)
     if isinstance(fitted, StyleTransferModel):
+        _print_self_training(fitted, used=False)
         _print_styles(fitted)
     console.print(f"wrote model: {out}")
 
@@ -114,6 +137,14 @@ def adapt(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
+    unlabelled: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--unlabelled",
+            help="Pose-only file(s) to self-train on, such as the challenge's test.npy "
+            "(repeat the option for several); their labels, if any, are not used.",
+        ),
+    ] = None,
 ) -> None:
     """Learn more annotators' styles on top of a trained model's reference.
 
@@ -121,6 +152,9 @@ def adapt(
     style stay exactly as MODEL_DIR gives them. An annotator the model already
     has a style for gets a new one, with a warning naming it. This is the
     challenge's route: train on Task 1, adapt on Task 2.
+
+    With --unlabelled, a style that keeps a boosted residual is fitted again with
+    its confident labels of its own annotator's unlabelled videos (self-training).
     """
     from ethostyle.io import load_many
     from ethostyle.models.boosted import StyleTransferModel
@@ -136,20 +170,59 @@ def adapt(
             "instead (`ethostyle train task1.npy task2.npy --model ...`)"
         )
     dataset = load_many(train_files)
+    pose_only = _unlabelled(unlabelled)
     console.print(
         f"adapting to {len(dataset)} sequences, {dataset.n_frames} frames, "
         f"annotators {dataset.annotators}",
         highlight=False,
     )
     with progress_bars() as progress:
-        fitted.adapt(dataset, progress=progress)
+        fitted.adapt(dataset, unlabelled=pose_only, progress=progress)
     fingerprint = {
         "training_data": manifest.get("training_data"),
         "adapted_on": _fingerprint(train_files, dataset),
     }
+    if pose_only is not None:
+        fingerprint["unlabelled_data"] = _fingerprint(unlabelled, pose_only)
     save_model(fitted, out, extra=fingerprint)
+    _print_self_training(fitted, used=pose_only is not None)
     _print_styles(fitted)
     console.print(f"wrote model: {out}")
+
+
+def _unlabelled(paths: list[Path] | None) -> Any:
+    """The pose-only data set of ``--unlabelled`` (labels dropped), or None."""
+    if not paths:
+        return None
+    from ethostyle.io import load_many
+
+    dataset = load_many(paths)
+    console.print(
+        f"self-training on {len(dataset)} unlabelled sequences, {dataset.n_frames} frames",
+        highlight=False,
+    )
+    return dataset.without_labels()
+
+
+def _print_self_training(model: Any, *, used: bool) -> None:
+    """How many unlabelled frames each self-trained model took as pseudo-labels."""
+    from ethostyle.models.self_training import CONFIDENCE
+
+    record = getattr(model, "self_training_", {})
+    taken = {k: v for k, v in record.items() if k.endswith("_pseudo_labelled_frames")}
+    for key, count in taken.items():
+        name = key.removesuffix("_pseudo_labelled_frames")
+        who = "the reference" if name == "reference" else f"annotator {name.split('_')[1]}'s style"
+        console.print(
+            f"self-training: {who} took {count} of {record[name + '_unlabelled_frames']} "
+            f"unlabelled frames as pseudo-labels (top probability >= {CONFIDENCE})",
+            highlight=False,
+        )
+    if used and not any(k.startswith("style_") for k in taken):
+        console.print(
+            "self-training: no style kept a boosted residual, so the unlabelled videos "
+            "changed nothing (the reference is not retrained by adapt)"
+        )
 
 
 def _fingerprint(paths: list[Path], dataset: Any) -> dict[str, Any]:

@@ -64,6 +64,11 @@ from ethostyle.models.base import (
 )
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, log_softmax, strided_rows
 from ethostyle.models.program import DEFAULT_PENALTY, Edit, StyleProgram, fit_program, pooled_f1
+from ethostyle.models.self_training import (
+    PSEUDO_LABEL_WEIGHT,
+    confident_labels,
+    with_pseudo_labels,
+)
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 __all__ = [
@@ -289,7 +294,13 @@ class StyleTransferModel(StylePredictor):
     def _style_estimator(self) -> GBDTClassifier:
         return GBDTClassifier(**{**STYLE_PARAMS, **(self.style_params or {})}, seed=self.seed)
 
-    def fit(self, train: Dataset, *, progress: Progress = NULL_PROGRESS) -> StyleTransferModel:
+    def fit(
+        self,
+        train: Dataset,
+        *,
+        unlabelled: Dataset | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> StyleTransferModel:
         """Train the reference model and every annotator's style model.
 
         Parameters
@@ -297,6 +308,11 @@ class StyleTransferModel(StylePredictor):
         train : Dataset
             Labelled sequences of the reference annotator and of the annotators
             whose styles to learn.
+        unlabelled : Dataset, optional
+            Pose-only sequences (such as the challenge's test file) to self-train on
+            (:mod:`ethostyle.models.self_training`): the reference model is fitted
+            again with its confident labels of all of them, and a style's boosted
+            residual with its confident labels of its own annotator's.
         progress : Progress, optional
             Receives progress of each step.
 
@@ -308,9 +324,12 @@ class StyleTransferModel(StylePredictor):
         Raises
         ------
         DataFormatError
-            If the data are unlabelled or the reference annotator has no videos.
+            If the data are unlabelled, the reference annotator has no videos, or a
+            sequence is both labelled and unlabelled.
         """
         self._check_params()
+        self.self_training_: dict[str, int] = {}
+        unlabelled_table = self._unlabelled_features(unlabelled, train, progress)
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         n_reference = sum(train[i].n_frames for i in ref_ids)
         if n_reference < MIN_TRAINING_FRAMES:
@@ -327,13 +346,19 @@ class StyleTransferModel(StylePredictor):
         # reference probabilities: thresholds and boundaries are drawn on both.
         self.style_columns_ = np.arange(len(table.names), dtype=np.int64)
         labels = np.concatenate([s.labels for s in train]).astype(np.int64)
-        self._fit_reference(train, table, labels, ref_ids, progress)
+        self._fit_reference(train, table, labels, ref_ids, progress, unlabelled_table)
 
         self.styles_: dict[int, StyleModel] = {}
-        self._fit_styles(train, table, progress)
+        self._fit_styles(train, table, progress, unlabelled_table)
         return self
 
-    def adapt(self, train: Dataset, *, progress: Progress = NULL_PROGRESS) -> StyleTransferModel:
+    def adapt(
+        self,
+        train: Dataset,
+        *,
+        unlabelled: Dataset | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> StyleTransferModel:
         """Learn the style of every annotator in ``train`` on top of this model's reference.
 
         The reference model and its decoding are not retrained, so labels in the
@@ -346,6 +371,10 @@ class StyleTransferModel(StylePredictor):
         train : Dataset
             Labelled sequences of the annotators whose styles to learn (for example
             the MABe 2021 Task 2 training file).
+        unlabelled : Dataset, optional
+            Pose-only sequences: a style that keeps a boosted residual is fitted again
+            with its confident labels of its own annotator's unlabelled sequences
+            (:mod:`ethostyle.models.self_training`); the reference is not retrained.
         progress : Progress, optional
             Receives progress of each step.
 
@@ -357,8 +386,8 @@ class StyleTransferModel(StylePredictor):
         Raises
         ------
         DataFormatError
-            If the data are unlabelled, use another vocabulary, or hold no annotator
-            but the reference.
+            If the data are unlabelled, use another vocabulary, hold no annotator
+            but the reference, or a sequence is both labelled and unlabelled.
         ModelFormatError
             If the model is not fitted, or computes other features than this
             ethostyle (a model from another version).
@@ -393,6 +422,12 @@ class StyleTransferModel(StylePredictor):
             train = train.filter([a for a in train.annotators if a != self.reference_annotator])
         table = compute_features(train, progress=progress.task("features", train.n_frames))
         check_feature_names(table.names, self.feature_names_, train.ids[0])
+        self.self_training_ = {
+            k: v
+            for k, v in getattr(self, "self_training_", {}).items()
+            if not k.startswith(tuple(f"style_{a}_" for a in train.annotators))
+        }
+        unlabelled_table = self._unlabelled_features(unlabelled, train, progress)
         replaced = sorted(set(train.annotators) & set(self.styles_))
         if replaced:
             warnings.warn(
@@ -401,10 +436,35 @@ class StyleTransferModel(StylePredictor):
                 UserWarning,
                 stacklevel=2,
             )
-        self._fit_styles(train, table, progress)
+        self._fit_styles(train, table, progress, unlabelled_table)
         return self
 
-    def _fit_styles(self, train: Dataset, table: FeatureTable, progress: Progress) -> None:
+    def _unlabelled_features(
+        self, unlabelled: Dataset | None, train: Dataset, progress: Progress
+    ) -> tuple[Dataset, FeatureTable] | None:
+        """The pose features of the unlabelled sequences to self-train on, if any."""
+        if unlabelled is None or len(unlabelled) == 0:
+            return None
+        both = sorted(set(unlabelled.ids) & set(train.ids))
+        if both:
+            raise DataFormatError(
+                f"sequence {both[0]!r} ({len(both)} in all) is both in the labelled and in "
+                "the unlabelled data; give each video once (drop it from --unlabelled)"
+            )
+        table = compute_features(
+            unlabelled, progress=progress.task("features (unlabelled)", unlabelled.n_frames)
+        )
+        if hasattr(self, "feature_names_"):
+            check_feature_names(table.names, self.feature_names_, unlabelled.ids[0])
+        return unlabelled, table
+
+    def _fit_styles(
+        self,
+        train: Dataset,
+        table: FeatureTable,
+        progress: Progress,
+        unlabelled: tuple[Dataset, FeatureTable] | None = None,
+    ) -> None:
         """Fit the style of every annotator of ``train`` but the reference."""
         others = [a for a in train.annotators if a != self.reference_annotator]
         if not others:
@@ -412,7 +472,16 @@ class StyleTransferModel(StylePredictor):
         advance = progress.task("style models", len(others))
         for annotator in others:
             seqs = [s for s in train if s.annotator_id == annotator]
-            self.styles_[annotator] = self._fit_style(annotator, seqs, table)
+            own_unlabelled = None
+            if unlabelled is not None:
+                dataset, unlabelled_table = unlabelled
+                poses = [
+                    unlabelled_table.values[unlabelled_table.rows(s.id)]
+                    for s in dataset
+                    if s.annotator_id == annotator
+                ]
+                own_unlabelled = poses or None
+            self.styles_[annotator] = self._fit_style(annotator, seqs, table, own_unlabelled)
             advance(1)
 
     def _fit_reference(
@@ -422,6 +491,7 @@ class StyleTransferModel(StylePredictor):
         labels: np.ndarray,
         ref_ids: list[str],
         progress: Progress,
+        unlabelled: tuple[Dataset, FeatureTable] | None = None,
     ) -> None:
         held = set(held_out_reference(ref_ids, np.random.default_rng(self.seed)))
         fit_rows = _rows_of(table, [i for i in ref_ids if i not in held])
@@ -433,6 +503,26 @@ class StyleTransferModel(StylePredictor):
             feature_names=_lgb_safe(table.names),
             progress=advance,
         )
+        if unlabelled is not None:
+            # Self-training: the reference labels the unlabelled videos, and is fitted
+            # again with its confident frames beside its own annotator's.
+            unlabelled_x = unlabelled[1].values
+            x, y, weights, n_pseudo = with_pseudo_labels(
+                table.values[fit_rows],
+                labels[fit_rows],
+                unlabelled_x,
+                estimator.predict_proba(unlabelled_x),
+            )
+            estimator = self._reference_estimator()
+            estimator.fit(
+                x,
+                y,
+                sample_weight=weights,
+                feature_names=_lgb_safe(table.names),
+                progress=progress.task("reference model (self-training)", estimator.n_estimators),
+            )
+            self.self_training_["reference_unlabelled_frames"] = len(unlabelled_x)
+            self.self_training_["reference_pseudo_labelled_frames"] = n_pseudo
         self.reference_ = estimator
         self.reference_program_ = StyleProgram()
         if len(held) >= MIN_VIDEOS_FOR_REFERENCE_PROGRAM and self.tune_decoding:
@@ -465,7 +555,11 @@ class StyleTransferModel(StylePredictor):
         return np.concatenate([chosen, context], axis=1)
 
     def _fit_style(
-        self, annotator: int, sequences: list[Sequence], table: FeatureTable
+        self,
+        annotator: int,
+        sequences: list[Sequence],
+        table: FeatureTable,
+        unlabelled_poses: list[np.ndarray] | None = None,
     ) -> StyleModel:
         parts = []
         for seq in sequences:
@@ -566,10 +660,45 @@ class StyleTransferModel(StylePredictor):
             inherited=len(self.reference_program_.edits),
         )
         booster = self._fit_booster(parts, rounds)
+        if unlabelled_poses:
+            booster = self._self_train_residual(
+                annotator, booster, parts, rounds, evidence, unlabelled_poses
+            )
         return StyleModel(annotator, booster, evidence, with_residual, len(parts), n_frames)
 
+    def _self_train_residual(
+        self,
+        annotator: int,
+        booster: GBDTClassifier,
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        rounds: int,
+        evidence: np.ndarray,
+        unlabelled_poses: list[np.ndarray],
+    ) -> GBDTClassifier:
+        """The residual fitted again beside its confident labels of unlabelled videos."""
+        unlabelled_parts = []
+        for pose in unlabelled_poses:
+            logp = log_softmax(self.reference_.predict_raw(pose))
+            z = self._stage2(pose, logp)
+            unlabelled_parts.append((z, logp))
+        z_unlabelled = np.concatenate([z for z, _ in unlabelled_parts])
+        logp_unlabelled = np.concatenate([logp for _, logp in unlabelled_parts])
+        proba = np.exp(_with_evidence(logp_unlabelled, booster.predict_raw(z_unlabelled), evidence))
+        rows, pseudo = confident_labels(proba)
+        self.self_training_[f"style_{annotator}_unlabelled_frames"] = len(proba)
+        self.self_training_[f"style_{annotator}_pseudo_labelled_frames"] = len(rows)
+        pseudo_part = (z_unlabelled[rows], logp_unlabelled[rows], pseudo)
+        weights = np.concatenate(
+            [np.ones(sum(len(p[2]) for p in parts)), np.full(len(rows), PSEUDO_LABEL_WEIGHT)]
+        )
+        return self._fit_booster([*parts, pseudo_part], rounds, sample_weight=weights)
+
     def _fit_booster(
-        self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], rounds: int | None = None
+        self,
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        rounds: int | None = None,
+        *,
+        sample_weight: np.ndarray | None = None,
     ) -> GBDTClassifier:
         z = np.concatenate([p[0] for p in parts])
         init = np.concatenate([p[1] for p in parts])
@@ -577,7 +706,7 @@ class StyleTransferModel(StylePredictor):
         estimator = self._style_estimator()
         if rounds is not None:
             estimator.n_estimators = rounds
-        return estimator.fit(z, y, init_score=init)
+        return estimator.fit(z, y, init_score=init, sample_weight=sample_weight)
 
     def _evidence(self, label_arrays: list[np.ndarray]) -> np.ndarray:
         counts = bout_counts(label_arrays)
@@ -817,6 +946,7 @@ class StyleTransferModel(StylePredictor):
                 "program": self.reference_program_.to_dict(),
             },
             "styles": styles,
+            "self_training": dict(self.self_training_),
         }
 
     @classmethod
@@ -853,6 +983,9 @@ class StyleTransferModel(StylePredictor):
             model.reference_program_ = _program(
                 config["reference"], f"{directory.manifest}: reference.program"
             )
+            model.self_training_ = {
+                str(k): int(v) for k, v in config.get("self_training", {}).items()
+            }
             model.styles_ = {}
             for key, entry in config["styles"].items():
                 booster = (
