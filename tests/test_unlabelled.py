@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +121,21 @@ def test_train_and_adapt_take_unlabelled_files(tiny, tmp_path: Path) -> None:
         r"missing\.npy",
     )
     assert not (tmp_path / "m4").exists()
+
+
+def test_the_readmes_unlabelled_commands_run_as_written(tmp_path: Path, monkeypatch) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## MABe 2021 Task 2 from the challenge files", 1)[1].split("\n## ")[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+    commands = [
+        line.split("  #")[0].split()
+        for block in blocks
+        for line in block.splitlines()
+        if "--unlabelled" in line
+    ]
+    assert [c[1] for c in commands] == ["train", "adapt"]
+    monkeypatch.chdir(tmp_path)
+    assert_success(invoke("simulate", "--preset", "tiny", "--layout", "mabe2021", "--out", "mabe"))
+    for command in commands:
+        assert_success(invoke(*command[1:]))
+    assert (tmp_path / "m2u" / "model.json").is_file()
