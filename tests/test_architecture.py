@@ -90,9 +90,7 @@ def test_module_imports_only_its_own_or_lower_layers(module: str) -> None:
 def test_no_import_circle() -> None:
     # Package faces (__init__.py) re-export their modules; an import of a module's own
     # package face is not a dependency on its siblings.
-    graph = {
-        m: {t for t in targets if not m.startswith(t + ".")} for m, targets in _GRAPH.items()
-    }
+    graph = {m: {t for t in targets if not m.startswith(t + ".")} for m, targets in _GRAPH.items()}
     visiting: list[str] = []
     done: set[str] = set()
     circles: list[list[str]] = []
