@@ -32,7 +32,7 @@ def test_pseudo_labels_join_the_labelled_frames_at_their_weight() -> None:
     x, y = np.zeros((3, 2)), np.array([1, 1, 0])
     unlabelled = np.arange(8.0).reshape(4, 2)
     proba = np.array([[0.99, 0.01], [0.5, 0.5], [0.0, 1.0], [0.7, 0.3]])
-    joined_x, joined_y, weights, n = with_pseudo_labels(x, y, unlabelled, proba, weight=0.25)
+    (joined_x,), joined_y, weights, n = with_pseudo_labels([x], y, [unlabelled], proba, weight=0.25)
     assert n == 2
     np.testing.assert_array_equal(joined_x[3:], unlabelled[[0, 2]])
     assert joined_y.tolist() == [1, 1, 0, 0, 1]

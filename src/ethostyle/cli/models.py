@@ -21,6 +21,16 @@ from ethostyle.errors import EthostyleError
 
 __all__ = ["predict", "train"]
 
+#: ``--unlabelled`` of ``train`` and ``adapt``.
+UnlabelledFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--unlabelled",
+        help="Pose-only file(s) to self-train on, such as the challenge's test.npy "
+        "(repeat the option for several); their labels, if any, are not used.",
+    ),
+]
+
 
 @app.command()
 @friendly_errors
@@ -57,14 +67,7 @@ def train(
             "(tcp://host:8786) or 'local:N'. Needs ethostyle[distributed].",
         ),
     ] = None,
-    unlabelled: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--unlabelled",
-            help="Pose-only file(s) to self-train on, such as the challenge's test.npy "
-            "(repeat the option for several); their labels, if any, are not used.",
-        ),
-    ] = None,
+    unlabelled: UnlabelledFiles = None,
 ) -> None:
     """Train the reference model and one style model per other annotator.
 
@@ -137,14 +140,7 @@ def adapt(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
-    unlabelled: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--unlabelled",
-            help="Pose-only file(s) to self-train on, such as the challenge's test.npy "
-            "(repeat the option for several); their labels, if any, are not used.",
-        ),
-    ] = None,
+    unlabelled: UnlabelledFiles = None,
 ) -> None:
     """Learn more annotators' styles on top of a trained model's reference.
 

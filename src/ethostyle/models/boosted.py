@@ -64,11 +64,7 @@ from ethostyle.models.base import (
 )
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, log_softmax, strided_rows
 from ethostyle.models.program import DEFAULT_PENALTY, Edit, StyleProgram, fit_program, pooled_f1
-from ethostyle.models.self_training import (
-    PSEUDO_LABEL_WEIGHT,
-    confident_labels,
-    with_pseudo_labels,
-)
+from ethostyle.models.self_training import with_pseudo_labels
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 __all__ = [
@@ -329,7 +325,6 @@ class StyleTransferModel(StylePredictor):
         """
         self._check_params()
         self.self_training_: dict[str, int] = {}
-        unlabelled_table = self._unlabelled_features(unlabelled, train, progress)
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         n_reference = sum(train[i].n_frames for i in ref_ids)
         if n_reference < MIN_TRAINING_FRAMES:
@@ -342,6 +337,7 @@ class StyleTransferModel(StylePredictor):
         advance = progress.task("features", train.n_frames)
         table = compute_features(train, progress=advance)
         self.feature_names_ = table.names
+        unlabelled_table = self._unlabelled_features(unlabelled, train, progress)
         # A style model sees every pose column (with its temporal context) beside the
         # reference probabilities: thresholds and boundaries are drawn on both.
         self.style_columns_ = np.arange(len(table.names), dtype=np.int64)
@@ -454,8 +450,7 @@ class StyleTransferModel(StylePredictor):
         table = compute_features(
             unlabelled, progress=progress.task("features (unlabelled)", unlabelled.n_frames)
         )
-        if hasattr(self, "feature_names_"):
-            check_feature_names(table.names, self.feature_names_, unlabelled.ids[0])
+        check_feature_names(table.names, self.feature_names_, unlabelled.ids[0])
         return unlabelled, table
 
     def _fit_styles(
@@ -507,10 +502,10 @@ class StyleTransferModel(StylePredictor):
             # Self-training: the reference labels the unlabelled videos, and is fitted
             # again with its confident frames beside its own annotator's.
             unlabelled_x = unlabelled[1].values
-            x, y, weights, n_pseudo = with_pseudo_labels(
-                table.values[fit_rows],
+            (x,), y, weights, n_pseudo = with_pseudo_labels(
+                [table.values[fit_rows]],
                 labels[fit_rows],
-                unlabelled_x,
+                [unlabelled_x],
                 estimator.predict_proba(unlabelled_x),
             )
             estimator = self._reference_estimator()
@@ -684,14 +679,15 @@ class StyleTransferModel(StylePredictor):
         z_unlabelled = np.concatenate([z for z, _ in unlabelled_parts])
         logp_unlabelled = np.concatenate([logp for _, logp in unlabelled_parts])
         proba = np.exp(_with_evidence(logp_unlabelled, booster.predict_raw(z_unlabelled), evidence))
-        rows, pseudo = confident_labels(proba)
-        self.self_training_[f"style_{annotator}_unlabelled_frames"] = len(proba)
-        self.self_training_[f"style_{annotator}_pseudo_labelled_frames"] = len(rows)
-        pseudo_part = (z_unlabelled[rows], logp_unlabelled[rows], pseudo)
-        weights = np.concatenate(
-            [np.ones(sum(len(p[2]) for p in parts)), np.full(len(rows), PSEUDO_LABEL_WEIGHT)]
+        (z, init), y, weights, n_pseudo = with_pseudo_labels(
+            [np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])],
+            np.concatenate([p[2] for p in parts]),
+            [z_unlabelled, logp_unlabelled],
+            proba,
         )
-        return self._fit_booster([*parts, pseudo_part], rounds, sample_weight=weights)
+        self.self_training_[f"style_{annotator}_unlabelled_frames"] = len(proba)
+        self.self_training_[f"style_{annotator}_pseudo_labelled_frames"] = n_pseudo
+        return self._fit_booster([(z, init, y)], rounds, sample_weight=weights)
 
     def _fit_booster(
         self,

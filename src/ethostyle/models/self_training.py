@@ -10,11 +10,13 @@ videos' poses (other mice, other sessions) then shape its splits as well.
 it refits the first model from scratch (one more full boosting run of a model we
 already hold), gives the pseudo-labels the same weight as an annotator's own
 labels, and cannot pass LightGBM's per-fit arguments (initial scores, feature
-names, progress); the loop itself is the few lines of :func:`confident_labels`
+names, progress); the loop itself is the few lines of :func:`with_pseudo_labels`
 and its callers in :mod:`ethostyle.models.boosted`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -60,22 +62,25 @@ def confident_labels(
 
 
 def with_pseudo_labels(
-    X: np.ndarray,
+    labelled: Sequence[np.ndarray],
     y: np.ndarray,
-    X_unlabelled: np.ndarray,
+    unlabelled: Sequence[np.ndarray],
     proba_unlabelled: np.ndarray,
     *,
     threshold: float = CONFIDENCE,
     weight: float = PSEUDO_LABEL_WEIGHT,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, int]:
     """Labelled frames joined by the confidently labelled unlabelled ones.
 
     Parameters
     ----------
-    X, y : numpy.ndarray
-        Labelled frames ``(frames, features)`` and their labels.
-    X_unlabelled : numpy.ndarray
-        Unlabelled frames ``(frames, features)``.
+    labelled : sequence of numpy.ndarray
+        Per-frame arrays of the labelled frames, each ``(frames, ...)``: the
+        features, and any more a fit needs (such as LightGBM initial scores).
+    y : numpy.ndarray
+        Labels of the labelled frames.
+    unlabelled : sequence of numpy.ndarray
+        The same arrays for the unlabelled frames, in the same order.
     proba_unlabelled : numpy.ndarray
         The model's class probabilities of the unlabelled frames.
     threshold, weight : float
@@ -83,13 +88,19 @@ def with_pseudo_labels(
 
     Returns
     -------
-    X, y, sample_weight : numpy.ndarray
-        The joined frames, labels and weights (1 for labelled frames).
+    joined : list of numpy.ndarray
+        Each labelled array followed by the confident rows of its unlabelled twin.
+    y, sample_weight : numpy.ndarray
+        The joined labels and weights (1 for labelled frames).
     n_pseudo : int
         How many pseudo-labelled frames joined.
     """
+    if len(labelled) != len(unlabelled):
+        raise ValueError(
+            f"{len(labelled)} labelled arrays but {len(unlabelled)} unlabelled; give twins"
+        )
     rows, pseudo = confident_labels(proba_unlabelled, threshold)
-    joined_x = np.concatenate([X, X_unlabelled[rows]])
+    joined = [np.concatenate([a, b[rows]]) for a, b in zip(labelled, unlabelled, strict=True)]
     joined_y = np.concatenate([np.asarray(y, dtype=np.int64), pseudo])
     weights = np.concatenate([np.ones(len(y)), np.full(len(rows), weight)])
-    return joined_x, joined_y, weights, len(rows)
+    return joined, joined_y, weights, len(rows)
