@@ -16,11 +16,11 @@ from ethostyle.decode import (
     DecoderParams,
     _decode_scores,
     _log_scores,
-    _macro_f1,
     decode,
     tune_decoder,
 )
 from ethostyle.errors import DataFormatError, ModelFormatError
+from ethostyle.metrics import macro_f1
 
 
 def _onehot(labels: list[int] | np.ndarray, sure: float = 0.9) -> np.ndarray:
@@ -177,7 +177,7 @@ def test_fast_macro_f1_equals_sklearn(seed: int) -> None:
     y = rng.choice(4, 400, p=[0.0, 0.5, 0.2, 0.3] if seed == 0 else None)
     z = rng.choice(4, 400, p=[0.0, 0.2, 0.3, 0.5] if seed == 0 else None)
     expected = f1_score(y, z, labels=[0, 1, 2], average="macro", zero_division=0)
-    assert _macro_f1(y, z) == pytest.approx(expected)
+    assert macro_f1(y, z) == pytest.approx(expected)
 
 
 def test_boundary_shifts_move_bouts_taking_only_frames_labelled_other() -> None:

@@ -49,6 +49,7 @@ from scipy.ndimage import uniform_filter1d
 from ethostyle.bouts import bout_table
 from ethostyle.data import BEHAVIORS, OTHER, VOCABULARY
 from ethostyle.errors import DataFormatError, ModelFormatError
+from ethostyle.metrics import macro_f1
 
 __all__ = [
     "DEFAULT_DECODER",
@@ -60,7 +61,6 @@ __all__ = [
     "decode",
     "drop_short_bouts",
     "log_scores",
-    "macro_f1",
     "merge_gaps",
     "segment_starts",
     "shift_bouts",
@@ -586,37 +586,6 @@ def _value(params: DecoderParams, name: str, i: int | None) -> Any:
     return value if i is None else value[i]
 
 
-def macro_f1(true: np.ndarray, pred: np.ndarray) -> float:
-    """Macro F1 over the behaviours (``other`` excluded), as sklearn with ``zero_division=0``.
-
-    Hand-written from a bincount confusion matrix because sklearn's per-call input
-    validation costs milliseconds, and the tuner scores hundreds of candidates.
-
-    Parameters
-    ----------
-    true, pred : numpy.ndarray
-        ``(frames,)`` integer labels in 0-3.
-
-    Returns
-    -------
-    float
-        The mean F1 of attack, investigation and mount.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> macro_f1(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 3]))
-    1.0
-    """
-    cm = np.bincount(true * _N_CLASSES + pred, minlength=_N_CLASSES**2)
-    cm = cm.reshape(_N_CLASSES, _N_CLASSES)
-    idx = [VOCABULARY.index(b) for b in BEHAVIORS]
-    tp = cm[idx, idx]
-    denom = cm.sum(axis=0)[idx] + cm.sum(axis=1)[idx]  # 2 tp + fp + fn
-    f1 = np.divide(2 * tp, denom, out=np.zeros(len(idx)), where=denom > 0)
-    return float(f1.mean())
-
-
 def tune_decoder(
     probas: Sequence[np.ndarray],
     labels: Sequence[np.ndarray],
@@ -782,4 +751,3 @@ _class_vector = class_vector
 _merge_gaps = merge_gaps
 _drop_short = drop_short_bouts
 _shift_bouts = shift_bouts
-_macro_f1 = macro_f1

@@ -38,10 +38,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d
-from sklearn.metrics import f1_score
 from sklearn.utils._param_validation import Interval
 
-from ethostyle.data import BEHAVIORS, VOCABULARY, Dataset, Sequence
+from ethostyle.data import VOCABULARY, Dataset, Sequence
 from ethostyle.decode import DecoderParams
 from ethostyle.errors import DataFormatError, ModelFormatError
 from ethostyle.features import (
@@ -51,6 +50,7 @@ from ethostyle.features import (
     sequence_features,
     temporal_context,
 )
+from ethostyle.metrics import macro_f1
 from ethostyle.models.base import (
     ModelFiles,
     StylePredictor,
@@ -598,7 +598,7 @@ class StyleTransferModel(StylePredictor):
         limit = self._style_estimator().n_estimators
         candidates = [r for r in STYLE_ROUNDS if r < limit] + [limit]
         scores = [
-            _pooled_macro_f1(
+            _pooled_argmax_f1(
                 [
                     _with_evidence(logp, booster.predict_raw(z, r), evidence)
                     for booster, _, z, logp, _ in folds
@@ -1061,12 +1061,10 @@ def _with_evidence(
     return log_softmax(reference_logp + evidence[None, :] * delta)
 
 
-def _pooled_macro_f1(log_probas: list[np.ndarray], truths: list[np.ndarray]) -> float:
-    """Macro F1 of the behaviours (``other`` excluded) of argmax labels, frames pooled."""
+def _pooled_argmax_f1(log_probas: list[np.ndarray], truths: list[np.ndarray]) -> float:
+    """Macro F1 of the behaviours of argmax labels, frames of all videos pooled."""
     pred = np.concatenate([lp.argmax(axis=1) for lp in log_probas])
-    true = np.concatenate(truths)
-    behaviours = [i for i, name in enumerate(VOCABULARY) if name in BEHAVIORS]
-    return float(f1_score(true, pred, labels=behaviours, average="macro", zero_division=0))
+    return macro_f1(np.concatenate(truths), pred)
 
 
 def _rows_of(table: FeatureTable, ids: list[str]) -> np.ndarray:

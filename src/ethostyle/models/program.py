@@ -117,6 +117,7 @@ from ethostyle.decode import (
     shift_bouts,
 )
 from ethostyle.errors import DataFormatError, ModelFormatError
+from ethostyle.metrics import macro_f1_of_confusion as _f1
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 __all__ = [
@@ -1166,15 +1167,6 @@ def _sentence(
 
 
 # --------------------------------------------------------------------- fitting
-def _f1(cm: np.ndarray) -> np.ndarray:
-    """Macro F1 of the behaviours from ``(..., 4, 4)`` confusion matrices (true x pred)."""
-    idx = list(_BEHAVIOR_IDS)
-    tp = cm[..., idx, idx]
-    denom = cm.sum(axis=-2)[..., idx] + cm.sum(axis=-1)[..., idx]
-    f1 = np.divide(2.0 * tp, denom, out=np.zeros(tp.shape), where=denom > 0)
-    return f1.mean(axis=-1)
-
-
 @dataclass
 class _Candidate:
     gain: float
