@@ -21,12 +21,12 @@ from ethostyle.models.program import (
     Condition,
     Edit,
     StyleProgram,
-    _depth2_nodes,
-    _near,
-    _quantile_bins,
     fit_program,
     residual_gain,
 )
+from ethostyle.models.program.pipeline import near as _near
+from ethostyle.models.program.rules import depth2_nodes as _depth2_nodes
+from ethostyle.models.program.rules import quantile_bins as _quantile_bins
 from ethostyle.simulate.behaviour import simulate_world
 from ethostyle.simulate.presets import PRESETS
 from ethostyle.simulate.styles import STYLES, PerBehavior, label_with_style

@@ -49,6 +49,7 @@ __all__ = [
     "Task2Score",
     "bout_f1",
     "bout_table",
+    "check_frame_labels",
     "confusion_counts",
     "evaluate_files",
     "frame_f1",
@@ -226,6 +227,49 @@ def _check_labels(arr: object, seq_id: str, what: str) -> np.ndarray:
             f"0-{len(VOCABULARY) - 1}; labels index {list(VOCABULARY)}"
         )
     return a
+
+
+def check_frame_labels(labels: object, n_frames: int, where: str) -> np.ndarray:
+    """Check one label per frame, each an index into the vocabulary; return them as int64.
+
+    The check of the labels a decoder or a style program is fitted to, beside the
+    probabilities of the same frames.
+
+    Parameters
+    ----------
+    labels : array-like
+        ``(frames,)`` integer labels.
+    n_frames : int
+        Frames of the probabilities the labels go with.
+    where : str
+        Names the input in the error message (a video, a sequence).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames,)`` int64.
+
+    Raises
+    ------
+    DataFormatError
+        On a wrong shape, or a label outside 0-3 (naming the frame).
+
+    Examples
+    --------
+    >>> check_frame_labels([0, 3, 1], 3, "video 0").dtype
+    dtype('int64')
+    """
+    y = np.asarray(labels)
+    if y.shape != (n_frames,):
+        raise DataFormatError(
+            f"{where}: {n_frames} frames of probabilities but labels of shape "
+            f"{y.shape}; give one label per frame"
+        )
+    n = len(VOCABULARY)
+    if y.size and (y.min() < 0 or y.max() >= n):
+        frame = int(np.flatnonzero((y < 0) | (y >= n))[0])
+        raise DataFormatError(f"{where}, frame {frame}: label {y[frame]} is outside 0-{n - 1}")
+    return y.astype(np.int64)
 
 
 def _paired(
