@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,10 +18,13 @@ from ethostyle.errors import DataFormatError, ModelFormatError
 from ethostyle.features import pose_features
 from ethostyle.models.program import (
     DEFAULT_PENALTY,
+    EDIT_KINDS,
     INCLUDE_WINDOW,
     Condition,
     Edit,
+    Effect,
     StyleProgram,
+    annotator_lines,
     fit_program,
     residual_gain,
 )
@@ -112,11 +116,17 @@ def _within(value: float, target: float, tolerance: float = 0.3) -> bool:
     return abs(value - target) <= tolerance * abs(target)
 
 
-# ----------------------------------------------------------------- recovering rules
-def test_an_earlier_attack_onset_is_recovered_as_an_onset_shift() -> None:
+@functools.cache
+def _early_attack() -> tuple[StyleProgram, list, list[str]]:
+    """The program fitted to an annotator who starts attack 24 frames early."""
     style = REFERENCE.replace(onset_shift_frames=PerBehavior(attack=-24))
     videos, names = _videos(0, style)
-    program = fit_program(videos, names, max_edits=3)
+    return fit_program(videos, names, max_edits=3), videos, names
+
+
+# ----------------------------------------------------------------- recovering rules
+def test_an_earlier_attack_onset_is_recovered_as_an_onset_shift() -> None:
+    program, _, _ = _early_attack()
     (edit,) = _own(program, "onset_shift", ATTACK)
     assert _within(edit.frames, -24), edit
     assert edit.gain >= DEFAULT_PENALTY
@@ -453,3 +463,84 @@ def test_records_carry_the_fields_of_each_kind() -> None:
     ]
     assert by_kind["residual"]["behavior"] is None
     json.dumps(records)
+
+
+# ----------------------------------------------------------------- effects in frames
+def test_each_accepted_edit_stores_the_frames_it_changed_on_the_fitted_videos() -> None:
+    program, videos, names = _early_attack()
+    assert program.own_edits and all(e.effect is not None for e in program.own_edits)
+    proba = np.concatenate([v[0] for v in videos])
+    x = np.concatenate([v[1] for v in videos])
+    lengths = [len(v[0]) for v in videos]
+    for i, edit in enumerate(program.edits):
+        without = StyleProgram(edits=program.edits[:i]).apply(proba, x, names, lengths=lengths)
+        with_it = StyleProgram(edits=program.edits[: i + 1]).apply(proba, x, names, lengths=lengths)
+        c, effect = edit.behavior, edit.effect
+        assert (effect.videos, effect.frames) == (2, sum(lengths))
+        assert effect.frames_before == np.count_nonzero(without == c)
+        assert effect.frames_after == np.count_nonzero(with_it == c)
+        gained = [np.count_nonzero((without == k) & (with_it == c)) for k in range(4)]
+        gained[c] = 0
+        assert list(effect.gained_from) == gained
+        assert effect.bouts_before == _bouts(without, c, lengths)
+        assert effect.bouts_after == _bouts(with_it, c, lengths)
+    # The effect travels with the program through its JSON.
+    assert StyleProgram.from_dict(json.loads(json.dumps(program.to_dict())), "m") == program
+
+
+def _bouts(labels: np.ndarray, c: int, lengths: list[int]) -> int:
+    b = bout_table(labels, np.cumsum([0, *lengths[:-1]]))
+    return int(np.count_nonzero(b.label == c))
+
+
+def test_a_threshold_is_stated_in_frames_not_as_a_score_factor() -> None:
+    effect = Effect(2, 12000, 900, 1140, 10, 12, (0, 180, 0, 60), (0, 0, 0, 0))
+    edit = Edit("threshold", "attack", gain=0.02, bias=3.3, effect=effect)
+    (line,) = StyleProgram(edits=(edit,)).describe(3)
+    assert "multiplied" not in line and "score" not in line
+    assert "240 more frames (8.0 s) as attack: 900 -> 1140 frames" in line
+    assert "180 of them investigation and 60 other before" in line
+    assert "10 -> 12 bouts" in line and "On the 2 videos it was learned from" in line
+    fewer = Effect(1, 9000, 300, 250, 5, 5, (0, 0, 0, 0), (0, 0, 0, 50))
+    edit = Edit("threshold", "mount", bias=-1.0, effect=fewer)
+    (line,) = StyleProgram(edits=(edit,)).describe(3)
+    assert "50 fewer frames (1.7 s) as mount" in line and "50 of them other after" in line
+    # A model from before effects were measured says so, and how to see them.
+    (old,) = StyleProgram(edits=(Edit("threshold", "attack", bias=3.3),)).describe(3)
+    assert "was not measured" in old and "train it again" in old
+
+
+def test_a_malformed_effect_names_its_field() -> None:
+    data = StyleProgram(edits=(Edit("min_bout", "mount", frames=9),)).to_dict()
+    data["edits"][0]["effect"] = {"videos": 2}
+    with pytest.raises(ModelFormatError, match=r"m.json: edits\[0\].effect must have exactly"):
+        StyleProgram.from_dict(data, "m.json")
+
+
+def test_an_annotator_without_rules_gets_a_line_and_a_reference_only_model_claims_nothing() -> None:
+    lines = annotator_lines({0: [], 2: ["Annotator 2 starts attack 1 s early."], 4: []}, 0)
+    assert lines[0].startswith("Annotator 0 is the reference annotator")
+    assert "Annotator 2 starts attack 1 s early." in lines
+    assert any(line.startswith("Annotator 4: no rule") for line in lines)
+    only = " ".join(annotator_lines({0: []}, 0))
+    assert "trained on the reference annotator 0 only" in only
+    assert "every annotator labels as" not in only
+
+
+def test_the_residual_record_names_its_boosting_rounds() -> None:
+    (record,) = StyleProgram(edits=(Edit("residual", gain=0.01, frames=40),)).records(2)
+    assert record["rounds"] == 40 and "frames" not in record
+
+
+def test_docs_styles_documents_every_record_field() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "styles.md").read_text()
+    effect = Effect(2, 12000, 900, 1140, 10, 12, (0, 180, 0, 60), (0, 0, 0, 5))
+    records = _every_kind().records(3) + StyleProgram(
+        edits=(Edit("threshold", "attack", bias=1.0, effect=effect),)
+    ).records(3)
+    names = {k for r in records for k in r} | {k for r in records for k in r.get("effect", {})}
+    names |= {k for r in records for c in r.get("rule", []) for k in c}
+    missing = sorted(n for n in names if f"`{n}`" not in doc)
+    assert not missing, f"docs/styles.md does not document {missing}"
+    for kind in EDIT_KINDS:
+        assert f"`{kind}`" in doc, kind

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ethostyle.data import Dataset
 from ethostyle.errors import ModelFormatError
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.store import load_model, save_model
@@ -26,8 +27,13 @@ PROGRAM_ONLY = {"reference_params": {"n_estimators": 60}, "min_bouts_for_evidenc
 
 
 @pytest.fixture(scope="module")
-def learned() -> StyleTransferModel:
-    return StyleTransferModel(**PROGRAM_ONLY, seed=0).fit(simulate_rules(seed=0).train)
+def rules_data() -> Dataset:
+    return simulate_rules(seed=0).train
+
+
+@pytest.fixture(scope="module")
+def learned(rules_data) -> StyleTransferModel:
+    return StyleTransferModel(**PROGRAM_ONLY, seed=0).fit(rules_data)
 
 
 def _edits(model: StyleTransferModel, annotator: int) -> list[dict]:
@@ -78,6 +84,9 @@ def test_describe_style_prints_rules_and_json(learned, tmp_path: Path) -> None:
     directory = save_model(learned, tmp_path / "m")
     text = run("describe-style", directory, "--px-per-cm", 10).stdout
     assert "Annotator 5 does not count as investigation" in text and " cm " in text
+    # Each rule says what it changed in frames; an annotator without rules says so.
+    assert "it was learned from" in text and " frames" in text
+    assert "Annotator 7: no rule" in text
     records = json.loads(run("describe-style", directory, "--json").stdout)
     assert records == json.loads(json.dumps(learned.style_records()))
     for record in records:
@@ -87,6 +96,23 @@ def test_describe_style_prints_rules_and_json(learned, tmp_path: Path) -> None:
             assert all(set(c) == {"feature", "op", "value"} for c in record["rule"])
         if record["kind"] in ("onset_shift", "offset_shift", "merge_gap", "relabel_short"):
             assert isinstance(record["frames"], int)
+        if record["kind"] != "residual":
+            effect = record["effect"]
+            assert effect["frames_after"] - effect["frames_before"] == sum(
+                effect["gained_from"].values()
+            ) - sum(effect["lost_to"].values())
+
+
+def test_describe_style_of_a_reference_only_model_claims_no_other_style(
+    rules_data, tmp_path: Path
+) -> None:
+    reference = rules_data.filter([0])
+    model = StyleTransferModel(
+        reference_params={"n_estimators": 10}, tune_decoding=False, seed=0
+    ).fit(reference.select(reference.ids[:3]))
+    text = run("describe-style", save_model(model, tmp_path / "m")).stdout
+    assert "trained on the reference annotator 0 only" in text
+    assert "every annotator labels as" not in text
 
 
 def test_a_malformed_program_names_the_file_and_the_field(learned, tmp_path: Path) -> None:

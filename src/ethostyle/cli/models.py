@@ -241,16 +241,16 @@ def _print_styles(model: Any) -> None:
         frames = "" if row["frames"] is None else str(row["frames"])
         table.add_row(str(row["annotator"]), videos, frames, row["changed"])
     console.print(table)
-    _print_rules(model.describe_styles())
+    _print_rules(model.describe_styles(), model.reference_annotator)
 
 
-def _print_rules(rules: dict[int, list[str]]) -> None:
+def _print_rules(rules: dict[int, list[str]], reference_annotator: int) -> None:
+    """Every annotator's rules in words; a line for each annotator without one."""
+    from ethostyle.models.program import annotator_lines
+
     console.print("[bold]Learned rules[/]")
-    for _, statements in sorted(rules.items()):
-        for statement in statements:
-            console.print(f"  {escape(statement)}", highlight=False)
-    if not any(rules.values()):
-        console.print("  none: every annotator labels as the reference annotator does")
+    for line in annotator_lines(rules, reference_annotator):
+        console.print(f"  {escape(line)}", highlight=False)
 
 
 @app.command("describe-style")
@@ -270,7 +270,9 @@ def describe_style(
     """State each annotator's learned style as rules, with units and held-out F1 gains.
 
     Example: "Annotator 3 starts attack 0.6 s before the reference annotator does
-    (held-out F1 gain +0.040)". An annotator labelled as the reference has no rule.
+    (held-out F1 gain +0.04)", then how many frames and bouts of the behaviour the rule
+    changed on the videos it was learned from. An annotator labelled as the reference
+    gets a line saying it has no rule. Every --json field: docs/styles.md.
     """
     from ethostyle.models.boosted import StyleTransferModel
     from ethostyle.models.store import load_model
@@ -284,7 +286,7 @@ def describe_style(
     if json_out:
         typer.echo(json.dumps(fitted.style_records(), indent=2))
         return
-    _print_rules(fitted.describe_styles(px_per_cm=px_per_cm))
+    _print_rules(fitted.describe_styles(px_per_cm=px_per_cm), fitted.reference_annotator)
 
 
 @app.command()
