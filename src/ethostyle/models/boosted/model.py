@@ -254,25 +254,7 @@ class StyleTransferModel(StylePredictor):
         [0, 1, 2]
         """
         self._check_fitted()
-        require_labels(train, "adapting")
-        if list(train.vocabulary) != list(VOCABULARY):
-            raise DataFormatError(
-                f"the data's classes are {train.vocabulary}, the model's {list(VOCABULARY)}; "
-                "map the labels to the model's vocabulary first"
-            )
-        if not [a for a in train.annotators if a != self.reference_annotator]:
-            raise DataFormatError(
-                f"the data hold only the reference annotator {self.reference_annotator}; "
-                "adapt learns other annotators' styles (retrain with `ethostyle train` to "
-                "change the reference)"
-            )
-        if self.reference_annotator in train.annotators:
-            logger.warning(
-                "the reference annotator %d's videos are not used by adapt (its model is not "
-                "retrained)",
-                self.reference_annotator,
-            )
-            train = train.filter([a for a in train.annotators if a != self.reference_annotator])
+        train = self._styles_to_adapt(train)
         table = compute_features(train, progress=progress.task("features", train.n_frames))
         check_feature_names(table.names, self.feature_names_, train.ids[0])
         self.self_training_ = self.self_training_.without_styles(train.annotators)
@@ -287,6 +269,30 @@ class StyleTransferModel(StylePredictor):
             )
         self._fit_styles(train, table, progress, pose_only)
         return self
+
+    def _styles_to_adapt(self, train: Dataset) -> Dataset:
+        """The sequences ``adapt`` learns from: ``train`` less the reference annotator's."""
+        require_labels(train, "adapting")
+        if list(train.vocabulary) != list(VOCABULARY):
+            raise DataFormatError(
+                f"the data's classes are {train.vocabulary}, the model's {list(VOCABULARY)}; "
+                "map the labels to the model's vocabulary first"
+            )
+        others = [a for a in train.annotators if a != self.reference_annotator]
+        if not others:
+            raise DataFormatError(
+                f"the data hold only the reference annotator {self.reference_annotator}; "
+                "adapt learns other annotators' styles (retrain with `ethostyle train` to "
+                "change the reference)"
+            )
+        if self.reference_annotator in train.annotators:
+            logger.warning(
+                "the reference annotator %d's videos are not used by adapt (its model is not "
+                "retrained)",
+                self.reference_annotator,
+            )
+            train = train.filter(others)
+        return train
 
     def _unlabelled_videos(
         self, unlabelled: Dataset | None, train: Dataset, progress: Progress
