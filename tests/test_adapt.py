@@ -11,17 +11,56 @@ from typer.testing import CliRunner
 
 from ethostyle.cli import app
 from ethostyle.data import Dataset
-from ethostyle.errors import DataFormatError, ModelFormatError
+from ethostyle.errors import DataFormatError, ModelFormatError, ModelParameterError
 from ethostyle.io import save_train_npy
+from ethostyle.models import check_training_options, train_model
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.manifest import read_manifest
 
 SMALL = {"reference_params": {"n_estimators": 20}, "style_params": {"n_estimators": 10}}
 
 
 @pytest.fixture(scope="module")
 def reference_only(tiny) -> StyleTransferModel:
-    return StyleTransferModel(**SMALL).fit(tiny.train.filter([0]))
+    return train_model(tiny.train.filter([0]), **SMALL).model
+
+
+def test_a_model_trained_in_python_records_its_training_data(tiny, tmp_path) -> None:
+    task1 = tiny.train.filter([0])
+    trained = train_model(task1, family="gbdt", files=["task1.npy"], **SMALL, device="cuda")
+    assert type(trained.model) is StyleTransferModel  # the device is the neural model's
+    manifest = read_manifest(trained.save(tmp_path / "m"))
+    assert manifest["training_data"] == {
+        "files": ["task1.npy"],
+        "sequences": len(task1),
+        "frames": task1.n_frames,
+        "annotators": [0],
+    }
+    assert "unlabelled_data" not in manifest and trained.self_training == ()
+
+
+@pytest.mark.parametrize(
+    ("family", "unlabelled", "on_cluster", "message"),
+    [
+        ("forest", False, False, "unknown model family 'forest'"),
+        ("tcn", False, True, "--scheduler trains the 'gbdt' model only"),
+        ("ensemble", False, True, "--scheduler trains the 'gbdt' model only"),
+        ("tcn", True, False, "--unlabelled self-trains the 'gbdt' model on this machine only"),
+        ("gbdt", True, True, "--unlabelled self-trains the 'gbdt' model on this machine only"),
+    ],
+)
+def test_options_that_do_not_go_together_are_refused_before_any_work(
+    family, unlabelled, on_cluster, message
+) -> None:
+    with pytest.raises(ModelParameterError, match=message):
+        check_training_options(family, unlabelled=unlabelled, on_cluster=on_cluster)
+
+
+def test_the_checks_pass_for_options_that_go_together() -> None:
+    check_training_options("gbdt", unlabelled=True, on_cluster=False)
+    check_training_options("gbdt", unlabelled=False, on_cluster=True)
+    check_training_options("ensemble", unlabelled=False, on_cluster=False)
 
 
 def _labels(model: StyleTransferModel, dataset: Dataset) -> dict[str, np.ndarray]:

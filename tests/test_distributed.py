@@ -141,6 +141,19 @@ def test_a_malformed_local_scheduler_is_a_clear_error():
         pass
 
 
+def test_the_reference_boosts_on_a_cluster_through_a_parameter_that_clones() -> None:
+    from sklearn.base import clone
+
+    from ethostyle.distributed import DaskGBDTClassifier, reference_boosting
+
+    with reference_boosting(None) as boost:
+        assert boost is None  # no scheduler: the boosted family's own default
+    model = StyleTransferModel(reference_estimator=DaskGBDTClassifier, seed=2)
+    twin = clone(model)
+    assert twin.get_params() == model.get_params()
+    assert twin.reference_estimator is DaskGBDTClassifier
+
+
 @pytest.mark.slow
 def test_a_model_trained_on_a_cluster_boosts_there_and_labels_like_one_trained_here(
     tiny, model_dir, tmp_path
@@ -159,6 +172,7 @@ def test_a_model_trained_on_a_cluster_boosts_there_and_labels_like_one_trained_h
             tiny.train, c, reference_params=FAST, style_params=FAST, tune_decoding=False
         )
     assert model.reference_.booster_.params["num_machines"] == 2  # really boosted on two
+    assert model.reference_.client is None  # the fitted model keeps no link to the cluster
     here = load_model(model_dir)  # the same settings, trained on this machine
     test = tiny.test
     ours, theirs = model.predict(test), here.predict(test)

@@ -8,6 +8,7 @@ own), with the labels they gave on the tiny simulation's first test sequences.
 
 from __future__ import annotations
 
+import inspect
 import shutil
 from pathlib import Path
 
@@ -17,11 +18,13 @@ from sklearn.base import clone
 
 from ethostyle.data import Dataset
 from ethostyle.errors import ModelFormatError, ModelParameterError
-from ethostyle.models import make_model
+from ethostyle.models import families, make_model, register_family
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.manifest import read_manifest
-from ethostyle.models.store import FAMILIES, load_model, save_model
+from ethostyle.models.registry import family_of_kind
+from ethostyle.models.store import load_model, save_model
 
 OLD_MODELS = Path(__file__).parent / "data" / "models_v1"
 SMALL_GBDT = {
@@ -59,12 +62,47 @@ def test_an_old_member_manifest_is_still_checked(tmp_path: Path) -> None:
         load_model(copy)
 
 
+class _CountingGBDT(GBDTClassifier):
+    """A reference estimator that counts how often the model builds one."""
+
+    built = 0
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        type(self).built += 1
+
+
 def test_every_family_saves_its_configuration_in_one_envelope(small_train, tmp_path) -> None:
-    model = StyleTransferModel(**SMALL_GBDT).fit(small_train)
+    # The reference boosted by another estimator saves as an ordinary boosted model.
+    model = StyleTransferModel(**SMALL_GBDT, reference_estimator=_CountingGBDT).fit(small_train)
+    assert _CountingGBDT.built == 1 and isinstance(model.reference_, _CountingGBDT)
+    assert model.reference_.n_estimators == SMALL_GBDT["reference_params"]["n_estimators"]
     manifest = read_manifest(save_model(model, tmp_path / "m"))
-    assert manifest["kind"] == "gbdt-style-transfer" and FAMILIES[manifest["kind"]] is type(model)
+    assert manifest["kind"] == "gbdt-style-transfer"
+    assert family_of_kind(manifest["kind"]).estimator is StyleTransferModel
     assert set(manifest["config"]) >= {"feature_names", "reference", "styles"}
+    assert "reference_estimator" not in manifest["config"]["params"]
     assert "reference.lgb.txt" in manifest["files"]
+    assert load_model(tmp_path / "m").reference_estimator is None
+
+
+def test_one_registry_names_every_family_by_its_option_and_its_manifest_kind() -> None:
+    # The names and kinds old model directories and scripts use never change.
+    assert [(f.name, f.kind) for f in families()] == [
+        ("gbdt", "gbdt-style-transfer"),
+        ("tcn", "tcn-style-transfer"),
+        ("ensemble", "ensemble-style-transfer"),
+    ]
+    for family in families():
+        assert type(make_model(family.name)) is family.estimator
+    ensemble = make_model("ensemble", seed=4, reference_annotator=2, device="cpu")
+    assert ensemble.get_params()["seed"] == 4
+    assert ensemble.gbdt_model.get_params()["seed"] == 4
+    assert ensemble.tcn_model.get_params()["reference_annotator"] == 2
+    with pytest.raises(TypeError):
+        make_model("gbdt", device="cuda")  # the boosted family takes no device
+    with pytest.raises(ValueError, match="clashes"):
+        register_family("gbdt", kind="something-else")(type("Other", (StyleTransferModel,), {}))
 
 
 def test_save_load_predict_gives_identical_labels_for_the_boosted_family(
@@ -105,10 +143,16 @@ def test_an_ensemble_keeps_its_members_files_checked_under_one_manifest(
 
 
 def test_families_follow_the_scikit_learn_estimator_contract() -> None:
-    model = make_model("gbdt", seed=3, reference_params={"n_estimators": 5})
+    model = make_model(
+        "gbdt", seed=3, reference_params={"n_estimators": 5}, reference_estimator=_CountingGBDT
+    )
     twin = clone(model)
     assert twin is not model and twin.get_params() == model.get_params()
+    assert twin.get_params()["reference_estimator"] is _CountingGBDT
     assert twin.set_params(seed=4).get_params()["seed"] == 4
+    for family in families():
+        constructor = inspect.signature(family.estimator).parameters
+        assert set(constructor) == set(make_model(family.name).get_params(deep=False))
     with pytest.raises(ModelParameterError, match="unknown model family 'forest'"):
         make_model("forest")
 

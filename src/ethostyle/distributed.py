@@ -12,8 +12,9 @@ A sequence whose annotator has no style in the model gets the same warning as on
 one machine, given by the submitting side.
 
 Training (:func:`fit_on_cluster`, ``ethostyle train --scheduler``) boosts the
-reference model with ``lightgbm.dask`` on the cluster; see
-:class:`ClusterStyleTransferModel` for what still runs on the submitting machine.
+reference model with ``lightgbm.dask`` on the cluster
+(:class:`DaskGBDTClassifier`, the boosted family's ``reference_estimator``); the
+pose features and the style models are computed on the submitting machine.
 
 Scheduler addresses: ``tcp://host:8786`` (a running cluster; see
 ``docs/cluster.md`` for SLURM and Kubernetes), or ``local`` / ``local:N`` for a
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
 import logging
 import tempfile
 import threading
@@ -38,16 +38,15 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ethostyle.data import Dataset, Predictions
 from ethostyle.data import Sequence as PoseSequence
 from ethostyle.errors import DataFormatError, EthostyleError
-from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE, StyleTransferModel
+from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.gbdt import GBDTClassifier
-from ethostyle.models.program import DEFAULT_PENALTY
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
@@ -55,13 +54,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FRAMES_PER_TASK",
-    "ClusterStyleTransferModel",
     "DaskGBDTClassifier",
     "FileOutputs",
     "connect",
     "fit_on_cluster",
     "predict_dataset_on_cluster",
     "predict_files",
+    "reference_boosting",
 ]
 
 logger = logging.getLogger(__name__)
@@ -441,13 +440,21 @@ class DaskGBDTClassifier(GBDTClassifier):
 
     Parameters
     ----------
-    client : distributed.Client
-        The cluster.
+    client : distributed.Client, optional
+        The cluster; None: the current client when :meth:`fit` runs
+        (``distributed.default_client()``, such as inside ``client.as_current()``).
     **params
         The hyperparameters of :class:`~ethostyle.models.gbdt.GBDTClassifier`.
+
+    Examples
+    --------
+    The boosted family's ``reference_estimator``: its reference boosts on the cluster.
+
+    >>> with connect("local:2") as client, client.as_current():  # doctest: +SKIP
+    ...     model = StyleTransferModel(reference_estimator=DaskGBDTClassifier).fit(train)
     """
 
-    def __init__(self, *, client: Client, **params: Any) -> None:
+    def __init__(self, *, client: Client | None = None, **params: Any) -> None:
         super().__init__(**params)
         self.client = client
 
@@ -463,10 +470,12 @@ class DaskGBDTClassifier(GBDTClassifier):
     ) -> DaskGBDTClassifier:
         """Train on frames ``X`` with labels ``y``, on the cluster (see the parent class)."""
         import dask.array as da
+        from distributed import default_client
         from lightgbm.dask import DaskLGBMClassifier
 
+        client = default_client(self.client)
         rows = np.arange(0, len(y), max(1, self.frame_step))
-        workers = max(1, len(self.client.scheduler_info()["workers"]))
+        workers = max(1, len(client.scheduler_info()["workers"]))
         block = -(-len(rows) // workers)  # one block of frames per worker
 
         def spread(a: np.ndarray | None) -> Any:
@@ -481,7 +490,7 @@ class DaskGBDTClassifier(GBDTClassifier):
             if k not in ("objective", "num_class", "num_threads")  # set by lightgbm.dask
         }
         model = DaskLGBMClassifier(
-            client=self.client, objective="multiclass", n_estimators=self.n_estimators, **params
+            client=client, objective="multiclass", n_estimators=self.n_estimators, **params
         )
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Parameter .* will be ignored")
@@ -503,55 +512,33 @@ class DaskGBDTClassifier(GBDTClassifier):
         return self
 
 
-class ClusterStyleTransferModel(StyleTransferModel):
-    """A boosted style-transfer model whose reference model trains on a cluster.
-
-    The reference model learns from the reference annotator's many videos: its
-    boosting is the expensive step, and runs on the cluster through
-    :class:`DaskGBDTClassifier`. The style models learn from a few videos each
-    and train here. Pose features are computed here too, so the training
-    data's feature table must fit this machine's memory.
+@contextlib.contextmanager
+def reference_boosting(scheduler: str | None) -> Iterator[type[DaskGBDTClassifier] | None]:
+    """What boosts the reference model: the boosted family's ``reference_estimator``.
 
     Parameters
     ----------
-    client : distributed.Client
-        The cluster (workers in separate processes).
-    **params
-        The parameters of :class:`~ethostyle.models.boosted.StyleTransferModel`.
+    scheduler : str or None
+        None: this machine (yields None, the family's default). Else a scheduler
+        address or ``local:N`` (see :func:`connect`): connects, and yields
+        :class:`DaskGBDTClassifier`, which boosts on that cluster while the context
+        is open.
+
+    Returns
+    -------
+    contextmanager of type or None
+        The reference estimator, for :func:`ethostyle.models.train_model`.
+
+    Examples
+    --------
+    >>> with reference_boosting("local:2") as boost:  # doctest: +SKIP
+    ...     trained = train_model(load("train.npy"), reference_estimator=boost)
     """
-
-    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        **StyleTransferModel._parameter_constraints,
-        "client": "no_validation",
-    }
-
-    def __init__(
-        self,
-        *,
-        client: Client,
-        reference_annotator: int = 0,
-        reference_params: dict[str, Any] | None = None,
-        style_params: dict[str, Any] | None = None,
-        min_bouts_for_evidence: int = MIN_BOUTS_FOR_EVIDENCE,
-        tune_decoding: bool = True,
-        residual_min_gain: float = DEFAULT_PENALTY,
-        seed: int = 0,
-    ) -> None:
-        super().__init__(
-            reference_annotator=reference_annotator,
-            reference_params=reference_params,
-            style_params=style_params,
-            min_bouts_for_evidence=min_bouts_for_evidence,
-            tune_decoding=tune_decoding,
-            residual_min_gain=residual_min_gain,
-            seed=seed,
-        )
-        self.client = client
-
-    def _reference_estimator(self) -> GBDTClassifier:
-        local = super()._reference_estimator()
-        names = inspect.signature(GBDTClassifier).parameters
-        return DaskGBDTClassifier(client=self.client, **{n: getattr(local, n) for n in names})
+    if scheduler is None:
+        yield None
+        return
+    with connect(scheduler) as client, client.as_current():
+        yield DaskGBDTClassifier
 
 
 def fit_on_cluster(
@@ -562,6 +549,12 @@ def fit_on_cluster(
     **params: Any,
 ) -> StyleTransferModel:
     """Train a style-transfer model with its reference model boosted on a Dask cluster.
+
+    The reference model learns from the reference annotator's many videos: its
+    boosting is the expensive step, and runs on the cluster through
+    :class:`DaskGBDTClassifier` (the model's ``reference_estimator``). The style
+    models learn from a few videos each and train here. Pose features are computed
+    here too, so the training data's feature table must fit this machine's memory.
 
     Parameters
     ----------
@@ -577,7 +570,8 @@ def fit_on_cluster(
     Returns
     -------
     StyleTransferModel
-        A fitted model; save it with :func:`ethostyle.models.store.save_model`.
+        A fitted model (keeping no link to the cluster); save it with
+        :func:`ethostyle.models.store.save_model`.
 
     Examples
     --------
@@ -586,6 +580,6 @@ def fit_on_cluster(
     if isinstance(scheduler, str):
         with connect(scheduler) as client:
             return fit_on_cluster(train, client, progress=progress, **params)
-    model = ClusterStyleTransferModel(client=scheduler, **params).fit(train, progress=progress)
-    model.client = None  # the fitted model keeps no link to the cluster
-    return model
+    model = StyleTransferModel(reference_estimator=DaskGBDTClassifier, **params)
+    with scheduler.as_current():
+        return model.fit(train, progress=progress)

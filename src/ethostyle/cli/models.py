@@ -1,4 +1,4 @@
-"""Commands on models: ``train`` and ``predict``."""
+"""Commands on models: ``train``, ``adapt``, ``describe-style`` and ``predict``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ethostyle.cli.app import (
 )
 from ethostyle.errors import EthostyleError
 
-__all__ = ["predict", "train"]
+__all__ = ["adapt", "describe_style", "predict", "train"]
 
 #: ``--unlabelled`` of ``train`` and ``adapt``.
 UnlabelledFiles = Annotated[
@@ -81,22 +81,11 @@ def train(
     with its confident frames (self-training; off by default, see
     benchmarks/README.md for what it changed).
     """
+    from ethostyle.distributed import reference_boosting
     from ethostyle.io import load_many
-    from ethostyle.models import FAMILIES, make_model
-    from ethostyle.models.boosted import StyleTransferModel
-    from ethostyle.models.store import save_model
+    from ethostyle.models import check_training_options, train_model
 
-    if model not in FAMILIES:
-        raise EthostyleError(
-            f"--model {model!r}: unknown model family; choose 'gbdt', 'tcn' or 'ensemble'"
-        )
-    if scheduler is not None and model != "gbdt":
-        raise EthostyleError("--scheduler trains the 'gbdt' model only; drop --model or it")
-    if unlabelled and (model != "gbdt" or scheduler is not None):
-        raise EthostyleError(
-            "--unlabelled self-trains the 'gbdt' model on this machine only; drop "
-            "--unlabelled, or --model and --scheduler"
-        )
+    check_training_options(model, unlabelled=bool(unlabelled), on_cluster=scheduler is not None)
     check_output(out, directory=True)
     dataset = load_many(train_files)
     pose_only = _unlabelled(unlabelled)
@@ -105,26 +94,21 @@ def train(
         f"annotators {dataset.annotators}",
         highlight=False,
     )
-    with progress_bars() as progress:
-        if scheduler is None:
-            params = {"reference_annotator": reference, "seed": seed}
-            if model != "gbdt":
-                params["device"] = device
-            extra = {} if pose_only is None else {"unlabelled": pose_only}
-            fitted = make_model(model, **params).fit(dataset, progress=progress, **extra)
-        else:
-            from ethostyle.distributed import fit_on_cluster
-
-            fitted = fit_on_cluster(
-                dataset, scheduler, reference_annotator=reference, seed=seed, progress=progress
-            )
-    fingerprint = {"training_data": _fingerprint(train_files, dataset)}
-    if pose_only is not None:
-        fingerprint["unlabelled_data"] = _fingerprint(unlabelled, pose_only)
-    save_model(fitted, out, extra=fingerprint)
-    if isinstance(fitted, StyleTransferModel):
-        _print_self_training(fitted, used=False)
-        _print_styles(fitted)
+    with progress_bars() as progress, reference_boosting(scheduler) as boost:
+        trained = train_model(
+            dataset,
+            family=model,
+            unlabelled=pose_only,
+            reference_estimator=boost,
+            files=train_files,
+            unlabelled_files=unlabelled or (),
+            reference_annotator=reference,
+            seed=seed,
+            device=device,
+            progress=progress,
+        )
+    trained.save(out)
+    _print_trained(trained)
     console.print(f"wrote model: {out}")
 
 
@@ -153,18 +137,9 @@ def adapt(
     its confident labels of its own annotator's unlabelled videos (self-training).
     """
     from ethostyle.io import load_many
-    from ethostyle.models.boosted import StyleTransferModel
-    from ethostyle.models.store import load_checked, read_manifest, save_model
+    from ethostyle.models import adapt_model
 
     check_output(out, directory=True)
-    manifest = read_manifest(model_dir)
-    fitted = load_checked(model_dir, manifest)
-    if not isinstance(fitted, StyleTransferModel):
-        raise EthostyleError(
-            f"{model_dir}: adapt learns styles on top of the boosted ('gbdt') model; this "
-            f"model is a {type(fitted).__name__}. Train it with the new annotators' files "
-            "instead (`ethostyle train task1.npy task2.npy --model ...`)"
-        )
     dataset = load_many(train_files)
     pose_only = _unlabelled(unlabelled)
     console.print(
@@ -173,16 +148,16 @@ def adapt(
         highlight=False,
     )
     with progress_bars() as progress:
-        fitted.adapt(dataset, unlabelled=pose_only, progress=progress)
-    fingerprint = {
-        "training_data": manifest.get("training_data"),
-        "adapted_on": _fingerprint(train_files, dataset),
-    }
-    if pose_only is not None:
-        fingerprint["unlabelled_data"] = _fingerprint(unlabelled, pose_only)
-    save_model(fitted, out, extra=fingerprint)
-    _print_self_training(fitted, used=pose_only is not None)
-    _print_styles(fitted)
+        adapted = adapt_model(
+            model_dir,
+            dataset,
+            unlabelled=pose_only,
+            files=train_files,
+            unlabelled_files=unlabelled or (),
+            progress=progress,
+        )
+    adapted.save(out)
+    _print_trained(adapted)
     console.print(f"wrote model: {out}")
 
 
@@ -200,35 +175,12 @@ def _unlabelled(paths: list[Path] | None) -> Any:
     return dataset.without_labels()
 
 
-def _print_self_training(model: Any, *, used: bool) -> None:
-    """How many unlabelled frames each self-trained model took as pseudo-labels."""
-    from ethostyle.models.self_training import CONFIDENCE
-
-    record = getattr(model, "self_training_", {})
-    taken = {k: v for k, v in record.items() if k.endswith("_pseudo_labelled_frames")}
-    for key, count in taken.items():
-        name = key.removesuffix("_pseudo_labelled_frames")
-        who = "the reference" if name == "reference" else f"annotator {name.split('_')[1]}'s style"
-        console.print(
-            f"self-training: {who} took {count} of {record[name + '_unlabelled_frames']} "
-            f"unlabelled frames as pseudo-labels (top probability >= {CONFIDENCE})",
-            highlight=False,
-        )
-    if used and not any(k.startswith("style_") for k in taken):
-        console.print(
-            "self-training: no style kept a boosted residual, so the unlabelled videos "
-            "changed nothing (the reference is not retrained by adapt)"
-        )
-
-
-def _fingerprint(paths: list[Path], dataset: Any) -> dict[str, Any]:
-    """What a model was trained on, for its manifest."""
-    return {
-        "files": [str(p) for p in paths],
-        "sequences": len(dataset),
-        "frames": dataset.n_frames,
-        "annotators": list(dataset.annotators),
-    }
+def _print_trained(trained: Any) -> None:
+    """What self-training did, then the styles a model with style programs learned."""
+    for statement in trained.self_training:
+        console.print(f"self-training: {statement}", highlight=False)
+    if hasattr(trained.model, "style_summary"):
+        _print_styles(trained.model)
 
 
 def _print_styles(model: Any) -> None:

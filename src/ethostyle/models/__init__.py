@@ -3,69 +3,42 @@
 Every family follows one contract (:class:`~ethostyle.models.base.StylePredictor`,
 a scikit-learn estimator): ``fit(dataset)``, ``predict_sequence``, ``predict``,
 ``save(directory) -> config`` and ``load(directory, config)``; the model store
-(:mod:`ethostyle.models.store`) writes and reads any of them.
+(:mod:`ethostyle.models.store`) writes and reads any of them. Each family
+registers itself once (:func:`~ethostyle.models.registry.register_family`), and
+:func:`make_model`, ``ethostyle train --model`` and the store all read that registry.
 
 - :mod:`~ethostyle.models.boosted`: LightGBM reference plus per-annotator styles (default);
 - :mod:`~ethostyle.models.tcn`: a PyTorch temporal convolutional network (``torch`` extra);
 - :mod:`~ethostyle.models.ensemble`: a per-annotator weighted average of the two;
 - :mod:`~ethostyle.models.baselines`: the models the style models are measured against.
+
+:func:`train_model` and :func:`adapt_model` are what ``ethostyle train`` and
+``ethostyle adapt`` run: which options go together, self-training, and the
+training-data fingerprint the model directory records.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from ethostyle.errors import ModelParameterError
+# Importing the families registers them (the registry's decorator runs on import).
+from ethostyle.models import boosted, ensemble, tcn  # noqa: F401
 from ethostyle.models.base import StylePredictor
+from ethostyle.models.registry import families, make_model, register_family
+from ethostyle.models.training import (
+    TrainedModel,
+    adapt_model,
+    check_training_options,
+    data_fingerprint,
+    train_model,
+)
 
-__all__ = ["FAMILIES", "StylePredictor", "make_model"]
-
-#: The names :func:`make_model` (and ``ethostyle train --model``) accept.
-FAMILIES: tuple[str, ...] = ("gbdt", "tcn", "ensemble")
-
-
-def make_model(family: str = "gbdt", **params: Any) -> StylePredictor:
-    """Build an unfitted model of any family.
-
-    Parameters
-    ----------
-    family : {"gbdt", "tcn", "ensemble"}
-        ``"gbdt"``: the boosted style models; ``"tcn"``: the neural network;
-        ``"ensemble"``: both, averaged per annotator.
-    **params
-        Constructor parameters. ``reference_annotator`` and ``seed`` go to both
-        members of an ensemble; ``device`` to its neural member.
-
-    Returns
-    -------
-    StylePredictor
-        The unfitted model.
-
-    Raises
-    ------
-    ModelParameterError
-        If the family is unknown.
-
-    Examples
-    --------
-    >>> make_model("gbdt", seed=3).get_params()["seed"]
-    3
-    """
-    from ethostyle.models.boosted import StyleTransferModel
-    from ethostyle.models.ensemble import EnsembleStyleTransfer
-    from ethostyle.models.tcn import TCNStyleTransfer
-
-    if family == "gbdt":
-        return StyleTransferModel(**params)
-    if family == "tcn":
-        return TCNStyleTransfer(**params)
-    if family == "ensemble":
-        shared = {k: params.pop(k) for k in ("reference_annotator", "seed") if k in params}
-        device = params.pop("device", "cpu")
-        return EnsembleStyleTransfer(
-            StyleTransferModel(**shared),
-            TCNStyleTransfer(**shared, device=device),
-            **params,
-            **({"seed": shared["seed"]} if "seed" in shared else {}),
-        )
-    raise ModelParameterError(f"unknown model family {family!r}; choose one of {list(FAMILIES)}")
+__all__ = [
+    "StylePredictor",
+    "TrainedModel",
+    "adapt_model",
+    "check_training_options",
+    "data_fingerprint",
+    "families",
+    "make_model",
+    "register_family",
+    "train_model",
+]

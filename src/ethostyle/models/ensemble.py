@@ -48,6 +48,7 @@ from ethostyle.models.base import (
 )
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.manifest import MANIFEST, read_manifest
+from ethostyle.models.registry import register_family
 from ethostyle.models.tcn import TCNStyleTransfer
 from ethostyle.progress import NULL_PROGRESS, Progress
 
@@ -101,6 +102,11 @@ def _video_piece(seqs: list[Sequence], piece: tuple[int, int, int]) -> Sequence:
     return _cut(seq, start, stop, 1 if start == 0 else 2)
 
 
+@register_family(
+    "ensemble",
+    kind="ensemble-style-transfer",
+    members={"gbdt_model": "gbdt", "tcn_model": "tcn"},
+)
 class EnsembleStyleTransfer(StylePredictor):
     """Per-annotator weighted average of a boosted and a neural style-transfer model.
 

@@ -12,15 +12,31 @@ already hold), gives the pseudo-labels the same weight as an annotator's own
 labels, and cannot pass LightGBM's per-fit arguments (initial scores, feature
 names, progress); the loop itself is the few lines of :func:`with_pseudo_labels`
 and its callers in :mod:`ethostyle.models.boosted`.
+
+What self-training did is kept in the model (:class:`SelfTrainingRecord`: per
+self-trained booster, how many unlabelled frames it labelled and how many it
+took) and written to ``model.json``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-__all__ = ["CONFIDENCE", "PSEUDO_LABEL_WEIGHT", "confident_labels", "with_pseudo_labels"]
+from ethostyle.errors import ModelFormatError
+
+__all__ = [
+    "CONFIDENCE",
+    "PSEUDO_LABEL_WEIGHT",
+    "PseudoLabels",
+    "SelfTrainingRecord",
+    "confident_labels",
+    "with_pseudo_labels",
+]
 
 #: Top class probability a frame needs before its label is trusted as a pseudo-label.
 CONFIDENCE = 0.9
@@ -104,3 +120,185 @@ def with_pseudo_labels(
     joined_y = np.concatenate([np.asarray(y, dtype=np.int64), pseudo])
     weights = np.concatenate([np.ones(len(y)), np.full(len(rows), weight)])
     return joined, joined_y, weights, len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PseudoLabels:
+    """What one booster's self-training took from the unlabelled videos.
+
+    Attributes
+    ----------
+    unlabelled_frames : int
+        Unlabelled frames the booster labelled.
+    pseudo_labelled_frames : int
+        Those it labelled with a top probability of at least :data:`CONFIDENCE`,
+        which joined its training frames.
+    """
+
+    unlabelled_frames: int
+    pseudo_labelled_frames: int
+
+    def to_dict(self) -> dict[str, int]:
+        """Plain JSON data: ``{"unlabelled_frames", "pseudo_labelled_frames"}``."""
+        return {
+            "unlabelled_frames": self.unlabelled_frames,
+            "pseudo_labelled_frames": self.pseudo_labelled_frames,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> PseudoLabels:
+        """Read :meth:`to_dict` data; the error names ``where`` and the field."""
+        if not isinstance(data, Mapping) or set(data) != {
+            "unlabelled_frames",
+            "pseudo_labelled_frames",
+        }:
+            raise ModelFormatError(
+                f"{where} must be an object with 'unlabelled_frames' and 'pseudo_labelled_frames'"
+            )
+        return cls(
+            _count(data["unlabelled_frames"], f"{where}.unlabelled_frames"),
+            _count(data["pseudo_labelled_frames"], f"{where}.pseudo_labelled_frames"),
+        )
+
+
+#: A key of the flat record that model directories held before :class:`SelfTrainingRecord`.
+_LEGACY_KEY = re.compile(r"(reference|style_(\d+))_(unlabelled|pseudo_labelled)_frames")
+
+
+@dataclass(frozen=True, slots=True)
+class SelfTrainingRecord:
+    """What self-training did in a model: the reference's and each style's pseudo-labels.
+
+    Attributes
+    ----------
+    reference : PseudoLabels or None
+        The reference model's self-training (None: it was not self-trained).
+    styles : dict of int to PseudoLabels
+        Per annotator whose style's boosted residual was self-trained. Read-only:
+        :meth:`with_style` and :meth:`without_styles` return new records.
+
+    Examples
+    --------
+    >>> record = SelfTrainingRecord().with_style(3, PseudoLabels(900, 812))
+    >>> SelfTrainingRecord.from_dict(record.to_dict(), "model.json: self_training") == record
+    True
+    """
+
+    reference: PseudoLabels | None = None
+    styles: dict[int, PseudoLabels] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.reference is not None or bool(self.styles)
+
+    def with_style(self, annotator: int, taken: PseudoLabels) -> SelfTrainingRecord:
+        """This record with ``annotator``'s style self-trained as ``taken`` says."""
+        return SelfTrainingRecord(self.reference, {**self.styles, int(annotator): taken})
+
+    def without_styles(self, annotators: Iterable[int]) -> SelfTrainingRecord:
+        """This record without the styles of ``annotators`` (they are being refitted)."""
+        drop = {int(a) for a in annotators}
+        return SelfTrainingRecord(
+            self.reference, {a: t for a, t in self.styles.items() if a not in drop}
+        )
+
+    def of_styles(self, annotators: Iterable[int]) -> SelfTrainingRecord:
+        """Only the styles of ``annotators`` (what adapting them did), without the reference."""
+        keep = {int(a) for a in annotators}
+        return SelfTrainingRecord(None, {a: t for a, t in self.styles.items() if a in keep})
+
+    def statements(self) -> list[str]:
+        """What self-training did, one sentence per self-trained model.
+
+        Examples
+        --------
+        >>> record = SelfTrainingRecord(styles={3: PseudoLabels(900, 812)})
+        >>> record.statements()  # doctest: +ELLIPSIS
+        ["annotator 3's style: its boosted residual took 812 of 900 unlabelled frames ..."]
+        """
+        rule = f"as pseudo-labels (top probability >= {CONFIDENCE})"
+        out = []
+        if self.reference is not None:
+            out.append(
+                f"the reference took {self.reference.pseudo_labelled_frames} of "
+                f"{self.reference.unlabelled_frames} unlabelled frames {rule}"
+            )
+        for annotator, taken in self.styles.items():
+            out.append(
+                f"annotator {annotator}'s style: its boosted residual took "
+                f"{taken.pseudo_labelled_frames} of {taken.unlabelled_frames} unlabelled frames "
+                f"of annotator {annotator} {rule}"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: ``{"reference": {...} or null, "styles": {"<annotator>": {...}}}``."""
+        return {
+            "reference": None if self.reference is None else self.reference.to_dict(),
+            "styles": {str(a): t.to_dict() for a, t in self.styles.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> SelfTrainingRecord:
+        """Read :meth:`to_dict` data, or the flat record of older model directories.
+
+        Parameters
+        ----------
+        data : object
+            The parsed JSON.
+        where : str
+            The file and the record's path inside it; errors start with it.
+
+        Returns
+        -------
+        SelfTrainingRecord
+
+        Raises
+        ------
+        ModelFormatError
+            Naming ``where`` and the bad field.
+        """
+        if not isinstance(data, Mapping):
+            raise ModelFormatError(f"{where} must be a JSON object")
+        if set(data) - {"reference", "styles"}:
+            return cls._from_legacy(data, where)
+        reference = data.get("reference")
+        styles = data.get("styles", {})
+        if not isinstance(styles, Mapping):
+            raise ModelFormatError(f"{where}.styles must be a JSON object")
+        return cls(
+            None if reference is None else PseudoLabels.from_dict(reference, f"{where}.reference"),
+            {
+                _annotator(key, f"{where}.styles"): PseudoLabels.from_dict(
+                    value, f"{where}.styles.{key}"
+                )
+                for key, value in styles.items()
+            },
+        )
+
+    @classmethod
+    def _from_legacy(cls, data: Mapping[str, Any], where: str) -> SelfTrainingRecord:
+        """The flat ``{"style_3_unlabelled_frames": 900, ...}`` record of older models."""
+        counts: dict[str, dict[str, int]] = {}
+        for key, value in data.items():
+            match = _LEGACY_KEY.fullmatch(str(key))
+            if match is None:
+                raise ModelFormatError(f"{where}.{key} is not a self-training entry")
+            who = match.group(1)
+            counts.setdefault(who, {})[f"{match.group(3)}_frames"] = _count(value, f"{where}.{key}")
+        taken = {who: PseudoLabels.from_dict(c, f"{where} ({who})") for who, c in counts.items()}
+        return cls(
+            taken.pop("reference", None),
+            {int(who.removeprefix("style_")): t for who, t in taken.items()},
+        )
+
+
+def _count(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ModelFormatError(f"{where} must be a whole number of frames, not {value!r}")
+    return value
+
+
+def _annotator(key: object, where: str) -> int:
+    if not isinstance(key, str) or not key.isdigit():
+        raise ModelFormatError(f"{where}: {key!r} is not an annotator id")
+    return int(key)

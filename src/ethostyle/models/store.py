@@ -10,10 +10,11 @@ Layout of a model directory::
 
 Every family writes its own weights and returns its configuration
 (``save(directory) -> config``) and rebuilds itself from them
-(``load(directory, config)``); this module keeps only the envelope and the
-``{kind: class}`` registry (:data:`FAMILIES`). Nothing is pickled. Loading checks
-the format version and every file's checksum once, so a truncated or altered
-weight file is refused instead of silently mislabelling. The directory is
+(``load(directory, config)``); this module keeps only the envelope, and the
+family registry (:mod:`ethostyle.models.registry`) finds the class of a kind.
+Nothing is pickled. Loading checks the format version and every file's checksum
+once, so a truncated or altered weight file is refused instead of silently
+mislabelling. The directory is
 written beside its destination and swapped in only when complete.
 
 Model directories written before the envelope held "config" (the boosted family
@@ -31,19 +32,21 @@ from ethostyle.atomic import atomic_directory
 from ethostyle.data import VOCABULARY
 from ethostyle.errors import ModelFormatError
 from ethostyle.models.base import ModelFiles, StylePredictor
-from ethostyle.models.boosted import StyleTransferModel
-from ethostyle.models.ensemble import EnsembleStyleTransfer
 from ethostyle.models.manifest import FORMAT_VERSION, MANIFEST, file_checksums, read_manifest
-from ethostyle.models.tcn import TCNStyleTransfer
+from ethostyle.models.registry import families, family_named, family_of, family_of_kind
 
-__all__ = ["FAMILIES", "FORMAT_VERSION", "MANIFEST", "load_model", "read_manifest", "save_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "load_checked",
+    "load_model",
+    "read_manifest",
+    "save_model",
+]
 
-#: Model families by the ``kind`` their manifests name.
-FAMILIES: dict[str, type[StylePredictor]] = {
-    "gbdt-style-transfer": StyleTransferModel,
-    "tcn-style-transfer": TCNStyleTransfer,
-    "ensemble-style-transfer": EnsembleStyleTransfer,
-}
+#: The family of model directories written before manifests named a ``kind`` or held
+#: the family's "config" (it kept its configuration at the manifest's top level).
+_LEGACY_FAMILY = "gbdt"
 
 
 def save_model(
@@ -54,11 +57,13 @@ def save_model(
     Parameters
     ----------
     model : StylePredictor
-        A fitted model of a family in :data:`FAMILIES`.
+        A fitted model of a registered family (:func:`~ethostyle.models.registry.families`).
     directory : str or Path
         Destination folder.
     extra : dict, optional
-        More manifest entries (for example a training-data fingerprint).
+        More manifest entries, such as the training-data fingerprint that
+        :meth:`ethostyle.models.TrainedModel.save` adds
+        (:func:`ethostyle.models.data_fingerprint`).
 
     Returns
     -------
@@ -67,17 +72,19 @@ def save_model(
 
     Examples
     --------
+    >>> from ethostyle.models.boosted import StyleTransferModel
     >>> from ethostyle.simulate import simulate
     >>> model = StyleTransferModel().fit(simulate("tiny", seed=0).train)  # doctest: +SKIP
     >>> save_model(model, "my-model")  # doctest: +SKIP
     PosixPath('my-model')
     """
     model._check_fitted()
-    # A subclass (the boosted model whose reference trained on a cluster) saves as its family.
-    kind = next((k for k, family in FAMILIES.items() if isinstance(model, family)), None)
-    if kind is None:
+    family = family_of(model)
+    if family is None:
         raise ModelFormatError(
-            f"cannot save a {type(model).__name__}: the model store knows {sorted(FAMILIES)}"
+            f"cannot save a {type(model).__name__}: the model store knows "
+            f"{[f.estimator.__name__ for f in families()]}; register its family "
+            "(ethostyle.models.register_family)"
         )
     directory = Path(directory)
     with atomic_directory(directory) as tmp:
@@ -87,7 +94,7 @@ def save_model(
             "format": "ethostyle-model",
             "format_version": FORMAT_VERSION,
             "package_version": __version__,
-            "kind": kind,
+            "kind": family.kind,
             "vocabulary": list(VOCABULARY),
             "reference_annotator": int(model.reference_annotator),
             "annotators": list(model.annotators_),
@@ -144,17 +151,17 @@ def load_checked(
     StylePredictor
         The fitted model.
     """
-    kind = manifest.get("kind", "gbdt-style-transfer")
-    family = FAMILIES.get(kind) if isinstance(kind, str) else None
+    kind = manifest.get("kind", family_named(_LEGACY_FAMILY).kind)
+    family = family_of_kind(kind) if isinstance(kind, str) else None
     if family is None:
         raise ModelFormatError(
             f"{directory}/{MANIFEST}: unknown model family {kind!r}; this ethostyle reads "
-            f"{', '.join(sorted(FAMILIES))}"
+            f"{', '.join(sorted(f.kind for f in families()))}"
         )
     # The boosted family kept its configuration at the manifest's top level before
     # the envelope held "config"; such directories load as they are.
-    config = manifest.get("config", manifest if family is StyleTransferModel else None)
+    config = manifest.get("config", manifest if family.name == _LEGACY_FAMILY else None)
     if not isinstance(config, dict):
         raise ModelFormatError(f"{directory}/{MANIFEST}: no 'config'; retrain the model")
     files = ModelFiles(directory, directory / MANIFEST, dict(manifest["files"]))
-    return family.load(files, config, device=device)
+    return family.estimator.load(files, config, device=device)

@@ -61,6 +61,7 @@ from ethostyle.models.base import (
 )
 from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE
 from ethostyle.models.gbdt import log_softmax
+from ethostyle.models.registry import register_family
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
@@ -180,6 +181,7 @@ def _default_threads() -> int:
     return max(1, cores // 2)
 
 
+@register_family("tcn", kind="tcn-style-transfer")
 class TCNStyleTransfer(StylePredictor):
     """A temporal convolutional network with one style per annotator.
 
