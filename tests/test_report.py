@@ -236,7 +236,7 @@ def test_episode_snapshots_say_who_says_what_and_when(report, comparison) -> Non
     assert f"<td>{clock_time(first['start_s'])}</td>" in section
     assert "annotator 0 says" in section and "fig-ethogram" in section
     # the ethogram shows the video whose labels differ most from the reference's
-    assert f"Video {comparison.most_disputed_video()} (the video whose labels" in section
+    assert f"Video {comparison.most_disputed_video()}, the video whose labels" in section
 
 
 def _lab(color: str) -> np.ndarray:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -609,6 +609,7 @@ def compare_model(
     (0, 1, 2, 3, 4, 5)
     """
     known = model.annotators_
+    chosen = reference is not None
     reference = model.reference_annotator if reference is None else int(reference)
     wanted = sorted({reference, *(known if annotators is None else map(int, annotators))})
     unknown = [a for a in wanted if a not in known]
@@ -627,13 +628,18 @@ def compare_model(
         for annotator in wanted:
             labels[annotator][seq.id] = styled[annotator][0]
         advance(seq.n_frames)
-    return compare_labels(
+    comparison = compare_labels(
         labels,
         sequences,
         reference=reference,
         no_difference=no_difference,
         source="style models",
         min_episode_s=min_episode_s,
+    )
+    if chosen:
+        return comparison
+    return replace(
+        comparison, reference_note=f"annotator {reference}, the model's reference annotator"
     )
 
 

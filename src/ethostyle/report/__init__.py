@@ -313,11 +313,11 @@ def _episode_section(
     shown.insert(0, "number", np.arange(1, len(shown) + 1))
     sid = comparison.most_disputed_video() if sequence_id is None else sequence_id
     why = (
-        "chosen"
+        "the video chosen"
         if sequence_id is not None
         else "the video whose labels differ most from "
-        f"annotator {ref}'s ({comparison.disputed_share()[sid]:.1%} of frames, averaged over "
-        "the other annotators)"
+        f"annotator {ref}'s: on {comparison.disputed_share()[sid]:.1%} of its frames, averaged "
+        "over the other annotators"
     )
     ethogram = _figure(
         "ethogram", png_bytes(ethogram_figure(comparison, sid, marked=shown)), out, paths
@@ -336,7 +336,7 @@ def _episode_section(
         page.figure(
             ethogram,
             "ethogram with episodes marked",
-            f"Video {sid} ({why}), wrapped a strip at a time. Each row is one annotator's "
+            f"Video {sid}, {why}. It is wrapped a strip at a time. Each row is one annotator's "
             "labels; colours are behaviours, blank is other. Black bars under a row mark its "
             f"episodes against annotator {ref}; the numbers are those of the snapshots below.",
             "fig-ethogram",
@@ -380,11 +380,12 @@ def _episode_section(
 
 def _pairwise_section(comparison: Comparison, out: Path, paths: dict[str, Path]) -> str:
     png = _figure("pairwise", png_bytes(pairwise_figure(comparison)), out, paths)
-    wide = comparison.pairwise.pivot_table(
+    # pivot, not pivot_table(dropna=False): the latter crosses every annotator_a with
+    # every annotator_b, adding rows of pairs that do not exist (1-1, 2-1, ...) all n/a
+    wide = comparison.pairwise.pivot(
         index=["annotator_a", "annotator_b"],
         columns="behavior",
         values=["kappa", "frame_f1", "bout_f1"],
-        dropna=False,
     )
     wide = wide.reindex(
         columns=[(m, b) for m in ("kappa", "frame_f1", "bout_f1") for b in BEHAVIORS]
