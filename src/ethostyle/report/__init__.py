@@ -65,22 +65,24 @@ logger = logging.getLogger(__name__)
 
 #: Episodes shown per annotator and kind by default.
 DEFAULT_EPISODES = 5
-#: Columns of the disagreement table shown on the page (the CSV has them all).
-_PAGE_COLUMNS = (
-    "annotator",
-    "behavior",
-    "frame_share",
-    "bouts_per_min",
-    "median_bout_s",
-    "mean_bout_s",
-    "onset_shift_s",
-    "offset_shift_s",
-    "n_matched_bouts",
-    "n_extra_bouts",
-    "n_missed_bouts",
-    "frame_f1_vs_reference",
-    "bout_f1_vs_reference",
-)
+#: Columns of the disagreement table shown on the page (the CSV has them all) and their
+#: headers there: words that wrap, so that the table fits the page's 1100 px column (the
+#: CSV's names, one unbreakable word each, made it 1,700 px wide).
+_PAGE_COLUMNS = {
+    "annotator": "annotator",
+    "behavior": "behaviour",
+    "frame_share": "share of frames",
+    "bouts_per_min": "bouts per min",
+    "median_bout_s": "median bout (s)",
+    "mean_bout_s": "mean bout (s)",
+    "onset_shift_s": "onset shift (s)",
+    "offset_shift_s": "offset shift (s)",
+    "n_matched_bouts": "matched bouts",
+    "n_extra_bouts": "extra bouts",
+    "n_missed_bouts": "missed bouts",
+    "frame_f1_vs_reference": "frame F1 vs ref.",
+    "bout_f1_vs_reference": "bout F1 vs ref.",
+}
 
 
 def check_report_options(
@@ -279,11 +281,11 @@ def _score_text(value: float) -> str:
 
 
 def _episode_rows(comparison: Comparison, shown: pd.DataFrame) -> pd.DataFrame:
-    """The shown episodes as a page table: number, where, who says what, pose measures."""
+    """One annotator's shown episodes as a page table: number, where, who says what, pose
+    measures (the annotator is in the heading above, so not a column)."""
     table = pd.DataFrame(
         {
             "#": shown["number"],
-            "annotator": shown["annotator_b"],
             "kind": shown["kind"],
             "video": shown["video"],
             "from (m:ss.s)": [clock_time(t) for t in shown["start_s"]],
@@ -293,7 +295,7 @@ def _episode_rows(comparison: Comparison, shown: pd.DataFrame) -> pd.DataFrame:
                 for a, b in zip(shown["start_frame"], shown["end_frame"], strict=True)
             ],
             f"annotator {comparison.reference} says": shown["label_a"],
-            "annotator says": shown["label_b"],
+            f"annotator {shown['annotator_b'].iloc[0]} says": shown["label_b"],
         }
     )
     for name, feature in FEATURES.items():
@@ -496,15 +498,16 @@ def _comparison_sections(
             page.table(_unmatched_wide(comparison)),
         )
     )
-    columns = list(_PAGE_COLUMNS)
+    shown = comparison.table[list(_PAGE_COLUMNS)].rename(columns=_PAGE_COLUMNS)
     sections.append(
         page.section(
             "All numbers",
             page.paragraph(
-                "The numbers behind the figures (every column is in disagreement.csv). F1 is "
-                "n/a where neither side labels the behaviour."
+                "The numbers behind the figures (these and more columns are in "
+                "disagreement.csv). Shifts are medians over matched bouts, this annotator minus "
+                f"annotator {ref}. F1 is n/a where neither side labels the behaviour."
             ),
-            page.table(comparison.table[columns]),
+            page.table(shown),
         )
     )
     return sections
