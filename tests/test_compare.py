@@ -771,7 +771,7 @@ class _ShiftingModel:
     """A stand-in for a fitted model: annotator k's style is the sequence's labels rolled
     by 5k frames (what compare_model asks of a model, and no more)."""
 
-    annotators_ = [0, 1, 2]
+    annotators_ = (0, 1, 2)
     reference_annotator = 0
 
     def labels_in_styles(self, sequence, annotators):
