@@ -765,3 +765,23 @@ def test_bad_input_gets_one_clear_message_before_any_work(shared_files, tmp_path
     assert not (tmp_path / "r").exists()  # nothing was written
     result = run("compare-labels", tmp_path / "none*.npy", other, "--out", tmp_path / "r")
     assert result.exit_code == 1 and "none*.npy: no such file" in result.stderr
+
+
+class _ShiftingModel:
+    """A stand-in for a fitted model: annotator k's style is the sequence's labels rolled
+    by 5k frames (what compare_model asks of a model, and no more)."""
+
+    annotators_ = (0, 1, 2)
+    reference_annotator = 0
+
+    def labels_in_styles(self, sequence, annotators):
+        return {a: (np.roll(sequence.labels, 5 * a), None) for a in annotators}
+
+
+def test_compare_says_why_the_model_s_reference_is_the_reference(tiny) -> None:
+    videos = tiny.shared[0].select(tiny.shared[0].ids[:1])
+    default = compare_model(_ShiftingModel(), videos)
+    assert default.reference_note == "annotator 0, the model's reference annotator"
+    assert compare_model(_ShiftingModel(), videos, reference=1).reference_note == (
+        "annotator 1, as chosen"
+    )

@@ -14,11 +14,16 @@ import io
 import re
 import shutil
 import subprocess
+import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
+from matplotlib.transforms import Bbox
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from ethostyle.compare import compare_annotators, compare_labels, top_episodes
 from ethostyle.errors import DataFormatError, EthostyleError
@@ -29,6 +34,7 @@ from ethostyle.report.figures import (
     BEHAVIOR_COLORS,
     SHIFT_CLIP_S,
     clock_time,
+    episode_figure,
     ethogram_figure,
     png_bytes,
     shift_figure,
@@ -236,7 +242,7 @@ def test_episode_snapshots_say_who_says_what_and_when(report, comparison) -> Non
     assert f"<td>{clock_time(first['start_s'])}</td>" in section
     assert "annotator 0 says" in section and "fig-ethogram" in section
     # the ethogram shows the video whose labels differ most from the reference's
-    assert f"Video {comparison.most_disputed_video()} (the video whose labels" in section
+    assert f"Video {comparison.most_disputed_video()}, the video whose labels" in section
 
 
 def _lab(color: str) -> np.ndarray:
@@ -304,3 +310,134 @@ def test_f1_where_neither_side_has_the_behaviour_reads_n_a(tmp_path) -> None:
     numbers = page.split("<h2>All numbers</h2>")[1]
     assert "<td>n/a</td>" in numbers and "n/a where neither side" in numbers
     assert "mount n/a / n/a" in page
+
+
+# ------------------------------------------------------------ the page's tables and figures
+class _Tables(HTMLParser):
+    """Every table of a page as ``(section heading, rows of cell texts)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[str, list[list[str]]]] = []
+        self.section = ""
+        self._cell: list[str] | None = None
+        self._heading: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag == "table":
+            self.tables.append((self.section, []))
+        elif tag == "tr" and self.tables:
+            self.tables[-1][1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "h2":
+            self._heading = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][1][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "h2" and self._heading is not None:
+            self.section, self._heading = "".join(self._heading), None
+
+    def handle_data(self, data: str) -> None:
+        for part in (self._cell, self._heading):
+            if part is not None:
+                part.append(data)
+
+
+def page_tables(page: str) -> list[tuple[str, list[list[str]]]]:
+    parser = _Tables()
+    parser.feed(page)
+    return parser.tables
+
+
+#: The page's column (main: 1100 px less 2 rem of padding each side) and what a table cell
+#: takes at the page's table font (0.85 rem = 13.6 px): about 8 px a character, measured on
+#: DejaVu Sans, the widest common sans-serif, plus 2 × 0.55 rem of padding.
+COLUMN_PX, CHAR_PX, CELL_PADDING_PX = 1100 - 64, 8.0, 17.6
+
+
+def narrowest_width(rows: list[list[str]]) -> float:
+    """The least width a table can take: per column, its longest unbreakable word (a
+    browser breaks lines at spaces and after a hyphen before a letter)."""
+    words = [[re.split(r"\s+|(?<=-)(?=[A-Za-z])", cell) for cell in row] for row in rows]
+    columns = max(len(row) for row in rows)
+    longest = [
+        max(len(word) for row in words if j < len(row) for word in row[j]) for j in range(columns)
+    ]
+    return sum(n * CHAR_PX + CELL_PADDING_PX for n in longest)
+
+
+def test_every_table_fits_the_page_column(report) -> None:
+    # "All numbers" was cut off: its CSV column names (frame_f1_vs_reference, ...) do not wrap
+    tables = page_tables(report["report"].read_text(encoding="utf-8"))
+    assert "All numbers" in {section for section, _ in tables}
+    for section, rows in tables:
+        assert narrowest_width(rows) <= COLUMN_PX, (section, rows[0])
+
+
+def test_the_pairwise_table_lists_each_pair_once() -> None:
+    rng = np.random.default_rng(0)
+    labels = {a: {"v": rng.integers(0, 4, 600).astype(np.int8)} for a in range(4)}
+    comparison = compare_labels(labels)
+    page = write_report(Path(tempfile.mkdtemp()), comparison)["report"].read_text()
+    (rows,) = [rows for section, rows in page_tables(page) if section == "Every pair of annotators"]
+    header, body = rows[0], rows[1:]
+    assert header[:2] == ["annotator_a", "annotator_b"]
+    pairs = [(int(r[0]), int(r[1])) for r in body]
+    assert pairs == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]  # no 1-1, 2-1, ...
+    assert not any(all(cell == "n/a" for cell in row[2:]) for row in body)
+
+
+def _data_boxes(ax, renderer) -> list:
+    """Display boxes of every bar drawn with broken_barh on ``ax``."""
+    boxes = []
+    for collection in ax.collections:
+        for path in collection.get_paths():
+            corners = ax.transData.transform(path.vertices)
+            boxes.append(Bbox([corners.min(axis=0), corners.max(axis=0)]).padded(-0.5))
+    return boxes
+
+
+def test_ethogram_numbers_touch_no_bar_no_axis_and_no_other_number(comparison) -> None:
+    shown = top_episodes(comparison.episodes, 0, 5)
+    shown.insert(0, "number", np.arange(1, len(shown) + 1))
+    sid = comparison.most_disputed_video()
+    figure = ethogram_figure(comparison, sid, marked=shown)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # drawn: the layout is final
+    renderer = canvas.get_renderer()
+    numbers = 0
+    for ax in figure.axes:
+        texts = [t.get_window_extent(renderer) for t in ax.texts]
+        numbers += len(texts)
+        bars = _data_boxes(ax, renderer)
+        inside = ax.get_window_extent(renderer)
+        for i, box in enumerate(texts):
+            assert inside.y0 <= box.y0 and box.y1 <= inside.y1  # clear of the time axis
+            assert inside.x0 <= box.x0 and box.x1 <= inside.x1
+            assert not any(box.overlaps(bar) for bar in bars)
+            assert not any(box.overlaps(other) for other in texts[i + 1 :])
+    assert numbers >= 10
+
+
+def test_the_ethogram_caption_and_the_reference_read_cleanly(report) -> None:
+    page = report["report"].read_text(encoding="utf-8")
+    caption = page.split('id="fig-ethogram"')[1].split("</figcaption>")[0]
+    assert "))" not in caption and "averaged over the other annotators." in caption
+    # nobody chose the reference: the page says why it is the one, not "as chosen"
+    assert "Reference: annotator 0 (the reference annotator of the data)." in page
+    assert "as chosen" not in page
+
+
+def test_every_snapshot_panel_has_a_scale_bar(comparison) -> None:
+    shown = top_episodes(comparison.episodes, 0, 2)
+    shown.insert(0, "number", np.arange(1, len(shown) + 1))
+    mine = shown[shown["annotator_b"] == 2]
+    figure = episode_figure(comparison, mine)
+    panels = [ax for ax in figure.axes if ax.get_title(loc="left")]
+    assert len(panels) == len(mine)
+    for ax in panels:
+        (bar,) = [a for a in ax.artists if isinstance(a, AnchoredSizeBar)]
+        assert re.fullmatch(r"\d+ px", bar.txt_label.get_text())

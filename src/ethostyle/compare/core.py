@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ethostyle.compare.episodes import episode_pairs, episode_table
+from ethostyle.compare.intervals import DIFFERENCE_COLUMNS, difference_rows
 from ethostyle.compare.lines import (
-    FEATURES,
+    Feature,
+    checked_px_per_cm,
+    feature_set,
     frame_groups,
     group_quantiles,
     sequence_features,
@@ -53,6 +56,7 @@ from ethostyle.compare.summary import (
     NO_DIFFERENCE,
     NoDifference,
     ranked_differences,
+    stated_differences,
     summarize,
 )
 from ethostyle.data import BEHAVIORS, FPS, Dataset
@@ -158,6 +162,14 @@ class Comparison:
         The compared videos' poses, when given.
     fps : float
         Frames per second.
+    differences : pandas.DataFrame
+        Every difference of every annotator from the reference, per behaviour and
+        measure, with its bootstrap interval and verdict:
+        :data:`~ethostyle.compare.intervals.DIFFERENCE_COLUMNS` (see
+        :func:`~ethostyle.compare.intervals.difference_rows`).
+    px_per_cm : float or None
+        Pixels per centimetre when given: pose features are then in cm and cm/s
+        (named ``..._cm``, ``..._cm_s``), else in px and px/s.
     """
 
     reference: int
@@ -179,12 +191,39 @@ class Comparison:
     video_fps: dict[str, float]
     poses: Dataset | None = None
     fps: float = FPS
+    differences: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))
+    )
+    px_per_cm: float | None = None
+
+    @property
+    def feature_specs(self) -> dict[str, Feature]:
+        """The pose features compared, by name, in px or (with :attr:`px_per_cm`) cm."""
+        return feature_set(self.px_per_cm)
+
+    def stated_differences(self) -> pd.DataFrame:
+        """The rows of :attr:`differences` whose measure a summary sentence states."""
+        return stated_differences(
+            self.table,
+            self.unmatched,
+            self.feature_lines,
+            self.reference,
+            self.no_difference,
+            self.differences,
+            self.feature_specs,
+        )
 
     def largest_differences(self, annotator: int, n: int = 3) -> list[str]:
         """The ``n`` differences of ``annotator`` from the reference that concern the most
         frames, in plain language (see :func:`~ethostyle.compare.summary.ranked_differences`)."""
         ranked = ranked_differences(
-            self.table, self.unmatched, self.feature_lines, self.reference, self.no_difference
+            self.table,
+            self.unmatched,
+            self.feature_lines,
+            self.reference,
+            self.no_difference,
+            differences=self.differences,
+            features=self.feature_specs,
         )
         return [sentence for _, sentence in ranked.get(int(annotator), [])[:n]]
 
@@ -336,6 +375,7 @@ def compare_labels(
     no_difference: NoDifference = NO_DIFFERENCE,
     source: str = "the annotators' own labels",
     min_episode_s: float = DEFAULT_MIN_EPISODE_S,
+    px_per_cm: float | None = None,
 ) -> Comparison:
     """Measure where several annotators' labels of the same videos disagree.
 
@@ -361,11 +401,14 @@ def compare_labels(
         What produced the labels, for the report.
     min_episode_s : float
         Shortest disagreement episode kept, in seconds.
+    px_per_cm : float, optional
+        Pixels per centimetre of the videos: pose features in cm and cm/s.
 
     Returns
     -------
     Comparison
-        Tables, summaries, every pair's agreement, the episodes and the labels compared.
+        Tables, summaries, every pair's agreement, the episodes, every difference
+        with its bootstrap interval, and the labels compared.
 
     Raises
     ------
@@ -375,7 +418,8 @@ def compare_labels(
         When fewer than two annotators are given, a sequence is missing or of
         another length, or a label is not a class index.
     EthostyleError
-        When ``min_episode_s`` is negative or not a number.
+        When ``min_episode_s`` is negative or not a number, or ``px_per_cm`` is
+        not a positive number.
 
     Examples
     --------
@@ -386,20 +430,21 @@ def compare_labels(
     np.float64(-0.03333333333333333)
     """
     min_frames = min_episode_frames(min_episode_s)
+    specs = feature_set(px_per_cm)
     reference = None if reference is None else int(reference)
     checked, ids, anchor = _checked_labels(labels, reference)
     poses = None if sequences is None else _checked_poses(sequences, ids, checked[anchor])
-    features = None if poses is None else sequence_features(poses)
+    features = None if poses is None else sequence_features(poses, px_per_cm)
     everyone = sorted(checked)
     pairwise = pairwise_table(checked, ids, everyone)
     reference, reference_note = _chosen_reference(reference, anchor, pairwise, everyone)
     pooled_features = (
         None
         if features is None
-        else {name: np.concatenate([features[i][name] for i in ids]) for name in FEATURES}
+        else {name: np.concatenate([features[i][name] for i in ids]) for name in specs}
     )
     annotators = (reference, *(a for a in sorted(checked) if a != reference))
-    rows, pairs, unmatched, lines = [], [], [], []
+    rows, pairs, unmatched, lines, differences = [], [], [], [], []
     for annotator in annotators:
         pooled = pool(checked[reference], checked[annotator], ids)
         frame_f1 = frame_f1_by_behavior(pooled)
@@ -416,12 +461,26 @@ def compare_labels(
                 quantiles = group_quantiles(pooled_features, groups)
                 lines.append(quantiles.assign(annotator=annotator, behavior=behavior))
                 labelled = quantiles[quantiles["frames_of"] == "labelled"].set_index("feature")
-                for name in FEATURES:
+                for name in specs:
                     for q in _TABLE_QUANTILES:
                         row[f"{name}_{q}"] = labelled.loc[name, q]
             rows.append(row)
             pairs.append(bout_pairs(pooled, behavior).assign(annotator=annotator))
             unmatched.append(unmatched_frames(pooled, behavior).assign(annotator=annotator))
+            if annotator != reference:
+                found = difference_rows(
+                    pooled,
+                    behavior,
+                    FPS,
+                    features=pooled_features,
+                    feature_specs=specs,
+                    min_videos=no_difference.min_videos,
+                    min_bouts=no_difference.min_bouts,
+                    n_resamples=no_difference.n_resamples,
+                    confidence=no_difference.confidence,
+                    seed=annotator,
+                )
+                differences.append(found.assign(annotator=annotator))
     table = pd.DataFrame(rows)
     extra_columns = [c for c in table.columns if c not in TABLE_COLUMNS]
     table = table[[*TABLE_COLUMNS, *extra_columns]]
@@ -432,7 +491,20 @@ def compare_labels(
         if lines
         else pd.DataFrame()
     )
-    summaries = summarize(table, unmatched_df, lines_df, reference, no_difference)
+    differences_df = (
+        _first(pd.concat(differences, ignore_index=True), "annotator")
+        if differences
+        else pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))
+    )
+    summaries = summarize(
+        table,
+        unmatched_df,
+        lines_df,
+        reference,
+        no_difference,
+        differences=differences_df,
+        features=specs,
+    )
     video_fps = _video_fps(poses, ids)
     episodes = episode_table(
         checked,
@@ -441,6 +513,7 @@ def compare_labels(
         min_frames=min_frames,
         fps=video_fps,
         features=features,
+        feature_names=tuple(specs),
     )
     return Comparison(
         reference=reference,
@@ -461,6 +534,8 @@ def compare_labels(
         reference_note=reference_note,
         video_fps=video_fps,
         poses=poses,
+        differences=differences_df,
+        px_per_cm=checked_px_per_cm(px_per_cm),
     )
 
 
@@ -500,6 +575,7 @@ def compare_annotators(
     reference: int | None = None,
     no_difference: NoDifference = NO_DIFFERENCE,
     min_episode_s: float = DEFAULT_MIN_EPISODE_S,
+    px_per_cm: float | None = None,
 ) -> Comparison:
     """Compare several annotators' labelled copies of the same videos.
 
@@ -516,6 +592,8 @@ def compare_annotators(
         Thresholds below which the summary calls a difference none.
     min_episode_s : float
         Shortest disagreement episode kept, in seconds.
+    px_per_cm : float, optional
+        Pixels per centimetre of the videos: pose features in cm and cm/s.
 
     Returns
     -------
@@ -548,6 +626,7 @@ def compare_annotators(
         reference=reference,
         no_difference=no_difference,
         min_episode_s=min_episode_s,
+        px_per_cm=px_per_cm,
     )
 
 
@@ -559,6 +638,7 @@ def compare_model(
     annotators: list[int] | None = None,
     no_difference: NoDifference = NO_DIFFERENCE,
     min_episode_s: float = DEFAULT_MIN_EPISODE_S,
+    px_per_cm: float | None = None,
     progress: Progress = NULL_PROGRESS,
 ) -> Comparison:
     """Label videos in every annotator's style with a trained model and compare the styles.
@@ -584,6 +664,8 @@ def compare_model(
         Thresholds below which the summary calls a difference none.
     min_episode_s : float
         Shortest disagreement episode kept, in seconds.
+    px_per_cm : float, optional
+        Pixels per centimetre of the videos: pose features in cm and cm/s.
     progress : Progress, optional
         Receives progress in frames.
 
@@ -609,6 +691,7 @@ def compare_model(
     (0, 1, 2, 3, 4, 5)
     """
     known = model.annotators_
+    chosen = reference is not None
     reference = model.reference_annotator if reference is None else int(reference)
     wanted = sorted({reference, *(known if annotators is None else map(int, annotators))})
     unknown = [a for a in wanted if a not in known]
@@ -620,6 +703,7 @@ def compare_model(
     if len(sequences) == 0:
         raise DataFormatError("no sequences to label; give at least one video")
     min_episode_frames(min_episode_s)  # checked before the long labelling
+    checked_px_per_cm(px_per_cm)
     advance = progress.task("labelling styles", sequences.n_frames)
     labels: dict[int, dict[str, np.ndarray]] = {a: {} for a in wanted}
     for seq in sequences:
@@ -627,13 +711,19 @@ def compare_model(
         for annotator in wanted:
             labels[annotator][seq.id] = styled[annotator][0]
         advance(seq.n_frames)
-    return compare_labels(
+    comparison = compare_labels(
         labels,
         sequences,
         reference=reference,
         no_difference=no_difference,
         source="style models",
         min_episode_s=min_episode_s,
+        px_per_cm=px_per_cm,
+    )
+    if chosen:
+        return comparison
+    return replace(
+        comparison, reference_note=f"annotator {reference}, the model's reference annotator"
     )
 
 

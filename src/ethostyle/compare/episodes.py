@@ -172,6 +172,7 @@ def episode_table(
     min_frames: int,
     fps: Mapping[str, float],
     features: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+    feature_names: Sequence[str] = tuple(FEATURES),
 ) -> pd.DataFrame:
     """The disagreement episodes of every pair of annotators.
 
@@ -191,11 +192,15 @@ def episode_table(
     features : mapping of str to mapping of str to numpy.ndarray, optional
         Sequence id -> pose feature -> ``(frames,)`` values; their values at
         each episode's middle frame fill the feature columns (NaN without).
+    feature_names : sequence of str
+        The feature columns (those of :data:`FEATURES` by default; the cm ones of
+        :func:`~ethostyle.compare.lines.feature_set` with a scale).
 
     Returns
     -------
     pandas.DataFrame
-        :data:`EPISODE_COLUMNS`, one row per episode, by pair then frame order.
+        :data:`EPISODE_COLUMNS` (with ``feature_names`` as the feature columns), one
+        row per episode, by pair then frame order.
 
     Raises
     ------
@@ -208,7 +213,7 @@ def episode_table(
     pooled_features = (
         None
         if features is None
-        else {name: np.concatenate([features[i][name] for i in ids]) for name in FEATURES}
+        else {name: np.concatenate([features[i][name] for i in ids]) for name in feature_names}
     )
     parts = []
     for a, b in pairs:
@@ -219,17 +224,18 @@ def episode_table(
         found.insert(5, "annotator_a", int(a))
         found.insert(7, "annotator_b", int(b))
         middle = found.pop("middle").to_numpy()
-        for name in FEATURES:
+        for name in feature_names:
             found[name] = (
                 np.full(len(found), np.nan)
                 if pooled_features is None
                 else pooled_features[name][middle].astype(float)
             )
         parts.append(found)
+    columns = [*EPISODE_COLUMNS[: -len(FEATURES)], *feature_names]
     if not parts:
-        return pd.DataFrame(columns=list(EPISODE_COLUMNS))
+        return pd.DataFrame(columns=columns)
     table = pd.concat(parts, ignore_index=True)
-    return table[list(EPISODE_COLUMNS)]
+    return table[columns]
 
 
 def top_episodes(episodes: pd.DataFrame, reference: int, n: int) -> pd.DataFrame:

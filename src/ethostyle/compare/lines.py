@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ethostyle.data import VOCABULARY, Dataset
+from ethostyle.errors import EthostyleError
 from ethostyle.features import interpretable_features
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "FRAME_GROUPS",
     "QUANTILES",
     "Feature",
+    "checked_px_per_cm",
+    "feature_set",
     "frame_groups",
     "group_quantiles",
     "sequence_features",
@@ -71,23 +74,87 @@ FRAME_GROUPS: tuple[str, ...] = ("labelled", "both", "only_annotator", "only_ref
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-def sequence_features(dataset: Dataset) -> dict[str, dict[str, np.ndarray]]:
-    """The interpretable features of every sequence.
+def checked_px_per_cm(px_per_cm: float | None) -> float | None:
+    """``px_per_cm`` as a float, or None; refused unless a positive, finite number.
+
+    Raises
+    ------
+    EthostyleError
+        Naming ``--px-per-cm`` and what to give.
+    """
+    if px_per_cm is None:
+        return None
+    try:
+        value = float(px_per_cm)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise EthostyleError(
+            f"--px-per-cm {px_per_cm!r}: give the pixels per centimetre of the videos, a number "
+            "above 0 (e.g. --px-per-cm 12.5 when 10 cm of the arena span 125 px)"
+        )
+    return value
+
+
+def feature_set(px_per_cm: float | None = None) -> dict[str, Feature]:
+    """The compared features, with lengths in px (the default) or in cm.
+
+    With ``px_per_cm``, the features measured in px are renamed ``..._cm`` (and
+    ``..._cm_s``) and their units and ``min_difference`` converted; angles stay.
+
+    Examples
+    --------
+    >>> list(feature_set(10.0))
+    ['nose_to_intruder_cm', 'resident_speed_cm_s', 'facing_angle_deg']
+    >>> feature_set(10.0)["nose_to_intruder_cm"].min_difference
+    0.5
+    """
+    px_per_cm = checked_px_per_cm(px_per_cm)
+    if px_per_cm is None:
+        return dict(FEATURES)
+    return {
+        _cm_name(name): Feature(f.label, f.unit.replace("px", "cm"), f.min_difference / px_per_cm)
+        if "px" in f.unit
+        else f
+        for name, f in FEATURES.items()
+    }
+
+
+def _cm_name(name: str) -> str:
+    return name.replace("_px", "_cm")
+
+
+def sequence_features(
+    dataset: Dataset, px_per_cm: float | None = None
+) -> dict[str, dict[str, np.ndarray]]:
+    """The interpretable features of every sequence, in px or (with ``px_per_cm``) cm.
 
     Parameters
     ----------
     dataset : Dataset
         The sequences (keypoints are used; labels ignored).
+    px_per_cm : float, optional
+        Pixels per centimetre of the videos: lengths and speeds in cm and cm/s.
 
     Returns
     -------
     dict of str to dict of str to numpy.ndarray
-        Sequence id -> feature name (keys of :data:`FEATURES`) -> ``(frames,)`` float32.
+        Sequence id -> feature name (keys of :func:`feature_set`) -> ``(frames,)`` float32.
     """
-    return {
-        seq.id: {name: values for name, values in interpretable_features(seq).items()}
-        for seq in dataset
-    }
+    px_per_cm = checked_px_per_cm(px_per_cm)
+    out = {}
+    for seq in dataset:
+        values = interpretable_features(seq)
+        if px_per_cm is None:
+            out[seq.id] = {name: values[name] for name in FEATURES}
+        else:
+            out[seq.id] = {
+                _cm_name(name): (values[name] / np.float32(px_per_cm))
+                if "px" in f.unit
+                else values[name]
+                for name, f in FEATURES.items()
+            }
+    return out
 
 
 def frame_groups(reference: np.ndarray, other: np.ndarray, behavior: str) -> dict[str, np.ndarray]:

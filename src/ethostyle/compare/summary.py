@@ -14,14 +14,23 @@ Differences smaller than these are reported as none: boundary shifts under 0.10 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from ethostyle.compare.lines import FEATURES
+from ethostyle.compare.intervals import CALLED, MEASURES
+from ethostyle.compare.lines import FEATURES, Feature
 from ethostyle.data import BEHAVIORS
 
-__all__ = ["NO_DIFFERENCE", "NoDifference", "ranked_differences", "summarize"]
+__all__ = [
+    "NO_DIFFERENCE",
+    "NoDifference",
+    "ranked_differences",
+    "stated_differences",
+    "summarize",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,16 @@ class NoDifference:
     unmatched_share : float
         Extra or missed bouts are reported when they are at least this share of
         the reference's bouts (and at least 2).
+    min_bouts : int
+        Fewer bouts than this behind a difference (of both sides; matched bouts
+        for a shift): too thin to call, whatever its interval.
+    min_videos : int
+        Videos needed to resample videos for the intervals; with fewer, the
+        bouts are resampled (see :mod:`ethostyle.compare.intervals`).
+    confidence : float
+        Coverage of the bootstrap intervals.
+    n_resamples : int
+        Bootstrap resamples per annotator and behaviour.
 
     Examples
     --------
@@ -61,26 +80,49 @@ class NoDifference:
     min_matched_bouts: int = 3
     min_frames: int = 30
     unmatched_share: float = 0.1
+    min_bouts: int = 5
+    min_videos: int = 5
+    confidence: float = 0.95
+    n_resamples: int = 1000
 
-    def describe(self, fps: float) -> str:
-        """One paragraph stating every threshold, for the summary's reader."""
-        features = ", ".join(
-            f"{_amount(f.min_difference, f.unit)} ({f.label})" for f in FEATURES.values()
+    def describe(self, fps: float, features: Mapping[str, Feature] = FEATURES) -> str:
+        """One paragraph stating every threshold and the rule for thin evidence."""
+        amounts = ", ".join(
+            f"{_amount(f.min_difference, f.unit)} ({f.label})" for f in features.values()
         )
         return (
             "Differences smaller than these are reported as none: boundary shifts under "
             f"{self.shift_s:.2f} s ({self.shift_s * fps:.0f} frames); frame share, bouts per "
             f"minute and mean bout length within ±{self.ratio:.0%}; a 5th or 95th percentile of "
-            f"a pose feature within ±{self.feature_ratio:.0%} or within {features}; extra or "
+            f"a pose feature within ±{self.feature_ratio:.0%} or within {amounts}; extra or "
             f"missed bouts fewer than {self.unmatched_share:.0%} of the reference's bouts or "
             f"fewer than 2. Boundary shifts are medians over matched (overlapping) bouts and "
             f"need at least {self.min_matched_bouts} of them; feature percentiles need at least "
-            f"{self.min_frames} labelled frames on each side."
+            f"{self.min_frames} labelled frames on each side. {self.evidence_rule()}"
+        )
+
+    def evidence_rule(self) -> str:
+        """When a difference is too thin to call, in words."""
+        return (
+            f"Every difference has a {self.confidence:.0%} bootstrap interval "
+            f"({self.n_resamples} resamples of the videos when there are at least "
+            f"{self.min_videos}, otherwise of the bouts: the stretches where either side "
+            "labels the behaviour). A difference is too thin to call when its interval "
+            f"includes no difference, or when fewer than {self.min_bouts} bouts stand behind "
+            "it (bouts of both sides; matched bouts for a shift)."
         )
 
 
 #: The default thresholds.
 NO_DIFFERENCE = NoDifference()
+
+
+#: One difference found: frames it concerns, its sentence, the measures it states
+#: (names in ``differences.csv``), whether the evidence is too thin for all of them, and
+#: its behaviour.
+_Found = tuple[float, str, tuple[str, ...], bool, str]
+#: Decimals an interval is written with, per unit.
+_DECIMALS = {"s": 2, "%": 1, "per min": 1, "bouts": 0, "px": 0, "px/s": 0, "°": 0}
 
 
 def _sentences(
@@ -89,23 +131,80 @@ def _sentences(
     lines: pd.DataFrame,
     reference: int,
     nd: NoDifference,
-) -> dict[int, list[tuple[float, str]]]:
-    """Per annotator, ``(frames concerned, sentence)`` of every difference, in table order."""
+    differences: pd.DataFrame | None,
+    features: Mapping[str, Feature],
+) -> dict[int, list[_Found]]:
+    """Per annotator, every difference found, in table order, with its evidence."""
     rows = table.set_index(["annotator", "behavior"])
-    out: dict[int, list[tuple[float, str]]] = {}
+    evidence = (
+        {}
+        if differences is None or differences.empty
+        else {
+            (int(a), b): group.set_index("measure")
+            for (a, b), group in differences.groupby(["annotator", "behavior"], sort=False)
+        }
+    )
+    out: dict[int, list[_Found]] = {}
     for annotator in sorted(set(table["annotator"]) - {reference}):
-        found: list[tuple[float, str]] = []
+        found: list[_Found] = []
         for behavior in BEHAVIORS:
             mine = rows.loc[(annotator, behavior)]
             ref = rows.loc[(reference, behavior)]
             if mine["n_bouts"] == 0 and ref["n_bouts"] == 0:
                 continue
-            found += _boundaries(behavior, mine, reference, nd)
-            found += _amounts(behavior, mine, ref, reference, nd)
-            found += _lines(behavior, annotator, lines, reference, nd)
-            found += _unmatched(behavior, annotator, ref, unmatched, reference, nd)
+            pieces = [
+                *_boundaries(behavior, mine, reference, nd),
+                *_amounts(behavior, mine, ref, reference, nd),
+                *_lines(behavior, annotator, lines, reference, nd, features),
+                *_unmatched(behavior, annotator, ref, unmatched, reference, nd),
+            ]
+            mine_evidence = evidence.get((int(annotator), behavior))
+            for frames, text, measures in pieces:
+                clause, thin = _evidence(measures, mine_evidence, nd, features)
+                found.append((frames, text + clause, measures, thin, behavior))
         out[int(annotator)] = found
     return out
+
+
+def _evidence(
+    measures: tuple[str, ...],
+    rows: pd.DataFrame | None,
+    nd: NoDifference,
+    features: Mapping[str, Feature],
+) -> tuple[str, bool]:
+    """The interval of each measure a sentence states, and whether all are too thin."""
+    if rows is None:
+        return "", False
+    parts, thin = [], []
+    for measure in measures:
+        if measure not in rows.index:
+            continue
+        row = rows.loc[measure]
+        words = _measure_words(measure, features)
+        unit = str(row["unit"])
+        if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
+            digits = _DECIMALS.get(unit, 1)
+            shown = "points" if unit == "%" else unit
+            parts.append(
+                f"{words} {row['ci_low']:+.{digits}f} to {row['ci_high']:+.{digits}f} {shown}"
+            )
+        else:
+            parts.append(f"{words} none (most resamples lack it)")
+        if row["verdict"] != CALLED:
+            thin.append(f"{words}, {str(row['verdict']).removeprefix('too thin: ')}")
+    if not parts:
+        return "", False
+    clause = f" {nd.confidence:.0%} interval of the difference: {'; '.join(parts)}."
+    if thin:
+        clause += f" Too thin to call ({'; '.join(thin)})."
+    return clause, len(thin) == len(parts)
+
+
+def _measure_words(measure: str, features: Mapping[str, Feature]) -> str:
+    if measure in MEASURES:
+        return MEASURES[measure][0]
+    name, q = measure.rsplit("_", 1)
+    return f"{'95th' if q == 'q95' else '5th'} percentile of {features[name].label}"
 
 
 def summarize(
@@ -114,6 +213,9 @@ def summarize(
     lines: pd.DataFrame,
     reference: int,
     no_difference: NoDifference = NO_DIFFERENCE,
+    *,
+    differences: pd.DataFrame | None = None,
+    features: Mapping[str, Feature] = FEATURES,
 ) -> dict[int, list[str]]:
     """Sentences saying how each annotator differs from the reference.
 
@@ -129,7 +231,13 @@ def summarize(
     reference : int
         The reference annotator.
     no_difference : NoDifference
-        What counts as no difference.
+        What counts as no difference, and when the evidence is too thin.
+    differences : pandas.DataFrame, optional
+        Every difference with its interval (:attr:`Comparison.differences`); each
+        sentence then ends with the intervals of what it states, and says when the
+        evidence is too thin to call it.
+    features : mapping of str to Feature
+        The pose features compared (their words and units).
 
     Returns
     -------
@@ -139,8 +247,9 @@ def summarize(
     """
     rows = table.set_index(["annotator", "behavior"])
     out: dict[int, list[str]] = {}
-    for annotator, found in _sentences(table, unmatched, lines, reference, no_difference).items():
-        sentences = [sentence for _, sentence in found]
+    found_all = _sentences(table, unmatched, lines, reference, no_difference, differences, features)
+    for annotator, found in found_all.items():
+        sentences = [piece[1] for piece in found]
         if not sentences:
             sentences.append(
                 f"No difference from annotator {reference} beyond the thresholds below."
@@ -156,8 +265,12 @@ def ranked_differences(
     lines: pd.DataFrame,
     reference: int,
     no_difference: NoDifference = NO_DIFFERENCE,
+    *,
+    differences: pd.DataFrame | None = None,
+    features: Mapping[str, Feature] = FEATURES,
 ) -> dict[int, list[tuple[float, str]]]:
-    """The differences of :func:`summarize`, largest first.
+    """The differences of :func:`summarize`, those the evidence can call first, then the
+    largest first.
 
     A difference's size is the number of frames it concerns: for shifted
     boundaries the shift times the matched bouts, for a share of frames the
@@ -166,22 +279,60 @@ def ranked_differences(
 
     Parameters
     ----------
-    table, unmatched, lines, reference, no_difference
+    table, unmatched, lines, reference, no_difference, differences, features
         As for :func:`summarize`.
 
     Returns
     -------
     dict of int to list of tuple of float and str
-        Annotator -> ``(frames concerned, sentence)``, the most frames first;
-        empty when no difference passes the thresholds.
+        Annotator -> ``(frames concerned, sentence)``: those too thin to call last,
+        otherwise the most frames first; empty when no difference passes the thresholds.
     """
-    found = _sentences(table, unmatched, lines, reference, no_difference)
-    return {a: sorted(pieces, key=lambda p: -p[0]) for a, pieces in found.items()}
+    found = _sentences(table, unmatched, lines, reference, no_difference, differences, features)
+    return {
+        a: [(p[0], p[1]) for p in sorted(pieces, key=lambda p: (p[3], -p[0]))]
+        for a, pieces in found.items()
+    }
+
+
+def stated_differences(
+    table: pd.DataFrame,
+    unmatched: pd.DataFrame,
+    lines: pd.DataFrame,
+    reference: int,
+    no_difference: NoDifference,
+    differences: pd.DataFrame,
+    features: Mapping[str, Feature] = FEATURES,
+) -> pd.DataFrame:
+    """The rows of ``differences`` whose measure a sentence of :func:`summarize` states.
+
+    Parameters
+    ----------
+    table, unmatched, lines, reference, no_difference, differences, features
+        As for :func:`summarize`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Those rows, in the order of the sentences.
+    """
+    found = _sentences(table, unmatched, lines, reference, no_difference, differences, features)
+    keys = [
+        (annotator, behavior, measure)
+        for annotator, pieces in found.items()
+        for _, _, measures, _, behavior in pieces
+        for measure in measures
+    ]
+    if differences.empty:
+        return differences
+    indexed = differences.set_index(["annotator", "behavior", "measure"])
+    wanted = [k for k in dict.fromkeys(keys) if k in indexed.index]
+    return indexed.loc[wanted].reset_index() if wanted else differences.iloc[:0]
 
 
 def _boundaries(
     behavior: str, mine: pd.Series, reference: int, nd: NoDifference
-) -> list[tuple[float, str]]:
+) -> list[tuple[float, str, tuple[str, ...]]]:
     matched = int(mine["n_matched_bouts"])
     if matched < nd.min_matched_bouts:
         return []
@@ -204,7 +355,8 @@ def _boundaries(
         )
     else:
         text = f"{name} ends {ends} than annotator {reference} and starts at the same time {basis}."
-    return [(moved, text)]
+    measures = ("onset_shift_s",) * (starts is not None) + ("offset_shift_s",) * (ends is not None)
+    return [(moved, text, measures)]
 
 
 def _shift_phrase(seconds: float, threshold: float, before: str, after: str) -> str | None:
@@ -230,16 +382,16 @@ def _amounts(
     ref: pd.Series,
     reference: int,
     nd: NoDifference,
-) -> list[tuple[float, str]]:
-    out: list[tuple[float, str]] = []
+) -> list[tuple[float, str, tuple[str, ...]]]:
+    out: list[tuple[float, str, tuple[str, ...]]] = []
     share, ref_share = float(mine["frame_share"]), float(ref["frame_share"])
     gained = abs(float(mine["frames"]) - float(ref["frames"]))
     if ref_share == 0:
         text = f"Labels {behavior} on {share:.1%} of frames; annotator {reference} never does."
-        return [(gained, text)]
+        return [(gained, text, ("frame_share",))]
     if share == 0:
         text = f"Never labels {behavior} (annotator {reference}: {ref_share:.1%} of frames)."
-        return [(gained, text)]
+        return [(gained, text, ("frame_share",))]
     ratio = share / ref_share
     if _ratio_word(share, ref_share, nd.ratio, "more", "less") == "more":
         out.append(
@@ -247,6 +399,7 @@ def _amounts(
                 gained,
                 f"Labels {ratio:.1f}× as many {behavior} frames as annotator {reference} "
                 f"({share:.1%} vs {ref_share:.1%} of frames).",
+                ("frame_share",),
             )
         )
     elif _ratio_word(share, ref_share, nd.ratio, "more", "less") == "less":
@@ -255,6 +408,7 @@ def _amounts(
                 gained,
                 f"Labels {1 - ratio:.0%} fewer {behavior} frames than annotator {reference} "
                 f"({share:.1%} vs {ref_share:.1%} of frames).",
+                ("frame_share",),
             )
         )
     parts = []
@@ -279,13 +433,19 @@ def _amounts(
         # split bouts move about that many frames between "one bout" and "two")
         per_bout = float(ref["frames"]) / max(int(ref["n_bouts"]), 1)
         reshaped = abs(float(mine["n_bouts"]) - float(ref["n_bouts"])) * per_bout
-        out.append((reshaped, f"Its {behavior} bouts are {' and '.join(parts)}."))
+        measures = ("mean_bout_s",) * bool(length) + ("bouts_per_min",) * bool(rate)
+        out.append((reshaped, f"Its {behavior} bouts are {' and '.join(parts)}.", measures))
     return out
 
 
 def _lines(
-    behavior: str, annotator: int, lines: pd.DataFrame, reference: int, nd: NoDifference
-) -> list[tuple[float, str]]:
+    behavior: str,
+    annotator: int,
+    lines: pd.DataFrame,
+    reference: int,
+    nd: NoDifference,
+    features: Mapping[str, Feature],
+) -> list[tuple[float, str, tuple[str, ...]]]:
     if lines.empty:
         return []
     mine_lines = lines[(lines["behavior"] == behavior) & (lines["annotator"] == annotator)]
@@ -294,8 +454,8 @@ def _lines(
     # feature, so the first one's count), halved as the two edges share them
     alone = mine_lines[mine_lines["frames_of"].isin(["only_annotator", "only_reference"])]
     disputed = float(alone.groupby("frames_of")["n"].max().sum()) / 2 if len(alone) else 0.0
-    out: list[tuple[float, str]] = []
-    for name, feature in FEATURES.items():
+    out: list[tuple[float, str, tuple[str, ...]]] = []
+    for name, feature in features.items():
         pick = labelled[labelled["feature"] == name].set_index("annotator")
         if annotator not in pick.index or reference not in pick.index:
             continue
@@ -316,13 +476,16 @@ def _lines(
                     f"Calls it {behavior} {only_mine}{word} ~{_amount(a, feature.unit)} "
                     f"{feature.label}; annotator {reference} {only_ref}{word} "
                     f"~{_amount(r, feature.unit)} ({which} percentile of labelled frames).",
+                    (f"{name}_{column}",),
                 )
             )
     return out
 
 
 def _amount(value: float, unit: str) -> str:
-    return f"{value:.0f}{unit}" if unit == "°" else f"{value:.0f} {unit}"
+    if unit == "°":
+        return f"{value:.0f}°"
+    return f"{value:.{_DECIMALS.get(unit, 1)}f} {unit}"
 
 
 def _unmatched(
@@ -332,8 +495,8 @@ def _unmatched(
     unmatched: pd.DataFrame,
     reference: int,
     nd: NoDifference,
-) -> list[tuple[float, str]]:
-    out: list[tuple[float, str]] = []
+) -> list[tuple[float, str, tuple[str, ...]]]:
+    out: list[tuple[float, str, tuple[str, ...]]] = []
     mine = unmatched[(unmatched["annotator"] == annotator) & (unmatched["behavior"] == behavior)]
     for side in ("extra", "missed"):
         part = mine[mine["side"] == side]
@@ -354,6 +517,7 @@ def _unmatched(
                     frames,
                     f"Labels {n} {behavior} bouts that annotator {reference} does not label "
                     f"at all (annotator {reference} calls those frames: {words}).",
+                    ("extra_bouts",),
                 )
             )
         else:
@@ -362,6 +526,7 @@ def _unmatched(
                     frames,
                     f"Leaves out {n} of annotator {reference}'s {behavior} bouts entirely "
                     f"(calls those frames: {words}).",
+                    ("missed_bouts",),
                 )
             )
     return out

@@ -65,22 +65,24 @@ logger = logging.getLogger(__name__)
 
 #: Episodes shown per annotator and kind by default.
 DEFAULT_EPISODES = 5
-#: Columns of the disagreement table shown on the page (the CSV has them all).
-_PAGE_COLUMNS = (
-    "annotator",
-    "behavior",
-    "frame_share",
-    "bouts_per_min",
-    "median_bout_s",
-    "mean_bout_s",
-    "onset_shift_s",
-    "offset_shift_s",
-    "n_matched_bouts",
-    "n_extra_bouts",
-    "n_missed_bouts",
-    "frame_f1_vs_reference",
-    "bout_f1_vs_reference",
-)
+#: Columns of the disagreement table shown on the page (the CSV has them all) and their
+#: headers there: words that wrap, so that the table fits the page's 1100 px column (the
+#: CSV's names, one unbreakable word each, made it 1,700 px wide).
+_PAGE_COLUMNS = {
+    "annotator": "annotator",
+    "behavior": "behaviour",
+    "frame_share": "share of frames",
+    "bouts_per_min": "bouts per min",
+    "median_bout_s": "median bout (s)",
+    "mean_bout_s": "mean bout (s)",
+    "onset_shift_s": "onset shift (s)",
+    "offset_shift_s": "offset shift (s)",
+    "n_matched_bouts": "matched bouts",
+    "n_extra_bouts": "extra bouts",
+    "n_missed_bouts": "missed bouts",
+    "frame_f1_vs_reference": "frame F1 vs ref.",
+    "bout_f1_vs_reference": "bout F1 vs ref.",
+}
 
 
 def check_report_options(
@@ -279,11 +281,11 @@ def _score_text(value: float) -> str:
 
 
 def _episode_rows(comparison: Comparison, shown: pd.DataFrame) -> pd.DataFrame:
-    """The shown episodes as a page table: number, where, who says what, pose measures."""
+    """One annotator's shown episodes as a page table: number, where, who says what, pose
+    measures (the annotator is in the heading above, so not a column)."""
     table = pd.DataFrame(
         {
             "#": shown["number"],
-            "annotator": shown["annotator_b"],
             "kind": shown["kind"],
             "video": shown["video"],
             "from (m:ss.s)": [clock_time(t) for t in shown["start_s"]],
@@ -293,7 +295,7 @@ def _episode_rows(comparison: Comparison, shown: pd.DataFrame) -> pd.DataFrame:
                 for a, b in zip(shown["start_frame"], shown["end_frame"], strict=True)
             ],
             f"annotator {comparison.reference} says": shown["label_a"],
-            "annotator says": shown["label_b"],
+            f"annotator {shown['annotator_b'].iloc[0]} says": shown["label_b"],
         }
     )
     for name, feature in FEATURES.items():
@@ -313,11 +315,11 @@ def _episode_section(
     shown.insert(0, "number", np.arange(1, len(shown) + 1))
     sid = comparison.most_disputed_video() if sequence_id is None else sequence_id
     why = (
-        "chosen"
+        "the video chosen"
         if sequence_id is not None
         else "the video whose labels differ most from "
-        f"annotator {ref}'s ({comparison.disputed_share()[sid]:.1%} of frames, averaged over "
-        "the other annotators)"
+        f"annotator {ref}'s: on {comparison.disputed_share()[sid]:.1%} of its frames, averaged "
+        "over the other annotators"
     )
     ethogram = _figure(
         "ethogram", png_bytes(ethogram_figure(comparison, sid, marked=shown)), out, paths
@@ -336,7 +338,7 @@ def _episode_section(
         page.figure(
             ethogram,
             "ethogram with episodes marked",
-            f"Video {sid} ({why}), wrapped a strip at a time. Each row is one annotator's "
+            f"Video {sid}, {why}. It is wrapped a strip at a time. Each row is one annotator's "
             "labels; colours are behaviours, blank is other. Black bars under a row mark its "
             f"episodes against annotator {ref}; the numbers are those of the snapshots below.",
             "fig-ethogram",
@@ -380,11 +382,12 @@ def _episode_section(
 
 def _pairwise_section(comparison: Comparison, out: Path, paths: dict[str, Path]) -> str:
     png = _figure("pairwise", png_bytes(pairwise_figure(comparison)), out, paths)
-    wide = comparison.pairwise.pivot_table(
+    # pivot, not pivot_table(dropna=False): the latter crosses every annotator_a with
+    # every annotator_b, adding rows of pairs that do not exist (1-1, 2-1, ...) all n/a
+    wide = comparison.pairwise.pivot(
         index=["annotator_a", "annotator_b"],
         columns="behavior",
         values=["kappa", "frame_f1", "bout_f1"],
-        dropna=False,
     )
     wide = wide.reindex(
         columns=[(m, b) for m in ("kappa", "frame_f1", "bout_f1") for b in BEHAVIORS]
@@ -495,15 +498,16 @@ def _comparison_sections(
             page.table(_unmatched_wide(comparison)),
         )
     )
-    columns = list(_PAGE_COLUMNS)
+    shown = comparison.table[list(_PAGE_COLUMNS)].rename(columns=_PAGE_COLUMNS)
     sections.append(
         page.section(
             "All numbers",
             page.paragraph(
-                "The numbers behind the figures (every column is in disagreement.csv). F1 is "
-                "n/a where neither side labels the behaviour."
+                "The numbers behind the figures (these and more columns are in "
+                "disagreement.csv). Shifts are medians over matched bouts, this annotator minus "
+                f"annotator {ref}. F1 is n/a where neither side labels the behaviour."
             ),
-            page.table(comparison.table[columns]),
+            page.table(shown),
         )
     )
     return sections

@@ -23,6 +23,7 @@ from matplotlib import colormaps
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from ethostyle.bouts import bout_table
 from ethostyle.compare import FEATURES, Comparison, frame_groups
@@ -130,6 +131,61 @@ def _tick_label(seconds: float) -> str:
     return clock_time(seconds)
 
 
+#: Inches per annotator row of the ethogram, and where in a row (in row units, y pointing
+#: down) its behaviour bars, its episode bars and the lane for episode numbers lie: the
+#: lane ends where the next row's bars begin, so a number never touches them.
+_ROW_IN = 0.3
+_BAR = (-0.42, 0.06)
+_EPISODE = (0.09, 0.17)
+_LANE_END = _BAR[0] + 1.0
+_NUMBER_PT = 6.0
+
+
+def _episode_numbers(
+    marked: pd.DataFrame | None,
+    sid: str,
+    fps: float,
+    rows: tuple[int, ...],
+    strip: float,
+    width_in: float,
+) -> list[tuple[float, int, str]]:
+    """``(time, row, text)`` of the episode numbers of one video; numbers of one row
+    that would overlap in the same strip are joined ("12, 13") at their mean time."""
+    if marked is None:
+        return []
+    here = marked[marked["video"] == sid]
+    if here.empty:
+        return []
+    middle = (here["start_frame"].to_numpy() + here["end_frame"].to_numpy()) / 2 / fps
+    row = np.array([rows.index(int(a)) for a in here["annotator_b"]])
+    number = here["number"].to_numpy()
+    # a digit is about 0.6 em wide; the axes take about 0.9 of the figure's width
+    s_per_char = 0.6 * _NUMBER_PT / 72 / (0.9 * width_in) * strip
+    out: list[tuple[float, int, str]] = []
+
+    def emit(group: list[int]) -> None:
+        text = ", ".join(str(number[j]) for j in group)
+        first = float(middle[group[0]] // strip) * strip
+        half = s_per_char * (len(text) / 2 + 0.5)  # kept inside its strip
+        x = min(max(float(np.mean(middle[group])), first + half), first + strip - half)
+        out.append((x, int(row[group[0]]), text))
+
+    group: list[int] = []
+    for i in np.lexsort((middle, row)):  # the shown episodes (a few dozen), not frames
+        if group:
+            last = group[-1]
+            same = row[i] == row[last] and middle[i] // strip == middle[last] // strip
+            width = len(", ".join(str(number[j]) for j in group)) / 2 + len(str(number[i])) / 2
+            if same and middle[i] - float(np.mean(middle[group])) < s_per_char * (width + 2):
+                group.append(i)
+                continue
+            emit(group)
+        group = [i]
+    if group:
+        emit(group)
+    return out
+
+
 def ethogram_figure(
     comparison: Comparison,
     sequence_id: str | None = None,
@@ -180,7 +236,7 @@ def ethogram_figure(
     duration = n_frames / fps
     strip = _strip_seconds(duration)
     n_strips = max(1, int(np.ceil(duration / strip - 1e-9)))
-    strip_in = 0.42 + 0.2 * len(rows)
+    strip_in = 0.42 + _ROW_IN * len(rows)
     figure = Figure(figsize=(width_in, 0.7 + strip_in * n_strips), layout="constrained")
     axes = np.atleast_1d(figure.subplots(n_strips, 1, squeeze=False)[:, 0])
     bouts = {a: bout_table(comparison.labels[a][sid]) for a in rows}
@@ -188,39 +244,36 @@ def ethogram_figure(
     episodes = episodes[
         (episodes["video"] == sid) & (episodes["annotator_a"] == comparison.reference)
     ]
+    numbers = _episode_numbers(marked, sid, fps, rows, strip, width_in)
     for k, ax in enumerate(axes):
         for row, annotator in enumerate(rows):
             for behavior in BEHAVIORS:
                 mine = bouts[annotator].of(behavior)
                 spans = np.column_stack([mine.start, mine.length]) / fps
                 ax.broken_barh(
-                    spans.tolist(), (row - 0.36, 0.62), facecolors=BEHAVIOR_COLORS[behavior]
+                    spans.tolist(),
+                    (row + _BAR[0], _BAR[1] - _BAR[0]),
+                    facecolors=BEHAVIOR_COLORS[behavior],
                 )
             mine = episodes[episodes["annotator_b"] == annotator]
             spans = (
                 np.column_stack([mine["start_frame"], mine["end_frame"] - mine["start_frame"]])
                 / fps
             )
-            ax.broken_barh(spans.tolist(), (row + 0.3, 0.12), facecolors="black")
-        if marked is not None:
-            here = marked[(marked["video"] == sid)]
-            for _, episode in here.iterrows():
-                middle = (episode["start_frame"] + episode["end_frame"]) / 2 / fps
-                if k * strip <= middle < (k + 1) * strip:
-                    ax.text(
-                        middle,
-                        rows.index(int(episode["annotator_b"])) + 0.5,
-                        str(episode["number"]),
-                        ha="center",
-                        va="top",
-                        fontsize=6.5,
-                        color="black",
-                    )
+            ax.broken_barh(
+                spans.tolist(), (row + _EPISODE[0], _EPISODE[1] - _EPISODE[0]), facecolors="black"
+            )
+        for x, row, text in numbers:
+            if k * strip <= x < (k + 1) * strip:
+                # in the row's own lane under its episode bars: clear of the next row
+                ax.text(
+                    x, row + _EPISODE[1] + 0.02, text, ha="center", va="top", fontsize=_NUMBER_PT
+                )
         names = [f"{a} (ref.)" if a == comparison.reference else str(a) for a in rows]
-        ax.set_yticks(range(len(rows)), names)
+        ax.set_yticks(np.arange(len(rows)) + (_BAR[0] + _BAR[1]) / 2, names)
         ax.set_ylabel("annotator", fontsize="small")
         ax.tick_params(axis="y", labelsize="small", length=0)
-        ax.set_ylim(len(rows) - 0.45, -0.5)
+        ax.set_ylim(len(rows) - 1 + _LANE_END, _BAR[0] - 0.08)
         ax.set_xlim(k * strip, (k + 1) * strip)
         ticks = ax.get_xticks()
         ax.set_xticks(ticks, [_tick_label(t) for t in ticks], fontsize="small")
@@ -479,9 +532,45 @@ _MOUSE_COLORS = ("#222222", "#9a9a9a")  # resident, intruder
 TRAIL_S = 2.0
 
 
-def _snapshot(ax, keypoints: np.ndarray, middle: int, trail: int) -> None:
+def _nice_length(most: float) -> float:
+    """The largest 1, 2 or 5 times a power of ten not above ``most`` (a scale bar's length).
+
+    Examples
+    --------
+    >>> _nice_length(37.0), _nice_length(0.8)
+    (20.0, 0.5)
+    """
+    power = 10.0 ** np.floor(np.log10(most))
+    return float(max(f for f in (1.0, 2.0, 5.0) if f * power <= most) * power)
+
+
+def _scale_bar(ax, half: float, px_per_cm: float | None) -> None:
+    """A scale bar in the panel's lower left: about a quarter of its width, in cm when
+    ``px_per_cm`` is given, else in px."""
+    per_unit, unit = (1.0, "px") if px_per_cm is None else (float(px_per_cm), "cm")
+    length = _nice_length(half / 2 / per_unit)
+    ax.add_artist(
+        AnchoredSizeBar(
+            ax.transData,
+            length * per_unit,
+            f"{length:g} {unit}",
+            "lower left",
+            pad=0.3,
+            borderpad=0.2,
+            sep=2,
+            size_vertical=half / 80,
+            frameon=False,
+            fontproperties={"size": "xx-small"},
+        )
+    )
+
+
+def _snapshot(
+    ax, keypoints: np.ndarray, middle: int, trail: int, px_per_cm: float | None = None
+) -> None:
     """Both mice's keypoints at frame ``middle``, skeleton drawn, with their noses'
-    paths over the ``trail`` frames before it; framed on the mice at ``middle``."""
+    paths over the ``trail`` frames before it; framed on the mice at ``middle``, with a
+    scale bar."""
     start = max(middle - trail, 0)
     for mouse, color in enumerate(_MOUSE_COLORS):
         path = keypoints[start : middle + 1, mouse, :, 0]  # nose
@@ -496,6 +585,7 @@ def _snapshot(ax, keypoints: np.ndarray, middle: int, trail: int) -> None:
         centre, half = (lo + hi) / 2, max(float((hi - lo).max()) / 2 * 1.5, 40.0)
         ax.set_xlim(centre[0] - half, centre[0] + half)
         ax.set_ylim(centre[1] + half, centre[1] - half)  # image coordinates: y down
+        _scale_bar(ax, half, px_per_cm)
     else:
         ax.text(0.5, 0.5, "no pose tracked", transform=ax.transAxes, ha="center")
     ax.set_aspect("equal", adjustable="box")
