@@ -5,6 +5,10 @@ uses, the pipeline step it changes (and how it sets that step's numbers), whethe
 later edit of the same key replaces an earlier one, how :func:`fit_program` searches
 its parameter, and the sentence that states it. Adding a kind is adding one entry
 (and its tests); :class:`Edit`, the pipeline, the search and the words read the table.
+A kind whose change is none of the pipeline's shared numbers adds a label transform
+to its step (``PlanBuilder.transforms``); only a kind that needs a field no kind has
+yet (beside ``frames``, ``bias``, ``to_behavior``, ``over``, ``rule``) also adds that
+field to :class:`Edit`.
 
 Examples
 --------
