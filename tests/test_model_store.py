@@ -19,7 +19,7 @@ from sklearn.base import clone
 from ethostyle.data import Dataset
 from ethostyle.errors import ModelFormatError, ModelParameterError
 from ethostyle.models import families, make_model, register_family
-from ethostyle.models.base import predict_dataset
+from ethostyle.models.base import StylePredictor, predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.manifest import read_manifest
@@ -88,13 +88,19 @@ def test_every_family_saves_its_configuration_in_one_envelope(small_train, tmp_p
 
 def test_one_registry_names_every_family_by_its_option_and_its_manifest_kind() -> None:
     # The names and kinds old model directories and scripts use never change.
-    assert [(f.name, f.kind) for f in families()] == [
+    assert sorted((f.name, f.kind) for f in families()) == [
+        ("ensemble", "ensemble-style-transfer"),
         ("gbdt", "gbdt-style-transfer"),
         ("tcn", "tcn-style-transfer"),
-        ("ensemble", "ensemble-style-transfer"),
     ]
     for family in families():
         assert type(make_model(family.name)) is family.estimator
+    # Every family ethostyle ships is in the registry (so the store can load it).
+    shipped, todo = set(), [StylePredictor]
+    while todo:
+        todo.extend(todo.pop().__subclasses__())
+        shipped |= {c for c in todo if c.__module__.startswith("ethostyle.")}
+    assert shipped == {f.estimator for f in families()}
     ensemble = make_model("ensemble", seed=4, reference_annotator=2, device="cpu")
     assert ensemble.get_params()["seed"] == 4
     assert ensemble.gbdt_model.get_params()["seed"] == 4

@@ -108,8 +108,8 @@ def families() -> tuple[Family, ...]:
 
     Examples
     --------
-    >>> [f.name for f in families()]
-    ['gbdt', 'tcn', 'ensemble']
+    >>> sorted(f.name for f in families())
+    ['ensemble', 'gbdt', 'tcn']
     """
     return tuple(_FAMILIES.values())
 

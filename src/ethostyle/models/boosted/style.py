@@ -204,8 +204,8 @@ def evidence_weights(label_arrays: list[np.ndarray], min_bouts: int) -> np.ndarr
     Examples
     --------
     >>> import numpy as np
-    >>> evidence_weights([np.array([0, 0, 3, 0, 0, 3])], 2).round(3).tolist()
-    [0.286, 0.0, 0.0, 0.167]
+    >>> evidence_weights([np.array([0, 0, 3, 0, 0])], 2).round(3).tolist()  # 2 attacks
+    [0.286, 0.0, 0.0, 0.0]
     """
     counts = bout_counts(label_arrays)
     weights = counts / (counts + EVIDENCE_HALF_BOUTS)
