@@ -52,6 +52,7 @@ __all__ = [
     "DIFFERENCE_COLUMNS",
     "MEASURES",
     "difference_rows",
+    "measure_words",
 ]
 
 #: Columns of :func:`difference_rows` (and of ``differences.csv``).
@@ -85,6 +86,20 @@ MEASURES: dict[str, tuple[str, str]] = {
 }
 #: Bins of the pose-feature histograms the percentile intervals are read from.
 _FEATURE_BINS = 128
+
+
+def measure_words(measure: str, feature_specs: Mapping[str, Feature] = FEATURES) -> str:
+    """A measure of :func:`difference_rows` in words.
+
+    Examples
+    --------
+    >>> measure_words("onset_shift_s"), measure_words("nose_to_intruder_px_q95")
+    ('onset shift', '95th percentile of nose-to-intruder distance')
+    """
+    if measure in MEASURES:
+        return MEASURES[measure][0]
+    name, q = measure.rsplit("_", 1)
+    return f"{'95th' if q == 'q95' else '5th'} percentile of {feature_specs[name].label}"
 
 
 def _units(pooled: Pooled, code: int, min_videos: int) -> tuple[np.ndarray, int, str]:
