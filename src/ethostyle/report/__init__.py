@@ -20,7 +20,7 @@ Examples
 >>> from ethostyle.simulate import simulate
 >>> paths = write_report(tempfile.mkdtemp(), compare_annotators(simulate("tiny").shared))
 >>> sorted(paths)[:3]
-['bout_confusion', 'bout_pairs', 'disagreement']
+['bout_confusion', 'bout_pairs', 'differences']
 """
 
 from __future__ import annotations
