@@ -75,7 +75,8 @@ def summary_markdown(comparison: Comparison) -> str:
         comparison.no_difference.describe(comparison.fps, comparison.feature_specs),
         "",
         "Shifts are this annotator minus the reference: negative means earlier. Every figure "
-        "behind these sentences is in `disagreement.csv`.",
+        "behind these sentences is in `disagreement.csv`, every interval and verdict in "
+        "`differences.csv`.",
         "",
     ]
     return "\n".join(lines)
