@@ -787,6 +787,10 @@ def test_compare_says_why_the_model_s_reference_is_the_reference(tiny) -> None:
     assert compare_model(_ShiftingModel(), videos, reference=1).reference_note == (
         "annotator 1, as chosen"
     )
+    in_cm = compare_model(_ShiftingModel(), videos, px_per_cm=10.0)  # as `compare --px-per-cm`
+    assert in_cm.px_per_cm == 10.0 and "nose_to_intruder_cm_q95" in in_cm.table.columns
+    with pytest.raises(EthostyleError, match="--px-per-cm"):
+        compare_model(_ShiftingModel(), videos, px_per_cm=float("nan"))
 
 
 # ------------------------------------------------------------------ how sure is each difference
