@@ -213,8 +213,9 @@ def difference_rows(
     -------
     pandas.DataFrame
         :data:`DIFFERENCE_COLUMNS` less ``annotator``: one row per measure with a
-        value on both sides (none when neither side labels the behaviour). ``difference`` is annotator minus reference (for
-        shifts and bouts only one side has, the reference's value is 0);
+        value on both sides (none when neither side labels the behaviour).
+        ``difference`` is annotator minus reference (for shifts and bouts only
+        one side has, the reference's value is 0);
         ``ci_low``/``ci_high`` its interval (NaN when most resamples leave it
         undefined); ``resampled`` "videos" or "bouts" and ``n_units`` how many;
         ``verdict`` :data:`CALLED`, or why it is too thin to call.
