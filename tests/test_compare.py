@@ -22,6 +22,7 @@ from sklearn.metrics import cohen_kappa_score, f1_score
 
 from ethostyle.bouts import bout_table
 from ethostyle.compare import (
+    DIFFERENCE_COLUMNS,
     EPISODE_COLUMNS,
     EPISODE_KINDS,
     FEATURES,
@@ -43,6 +44,7 @@ from ethostyle.io import load_train_npy, save_labels_npy, save_test_npy
 from ethostyle.metrics import bout_f1
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.store import save_model
+from ethostyle.report import write_report
 from ethostyle.simulate import STYLES, Simulation, simulate, write_simulation
 from ethostyle.simulate.presets import PRESETS
 from ethostyle.simulate.styles import AnnotatorStyle, PerBehavior
@@ -785,3 +787,110 @@ def test_compare_says_why_the_model_s_reference_is_the_reference(tiny) -> None:
     assert compare_model(_ShiftingModel(), videos, reference=1).reference_note == (
         "annotator 1, as chosen"
     )
+    in_cm = compare_model(_ShiftingModel(), videos, px_per_cm=10.0)  # as `compare --px-per-cm`
+    assert in_cm.px_per_cm == 10.0 and "nose_to_intruder_cm_q95" in in_cm.table.columns
+    with pytest.raises(EthostyleError, match="--px-per-cm"):
+        compare_model(_ShiftingModel(), videos, px_per_cm=float("nan"))
+
+
+# ------------------------------------------------------------------ how sure is each difference
+def _bouts_at(n_frames: int, spans: list[tuple[int, int]], code: int = INVESTIGATION) -> np.ndarray:
+    labels = np.full(n_frames, OTHER, dtype=np.int8)
+    for start, stop in spans:
+        labels[start:stop] = code
+    return labels
+
+
+def test_rates_from_one_short_video_are_too_thin_to_call(tmp_path) -> None:
+    # the case: one 30-s video, annotator 0 with one bout, annotator 1 with two
+    ref = _bouts_at(900, [(100, 160)])
+    other = _bouts_at(900, [(100, 170), (500, 560)])
+    comparison = compare_labels({0: {"v": ref}, 1: {"v": other}})
+    rows = comparison.differences.set_index(["annotator", "behavior", "measure"])
+    rate = rows.loc[(1, "investigation", "bouts_per_min")]
+    assert (rate["annotator_value"], rate["reference_value"]) == (4.0, 2.0)
+    assert rate["resampled"] == "bouts" and rate["ci_low"] <= rate["difference"] <= rate["ci_high"]
+    assert rate["verdict"].startswith("too thin")
+    assert not (comparison.differences["verdict"] == "called").any()
+    (sentence,) = [s for s in comparison.summaries[1] if "per minute" in s]
+    assert "(4.0 vs 2.0 per minute)" in sentence and "95% interval of the difference" in sentence
+    assert "Too thin to call (bouts per minute, only 3 bouts (fewer than 5)" in sentence
+    # the rule is stated with the thresholds, and the report carries both
+    assert "too thin to call when its interval includes no difference" in (
+        comparison.no_difference.describe(FPS)
+    )
+    paths = write_report(tmp_path / "report", comparison)
+    page = paths["report"].read_text()
+    assert "too thin to call: only 3 bouts" in page and "95% interval" in page
+    saved = pd.read_csv(paths["differences"])
+    assert list(saved.columns) == list(DIFFERENCE_COLUMNS)
+    assert saved["verdict"].str.startswith("too thin").all()
+
+
+def test_a_clear_shift_is_called_and_its_interval_holds_it() -> None:
+    ref = np.array(([OTHER] * 20 + [INVESTIGATION] * 10) * 12)
+    later = np.roll(ref, 4)  # every one of 12 bouts 4 frames (0.13 s) later
+    comparison = compare_labels({0: {"v": ref}, 1: {"v": later}})
+    rows = comparison.differences.set_index(["annotator", "behavior", "measure"])
+    onset = rows.loc[(1, "investigation", "onset_shift_s")]
+    assert onset["ci_low"] == pytest.approx(4 / FPS) == onset["ci_high"]
+    assert onset["verdict"] == "called"
+    (sentence,) = [s for s in comparison.summaries[1] if "starts" in s]
+    assert "onset shift +0.13 to +0.13 s" in sentence and "Too thin" not in sentence
+
+
+def test_many_videos_are_resampled_as_videos_and_the_same_every_run(shifted) -> None:
+    differences = shifted.differences
+    assert (differences["resampled"] == "videos").all() and (differences["n_units"] == 10).all()
+    rows = differences.set_index(["annotator", "behavior", "measure"])
+    for annotator, measure, shift in ((1, "onset_shift_s", -SHIFT), (2, "offset_shift_s", SHIFT)):
+        row = rows.loc[(annotator, "investigation", measure)]
+        assert row["ci_low"] <= shift / FPS <= row["ci_high"] and row["verdict"] == "called"
+    again = compare_labels(shifted.labels)  # a fixed seed: the same intervals every run
+    pd.testing.assert_frame_equal(
+        again.differences[again.differences["unit"] == "s"].reset_index(drop=True),
+        differences[differences["unit"] == "s"].reset_index(drop=True),
+    )
+
+
+# ------------------------------------------------------------------------- pixels per cm
+def test_px_per_cm_puts_every_pose_measure_in_cm(tiny) -> None:
+    labels = {a: {s.id: s.labels for s in tiny.shared[a]} for a in (0, 3)}
+    in_px = compare_labels(labels, tiny.shared[0])
+    in_cm = compare_labels(labels, tiny.shared[0], px_per_cm=10.0)
+    assert in_cm.px_per_cm == 10.0 and "nose_to_intruder_cm" in in_cm.feature_specs
+    for px, cm in (
+        ("nose_to_intruder_px", "nose_to_intruder_cm"),
+        ("resident_speed_px_s", "resident_speed_cm_s"),
+    ):
+        assert in_cm.table[f"{cm}_q95"].to_numpy() == pytest.approx(
+            in_px.table[f"{px}_q95"].to_numpy() / 10, rel=1e-5, nan_ok=True
+        )
+        assert in_cm.episodes[cm].to_numpy() == pytest.approx(
+            in_px.episodes[px].to_numpy() / 10, rel=1e-5, nan_ok=True
+        )
+        assert f"{px}_q95" not in in_cm.table.columns
+    assert in_cm.table["facing_angle_deg_q95"].equals(in_px.table["facing_angle_deg_q95"])
+    assert set(in_cm.feature_lines["feature"]) == set(in_cm.feature_specs)
+    units = set(in_cm.differences["unit"])
+    assert {"cm", "cm/s"} <= units and not {"px", "px/s"} & units
+    words = " ".join(in_cm.summaries[3]) + in_cm.no_difference.describe(FPS, in_cm.feature_specs)
+    assert " cm " in words and " px" not in words
+    with pytest.raises(EthostyleError, match="--px-per-cm 0"):
+        compare_labels(labels, px_per_cm=0)
+
+
+def test_compare_labels_takes_px_per_cm(tiny, tmp_path) -> None:
+    files = write_simulation(tiny, tmp_path / "sim")
+    out = tmp_path / "report"
+    args = [files[f"shared_annotator{a}"] for a in (0, 3)]
+    result = run("compare-labels", *args, "--out", out, "--px-per-cm", 12.5)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "disagreement.csv")
+    assert "nose_to_intruder_cm_q95" in table.columns
+    assert "resident_speed_cm_s" in pd.read_csv(out / "episodes.csv").columns
+    page = (out / "report.html").read_text()
+    assert "at 12.5 px per cm" in page and "nose-to-intruder distance (cm)" in page
+    result = run("compare-labels", *args, "--out", tmp_path / "r", "--px-per-cm", -1)
+    assert result.exit_code == 1 and "--px-per-cm -1" in " ".join(result.stderr.split())
+    assert not (tmp_path / "r").exists()

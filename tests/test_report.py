@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import html
 import io
+import itertools
 import re
 import shutil
 import subprocess
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -113,6 +113,7 @@ def test_report_writes_every_file(report) -> None:
         "disagreement",
         "episodes",
         "pairwise",
+        "differences",
         "bout_pairs",
         "bout_confusion",
         "feature_lines",
@@ -377,16 +378,13 @@ def test_every_table_fits_the_page_column(report) -> None:
         assert narrowest_width(rows) <= COLUMN_PX, (section, rows[0])
 
 
-def test_the_pairwise_table_lists_each_pair_once() -> None:
-    rng = np.random.default_rng(0)
-    labels = {a: {"v": rng.integers(0, 4, 600).astype(np.int8)} for a in range(4)}
-    comparison = compare_labels(labels)
-    page = write_report(Path(tempfile.mkdtemp()), comparison)["report"].read_text()
+def test_the_pairwise_table_lists_each_pair_once(report) -> None:
+    page = report["report"].read_text(encoding="utf-8")
     (rows,) = [rows for section, rows in page_tables(page) if section == "Every pair of annotators"]
     header, body = rows[0], rows[1:]
     assert header[:2] == ["annotator_a", "annotator_b"]
     pairs = [(int(r[0]), int(r[1])) for r in body]
-    assert pairs == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]  # no 1-1, 2-1, ...
+    assert pairs == list(itertools.combinations(range(6), 2))  # no 1-1, 2-1, 2-2, ...
     assert not any(all(cell == "n/a" for cell in row[2:]) for row in body)
 
 
@@ -441,3 +439,14 @@ def test_every_snapshot_panel_has_a_scale_bar(comparison) -> None:
     for ax in panels:
         (bar,) = [a for a in ax.artists if isinstance(a, AnchoredSizeBar)]
         assert re.fullmatch(r"\d+ px", bar.txt_label.get_text())
+
+
+def test_snapshot_scale_bars_are_in_cm_with_px_per_cm(tiny) -> None:
+    labels = {a: {s.id: s.labels for s in tiny.shared[a]} for a in (0, 3)}
+    comparison = compare_labels(labels, tiny.shared[0], px_per_cm=12.0)
+    shown = top_episodes(comparison.episodes, 0, 1)
+    shown.insert(0, "number", np.arange(1, len(shown) + 1))
+    figure = episode_figure(comparison, shown)
+    bars = [a for ax in figure.axes for a in ax.artists if isinstance(a, AnchoredSizeBar)]
+    assert len(bars) == len(shown) > 0
+    assert all(re.fullmatch(r"[\d.]+ cm", bar.txt_label.get_text()) for bar in bars)

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 _OUT_HELP = (
-    "Folder for the report (report.html, disagreement.csv, episodes.csv, pairwise.csv, "
-    "summary.md, figures)."
+    "Folder for the report (report.html, disagreement.csv, differences.csv, episodes.csv, "
+    "pairwise.csv, summary.md, figures)."
 )
 _VIDEO_HELP = (
     "Video drawn in the ethogram (a sequence id); by default the one whose labels differ most "
@@ -37,7 +37,13 @@ _EPISODES_HELP = (
     "episodes.csv); at least 1."
 )
 
+_PX_PER_CM_HELP = (
+    "Pixels per centimetre of the videos: pose distances and speeds in cm and cm/s in the "
+    "tables, sentences and report (default: px and px/s)."
+)
+
 MinEpisode = Annotated[float, typer.Option("--min-episode-s", help=_MIN_EPISODE_HELP)]
+PxPerCm = Annotated[float | None, typer.Option("--px-per-cm", help=_PX_PER_CM_HELP)]
 Episodes = Annotated[int, typer.Option("--episodes", help=_EPISODES_HELP)]
 
 
@@ -49,7 +55,8 @@ def _print_result(comparison: Comparison, paths: dict[str, Path]) -> None:
         for sentence in sentences:
             console.print(f"  - {sentence}", highlight=False)
     console.print(
-        f"no-difference thresholds: {comparison.no_difference.describe(comparison.fps)}",
+        "no-difference thresholds: "
+        + comparison.no_difference.describe(comparison.fps, comparison.feature_specs),
         highlight=False,
     )
     kinds = comparison.episodes["kind"].value_counts()
@@ -59,7 +66,7 @@ def _print_result(comparison: Comparison, paths: dict[str, Path]) -> None:
         f"more between every pair of annotators ({counted or 'none'})",
         highlight=False,
     )
-    for role in ("disagreement", "episodes", "pairwise", "report"):
+    for role in ("disagreement", "differences", "episodes", "pairwise", "report"):
         console.print(f"wrote {paths[role]}", highlight=False)
 
 
@@ -81,6 +88,7 @@ def compare(
     video: Annotated[str | None, typer.Option(help=_VIDEO_HELP)] = None,
     min_episode_s: MinEpisode = 0.5,
     episodes: Episodes = 5,
+    px_per_cm: PxPerCm = None,
 ) -> None:
     """Label the same videos in every annotator's style and show where the styles disagree.
 
@@ -94,19 +102,30 @@ def compare(
     carry labels, the report adds the challenge score of each video labelled in
     its own annotator's style.
     """
-    from ethostyle.compare import compare_model, min_episode_frames, own_style_score
+    from ethostyle.compare import (
+        checked_px_per_cm,
+        compare_model,
+        min_episode_frames,
+        own_style_score,
+    )
     from ethostyle.io import load
     from ethostyle.models.store import load_model
     from ethostyle.report import check_report_options, write_report
 
     check_report_options(out, n_episodes=episodes)
     min_episode_frames(min_episode_s)
+    checked_px_per_cm(px_per_cm)
     model = load_model(model_dir)
     dataset = load(sequences)
     check_report_options(out, n_episodes=episodes, sequence_id=video, sequence_ids=dataset.ids)
     with progress_bars() as progress:
         comparison = compare_model(
-            model, dataset, reference=reference, min_episode_s=min_episode_s, progress=progress
+            model,
+            dataset,
+            reference=reference,
+            min_episode_s=min_episode_s,
+            px_per_cm=px_per_cm,
+            progress=progress,
         )
     score = own_style_score(comparison, dataset) if dataset.is_labelled else None
     paths = write_report(
@@ -148,6 +167,7 @@ def compare_labels(
     video: Annotated[str | None, typer.Option(help=_VIDEO_HELP)] = None,
     min_episode_s: MinEpisode = 0.5,
     episodes: Episodes = 5,
+    px_per_cm: PxPerCm = None,
 ) -> None:
     """Show where several annotators' own labels of the same videos disagree.
 
@@ -155,12 +175,13 @@ def compare_labels(
     with the episodes where two annotators part and the agreement of every pair.
     Pose features and snapshots need poses: give train-layout files.
     """
+    from ethostyle.compare import checked_px_per_cm, min_episode_frames, read_label_files
     from ethostyle.compare import compare_labels as run_compare
-    from ethostyle.compare import min_episode_frames, read_label_files
     from ethostyle.report import check_report_options, write_report
 
     check_report_options(out, n_episodes=episodes)
     min_episode_frames(min_episode_s)
+    checked_px_per_cm(px_per_cm)
     files = read_label_files(labels)
     ids = next(iter(files.labels.values()))
     check_report_options(out, n_episodes=episodes, sequence_id=video, sequence_ids=list(ids))
@@ -172,6 +193,7 @@ def compare_labels(
         reference=reference,
         source="the annotators' own labels",
         min_episode_s=min_episode_s,
+        px_per_cm=px_per_cm,
     )
     paths = write_report(
         out,

@@ -2,7 +2,8 @@
 
 See :mod:`ethostyle.compare.core` for the entry points, :mod:`~ethostyle.compare.episodes`
 for the stretches of video where two annotators part, :mod:`~ethostyle.compare.pairwise`
-for the agreement of every pair, and ``docs/compare.md`` for what each measure means.
+for the agreement of every pair, :mod:`~ethostyle.compare.intervals` for how sure each
+difference is, and ``docs/compare.md`` for what each measure means.
 """
 
 from ethostyle.compare.core import (
@@ -17,12 +18,20 @@ from ethostyle.compare.core import (
 )
 from ethostyle.compare.episodes import EPISODE_COLUMNS, EPISODE_KINDS, top_episodes
 from ethostyle.compare.files import LabelFiles, read_label_files
-from ethostyle.compare.lines import FEATURES, Feature, frame_groups
+from ethostyle.compare.intervals import DIFFERENCE_COLUMNS, difference_rows
+from ethostyle.compare.lines import (
+    FEATURES,
+    Feature,
+    checked_px_per_cm,
+    feature_set,
+    frame_groups,
+)
 from ethostyle.compare.pairwise import PAIRWISE_COLUMNS, consensus_annotator, pairwise_table
 from ethostyle.compare.summary import NO_DIFFERENCE, NoDifference, summarize
 
 __all__ = [
     "DEFAULT_MIN_EPISODE_S",
+    "DIFFERENCE_COLUMNS",
     "EPISODE_COLUMNS",
     "EPISODE_KINDS",
     "FEATURES",
@@ -33,10 +42,13 @@ __all__ = [
     "Feature",
     "LabelFiles",
     "NoDifference",
+    "checked_px_per_cm",
     "compare_annotators",
     "compare_labels",
     "compare_model",
     "consensus_annotator",
+    "difference_rows",
+    "feature_set",
     "frame_groups",
     "min_episode_frames",
     "own_style_score",

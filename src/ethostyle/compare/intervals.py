@@ -52,6 +52,7 @@ __all__ = [
     "DIFFERENCE_COLUMNS",
     "MEASURES",
     "difference_rows",
+    "measure_words",
 ]
 
 #: Columns of :func:`difference_rows` (and of ``differences.csv``).
@@ -85,6 +86,20 @@ MEASURES: dict[str, tuple[str, str]] = {
 }
 #: Bins of the pose-feature histograms the percentile intervals are read from.
 _FEATURE_BINS = 128
+
+
+def measure_words(measure: str, feature_specs: Mapping[str, Feature] = FEATURES) -> str:
+    """A measure of :func:`difference_rows` in words.
+
+    Examples
+    --------
+    >>> measure_words("onset_shift_s"), measure_words("nose_to_intruder_px_q95")
+    ('onset shift', '95th percentile of nose-to-intruder distance')
+    """
+    if measure in MEASURES:
+        return MEASURES[measure][0]
+    name, q = measure.rsplit("_", 1)
+    return f"{'95th' if q == 'q95' else '5th'} percentile of {feature_specs[name].label}"
 
 
 def _units(pooled: Pooled, code: int, min_videos: int) -> tuple[np.ndarray, int, str]:
@@ -198,13 +213,16 @@ def difference_rows(
     -------
     pandas.DataFrame
         :data:`DIFFERENCE_COLUMNS` less ``annotator``: one row per measure with a
-        value on both sides. ``difference`` is annotator minus reference (for
-        shifts and bouts only one side has, the reference's value is 0);
+        value on both sides (none when neither side labels the behaviour).
+        ``difference`` is annotator minus reference (for shifts and bouts only
+        one side has, the reference's value is 0);
         ``ci_low``/``ci_high`` its interval (NaN when most resamples leave it
         undefined); ``resampled`` "videos" or "bouts" and ``n_units`` how many;
         ``verdict`` :data:`CALLED`, or why it is too thin to call.
     """
     code = VOCABULARY.index(behavior)
+    if not ((pooled.reference == code).any() or (pooled.other == code).any()):
+        return pd.DataFrame(columns=list(DIFFERENCE_COLUMNS[1:]))  # neither labels it
     unit, n_units, resampled = _units(pooled, code, min_videos)
     rng = np.random.default_rng([seed, code])
     draws = (

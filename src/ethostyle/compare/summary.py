@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ethostyle.compare.intervals import CALLED, MEASURES
+from ethostyle.compare.intervals import CALLED, measure_words
 from ethostyle.compare.lines import FEATURES, Feature
 from ethostyle.data import BEHAVIORS
 
@@ -180,7 +180,7 @@ def _evidence(
         if measure not in rows.index:
             continue
         row = rows.loc[measure]
-        words = _measure_words(measure, features)
+        words = measure_words(measure, features)
         unit = str(row["unit"])
         if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
             digits = _DECIMALS.get(unit, 1)
@@ -198,13 +198,6 @@ def _evidence(
     if thin:
         clause += f" Too thin to call ({'; '.join(thin)})."
     return clause, len(thin) == len(parts)
-
-
-def _measure_words(measure: str, features: Mapping[str, Feature]) -> str:
-    if measure in MEASURES:
-        return MEASURES[measure][0]
-    name, q = measure.rsplit("_", 1)
-    return f"{'95th' if q == 'q95' else '5th'} percentile of {features[name].label}"
 
 
 def summarize(

@@ -6,7 +6,8 @@ annotators' styles disagree) and/or challenge scores
 
 - ``report.html``: everything below on one page, figures embedded, no network;
 - ``disagreement.csv``, ``episodes.csv``, ``pairwise.csv``, ``bout_pairs.csv``,
-  ``bout_confusion.csv``, ``feature_lines.csv`` and ``summary.md`` (with a comparison);
+  ``bout_confusion.csv``, ``feature_lines.csv``, ``differences.csv`` and ``summary.md``
+  (with a comparison);
 - ``ethogram.png``, ``pairwise.png``, ``episodes_annotator<k>.png``,
   ``disagreement.png``, ``shifts.png``, ``thresholds.png`` (with a comparison;
   the episode snapshots, ``thresholds.png`` and ``feature_lines.csv`` need poses);
@@ -19,7 +20,7 @@ Examples
 >>> from ethostyle.simulate import simulate
 >>> paths = write_report(tempfile.mkdtemp(), compare_annotators(simulate("tiny").shared))
 >>> sorted(paths)[:3]
-['bout_confusion', 'bout_pairs', 'disagreement']
+['bout_confusion', 'bout_pairs', 'differences']
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from ethostyle import __version__
-from ethostyle.compare import FEATURES, Comparison
+from ethostyle.compare import Comparison
 from ethostyle.compare.episodes import top_episodes
+from ethostyle.compare.intervals import measure_words
 from ethostyle.data import BEHAVIORS
 from ethostyle.errors import DataFormatError, EthostyleError
 from ethostyle.metrics import Task2Score
@@ -298,7 +300,7 @@ def _episode_rows(comparison: Comparison, shown: pd.DataFrame) -> pd.DataFrame:
             f"annotator {shown['annotator_b'].iloc[0]} says": shown["label_b"],
         }
     )
-    for name, feature in FEATURES.items():
+    for name, feature in comparison.feature_specs.items():
         table[f"{feature.label} ({feature.unit})"] = shown[name].to_numpy()
     return table
 
@@ -430,6 +432,7 @@ def _comparison_sections(
     )
     paths["episodes"] = write_csv(episodes, out / "episodes.csv")
     paths["pairwise"] = write_csv(comparison.pairwise, out / "pairwise.csv")
+    paths["differences"] = write_csv(comparison.differences, out / "differences.csv")
     paths["summary"] = write_bytes(summary_markdown(comparison).encode(), out / "summary.md")
     ref = comparison.reference
 
@@ -442,7 +445,12 @@ def _comparison_sections(
     every = []
     for annotator, sentences in comparison.summaries.items():
         every.append(page.bullet_list(sentences, f"Annotator {annotator} vs annotator {ref}"))
-    every.append(page.paragraph(comparison.no_difference.describe(comparison.fps), "note"))
+    every.append(
+        page.paragraph(
+            comparison.no_difference.describe(comparison.fps, comparison.feature_specs), "note"
+        )
+    )
+    every += _interval_parts(comparison)
     sections.append(page.section("Every difference found", *every))
 
     overview = _figure("disagreement", png_bytes(disagreement_figure(comparison)), out, paths)
@@ -513,6 +521,38 @@ def _comparison_sections(
     return sections
 
 
+def _interval_parts(comparison: Comparison) -> list[str]:
+    """The intervals behind the sentences above, as a table, and how they were made."""
+    stated = comparison.stated_differences()
+    if stated.empty:
+        return []
+    words = {m: measure_words(m, comparison.feature_specs) for m in stated["measure"]}
+    shown = pd.DataFrame(
+        {
+            "annotator": stated["annotator"],
+            "behaviour": stated["behavior"],
+            "measure": stated["measure"].map(words),
+            "unit": stated["unit"].replace({"%": "% of frames"}),
+            "this annotator": stated["annotator_value"],
+            f"annotator {comparison.reference}": stated["reference_value"],
+            "difference": stated["difference"],
+            f"{comparison.no_difference.confidence:.0%} interval": [
+                "n/a" if pd.isna(lo) else f"{lo:+.3g} to {hi:+.3g}"
+                for lo, hi in zip(stated["ci_low"], stated["ci_high"], strict=True)
+            ],
+            "verdict": stated["verdict"].str.replace("too thin: ", "too thin to call: "),
+        }
+    )
+    resampled = ", ".join(sorted(set(comparison.differences["resampled"])))
+    return [
+        page.paragraph(
+            f"How sure is each difference above ({resampled} resampled; every measure of "
+            "every annotator and behaviour is in differences.csv):"
+        ),
+        page.table(shown),
+    ]
+
+
 def _disputed_frames(comparison: Comparison) -> pd.DataFrame:
     """Per annotator and behaviour: frames only it / only the reference labels, feature medians."""
     lines = comparison.feature_lines
@@ -525,8 +565,9 @@ def _disputed_frames(comparison: Comparison) -> pd.DataFrame:
     )
     counts = lines.groupby(["annotator", "behavior", "frames_of"])["n"].max()
     wide.insert(0, "n", counts)
-    wide = wide[wide["n"] > 0][["n", *FEATURES]]
-    wide.columns = ["n", *(f"{f.label} ({f.unit})" for f in FEATURES.values())]
+    specs = comparison.feature_specs
+    wide = wide[wide["n"] > 0][["n", *specs]]
+    wide.columns = ["n", *(f"{f.label} ({f.unit})" for f in specs.values())]
     wide = wide.reset_index()
     wide["frames_of"] = wide["frames_of"].map(
         {"only_annotator": "only this annotator", "only_reference": "only the reference"}

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from ethostyle.bouts import bout_table
-from ethostyle.compare import FEATURES, Comparison, frame_groups
+from ethostyle.compare import Comparison, frame_groups
 from ethostyle.compare.episodes import EPISODE_KINDS
 from ethostyle.data import BEHAVIORS, VOCABULARY
 from ethostyle.errors import DataFormatError
@@ -416,17 +416,18 @@ def threshold_figure(comparison: Comparison, width_in: float = 10.0) -> Figure:
     DataFormatError
         When the comparison has no poses.
     """
-    features = {name: comparison.pooled_feature(name) for name in FEATURES}
+    specs = comparison.feature_specs
+    features = {name: comparison.pooled_feature(name) for name in specs}
     reference = comparison.pooled_labels(comparison.reference)
     shown = [b for b in BEHAVIORS if (reference == VOCABULARY.index(b)).any()] or list(BEHAVIORS)
     figure = Figure(figsize=(width_in, 0.8 + 2.3 * len(shown)), layout="constrained")
-    axes = np.atleast_2d(figure.subplots(len(shown), len(FEATURES), squeeze=False))
+    axes = np.atleast_2d(figure.subplots(len(shown), len(specs), squeeze=False))
     labelled = {
         (a, b): frame_groups(reference, comparison.pooled_labels(a), b)["labelled"]
         for a in comparison.annotators
         for b in shown
     }
-    for col, (name, feature) in enumerate(FEATURES.items()):
+    for col, (name, feature) in enumerate(specs.items()):
         values = features[name]
         for row, behavior in enumerate(shown):
             ax = axes[row, col]
@@ -656,7 +657,13 @@ def episode_figure(
             sid = episode["video"]
             fps = comparison.video_fps.get(sid, comparison.fps)
             middle = (int(episode["start_frame"]) + int(episode["end_frame"]) - 1) // 2
-            _snapshot(ax, comparison.poses[sid].keypoints, middle, round(TRAIL_S * fps))
+            _snapshot(
+                ax,
+                comparison.poses[sid].keypoints,
+                middle,
+                round(TRAIL_S * fps),
+                comparison.px_per_cm,
+            )
             a, b = int(episode["annotator_a"]), int(episode["annotator_b"])
             ax.set_title(
                 f"#{episode['number']} {kind} · {sid}\n"

@@ -43,14 +43,22 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def comparison_overview(comparison: Comparison) -> str:
-    """One sentence: what was compared with what."""
+    """What was compared with what, and the units of the pose measures."""
     minutes = sum(len(v) for v in comparison.labels[comparison.reference].values())
     minutes /= comparison.fps * 60
     others = ", ".join(str(a) for a in comparison.annotators if a != comparison.reference)
-    return (
+    text = (
         f"{len(comparison.sequence_ids)} video(s), {minutes:.1f} min in all, labelled in the "
         f"styles of annotators {others} and of annotator {comparison.reference} (the "
         f"reference); labels from {comparison.source}."
+    )
+    if comparison.features is None:
+        return text
+    if comparison.px_per_cm is None:
+        return text + " Distances in px, speeds in px/s (give --px-per-cm for cm)."
+    return (
+        text + f" Distances in cm, speeds in cm/s, at {comparison.px_per_cm:g} px per cm "
+        "(--px-per-cm)."
     )
 
 
@@ -64,10 +72,11 @@ def summary_markdown(comparison: Comparison) -> str:
     lines += [
         "## What counts as no difference",
         "",
-        comparison.no_difference.describe(comparison.fps),
+        comparison.no_difference.describe(comparison.fps, comparison.feature_specs),
         "",
         "Shifts are this annotator minus the reference: negative means earlier. Every figure "
-        "behind these sentences is in `disagreement.csv`.",
+        "behind these sentences is in `disagreement.csv`, every interval and verdict in "
+        "`differences.csv`.",
         "",
     ]
     return "\n".join(lines)
