@@ -238,7 +238,7 @@ def test_output_folder_that_is_a_file_is_refused_and_kept(tmp_path, command):
     args = {
         "simulate": ["simulate", "--preset", "tiny", "--out", existing],
         "demo": ["demo", "--preset", "tiny", "--out", existing],
-        "example-lab-files": ["example-lab-files", existing],
+        "example-lab-files": ["example-lab-files", "--out", existing],
     }[command]
     assert_clean_error(invoke(*args), re.escape(str(existing)))
     assert existing.read_text() == "keep me"

@@ -483,13 +483,14 @@ def print_score_table(score: Any, title: str = "MABe 2021 Task 2 score") -> None
     caption says so.
     """
     behaviours = ("attack", "investigation", "mount")
-    table = Table(title=title)
-    table.add_column("annotator")
-    table.add_column("frames", justify="right")
+    # Short headers, no cell wrapped: the table fits an 80-column terminal whole.
+    table = Table(title=f"{title}: F1 per behaviour")
+    table.add_column("annotator", no_wrap=True)
+    table.add_column("frames", justify="right", no_wrap=True)
     for name in behaviours:
-        table.add_column(f"F1 {name}", justify="right")
-    table.add_column("F1 macro", justify="right")
-    table.add_column("precision", justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("macro F1", justify="right", no_wrap=True)
+    table.add_column("precision", justify="right", no_wrap=True)
     absent = False
     for annotator, s in sorted(score.per_annotator.items()):
         cells = [_class_f1(s.per_class[c]) for c in behaviours]
@@ -497,8 +498,11 @@ def print_score_table(score: Any, title: str = "MABe 2021 Task 2 score") -> None
         table.add_row(str(annotator), str(s.n_frames), *cells, f"{s.f1:.3f}", f"{s.precision:.3f}")
     cells = [_class_f1(score.per_class[c]) for c in behaviours]
     absent = absent or "n/a" in cells
-    table.add_row("[bold]pooled 1-5", "", *cells, f"[bold]{score.f1:.3f}", f"{score.precision:.3f}")
-    caption = "F1 macro and precision: means over attack, investigation and mount (never other)"
+    table.add_row("[bold]pooled", "", *cells, f"[bold]{score.f1:.3f}", f"{score.precision:.3f}")
+    caption = (
+        "pooled: the frames of annotators 1-5 together (the challenge's score); macro F1 and "
+        "precision: means over attack, investigation and mount (never other)"
+    )
     if absent:
         caption += (
             "; n/a: neither the labels nor the predictions have the behaviour, and the "

@@ -50,6 +50,7 @@ def train(
         str,
         typer.Option(
             "--model",
+            metavar="gbdt|tcn|ensemble",
             help="Model family: 'gbdt' (LightGBM, the default: fast on CPU), 'tcn' (a temporal "
             "convolutional network, needs ethostyle[torch]) or 'ensemble' (both, averaged "
             "per annotator where that scores higher on held-out videos).",
@@ -60,7 +61,8 @@ def train(
     ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed; same data and seed, same model.")] = 0,
     device: Annotated[
-        str, typer.Option(help="Where the neural model trains: 'cpu' or 'cuda'.")
+        str,
+        typer.Option(metavar="cpu|cuda", help="Where the neural model trains: 'cpu' or 'cuda'."),
     ] = "cpu",
     scheduler: Annotated[
         str | None,

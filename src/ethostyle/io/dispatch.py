@@ -298,10 +298,10 @@ def load_many(paths: list[str | os.PathLike[str]]) -> Dataset:
 
 #: What each layout of :func:`file_layout` holds, in a user's words.
 _LAYOUT_WORDS = {
-    "train": "labelled poses (a train file)",
-    "test": "poses (a test file)",
-    "labels": "labels only, {id: labels} (a labels or submission file)",
-    "calms21-json": "poses (a CalMS21 .json file)",
+    "train": "a train file (labelled poses)",
+    "test": "a test file (poses)",
+    "labels": "a labels or submission file ({id: labels})",
+    "calms21-json": "a CalMS21 .json file (poses)",
 }
 
 
@@ -382,8 +382,8 @@ def check_argument_order(
         if held is None or held in accepted:
             continue
         belongs = [other for other, _, takes in arguments if other != name and held in takes]
-        where = f" (it belongs in {' or '.join(belongs)})" if belongs else ""
-        misplaced.append(f"{name} is {path}, which holds {_LAYOUT_WORDS[held]}{where}")
+        where = f", which belongs in {' or '.join(belongs)}" if belongs else ""
+        misplaced.append(f"{name} is {path}, {_LAYOUT_WORDS[held]}{where}")
     if misplaced:
         raise DataFormatError(
             f"the files are not in the order of `ethostyle {command}`: {'; '.join(misplaced)}. "

@@ -173,8 +173,8 @@ def warn_unknown_annotators(
     annotators = sorted(set(unknown.values()))
     first = ", ".join(map(repr, list(unknown)[:3]))
     warnings.warn(
-        f"{len(unknown)} of {len(styles)} sequences (e.g. {first}) name annotators with no "
-        f"style in this model ({', '.join(map(str, annotators))}; known: {known}); labelling "
+        f"{len(unknown)} of {len(styles)} sequences name annotators this model has no style "
+        f"for ({', '.join(map(str, annotators))}; known: {known}), e.g. {first}; labelling "
         f"them in the reference style (annotator {reference})",
         UnknownAnnotatorWarning,
         stacklevel=stacklevel,
