@@ -102,7 +102,7 @@ def evaluate(
 
     F1 of attack, investigation and mount over the pooled frames of annotators 1-5,
     macro-averaged (precision breaks ties); also per annotator and per class. The
-    last line is machine-readable: task2_f1=<value> task2_precision=<value>.
+    last line is machine-readable, e.g. task2_f1=0.812345 task2_precision=0.790123.
     """
     from ethostyle.errors import DataFormatError
     from ethostyle.io.dispatch import check_argument_order
