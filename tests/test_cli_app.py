@@ -359,3 +359,18 @@ def test_the_score_table_fits_an_80_column_terminal(monkeypatch) -> None:
     for header in ("annotator", "frames", "attack", "investigation", "mount", "macro F1"):
         assert header in text
     assert re.search(r"│ pooled +│", text)
+
+
+def test_the_readme_writes_each_command_of_its_using_it_block_to_its_own_place() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Using it on your files", 1)[1].split("\n## ")[0]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1).replace("\\\n", " ")
+    commands = [line.split("  #")[0].split() for line in block.splitlines()]
+    outs = [c[c.index("--out") + 1] for c in commands if "--out" in c]
+    assert len(outs) >= 6 and len(set(outs)) == len(outs), outs  # none overwrites another's
+    counts = set(re.findall(r"(\d[\d,]*) tests\b", readme))
+    assert len(counts) <= 1, counts  # the suite's size, given one way
+    assert (
+        "example-lab-files --out lab"
+        in (Path(__file__).parents[1] / "docs/walkthrough.md").read_text()
+    )

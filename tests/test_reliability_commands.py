@@ -445,5 +445,5 @@ def test_predict_warns_once_in_one_format_for_a_file_of_unknown_annotators(tiny,
     found = warnings_in(output)
     assert len(found) == 2, found
     assert "not tracked in frames 10-99" in found[0]
-    assert found[1].startswith("3 of 3 sequences name annotators this model has no style for")
-    assert "(7, 8; known: [0, 1, 2])" in found[1]
+    assert found[1].startswith("3 of 3 sequences name an annotator this model has no style")
+    assert "(annotator 7 in 2, annotator 8 in 1; known: [0, 1, 2])" in found[1]

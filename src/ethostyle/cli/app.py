@@ -339,8 +339,8 @@ def check_output(path: Path, *, directory: bool) -> None:
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         raise EthostyleError(
-            f"{path}: cannot be written: {exc.filename}: {reason}; choose another path, "
-            "or make that folder writable"
+            f"{path}: cannot be written ({exc.filename}: {reason}); check the path, or "
+            "choose a folder you can write to"
         ) from None
 
 

@@ -376,8 +376,8 @@ def predict(
         ("--bouts", bouts, ".csv"),
     ):
         if path is not None:
-            _check_suffix(option, path, suffix)
             check_output(path, directory=False)
+            _check_suffix(option, path, suffix)
     dataset, skipped = _load_to_label(test_files[0], skip_bad=skip_bad)
     if scheduler is None:
         fitted = load_model(model_dir) if fitted is None else fitted

@@ -16,6 +16,7 @@ a model has no style for (:func:`warn_unknown_annotator`).
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from collections.abc import Sequence as SequenceOf
 from concurrent.futures import ThreadPoolExecutor
@@ -170,12 +171,13 @@ def warn_unknown_annotators(
         return
     if not unknown:
         return
-    annotators = sorted(set(unknown.values()))
+    counts = Counter(unknown.values())
+    each = ", ".join(f"annotator {who} in {counts[who]}" for who in sorted(counts))
     first = ", ".join(map(repr, list(unknown)[:3]))
     warnings.warn(
-        f"{len(unknown)} of {len(styles)} sequences name annotators this model has no style "
-        f"for ({', '.join(map(str, annotators))}; known: {known}), e.g. {first}; labelling "
-        f"them in the reference style (annotator {reference})",
+        f"{len(unknown)} of {len(styles)} sequences name an annotator this model has no style "
+        f"for ({each}; known: {known}), e.g. {first}; labelling them in the reference style "
+        f"(annotator {reference})",
         UnknownAnnotatorWarning,
         stacklevel=stacklevel,
     )
