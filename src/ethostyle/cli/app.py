@@ -304,19 +304,18 @@ EXIT_SKIPPED = 3
 
 
 def check_model_first(usage: str, model_dir: Path, files: list[Path]) -> None:
-    """Refuse a data file given where the model directory goes, and the model among the files.
+    """Refuse a model directory given among the data files (its place taken by a data file).
 
     ``predict test.npy model/`` would otherwise read the model folder as a data
     file and fail on that; this says which argument is which.
     """
     models = [p for p in files if (p / "model.json").is_file()]
-    if model_dir.is_file() or models:
-        given = f"{model_dir} (a {'file' if model_dir.is_file() else 'folder'}) as MODEL_DIR"
-        if models:
-            given += f" and the model directory {models[0]} as a file to label"
+    if models:
+        kind = "a file" if model_dir.is_file() else "not a model directory"
         raise EthostyleError(
-            f"the arguments are swapped: you gave {given}; the model directory comes first, "
-            f"then the data: ethostyle {usage}"
+            f"the arguments are swapped: you gave {model_dir} ({kind}) as MODEL_DIR and the "
+            f"model directory {models[0]} as a file to label; the model directory comes "
+            f"first, then the data: ethostyle {usage}"
         )
 
 
