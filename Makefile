@@ -1,11 +1,14 @@
 # The two commands of the README. Each creates/updates .venv on its own, so a
-# fresh machine needs only Python 3.11 and make.
+# fresh machine needs only Python 3.11 (with its venv module) and make; `make test`
+# also needs headless Chromium (the report's browser test), which it installs
+# where it can (root with apt-get) and otherwise names, with the command that
+# installs it, before anything else runs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +27,10 @@ venv: $(VENV)/.installed-demo
 demo: $(VENV)/.installed-demo
 	$(BIN)/ethostyle demo --out $(DEMO_DIR)
 
-test: $(VENV)/.installed-test
+browser:
+	@$(SHELL) .ci/need-chromium
+
+test: browser $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ethostyle"
 #: and those listed before it. The first matching prefix names a module's layer.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ground", ("ethostyle", "ethostyle.errors", "ethostyle.data", "ethostyle.atomic",
-                "ethostyle.progress", "ethostyle.bouts")),
+                "ethostyle.progress", "ethostyle.threads", "ethostyle.bouts")),
     ("io", ("ethostyle.io",)),
     ("features", ("ethostyle.features",)),
     ("simulate", ("ethostyle.simulate",)),

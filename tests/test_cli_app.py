@@ -5,12 +5,15 @@ demo's progress bars."""
 
 from __future__ import annotations
 
+import io as io_module
+import os
 import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import typer
 from rich.progress import Progress
 from sklearn.metrics import f1_score
 from typer.testing import CliRunner
@@ -246,3 +249,128 @@ def test_predict_fps_writes_one_label_per_frame_of_the_original_video(mabe, tmp_
     assert io.load_labels(labels)["v"].shape == (250,)
     bad = run("predict", MODEL_V1, test, "--fps", 0, "--out", labels)
     assert bad.exit_code == 1 and "--fps 0" in bad.stderr
+
+
+# ------------------------------------------------ help, options and tables (issue 19, part 5)
+def _command_names() -> list[str]:
+    return sorted(typer.main.get_command(app).commands)
+
+
+def _help(*command: str, columns: int = 80) -> str:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_help_shows_no_python_types_and_one_placeholder_rule() -> None:
+    for name in _command_names():
+        text = _help(name)
+        # typer's own placeholders: <path>, <list[Path]>, <float range> [x>=1e-06], {file}
+        assert not re.search(r"<(path|int|float|str|list\[|bool)", text), (name, text)
+        assert "{" not in text.split("Usage:")[1].split("\n")[0], (name, text)
+        assert "x>=" not in text and "x<=" not in text, (name, text)
+    assert "Usage: ethostyle predict [OPTIONS] MODEL_DIR TEST_FILES..." in _help("predict")
+    options = flat(_help("predict"))
+    assert "--out PATH" in options and "--style INTEGER" in options and "--fps NUMBER" in options
+    assert "--px-per-cm NUMBER Pixels per centimetre" in flat(_help("describe-style"))
+
+
+def test_help_lists_every_fixed_choice() -> None:
+    from ethostyle.models import FAMILIES
+    from ethostyle.simulate import LAYOUTS, PRESETS
+
+    simulate_help, train_help = flat(_help("simulate")), flat(_help("train"))
+    assert f"--preset {'|'.join(PRESETS)}" in simulate_help
+    assert f"--layout {'|'.join(LAYOUTS)}" in simulate_help
+    assert f"--preset {'|'.join(PRESETS)}" in flat(_help("demo"))
+    assert f"--model {'|'.join(FAMILIES)}" in train_help
+    assert "--device cpu|cuda" in train_help
+    assert "--format xlsx|ods|csv|tsv" in flat(_help("export-boris"))
+
+
+def test_commands_are_listed_in_the_order_of_the_work() -> None:
+    from ethostyle.cli.app import WORKFLOW_ORDER
+
+    listed = re.findall(r"(?m)^│ ([a-z][a-z-]+) ", _help().split("Commands")[1])
+    assert listed == list(WORKFLOW_ORDER)
+    assert sorted(listed) == _command_names()
+    assert listed[:2] == ["demo", "simulate"] and listed.index("train") < listed.index("predict")
+
+
+def test_every_command_takes_quiet_and_verbose_and_every_computing_one_threads() -> None:
+    from ethostyle.cli.app import COMPUTING
+
+    assert COMPUTING == {
+        "demo", "simulate", "train", "adapt", "predict", "evaluate", "compare", "compare-labels"
+    }  # fmt: skip
+    for name in _command_names():
+        text = flat(_help(name, columns=200))
+        assert "--quiet -q" in text and "--verbose -v" in text, name
+        assert ("--threads INTEGER" in text) == (name in COMPUTING), name
+
+
+def test_threads_limits_every_library_and_the_prediction_pool(mabe, tmp_path) -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from ethostyle.threads import limit_threads, thread_count
+
+    test = _short_test_file(mabe, tmp_path / "one.npy", annotator=1)
+    with threadpool_limits(limits=None):  # restores the libraries' threads afterwards
+        try:
+            result = run("predict", MODEL_V1, test, "--out", tmp_path / "sub.npy", "--threads", 1)
+            assert result.exit_code == 0, result.output
+            assert thread_count() == 1 and os.environ["OMP_NUM_THREADS"] == "1"
+            assert {pool["num_threads"] for pool in threadpool_info()} == {1}
+        finally:
+            limit_threads(None)
+    assert (
+        run("predict", MODEL_V1, test, "--out", tmp_path / "s.npy", "--threads", 0).exit_code == 2
+    )
+
+
+def test_quiet_prints_only_warnings_and_errors(mabe, tmp_path) -> None:
+    test = _short_test_file(mabe, tmp_path / "seven.npy", annotator=7)
+    for quiet in (["--quiet", "predict"], ["predict", "-q"]):
+        result = run(*quiet, MODEL_V1, test, "--out", tmp_path / "sub.npy")
+        assert result.exit_code == 0 and result.stdout == "", result.output
+        assert flat(result.stderr).startswith("warning: sequence 'v': annotator 7 has no style")
+        assert "predicting" not in result.stderr  # no progress bar
+    assert "wrote submission" in run("predict", MODEL_V1, test, "--out", tmp_path / "s.npy").stdout
+    assert run("validate", test, "--quiet").stdout == ""
+
+
+def test_the_score_table_fits_an_80_column_terminal(monkeypatch) -> None:
+    from rich.console import Console
+
+    from ethostyle.metrics import task2_score
+
+    app_module = sys.modules["ethostyle.cli.app"]  # the module: its name `app` is the app
+
+    rng = np.random.default_rng(0)
+    truth = {f"s{a}": rng.integers(0, 4, 300) for a in range(6)}
+    score = task2_score(
+        truth, {k: np.roll(v, 3) for k, v in truth.items()}, {f"s{a}": a for a in range(6)}
+    )
+    narrow = Console(width=80, record=True, file=io_module.StringIO())
+    monkeypatch.setattr(app_module, "console", narrow)
+    app_module.print_score_table(score)
+    text = narrow.export_text()
+    assert "…" not in text and max(map(len, text.splitlines())) <= 80
+    for header in ("annotator", "frames", "attack", "investigation", "mount", "macro F1"):
+        assert header in text
+    assert re.search(r"│ pooled +│", text)
+
+
+def test_the_readme_writes_each_command_of_its_using_it_block_to_its_own_place() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Using it on your files", 1)[1].split("\n## ")[0]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1).replace("\\\n", " ")
+    commands = [line.split("  #")[0].split() for line in block.splitlines()]
+    outs = [c[c.index("--out") + 1] for c in commands if "--out" in c]
+    assert len(outs) >= 6 and len(set(outs)) == len(outs), outs  # none overwrites another's
+    counts = set(re.findall(r"(\d[\d,]*) tests\b", readme))
+    assert len(counts) <= 1, counts  # the suite's size, given one way
+    assert (
+        "example-lab-files --out lab"
+        in (Path(__file__).parents[1] / "docs/walkthrough.md").read_text()
+    )

@@ -81,6 +81,23 @@ def test_validate_bad_files_exit_1_with_one_message(sim_dir, tmp_path) -> None:
     assert not marker.exists()
 
 
+def test_validate_counts_every_sequence_of_the_file_the_bad_ones_too(sim_dir, tmp_path) -> None:
+    test = io.load_test_npy(sim_dir / "test.npy")
+    sequences = {s.id: {"keypoints": s.keypoints, "annotator_id": s.annotator_id} for s in test}
+    bad = list(sequences)[3]
+    sequences[bad]["keypoints"] = np.full_like(sequences[bad]["keypoints"], np.nan)
+    path = tmp_path / "test.npy"
+    np.save(path, {"sequences": sequences}, allow_pickle=True)
+    report = io.find_problems(path)
+    assert (report.n_sequences, report.n_unreadable) == (len(test), 1)
+    result = run("validate", path)
+    assert_one_error(result, f"{path}: 1 problem(s) found")
+    assert (
+        f"{len(test)} sequence(s), 1 of them unreadable (listed below); "
+        f"{test.n_frames - test[bad].n_frames} frame(s) in the other {len(test) - 1}"
+    ) in " ".join(result.stdout.split())
+
+
 def test_evaluate_prints_the_score_last_and_writes_json(sim_dir, tmp_path) -> None:
     out = tmp_path / "score.json"
     args = (sim_dir / "test_labels.npy", sim_dir / "test.npy", sim_dir / "test_labels.npy")

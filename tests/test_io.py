@@ -358,7 +358,8 @@ def test_problems_of_every_sequence_are_listed(tmp_path) -> None:
         allow_pickle=True,
     )
     report = io.describe_file(path)
-    assert (report.n_sequences, report.n_frames, report.annotators) == (1, N_FRAMES, [1])
+    assert (report.n_sequences, report.n_unreadable) == (3, 2)  # every sequence of the file
+    assert (report.n_frames, report.annotators) == (N_FRAMES, [1])  # of the readable one
     assert [p.split(":")[0] for p in report.problems] == [
         f"{path}, sequence 'b'",
         f"{path}, sequence 'c'",

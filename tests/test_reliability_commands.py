@@ -28,6 +28,7 @@ from support import (
     small_model_dir,
     tiny_simulation,
     touch,
+    warnings_in,
 )
 
 # ----------------------------------------------------------------------------- DeepLabCut .h5
@@ -238,7 +239,7 @@ def test_output_folder_that_is_a_file_is_refused_and_kept(tmp_path, command):
     args = {
         "simulate": ["simulate", "--preset", "tiny", "--out", existing],
         "demo": ["demo", "--preset", "tiny", "--out", existing],
-        "example-lab-files": ["example-lab-files", existing],
+        "example-lab-files": ["example-lab-files", "--out", existing],
     }[command]
     assert_clean_error(invoke(*args), re.escape(str(existing)))
     assert existing.read_text() == "keep me"
@@ -259,3 +260,190 @@ def test_scores_file_that_is_a_folder_is_refused(tiny, tmp_path):
     folder.mkdir()
     result = invoke("evaluate", sub, test_file, labels, "--json", folder)
     assert_clean_error(result, re.escape(str(folder)), "is a directory")
+
+
+# --------------------------------------------- a bare machine and a lab's real files (issue 19)
+MODEL_V1 = Path(__file__).parent / "data" / "models_v1" / "gbdt"  # styles 0, 1, 2
+#: sysfs: no new file can be made there, not even by root (whom file modes do not stop).
+UNWRITABLE = Path("/sys/ethostyle-output")
+
+
+def _lab_sequences(
+    tiny, annotators: tuple[int, ...] = (1, 2, 1), frames: int = 240
+) -> dict[str, dict[str, object]]:
+    """Test-file entries of the tiny simulation's poses, one sequence per annotator given."""
+    sequences = list(tiny.test)[: len(annotators)]
+    return {
+        s.id: {"keypoints": s.keypoints[:frames].copy(), "annotator_id": who}
+        for s, who in zip(sequences, annotators, strict=True)
+    }
+
+
+def _lab_test_file(tiny, path: Path, annotators: tuple[int, ...] = (1, 2, 1)) -> Path:
+    return save_pickle_npy(path, {"sequences": _lab_sequences(tiny, annotators)})
+
+
+@pytest.fixture
+def scored_files(tiny, tmp_path) -> dict[str, Path]:
+    test = _lab_test_file(tiny, tmp_path / "test.npy")
+    ids = list(io.load_test_npy(test).ids)
+    truth = {sid: np.full(240, 3) for sid in ids}
+    return {
+        "test": test,
+        "labels": io.save_labels_npy(truth, tmp_path / "test_labels.npy"),
+        "submission": io.save_submission(truth, tmp_path / "submission.npy"),
+    }
+
+
+def _unwritable_runs(files: dict[str, Path], tmp_path: Path) -> dict[str, list[object]]:
+    missing = tmp_path / "missing.npy"  # reading it would fail: the output is checked first
+    test, labels, sub = files["test"], files["labels"], files["submission"]
+    return {
+        "train": ["train", missing, "--out", UNWRITABLE / "model"],
+        "adapt": ["adapt", MODEL_V1, missing, "--out", UNWRITABLE / "model"],
+        "predict --out": ["predict", MODEL_V1, test, "--out", UNWRITABLE / "sub.npy"],
+        "predict --probabilities": [
+            "predict", MODEL_V1, test, "--out", tmp_path / "sub.npy",
+            "--probabilities", UNWRITABLE / "p.npz",
+        ],
+        "predict --bouts": [
+            "predict", MODEL_V1, test, "--out", tmp_path / "sub.npy",
+            "--bouts", UNWRITABLE / "bouts.csv",
+        ],
+        "evaluate --json": ["evaluate", sub, test, labels, "--json", UNWRITABLE / "s.json"],
+        "evaluate --report": ["evaluate", sub, test, labels, "--report", UNWRITABLE / "r"],
+        "compare": ["compare", MODEL_V1, test, "--out", UNWRITABLE / "compare"],
+        "compare-labels": ["compare-labels", missing, missing, "--out", UNWRITABLE / "c"],
+        "simulate": ["simulate", "--preset", "tiny", "--out", UNWRITABLE / "sim"],
+        "demo": ["demo", "--preset", "tiny", "--out", UNWRITABLE / "demo"],
+        "import-pose": ["import-pose", missing, "--fps", 25, "--out", UNWRITABLE / "p.npy"],
+        "import-labels": [
+            "import-labels", missing, missing, "--annotator", "al", "--out", UNWRITABLE / "l.npy"
+        ],
+        "export-boris": ["export-boris", missing, "--out", UNWRITABLE / "boris"],
+        "example-lab-files": ["example-lab-files", "--out", UNWRITABLE / "lab"],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "train", "adapt", "predict --out", "predict --probabilities", "predict --bouts",
+        "evaluate --json", "evaluate --report", "compare", "compare-labels", "simulate", "demo",
+        "import-pose", "import-labels", "export-boris", "example-lab-files",
+    ],
+)  # fmt: skip
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(
+    scored_files, tmp_path, command
+):
+    with pytest.raises(OSError):  # the premise: nobody can write there
+        (UNWRITABLE.parent / "probe").write_text("")
+    args = _unwritable_runs(scored_files, tmp_path)[command]
+    target = next(str(a) for a in args if str(a).startswith(str(UNWRITABLE)))
+    message = assert_clean_error(invoke(*args), re.escape(target), "cannot be written")
+    assert ".tmp" not in message  # the user's path, never the hidden temporary file
+    assert "task2_f1" not in message and not (tmp_path / "sub.npy").exists()
+
+
+def test_a_file_in_the_way_of_an_output_folder_is_refused_before_the_work(tiny, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    test = _lab_test_file(tiny, tmp_path / "test.npy")
+    result = invoke("predict", MODEL_V1, test, "--out", notes / "run1" / "sub.npy")
+    assert_clean_error(result, re.escape(str(notes / "run1" / "sub.npy")), "not a directory")
+    assert notes.read_text() == "keep me"
+
+
+def test_a_refused_atomic_write_names_the_destination_not_its_temporary_file():
+    from ethostyle.atomic import atomic_directory, atomic_write_path
+
+    for write in (atomic_write_path, atomic_directory):
+        with pytest.raises(OSError) as refused, write(UNWRITABLE.parent / "out.npy"):
+            pass
+        assert refused.value.filename == str(UNWRITABLE.parent / "out.npy")
+
+
+def test_predict_skip_bad_labels_the_readable_sequences_and_exits_3(tiny, tmp_path):
+    sequences = _lab_sequences(tiny, (1, 2, 1))
+    bad = list(sequences)[1]
+    sequences[bad]["keypoints"] = np.full((240, 2, 2, 7), np.nan, dtype=np.float32)
+    test = save_pickle_npy(tmp_path / "test.npy", {"sequences": sequences})
+    stopped = invoke("predict", MODEL_V1, test, "--out", tmp_path / "all.npy")
+    assert_clean_error(stopped, re.escape(bad), "every keypoint is NaN", "--skip-bad")
+    assert not (tmp_path / "all.npy").exists()
+    out, bouts = tmp_path / "good.npy", tmp_path / "bouts.csv"
+    result = invoke("predict", MODEL_V1, test, "--out", out, "--bouts", bouts, "--skip-bad")
+    assert result.exception is None and result.exit_code == 3, result.output
+    printed = " ".join(result.output.split())
+    assert "skipped 1 sequence(s)" in printed and bad in printed and "error:" not in printed
+    good = [sid for sid in sequences if sid != bad]
+    assert sorted(io.load_submission(out)) == sorted(good)
+    assert bad not in set(pd.read_csv(bouts)["sequence"])
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "wanted"),
+    [
+        ("--out", "sub.csv", ".npy"),
+        ("--probabilities", "p.npy", ".npz"),
+        ("--bouts", "b.npy", ".csv"),
+    ],
+)
+def test_predict_refuses_an_output_suffix_of_another_format(tiny, tmp_path, option, name, wanted):
+    test = _lab_test_file(tiny, tmp_path / "test.npy")
+    args = {"--out": tmp_path / "sub.npy", option: tmp_path / name}
+    result = invoke("predict", MODEL_V1, test, *[x for kv in args.items() for x in kv])
+    assert_clean_error(result, re.escape(f"{option} {tmp_path / name}"), re.escape(wanted))
+    assert not list(tmp_path.glob("sub.*")) and not (tmp_path / name).exists()
+
+
+def test_evaluate_with_test_and_labels_swapped_says_which_argument_is_which(scored_files):
+    sub, test, labels = (scored_files[k] for k in ("submission", "test", "labels"))
+    result = invoke("evaluate", sub, labels, test)
+    assert_clean_error(
+        result,
+        "not in the order of `ethostyle evaluate SUBMISSION TEST LABELS`",
+        rf"TEST is {re.escape(str(labels))}, a labels or submission file .* belongs in "
+        "SUBMISSION or LABELS",
+        rf"LABELS is {re.escape(str(test))}, a test file \(poses\), which belongs in TEST",
+    )
+
+
+def test_predict_with_the_model_and_the_file_swapped_says_which_is_which(scored_files, tmp_path):
+    result = invoke("predict", scored_files["test"], MODEL_V1, "--out", tmp_path / "sub.npy")
+    assert_clean_error(
+        result, "the arguments are swapped", re.escape(f"the model directory {MODEL_V1}")
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--fps", 0, "--fps 0: give the videos' frame rate"),
+        ("--fps", -25, "--fps -25: give the videos' frame rate"),
+        ("--annotator-id", -1, "--annotator-id -1: annotator ids are 0 or more"),
+        ("--scale", 0, "--scale 0: give a positive factor"),
+    ],
+)
+def test_import_pose_refuses_impossible_numbers_before_reading(tmp_path, option, value, said):
+    pose = tmp_path / "videoDLC_resnet50.h5"  # never read: the option is refused first
+    args = ["import-pose", pose, "--out", tmp_path / "p.npy", option, value]
+    if option != "--fps":
+        args += ["--fps", 25]
+    message = assert_clean_error(invoke(*args), re.escape(said))
+    assert "frame rate" not in message or option == "--fps"
+    assert "warning" not in invoke(*args).output.lower()
+
+
+def test_predict_warns_once_in_one_format_for_a_file_of_unknown_annotators(tiny, tmp_path):
+    sequences = _lab_sequences(tiny, (7, 7, 8))
+    next(iter(sequences.values()))["keypoints"][10:100, 0] = np.nan  # a 3 s gap (logged)
+    test = save_pickle_npy(tmp_path / "test.npy", {"sequences": sequences})
+    result = invoke("predict", MODEL_V1, test, "--out", tmp_path / "sub.npy")
+    output = assert_success(result)
+    assert "WARNING" not in output
+    found = warnings_in(output)
+    assert len(found) == 2, found
+    assert "not tracked in frames 10-99" in found[0]
+    assert found[1].startswith("3 of 3 sequences name an annotator this model has no style")
+    assert "(annotator 7 in 2, annotator 8 in 1; known: [0, 1, 2])" in found[1]

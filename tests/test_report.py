@@ -1,7 +1,8 @@
 """Tests of ``ethostyle.report``: the files it writes, and the page as a real browser shows it.
 
 The browser test renders ``report.html`` with headless Chromium (Debian package
-``chromium``; ``.ci/run`` installs it) and checks the screenshot: not blank, and
+``chromium``; ``make test`` installs it where it can, or names it before any test
+runs) and checks the screenshot: not blank, and
 every behaviour colour of the figures on it; a second run checks in the browser
 that every embedded figure decoded and that the page fits a laptop screen.
 """
@@ -91,12 +92,63 @@ def report(comparison, score, tmp_path_factory) -> dict[str, Path]:
     )
 
 
+#: The names .ci/need-chromium (run by `make test` before the tests) looks for.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+REPO = Path(__file__).resolve().parents[1]
+
+
 def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
+    for name in BROWSERS:
         found = shutil.which(name)
         if found:
             return found
-    pytest.fail("headless Chromium is needed to test the report: sudo apt-get install -y chromium")
+    # `make test` stops before any test runs when Chromium is missing; pytest run
+    # directly lands here: a failure that says what to install, never a skip.
+    pytest.fail(
+        "headless Chromium is needed to test the report: sudo apt-get install -y chromium "
+        "(`make test` installs it where it can, or says so before any test runs)"
+    )
+
+
+def _bare_path(tmp_path: Path, *programs: str) -> dict[str, str]:
+    """An environment whose PATH holds only ``id`` and the named fake programs."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "id").symlink_to(shutil.which("id"))
+    for name in programs:
+        (bin_dir / name).write_text("#!/bin/sh\nexit 0\n")
+        (bin_dir / name).chmod(0o755)
+    return {"PATH": str(bin_dir), "LC_ALL": "C"}
+
+
+def test_make_test_names_the_missing_browser_in_one_line_before_anything_runs(tmp_path):
+    # A bare machine: no Chromium, and no apt-get to install it with.
+    env = _bare_path(tmp_path)
+    make = shutil.which("make") or "make"
+    done = subprocess.run(
+        [make, "-C", str(REPO), "--no-print-directory", "-n", "test"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    recipe = done.stdout.splitlines()
+    assert "need-chromium" in recipe[0] and "pytest" in recipe[-1], recipe
+    done = subprocess.run(
+        [make, "-C", str(REPO), "--no-print-directory", "browser"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0 and done.stdout == ""
+    ours = [line for line in done.stderr.splitlines() if not line.startswith("make:")]
+    assert len(ours) == 1, done.stderr
+    assert "headless Chromium is missing" in ours[0]
+    assert "sudo apt-get install -y chromium" in ours[0] and "make test again" in ours[0]
+
+
+@pytest.mark.parametrize("name", BROWSERS)
+def test_make_test_goes_on_when_a_browser_is_on_the_path(tmp_path, name):
+    done = subprocess.run(
+        ["/bin/sh", str(REPO / ".ci" / "need-chromium")],
+        env=_bare_path(tmp_path, name), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
 def run_chromium(*args: str) -> subprocess.CompletedProcess[str]:

@@ -31,7 +31,12 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_directory", "atomic_write_path", "remove_unfinished_writes"]
+__all__ = [
+    "atomic_directory",
+    "atomic_write_path",
+    "check_writable",
+    "remove_unfinished_writes",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +131,51 @@ def _fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise now if an atomic write of ``path`` (file or directory) would be refused.
+
+    A command calls this for each of its outputs before its work starts, so that
+    a read-only folder fails in a second, not after an hour of training. The
+    nearest existing folder above ``path`` (where the missing folders would be
+    created, or the temporary file written) must be a folder, and a file must be
+    creatable in it: a probe file is created there and removed at once.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output file or directory, as the user named it.
+
+    Raises
+    ------
+    OSError
+        Naming the folder that refused (never the probe's temporary name):
+        ``NotADirectoryError`` where a file stands in the way of the folder,
+        ``PermissionError`` for a read-only folder, and so on.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> check_writable(pathlib.Path(tempfile.mkdtemp()) / "new" / "out.npy")
+    """
+    path = Path(path)
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(folder))
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from None
+    os.close(fd)
+    os.unlink(name)
+
+
+def _user_named(exc: OSError, path: Path) -> OSError:
+    """``exc`` naming the destination the user gave, not a temporary name beside it."""
+    return type(exc)(exc.errno, exc.strerror, str(path))
+
+
 @contextlib.contextmanager
 def atomic_write_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path to write to; move it onto ``path`` when done.
@@ -157,7 +207,11 @@ def atomic_write_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _UNDER_WAY.add(path)  # before the temporary file exists: no window without cleanup
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        _UNDER_WAY.discard(path)
+        raise _user_named(exc, path) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -232,7 +286,10 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 def _fill_and_swap_in(path: Path) -> Iterator[Path]:
     """The body of :func:`atomic_directory` (kept apart so the sweep set is always left)."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    except OSError as exc:
+        raise _user_named(exc, path) from None
     try:
         yield tmp
         try:

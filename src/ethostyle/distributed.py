@@ -35,7 +35,7 @@ import tempfile
 import threading
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -194,28 +194,27 @@ class _Runner:
             files = _model_files(model_dir, manifest)
             [self._files] = client.scatter([files], broadcast=True, hash=False)
 
-    def _warn_unknown(self, sequences: list[PoseSequence], style: int | None) -> None:
-        """The warning a worker gives for an annotator without a style, given here instead.
+    def warn_unknown(self, sequences: Iterable[PoseSequence], style: int | None) -> None:
+        """The warning for annotators without a style, once per file, given here.
 
         A worker's warnings stay in its own log, and capturing them there is not
-        thread-safe, so the submitting side repeats the check the model makes.
+        thread-safe, so the submitting side repeats the check the model makes
+        (and the tasks run here keep theirs to themselves).
         """
-        from ethostyle.models.base import warn_unknown_annotator
+        from ethostyle.models.base import warn_unknown_annotators
 
-        known = self._model.annotators_
-        for sequence in sequences:
-            who = sequence.annotator_id if style is None else int(style)
-            if who not in known:
-                warn_unknown_annotator(
-                    sequence.id, who, known, self._model.reference_annotator, stacklevel=5
-                )
+        styles = {s.id: s.annotator_id if style is None else int(style) for s in sequences}
+        warn_unknown_annotators(
+            styles, self._model.annotators_, self._model.reference_annotator, stacklevel=4
+        )
 
     def submit(self, sequences: list[PoseSequence], style: int | None) -> Any:
         if self._client is None:
-            from ethostyle.models.base import predict_dataset
+            from ethostyle.models.base import UnknownAnnotatorWarning, predict_dataset
 
-            return predict_dataset(self._model, Dataset(sequences), style=style)
-        self._warn_unknown(sequences, style)
+            with warnings.catch_warnings():  # said once per file by warn_unknown
+                warnings.simplefilter("ignore", UnknownAnnotatorWarning)
+                return predict_dataset(self._model, Dataset(sequences), style=style)
         # Scattered first so large keypoint arrays travel as data, not in the task graph.
         [data] = self._client.scatter([sequences], hash=False)
         return self._client.submit(_predict_task, self._files, data, style, pure=False)
@@ -265,6 +264,7 @@ def predict_dataset_on_cluster(
         Identical to :func:`ethostyle.models.base.predict_dataset` on one machine.
     """
     runner = _Runner(Path(model_dir), client)
+    runner.warn_unknown(dataset, style)
     advance = progress.task("predicting", dataset.n_frames)
     handles = [runner.submit(chunk, style) for chunk in _chunks(dataset, frames_per_task)]
     parts = []
@@ -414,6 +414,7 @@ def predict_files(
 
     for path, target in zip(paths, outputs, strict=True):
         dataset = load(path)
+        runner.warn_unknown(dataset, style)
         pending.append(
             (target, [runner.submit(c, style) for c in _chunks(dataset, frames_per_task)])
         )

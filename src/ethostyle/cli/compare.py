@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ethostyle.cli.app import app, console, friendly_errors, progress_bars
+from ethostyle.cli.app import (
+    app,
+    check_model_first,
+    check_output,
+    console,
+    friendly_errors,
+    progress_bars,
+)
 
 if TYPE_CHECKING:
     from ethostyle.compare import Comparison
@@ -112,7 +119,9 @@ def compare(
     from ethostyle.models.store import load_model
     from ethostyle.report import check_report_options, write_report
 
+    check_model_first("compare MODEL_DIR SEQUENCES --out FOLDER", model_dir, [sequences])
     check_report_options(out, n_episodes=episodes)
+    check_output(out, directory=True)
     min_episode_frames(min_episode_s)
     checked_px_per_cm(px_per_cm)
     model = load_model(model_dir)
@@ -180,6 +189,7 @@ def compare_labels(
     from ethostyle.report import check_report_options, write_report
 
     check_report_options(out, n_episodes=episodes)
+    check_output(out, directory=True)
     min_episode_frames(min_episode_s)
     checked_px_per_cm(px_per_cm)
     files = read_label_files(labels)

@@ -10,6 +10,7 @@ import typer
 
 from ethostyle.cli.app import (
     app,
+    check_output,
     console,
     friendly_errors,
     print_score_table,
@@ -19,22 +20,29 @@ from ethostyle.errors import EthostyleError
 
 __all__ = ["demo", "evaluate", "simulate", "validate"]
 
+#: The simulation presets (``ethostyle.simulate.PRESETS``), listed in the help.
+_PRESETS = "calms21-task2-like|tiny"
+
 
 @app.command()
 @friendly_errors
 def simulate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
     preset: Annotated[
-        str, typer.Option(help="Data set size: 'calms21-task2-like' (default) or 'tiny'.")
+        str,
+        typer.Option(
+            metavar=_PRESETS, help="Data set size: 'calms21-task2-like' (default) or 'tiny'."
+        ),
     ] = "calms21-task2-like",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
     layout: Annotated[
         str,
         typer.Option(
+            metavar="combined|mabe2021",
             help="Which files: 'combined' (default: one train.npy of every annotator, plus "
             "each annotator's labels of shared videos) or 'mabe2021' (the challenge's own "
             "files: task1/train.npy of annotator 0, task2/train.npy of annotators 1-5, one "
-            "shared test.npy)."
+            "shared test.npy).",
         ),
     ] = "combined",
 ) -> None:
@@ -50,6 +58,7 @@ def simulate(
 
     if layout not in LAYOUTS:
         raise EthostyleError(f"--layout {layout!r}: choose {' or '.join(map(repr, LAYOUTS))}")
+    check_output(out, directory=True)
     sim = run_simulation(preset, seed=seed)
     paths = write_simulation(sim, out, layout=layout)
     for name, path in paths.items():
@@ -93,11 +102,28 @@ def evaluate(
 
     F1 of attack, investigation and mount over the pooled frames of annotators 1-5,
     macro-averaged (precision breaks ties); also per annotator and per class. The
-    last line is machine-readable: task2_f1=<value> task2_precision=<value>.
+    last line is machine-readable, e.g. task2_f1=0.812345 task2_precision=0.790123.
     """
+    from ethostyle.errors import DataFormatError
+    from ethostyle.io.dispatch import check_argument_order
     from ethostyle.metrics import evaluate_files
 
-    score = evaluate_files(submission, test, labels)
+    if json_out is not None:
+        check_output(json_out, directory=False)
+    if report is not None:
+        check_output(report, directory=True)
+    try:
+        score = evaluate_files(submission, test, labels)
+    except DataFormatError:
+        check_argument_order(
+            "evaluate SUBMISSION TEST LABELS",
+            [
+                ("SUBMISSION", submission, {"labels"}),
+                ("TEST", test, {"test", "train"}),
+                ("LABELS", labels, {"labels", "train"}),
+            ],
+        )
+        raise
     print_score_table(score)
     if json_out is not None:
         from ethostyle.atomic import atomic_write_path
@@ -119,7 +145,10 @@ def demo(
         Path, typer.Option("--out", help="Folder for everything the demo writes.")
     ] = Path("demo-output"),
     preset: Annotated[
-        str, typer.Option(help="Simulated data set: 'calms21-task2-like' (default) or 'tiny'.")
+        str,
+        typer.Option(
+            metavar=_PRESETS, help="Simulated data set: 'calms21-task2-like' (default) or 'tiny'."
+        ),
     ] = "calms21-task2-like",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
@@ -130,6 +159,7 @@ def demo(
     """
     from ethostyle.demo import run_demo
 
+    check_output(out, directory=True)
     with progress_bars() as progress:
         result = run_demo(out, preset=preset, seed=seed, progress=progress)
     print_score_table(result.reference_score, "style-blind reference model (annotator 0's style)")

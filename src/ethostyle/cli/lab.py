@@ -66,6 +66,20 @@ def import_pose(
     Body parts are matched to nose, ears, neck, hips and tail base by name; the
     summary says which parts are missing and which features that weakens.
     """
+    # Checked before the importers load (and their dependencies warn about) anything.
+    if fps is not None and not fps > 0:
+        raise EthostyleError(
+            f"--fps {fps:g}: give the videos' frame rate in frames per second, a positive "
+            "number (e.g. --fps 25)"
+        )
+    if annotator_id < 0:
+        raise EthostyleError(
+            f"--annotator-id {annotator_id}: annotator ids are 0 or more (0 is the reference "
+            "annotator of CalMS21)"
+        )
+    if not scale > 0:
+        raise EthostyleError(f"--scale {scale:g}: give a positive factor (1 keeps the pixels)")
+
     from ethostyle.data import Dataset
     from ethostyle.importers import import_pose as import_one
     from ethostyle.importers import import_pose_files, parse_name_mapping
@@ -184,7 +198,12 @@ def export_boris(
         str, typer.Option(help="BORIS subject of every event (default: no focal subject).")
     ] = "",
     file_format: Annotated[
-        str, typer.Option("--format", help="xlsx or ods (BORIS imports these), csv or tsv.")
+        str,
+        typer.Option(
+            "--format",
+            metavar="xlsx|ods|csv|tsv",
+            help="xlsx or ods (BORIS imports these), csv or tsv.",
+        ),
     ] = "xlsx",
     behaviors: Annotated[
         str | None,
@@ -218,7 +237,7 @@ def export_boris(
 @app.command("example-lab-files")
 @friendly_errors
 def example_lab_files(
-    out: Annotated[Path, typer.Argument(help="Folder to write the example files into.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the example files into.")],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
 ) -> None:
     """Write a made-up lab's DeepLabCut and SLEAP files and a BORIS export to try.

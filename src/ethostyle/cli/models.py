@@ -11,9 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from ethostyle.cli.app import (
+    EXIT_SKIPPED,
     app,
+    check_model_first,
     check_output,
     console,
+    err_console,
     friendly_errors,
     progress_bars,
 )
@@ -47,6 +50,7 @@ def train(
         str,
         typer.Option(
             "--model",
+            metavar="gbdt|tcn|ensemble",
             help="Model family: 'gbdt' (LightGBM, the default: fast on CPU), 'tcn' (a temporal "
             "convolutional network, needs ethostyle[torch]) or 'ensemble' (both, averaged "
             "per annotator where that scores higher on held-out videos).",
@@ -57,7 +61,8 @@ def train(
     ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed; same data and seed, same model.")] = 0,
     device: Annotated[
-        str, typer.Option(help="Where the neural model trains: 'cpu' or 'cuda'.")
+        str,
+        typer.Option(metavar="cpu|cuda", help="Where the neural model trains: 'cpu' or 'cuda'."),
     ] = "cpu",
     scheduler: Annotated[
         str | None,
@@ -274,6 +279,15 @@ def predict(
             "'local:N' for N processes here. Needs ethostyle[distributed].",
         ),
     ] = None,
+    skip_bad: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad",
+            help="Label the sequences that read cleanly and skip any that cannot be read "
+            "(every keypoint NaN, a wrong shape, ...): each skipped one is listed, and the "
+            "command exits with status 3. Without it, one bad sequence stops the command.",
+        ),
+    ] = False,
     fps: Annotated[
         float | None,
         typer.Option(
@@ -287,30 +301,38 @@ def predict(
 ) -> None:
     """Label every sequence in the style of the annotator named by its annotator_id.
 
-    A sequence whose annotator the model has no style for gets the reference
-    style and a warning naming it; --style must name an annotator the model has.
+    Sequences whose annotator the model has no style for get the reference style
+    and one warning naming them; --style must name an annotator the model has.
     Outputs are written atomically: complete or not at all. With --scheduler the
-    outputs are the same files, computed on a Dask cluster.
+    outputs are the same files, computed on a Dask cluster. Exit status 3: done,
+    but --skip-bad skipped sequences (listed).
     """
-    from ethostyle.io import load, save_submission, write_bouts_csv, write_probabilities
+    from ethostyle.io import save_submission, write_bouts_csv, write_probabilities
     from ethostyle.models.base import predict_dataset
     from ethostyle.models.store import load_model
 
     if fps is not None and not fps > 0:
         raise EthostyleError(f"--fps {fps:g}: give the video's frame rate, a positive number")
+    check_model_first("predict MODEL_DIR TEST_FILES... --out FILE", model_dir, test_files)
     fitted = None
     if style is not None:
         fitted = load_model(model_dir)
         _check_style(fitted, style)
     if len(test_files) > 1:
-        if fps is not None:
-            raise EthostyleError("--fps labels one file at a time; give one test file")
+        if fps is not None or skip_bad:
+            option = "--fps" if fps is not None else "--skip-bad"
+            raise EthostyleError(f"{option} labels one file at a time; give one test file")
         _predict_many(model_dir, test_files, out, probabilities, bouts, style, scheduler)
         return
-    for path in (out, probabilities, bouts):
+    for option, path, suffix in (
+        ("--out", out, ".npy"),
+        ("--probabilities", probabilities, ".npz"),
+        ("--bouts", bouts, ".csv"),
+    ):
         if path is not None:
             check_output(path, directory=False)
-    dataset = load(test_files[0])
+            _check_suffix(option, path, suffix)
+    dataset, skipped = _load_to_label(test_files[0], skip_bad=skip_bad)
     if scheduler is None:
         fitted = load_model(model_dir) if fitted is None else fitted
         with progress_bars() as progress:
@@ -337,6 +359,56 @@ def predict(
     if bouts is not None:
         write_bouts_csv(result, bouts)
         console.print(f"wrote bouts: {bouts}")
+    if skipped:
+        err_console.print(
+            f"[yellow]skipped {len(skipped)} sequence(s) that could not be read[/] (exit status "
+            f"{EXIT_SKIPPED}); the outputs above hold the other {len(dataset)}, so --out is "
+            "not a complete challenge submission:",
+            highlight=False,
+        )
+        for problem in skipped:
+            err_console.print(f"  - {escape(problem)}", highlight=False)
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+#: What each output of ``predict`` is written as, for the hint of a refused suffix.
+_FORMATS = {
+    ".npy": "the submission, a pickled {sequence id: labels} .npy as the challenge reads it",
+    ".npz": "per-frame probabilities, one array per sequence in a numpy .npz archive",
+    ".csv": "a table of the predicted bouts",
+}
+
+
+def _check_suffix(option: str, path: Path, suffix: str) -> None:
+    """Refuse an output name whose suffix says another format than the one written."""
+    if path.suffix.lower() == suffix:
+        return
+    others = {".npy": "--out", ".npz": "--probabilities", ".csv": "--bouts"}
+    other = others.get(path.suffix.lower())
+    hint = f" ({path.suffix} is what {other} writes)" if other else ""
+    raise EthostyleError(
+        f"{option} {path}: {option} writes {_FORMATS[suffix]}; give a name ending in {suffix}{hint}"
+    )
+
+
+def _load_to_label(path: Path, *, skip_bad: bool) -> tuple[Any, list[str]]:
+    """The sequences of ``path`` to label and, with ``skip_bad``, the messages of those skipped."""
+    from ethostyle.errors import DataFormatError, UnsafeFileError
+    from ethostyle.io import load
+    from ethostyle.io.dispatch import load_readable
+
+    if skip_bad:
+        return load_readable(path)
+    try:
+        return load(path), []
+    except UnsafeFileError:
+        raise
+    except DataFormatError as exc:
+        if ", sequence " not in str(exc):
+            raise
+        raise DataFormatError(
+            f"{exc}. To label the other sequences and list the bad ones, add --skip-bad"
+        ) from None
 
 
 def _check_style(model: Any, style: int) -> None:

@@ -19,6 +19,7 @@ from ethostyle.io.calms21_npy import dataset_from_object, load_test_npy
 from ethostyle.io.dispatch import npy_layout
 from ethostyle.io.label_arrays import labels_from_object
 from ethostyle.io.submission import submission_problems
+from ethostyle.io.validation import sequence_entries
 
 __all__ = ["FileReport", "describe_file", "find_problems"]
 
@@ -33,8 +34,12 @@ class FileReport:
         The file.
     kind : str
         ``"train"``, ``"test"``, ``"labels"``, ``"submission"`` or ``"calms21-json"``.
-    n_sequences, n_frames : int
-        Sequences and frames that read cleanly.
+    n_sequences : int
+        Sequences in the file, whether they read cleanly or not.
+    n_frames : int
+        Frames of the sequences that read cleanly.
+    n_unreadable : int
+        Sequences that could not be read (each has a problem).
     annotators : list of int
         Annotator ids found (pose files only).
     problems : list of str
@@ -47,13 +52,18 @@ class FileReport:
     n_frames: int = 0
     annotators: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    n_unreadable: int = 0
 
     def summary(self) -> str:
         """A few human-readable lines: the layout, its size, then every problem."""
-        lines = [
-            f"{self.path}: {self.kind} file, {self.n_sequences} sequence(s), "
-            f"{self.n_frames} frame(s)"
-        ]
+        size = f"{self.n_sequences} sequence(s), {self.n_frames} frame(s)"
+        if self.n_unreadable:
+            size = (
+                f"{self.n_sequences} sequence(s), {self.n_unreadable} of them unreadable "
+                f"(listed below); {self.n_frames} frame(s) in the other "
+                f"{self.n_sequences - self.n_unreadable}"
+            )
+        lines = [f"{self.path}: {self.kind} file, {size}"]
         if self.annotators:
             lines.append(f"annotators: {', '.join(map(str, self.annotators))}")
         if self.problems:
@@ -101,30 +111,42 @@ def find_problems(
     problems: list[str] = []
     if path.suffix.lower() == ".json":
         dataset = dataset_from_json(path, problems)
-        return _pose_report(path, "calms21-json", dataset, problems)
+        # The JSON reader frees each sequence as it goes, leaving one problem per
+        # sequence it could not read.
+        return _pose_report(path, "calms21-json", dataset, problems, len(dataset) + len(problems))
     obj = safe_load_npy(path)
     kind = npy_layout(obj, path)
+    n_in_file = len(sequence_entries(obj, path)[0])
     if kind in ("train", "test"):
         dataset = dataset_from_object(
             obj, path, labelled=True if kind == "train" else None, problems=problems
         )
-        return _pose_report(path, kind, dataset, problems)
+        return _pose_report(path, kind, dataset, problems, n_in_file)
     labels = labels_from_object(obj, path, problems=problems)
     report = FileReport(
         path,
         "labels" if test is None else "submission",
-        len(labels),
+        n_in_file,
         sum(len(v) for v in labels.values()),
         problems=problems,
+        n_unreadable=n_in_file - len(labels),
     )
     if test is not None:
         report.problems.extend(submission_problems(labels, load_test_npy(test), path))
     return report
 
 
-def _pose_report(path: Path, kind: str, dataset: Dataset, problems: list[str]) -> FileReport:
+def _pose_report(
+    path: Path, kind: str, dataset: Dataset, problems: list[str], n_in_file: int
+) -> FileReport:
     return FileReport(
-        path, kind, len(dataset), dataset.n_frames, list(dataset.annotators), problems
+        path,
+        kind,
+        n_in_file,
+        dataset.n_frames,
+        list(dataset.annotators),
+        problems,
+        n_unreadable=n_in_file - len(dataset),
     )
 
 

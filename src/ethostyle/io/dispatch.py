@@ -11,19 +11,27 @@ want one layout and no other.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from ethostyle.data import Dataset, Predictions
 from ethostyle.errors import DataFormatError
 from ethostyle.io._safe_pickle import safe_load_npy
-from ethostyle.io.calms21_json import load_calms21_json, save_calms21_json
+from ethostyle.io.calms21_json import dataset_from_json, load_calms21_json, save_calms21_json
 from ethostyle.io.calms21_npy import dataset_from_object, save_test_npy, save_train_npy
 from ethostyle.io.outputs import write_bouts_csv, write_probabilities
 from ethostyle.io.submission import save_submission
 from ethostyle.io.validation import location, sequence_entries
 
-__all__ = ["load", "load_many", "npy_layout", "save"]
+__all__ = [
+    "check_argument_order",
+    "file_layout",
+    "load",
+    "load_many",
+    "load_readable",
+    "npy_layout",
+    "save",
+]
 
 
 def npy_layout(obj: object, path: object) -> str:
@@ -105,6 +113,52 @@ def load(path: str | os.PathLike[str]) -> Dataset:
         f"{location(path)}: holds labels only ({{id: labels}}), no keypoints; give the "
         f"train or test file that holds the poses"
     )
+
+
+def load_readable(path: str | os.PathLike[str]) -> tuple[Dataset, list[str]]:
+    """Load the sequences of a pose file that read cleanly, and say what is wrong with the rest.
+
+    For labelling a file of which one sequence is broken (every keypoint NaN, a
+    wrong shape): :func:`load` stops at the first bad sequence; this keeps the
+    good ones. A file that cannot be read at all, or that is unsafe, is still
+    refused.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        As for :func:`load`.
+
+    Returns
+    -------
+    dataset : Dataset
+        The sequences that read cleanly, in file order.
+    problems : list of str
+        One message per sequence left out, naming the file, sequence and frame.
+
+    Raises
+    ------
+    DataFormatError
+        When the file is unreadable, holds labels only, or no sequence reads cleanly.
+
+    Examples
+    --------
+    >>> dataset, skipped = load_readable("test.npy")  # doctest: +SKIP
+    """
+    path = Path(path)
+    problems: list[str] = []
+    if path.suffix.lower() == ".json":
+        dataset = dataset_from_json(path, problems)
+    else:
+        obj = safe_load_npy(path)
+        layout = npy_layout(obj, path)
+        if layout == "labels":
+            return load(path), []  # refused, with load's message
+        dataset = dataset_from_object(obj, path, labelled=layout == "train", problems=problems)
+    if not len(dataset):
+        raise DataFormatError(
+            f"{location(path)}: no sequence can be read; the first problem: {problems[0]}"
+        )
+    return dataset, problems
 
 
 def save(obj: Dataset | Predictions | Mapping[str, object], path: str | os.PathLike[str]) -> Path:
@@ -240,3 +294,98 @@ def load_many(paths: list[str | os.PathLike[str]]) -> Dataset:
     if joined is None:
         raise DataFormatError("no data file given; name at least one")
     return joined
+
+
+#: What each layout of :func:`file_layout` holds, in a user's words.
+_LAYOUT_WORDS = {
+    "train": "a train file (labelled poses)",
+    "test": "a test file (poses)",
+    "labels": "a labels or submission file ({id: labels})",
+    "calms21-json": "a CalMS21 .json file (poses)",
+}
+
+
+def file_layout(path: str | os.PathLike[str]) -> str:
+    """Say which layout a data file holds, reading it safely.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.npy`` data file or a CalMS21 ``.json``.
+
+    Returns
+    -------
+    str
+        ``"train"``, ``"test"``, ``"labels"`` (see :func:`npy_layout`) or
+        ``"calms21-json"``.
+
+    Raises
+    ------
+    DataFormatError
+        If the file cannot be read as any of them.
+
+    Examples
+    --------
+    >>> file_layout("test_labels.npy")  # doctest: +SKIP
+    'labels'
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return "calms21-json"
+    return npy_layout(safe_load_npy(path), path)
+
+
+def check_argument_order(
+    command: str, arguments: Sequence[tuple[str, str | os.PathLike[str], Collection[str]]]
+) -> None:
+    """Refuse data files given in the wrong places, saying which argument is which.
+
+    For a command that failed on its files (a check that reads every file, so
+    run it once the cheap path has failed): each argument's file must hold a
+    layout its place accepts (see :func:`file_layout`). A file that cannot be
+    read at all is left to the command's own message.
+
+    Parameters
+    ----------
+    command : str
+        The command as typed, with its arguments' names (``"evaluate SUBMISSION
+        TEST LABELS"``), shown as the order to follow.
+    arguments : sequence of (name, path, layouts)
+        Each argument's name (``"TEST"``), its file, and the layouts it takes.
+
+    Raises
+    ------
+    DataFormatError
+        Naming every argument whose file holds something else, what it holds,
+        and which argument that file belongs in.
+
+    Examples
+    --------
+    >>> check_argument_order(
+    ...     "evaluate SUBMISSION TEST LABELS",
+    ...     [("SUBMISSION", "sub.npy", {"labels"}), ("TEST", "test_labels.npy", {"test"}),
+    ...      ("LABELS", "test.npy", {"labels", "train"})],
+    ... )  # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    ethostyle.errors.DataFormatError: the files are not in the order of `evaluate ...
+    """
+    layouts: dict[str, str] = {}
+    for name, path, _ in arguments:
+        try:
+            layouts[name] = file_layout(path)
+        except (DataFormatError, OSError):
+            continue
+    misplaced = []
+    for name, path, accepted in arguments:
+        held = layouts.get(name)
+        if held is None or held in accepted:
+            continue
+        belongs = [other for other, _, takes in arguments if other != name and held in takes]
+        where = f", which belongs in {' or '.join(belongs)}" if belongs else ""
+        misplaced.append(f"{name} is {path}, {_LAYOUT_WORDS[held]}{where}")
+    if misplaced:
+        raise DataFormatError(
+            f"the files are not in the order of `ethostyle {command}`: {'; '.join(misplaced)}. "
+            f"Give them in that order"
+        )

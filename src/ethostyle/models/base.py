@@ -15,8 +15,8 @@ a model has no style for (:func:`warn_unknown_annotator`).
 
 from __future__ import annotations
 
-import os
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from collections.abc import Sequence as SequenceOf
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +33,7 @@ from ethostyle.data import VOCABULARY, Dataset, Predictions, Sequence
 from ethostyle.decode import DecoderParams, decode
 from ethostyle.errors import DataFormatError, ModelFormatError, ModelParameterError
 from ethostyle.progress import NULL_PROGRESS, Progress
+from ethostyle.threads import thread_count
 
 __all__ = [
     "REFERENCE_HOLDOUT",
@@ -48,6 +49,7 @@ __all__ = [
     "require_labels",
     "video_folds",
     "warn_unknown_annotator",
+    "warn_unknown_annotators",
 ]
 
 #: Share of the reference annotator's videos held out to tune its decoding.
@@ -137,6 +139,45 @@ def warn_unknown_annotator(
     warnings.warn(
         f"sequence {sequence_id!r}: annotator {annotator} has no style in this model "
         f"(known: {known}); labelling it in the reference style (annotator {reference})",
+        UnknownAnnotatorWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def warn_unknown_annotators(
+    styles: Mapping[str, int], known: list[int], reference: int, *, stacklevel: int = 3
+) -> None:
+    """One warning for every sequence whose annotator has no style: how many, whose, which.
+
+    Labelling a file of many sequences with a model that lacks their annotators
+    (the challenge's test file with a reference-only model) gives one line, not
+    one per sequence.
+
+    Parameters
+    ----------
+    styles : mapping of str to int
+        Sequence id to the annotator whose style it is to be labelled in.
+    known : list of int
+        Annotators the model has styles for.
+    reference : int
+        The reference annotator, whose style is used instead.
+    stacklevel : int, optional
+        Which caller the warning names (as :func:`warnings.warn`).
+    """
+    unknown = {sid: who for sid, who in styles.items() if who not in known}
+    if len(unknown) == 1:
+        [(sequence_id, annotator)] = unknown.items()
+        warn_unknown_annotator(sequence_id, annotator, known, reference, stacklevel=stacklevel + 1)
+        return
+    if not unknown:
+        return
+    counts = Counter(unknown.values())
+    each = ", ".join(f"annotator {who} in {counts[who]}" for who in sorted(counts))
+    first = ", ".join(map(repr, list(unknown)[:3]))
+    warnings.warn(
+        f"{len(unknown)} of {len(styles)} sequences name an annotator this model has no style "
+        f"for ({each}; known: {known}), e.g. {first}; labelling them in the reference style "
+        f"(annotator {reference})",
         UnknownAnnotatorWarning,
         stacklevel=stacklevel,
     )
@@ -312,9 +353,11 @@ def predict_dataset(
 ) -> Predictions:
     """Label every sequence, each in the style of its ``annotator_id`` (or of ``style``).
 
-    Sequences are labelled on as many threads as the machine has cores (numpy and
-    LightGBM release the GIL), one sequence per thread, so the working memory
-    stays bounded by a few sequences' features.
+    Sequences are labelled on as many threads as ethostyle may use (every core,
+    or the limit of :func:`ethostyle.threads.limit_threads`; numpy and LightGBM
+    release the GIL), one sequence per thread, so the working memory stays
+    bounded by a few sequences' features. Sequences whose annotator has no style
+    get one warning in all (:func:`warn_unknown_annotators`).
 
     Parameters
     ----------
@@ -334,8 +377,13 @@ def predict_dataset(
     """
     advance = progress.task("predicting", dataset.n_frames)
     styles = {s.id: s.annotator_id if style is None else int(style) for s in dataset}
+    warn_unknown_annotators(styles, model.annotators_, model.reference_annotator)
     labels, proba = {}, {}
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with (
+        warnings.catch_warnings(),  # said once above, not once per sequence
+        ThreadPoolExecutor(max_workers=thread_count()) as pool,
+    ):
+        warnings.simplefilter("ignore", UnknownAnnotatorWarning)
         done = pool.map(lambda s: model.predict_sequence(s, styles[s.id]), dataset)
         for seq, (seq_labels, seq_proba) in zip(dataset, done, strict=True):
             labels[seq.id], proba[seq.id] = seq_labels, seq_proba

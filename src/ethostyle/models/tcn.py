@@ -168,17 +168,15 @@ def _torch_session(torch: Any, seed: int, num_threads: int) -> Iterator[None]:
 
 
 def _default_threads() -> int:
-    """Half the cores this process may use (respects CPU affinity), at least one.
+    """Half the threads ethostyle may use (:func:`ethostyle.threads.thread_count`), at least one.
 
     The convolutions are small, so more threads gain little; and on a busy machine
     (more runnable threads than cores) idle OpenMP threads spin: two threads on a
     loaded 2-core machine cost seven times the CPU time of one in our measurements.
     """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores // 2)
+    from ethostyle.threads import thread_count
+
+    return max(1, thread_count() // 2)
 
 
 @register_family("tcn", kind="tcn-style-transfer")
