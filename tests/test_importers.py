@@ -269,7 +269,7 @@ def test_overlapping_bouts_of_two_behaviours_are_refused_at_their_first_frame(tm
 
 def test_a_frame_csv_of_the_wrong_length_is_refused(tmp_path):
     pd.DataFrame({"behavior": ["attack"] * 50}).to_csv(tmp_path / "f.csv", index=False)
-    with pytest.raises(DataFormatError, match="50 frame rows for a video of 60 pose frames"):
+    with pytest.raises(DataFormatError, match="50 frame rows for a video of 60 frames"):
         labels_for_dataset(_poses(ids=("v1",)), [read_label_csv(tmp_path / "f.csv")])
 
 

@@ -88,6 +88,8 @@ def _entry(sequence: Sequence, *, with_labels: bool) -> dict[str, object]:
         entry["annotations"] = np.asarray(sequence.labels, dtype=np.int64)
     if sequence.scores is not None:
         entry["scores"] = np.ascontiguousarray(sequence.scores, dtype=np.float32)
+    if sequence.video_fps is not None:
+        entry["video_fps"] = float(sequence.video_fps)
     return entry
 
 
