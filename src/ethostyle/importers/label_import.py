@@ -25,7 +25,7 @@ from ethostyle.errors import DataFormatError
 from ethostyle.importers.boris import is_boris_table, read_boris
 from ethostyle.importers.dataset import LabDataset, add_annotator
 from ethostyle.importers.label_tables import LabelTable, checked_units, read_label_csv
-from ethostyle.importers.pose import video_frame_count
+from ethostyle.io.frame_rate import video_frame_count
 
 __all__ = [
     "LabelImport",

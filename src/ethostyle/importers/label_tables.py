@@ -10,7 +10,8 @@ Two CSV layouts are read (columns matched ignoring case and spaces):
   or ``start_s``/``stop_s`` (as ethostyle's own bout CSV has) say their unit
   themselves. ``stop`` is exclusive: the first frame after the bout, or the
   time the bout ends. A frame number with a fraction (1.5) is refused: it is
-  a time in seconds, read with ``units="seconds"``.
+  a time in seconds, read with ``units="seconds"``. An ``fps`` column (as
+  ``predict --bouts`` writes) gives the rate its frames count at.
 
 Frame numbers (and the rows of a frame-per-row file) count the frames of the
 video the labels were made on, at its own frame rate; they are converted to
@@ -230,8 +231,21 @@ def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> La
     if start_col and stop_col:
         unit_of = {"start_frame": False, "start_s": True}
         seconds = unit_of.get(start_col.lower().replace(" ", "_"), units == "seconds")
-        start = _to_frames(_numbers(frame, start_col, path), seconds, start_col, path)
-        stop = _to_frames(_numbers(frame, stop_col, path), seconds, stop_col, path)
+        start = _numbers(frame, start_col, path)
+        stop = _numbers(frame, stop_col, path)
+        fps_col = _column(frame, "fps", "frame_rate")
+        if fps_col and not seconds:  # frames at a stated rate: seconds are exact
+            rate = _numbers(frame, fps_col, path)
+            if (rate <= 0).any():
+                row = int(np.flatnonzero(rate <= 0)[0])
+                raise DataFormatError(
+                    f"{path}, row {row + 2}: {fps_col!r} is {rate[row]:g}; give the frame "
+                    f"rate the start and stop frames count at, a positive number"
+                )
+            _to_frames(start, False, start_col, path)
+            start, stop, seconds = start / rate, stop / rate, True
+        start = _to_frames(start, seconds, start_col, path)
+        stop = _to_frames(stop, seconds, stop_col, path)
         return LabelTable(path, start, stop, names, sequence, video_frames=not seconds)
     if start_col or stop_col:
         raise DataFormatError(

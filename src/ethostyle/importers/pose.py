@@ -33,6 +33,7 @@ from ethostyle.data import Sequence as PoseSequence
 from ethostyle.errors import DataFormatError
 from ethostyle.importers.bodyparts import BodyPartMatch, match_bodyparts, missing_cost
 from ethostyle.io import refuse_unsafe_hdf5
+from ethostyle.io.frame_rate import video_frame_index
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -45,8 +46,6 @@ __all__ = [
     "import_pose_files",
     "labels_at_fps",
     "read_pose_file",
-    "video_frame_count",
-    "video_frame_index",
 ]
 
 logger = logging.getLogger(__name__)
@@ -320,53 +319,6 @@ def labels_at_fps(labels: np.ndarray, fps: float) -> np.ndarray:
     """
     labels = np.asarray(labels)
     return labels[video_frame_index(labels.shape[0], fps)]
-
-
-def video_frame_index(n_frames: int, fps: float) -> np.ndarray:
-    """The 30 Hz frame nearest in time to each frame of a video filmed at ``fps``.
-
-    Index a 30 Hz per-frame array with it (labels, probabilities) to get one
-    row per frame of the original video, as :func:`labels_at_fps` does.
-
-    Parameters
-    ----------
-    n_frames : int
-        Frames of the sequence at 30 Hz.
-    fps : float
-        The video's frame rate.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(video frames,)`` int64 indices into the 30 Hz frames.
-
-    Examples
-    --------
-    >>> video_frame_index(7, 25).tolist()
-    [0, 1, 2, 4, 5, 6]
-    """
-    if not np.isfinite(fps) or fps <= 0:
-        raise DataFormatError(f"--fps {fps:g}: give the video's frame rate, a positive number")
-    n_out = video_frame_count(n_frames, fps)
-    nearest = np.rint(np.arange(n_out) * (FPS / fps)).astype(np.int64)
-    return np.clip(nearest, 0, max(n_frames - 1, 0))
-
-
-def video_frame_count(n_frames: int, video_fps: float) -> int:
-    """Frames of the original video whose poses, resampled to 30 Hz, have ``n_frames``.
-
-    The inverse of :func:`~ethostyle.importers.import_pose`'s resampling, which keeps
-    every 30 Hz instant within the video: ``n_frames = floor((n - 1) * 30 / fps) + 1``.
-    Exact for videos of up to 30 Hz; for faster ones, the fewest frames that give it.
-
-    Examples
-    --------
-    >>> video_frame_count(1079, 25.0)  # 900 frames at 25 Hz give 1079 at 30 Hz
-    900
-    """
-    if n_frames == 0 or abs(video_fps - FPS) <= 1e-6:
-        return n_frames
-    return int(np.ceil((n_frames - 1) * video_fps / FPS + 1 - 1e-9))
 
 
 def _to_sequence(
