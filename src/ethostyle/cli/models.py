@@ -223,11 +223,15 @@ def _print_self_training(model: Any, *, used: bool) -> None:
 
 def _fingerprint(paths: list[Path], dataset: Any) -> dict[str, Any]:
     """What a model was trained on, for its manifest."""
+    from ethostyle.io.validation import median_body_length_px  # issue 19: scale check
+
+    scale = median_body_length_px(dataset)  # issue 19: predict refuses other scales
     return {
         "files": [str(p) for p in paths],
         "sequences": len(dataset),
         "frames": dataset.n_frames,
         "annotators": list(dataset.annotators),
+        "body_length_px": round(scale, 2) if scale == scale else None,  # issue 19: NaN -> None
     }
 
 
@@ -304,7 +308,20 @@ def predict(
         typer.Option("--probabilities", help="Also write per-frame probabilities (.npz)."),
     ] = None,
     bouts: Annotated[
-        Path | None, typer.Option("--bouts", help="Also write the predicted bouts (.csv).")
+        Path | None,
+        typer.Option(
+            "--bouts",
+            help="Also write the predicted bouts (.csv): one row per bout, frames at --fps "
+            "(30 Hz without it) and an fps column.",
+        ),
+    ] = None,
+    frames_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--frames-csv",
+            help="Also write every frame's prediction (.csv): sequence, annotator style, "
+            "frame, time in seconds, label and each behaviour's probability; frames at --fps.",
+        ),
     ] = None,
     style: Annotated[
         int | None,
@@ -326,8 +343,8 @@ def predict(
             "--fps",
             help="Write the --out labels at this frame rate, one per frame of the original "
             "video (e.g. 25 for videos imported with `import-pose --fps 25`), instead of 30 Hz; "
-            "such a file is not a challenge submission. The --bouts CSV's times in seconds "
-            "hold at any rate.",
+            "such a file is not a challenge submission. --bouts and --frames-csv count "
+            "frames at this rate too.",
         ),
     ] = None,
 ) -> None:
@@ -349,14 +366,17 @@ def predict(
         fitted = load_model(model_dir)
         _check_style(fitted, style)
     if len(test_files) > 1:
-        if fps is not None:
-            raise EthostyleError("--fps labels one file at a time; give one test file")
+        if fps is not None or frames_csv is not None:
+            raise EthostyleError(
+                "--fps and --frames-csv label one file at a time; give one test file"
+            )
         _predict_many(model_dir, test_files, out, probabilities, bouts, style, scheduler)
         return
-    for path in (out, probabilities, bouts):
+    for path in (out, probabilities, bouts, frames_csv):
         if path is not None:
             check_output(path, directory=False)
     dataset = load(test_files[0])
+    _check_scale(model_dir, dataset)  # issue 19: mice at another pixel scale are refused
     if scheduler is None:
         fitted = load_model(model_dir) if fitted is None else fitted
         with progress_bars() as progress:
@@ -381,8 +401,23 @@ def predict(
         write_probabilities(result.proba, probabilities)
         console.print(f"wrote probabilities: {probabilities}")
     if bouts is not None:
-        write_bouts_csv(result, bouts)
+        write_bouts_csv(result, bouts, fps=fps)
         console.print(f"wrote bouts: {bouts}")
+    if frames_csv is not None:
+        from ethostyle.importers import write_frames_csv
+
+        write_frames_csv(result, frames_csv, fps=fps)
+        console.print(f"wrote per-frame predictions: {frames_csv}")
+
+
+def _check_scale(model_dir: Path, dataset: Any) -> None:
+    """Refuse sequences whose mice are not at the scale the model was trained on (issue 19)."""
+    from ethostyle.io.validation import check_scale
+    from ethostyle.models.store import read_manifest
+
+    trained = (read_manifest(model_dir).get("training_data") or {}).get("body_length_px")
+    if trained is not None:
+        check_scale(dataset, float(trained), f"the model {model_dir}")
 
 
 def _check_style(model: Any, style: int) -> None:
