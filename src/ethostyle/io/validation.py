@@ -454,8 +454,8 @@ def body_length_px(keypoints: np.ndarray) -> float:
     Returns
     -------
     float
-        The median over frames and both mice of the nose-to-tail-base distance;
-        NaN when no frame has both parts of a mouse.
+        The median over frames and both mice of the nose-to-tail-base distance
+        (where it is above 0); NaN when no frame has both parts of a mouse apart.
 
     Examples
     --------
@@ -467,7 +467,7 @@ def body_length_px(keypoints: np.ndarray) -> float:
     """
     nose, tail = keypoints[..., 0], keypoints[..., 6]  # (frames, mouse, xy)
     lengths = np.hypot(nose[..., 0] - tail[..., 0], nose[..., 1] - tail[..., 1])
-    lengths = lengths[np.isfinite(lengths)]
+    lengths = lengths[lengths > 0]  # NaN compares False; a nose on its tail base is no measure
     return float(np.median(lengths)) if lengths.size else float("nan")
 
 
