@@ -130,3 +130,13 @@ def test_predict_fps_writes_bouts_and_frames_at_the_video_s_rate(tiny, tmp_path)
     for row in bouts.itertuples():
         in_bouts[row.start_frame : row.stop_frame] = True
     np.testing.assert_array_equal(in_bouts, frames["label"].to_numpy() != "other")
+
+
+def test_boris_times_of_labels_at_25_hz_are_the_video_s_seconds(tmp_path):
+    from ethostyle.importers import export_boris
+
+    labels = np.full(900, 3, np.int8)  # 36 s at 25 Hz, as `predict --fps 25` writes
+    labels[250:500] = 0
+    source = save_labels_npy({"videoA": labels}, tmp_path / "labels25.npy")
+    (path,) = export_boris(source, tmp_path / "boris", suffix=".csv", fps=25)
+    assert pd.read_csv(path)["time"].tolist() == [10.0, 20.0]

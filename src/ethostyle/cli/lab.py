@@ -201,6 +201,14 @@ def export_boris(
         str | None,
         typer.Option(help="Write your behaviour names, e.g. 'sniff=investigation'."),
     ] = None,
+    fps: Annotated[
+        float,
+        typer.Option(
+            "--fps",
+            help="The rate a labels .npy counts frames at: 30 for a submission, the video's "
+            "rate for `predict --fps` output. A bouts CSV states its own.",
+        ),
+    ] = 30.0,
 ) -> None:
     """Write predicted bouts as spreadsheets BORIS can import, one per video.
 
@@ -221,6 +229,7 @@ def export_boris(
         subject=subject,
         suffix=f".{file_format}",
         names={ours: theirs for theirs, ours in mapping.items()},
+        fps=fps,
     )
     for path in written:
         console.print(f"wrote {path}")
