@@ -535,7 +535,12 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     assert sorted(lab.dataset.filter([6]).ids) == ["videoA", "videoB", "videoC"]
     bouts = pd.read_csv(tmp_path / "alice_bouts.csv")
     assert set(bouts["annotator_style"]) == {6} and "videoD" in set(bouts["sequence"])
+    assert set(bouts["fps"]) == {30}
     assert (tmp_path / "for_boris" / "videoD.boris.xlsx").is_file()
+    # train records its mice's scale for predict's check; these files raise no scale alarm.
+    manifest = json.loads((tmp_path / "lab_model" / "model.json").read_text())
+    assert 70 < manifest["training_data"]["body_length_px"] < 130
+    assert not any("nose to tail base" in text for text in printed.values())
     assert "annotator 0 vs annotator 6" in printed["compare"]
     assert (tmp_path / "lab_vs_calms21" / "report.html").is_file()
 
