@@ -43,6 +43,10 @@ def test_bouts_of_predict_fps_25_count_25_hz_frames_and_say_their_rate(predictio
     # Read back as labels, the stated rate puts the bout on the same 30 Hz frames.
     table = read_label_csv(path)
     assert (table.start.tolist(), table.stop.tolist()) == ([300], [600])
+    frames_only = pd.read_csv(path).drop(columns=["start_s", "stop_s"])
+    frames_only.to_csv(tmp_path / "frames_only.csv", index=False)
+    table = read_label_csv(tmp_path / "frames_only.csv")  # the fps column sets the rate
+    assert (table.start.tolist(), table.stop.tolist()) == ([300], [600])
 
 
 def test_the_frames_csv_has_every_video_frame_its_time_label_and_probabilities(

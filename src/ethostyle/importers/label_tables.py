@@ -8,10 +8,11 @@ Two CSV layouts are read (columns matched ignoring case and spaces):
   (optionally ``sequence``). ``start``/``stop`` are frame numbers by default,
   or seconds with ``units="seconds"``; columns named ``start_frame``/``stop_frame``
   or ``start_s``/``stop_s`` (as ethostyle's own bout CSV has) say their unit
-  themselves. ``stop`` is exclusive: the first frame after the bout, or the
-  time the bout ends. A frame number with a fraction (1.5) is refused: it is
-  a time in seconds, read with ``units="seconds"``. An ``fps`` column (as
-  ``predict --bouts`` writes) gives the rate its frames count at.
+  themselves (seconds are used when a file has both). ``stop`` is exclusive:
+  the first frame after the bout, or the time the bout ends. A frame number
+  with a fraction (1.5) is refused: it is a time in seconds, read with
+  ``units="seconds"``. An ``fps`` column (as ``predict --bouts`` writes)
+  gives the rate its frames count at.
 
 Frame numbers (and the rows of a frame-per-row file) count the frames of the
 video the labels were made on, at its own frame rate; they are converted to
@@ -226,8 +227,9 @@ def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> La
         else np.full(len(frame), "", dtype=object)
     )
     names = frame[behavior].str.strip().to_numpy(object)
-    start_col = _column(frame, "start_frame", "start_s", "start")
-    stop_col = _column(frame, "stop_frame", "stop_s", "stop", "end")
+    # Seconds first: exact at any frame rate (ethostyle's own bout CSV has both).
+    start_col = _column(frame, "start_s", "start_frame", "start")
+    stop_col = _column(frame, "stop_s", "stop_frame", "stop", "end")
     if start_col and stop_col:
         unit_of = {"start_frame": False, "start_s": True}
         seconds = unit_of.get(start_col.lower().replace(" ", "_"), units == "seconds")
