@@ -42,7 +42,7 @@ from ethostyle.importers import (
 )
 from ethostyle.importers.example import LAB_BODYPARTS, write_lab_example
 from ethostyle.importers.pose import labels_at_fps
-from ethostyle.io import find_problems, load, save_labels_npy, save_test_npy
+from ethostyle.io import find_problems, load, save, save_labels_npy, save_test_npy
 
 LAB_NAMES = {"tail_1": "tail_base"}
 BEHAVIOR_NAMES = {"sniffing": "investigation", "mounting": "mount"}
@@ -578,10 +578,13 @@ def test_units_other_than_frames_or_seconds_are_refused_for_every_label_file(lab
         read_label_file(lab.boris_file, units="minutes")  # a BORIS file ignored it before
 
 
-def test_a_dlc_file_in_centimetres_is_flagged_with_its_scale_and_the_fix(keypoints, tmp_path):
+@pytest.mark.parametrize("suffix", [".npy", ".json"])
+def test_a_dlc_file_in_centimetres_is_flagged_with_its_scale_and_the_fix(
+    keypoints, tmp_path, suffix
+):
     save_poses.to_dlc_file(_movement(keypoints / 40.0, fps=30.0), tmp_path / "cm.h5")
     seq = import_pose(tmp_path / "cm.h5", fps=30, bodyparts=LAB_NAMES).sequence
-    problems = find_problems(save_test_npy(Dataset([seq]), tmp_path / "cm.npy")).problems
+    problems = find_problems(save(Dataset([seq]), tmp_path / f"cm{suffix}")).problems
     assert len(problems) == 1
     assert re.search(r"measure 2\.\d+ px from nose to tail base.*import-pose --scale", problems[0])
 
