@@ -132,7 +132,11 @@ def _json_sequence(
     return Sequence(sequence, keypoints, annotator, labels, scores, video_fps)
 
 
-def dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None = None) -> Dataset:
+def dataset_from_json(
+    path: str | os.PathLike[str],
+    problems: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> Dataset:
     """Read a CalMS21 JSON file, stopping at the first problem or collecting them all.
 
     Parameters
@@ -142,6 +146,10 @@ def dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None =
     problems : list of str, optional
         When given, a sequence that fails is left out and its message appended
         here (as ``ethostyle validate`` needs); otherwise the first error is raised.
+    notes : list of str, optional
+        When given, what makes a readable sequence's labels untrustworthy
+        (:func:`~ethostyle.io.validation.pose_quality_problems`) is appended here
+        instead of logged.
 
     Returns
     -------
@@ -190,9 +198,7 @@ def dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None =
                         f"sequence ids must be unique, rename one"
                     )
                 seen.add(sequence)
-                sequences.append(
-                    _json_sequence(raw, path, sequence, group_annotator, notes=problems)
-                )
+                sequences.append(_json_sequence(raw, path, sequence, group_annotator, notes=notes))
             except DataFormatError as error:
                 collect_problem(problems, error)
             del raw

@@ -100,13 +100,17 @@ def find_problems(
     path = Path(path)
     problems: list[str] = []
     if path.suffix.lower() == ".json":
-        dataset = dataset_from_json(path, problems)
+        dataset = dataset_from_json(path, problems, notes=problems)
         return _pose_report(path, "calms21-json", dataset, problems)
     obj = safe_load_npy(path)
     kind = npy_layout(obj, path)
     if kind in ("train", "test"):
         dataset = dataset_from_object(
-            obj, path, labelled=True if kind == "train" else None, problems=problems
+            obj,
+            path,
+            labelled=True if kind == "train" else None,
+            problems=problems,
+            notes=problems,  # other units, mostly untracked: problems for validate
         )
         return _pose_report(path, kind, dataset, problems)
     labels = labels_from_object(obj, path, problems=problems)

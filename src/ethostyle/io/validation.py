@@ -1092,6 +1092,7 @@ def checked_sequences(
     *,
     labelled: bool | None,
     problems: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Sequence]:
     """Build checked sequences from file entries (in order).
 
@@ -1109,6 +1110,10 @@ def checked_sequences(
     problems : list of str, optional
         When given, a sequence that fails is skipped and its message appended
         here (see :func:`collect_problem`); otherwise the first error is raised.
+    notes : list of str, optional
+        When given (``ethostyle validate``), the findings of
+        :func:`pose_quality_problems` about sequences that do read are appended
+        here instead of logged as warnings.
 
     Returns
     -------
@@ -1136,7 +1141,7 @@ def checked_sequences(
                 )
             seen.add(sequence)
             out.append(
-                _sequence(raw, path, sequence, vocabulary_map, labelled=labelled, notes=problems)
+                _sequence(raw, path, sequence, vocabulary_map, labelled=labelled, notes=notes)
             )
             total = count_frames(total, out[-1].n_frames, path)
         except DataFormatError as error:
