@@ -470,7 +470,8 @@ def body_length_px(keypoints: np.ndarray) -> float:
     """
     # Every 7th frame: the median of a scale needs no more, and it keeps load cheap.
     sample = keypoints[::_SCALE_STRIDE]
-    delta = sample[..., 0] - sample[..., 6]  # (frames, mouse, xy): nose minus tail base
+    # float64: coordinates of a corrupt file (1e30) square beyond float32's range.
+    delta = sample[..., 0].astype(np.float64) - sample[..., 6]  # (frames, mouse, xy)
     lengths = np.sqrt(np.square(delta).sum(axis=-1))
     lengths = lengths[lengths > 0]  # NaN compares False; a nose on its tail base is no measure
     return float(np.median(lengths)) if lengths.size else float("nan")
@@ -523,10 +524,11 @@ def interpolated_share(keypoints: np.ndarray) -> float:
     0.5
     """
     # x + y is NaN where either is: one (frames, 14) array of the parts' presence.
-    flat = (keypoints[:, :, 0] + keypoints[:, :, 1]).reshape(len(keypoints), -1)
-    tracked_somewhere = ~np.isnan(flat).all(axis=0)
-    # A row sum is NaN where any tracked part is missing.
-    return float(np.isnan(flat[:, tracked_somewhere].sum(axis=1)).mean())
+    with np.errstate(over="ignore"):  # huge coordinates add to inf, which is not NaN
+        flat = (keypoints[:, :, 0] + keypoints[:, :, 1]).reshape(len(keypoints), -1)
+    missing = np.isnan(flat)
+    tracked_somewhere = ~missing.all(axis=0)
+    return float(missing[:, tracked_somewhere].any(axis=1).mean())
 
 
 def pose_quality_problems(keypoints: np.ndarray, where: str) -> list[str]:
