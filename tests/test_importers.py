@@ -7,6 +7,7 @@ hand, and read back through ``ethostyle.importers``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -41,7 +42,7 @@ from ethostyle.importers import (
 )
 from ethostyle.importers.example import LAB_BODYPARTS, write_lab_example
 from ethostyle.importers.pose import labels_at_fps
-from ethostyle.io import load, save_labels_npy
+from ethostyle.io import find_problems, load, save, save_labels_npy, save_test_npy
 
 LAB_NAMES = {"tail_1": "tail_base"}
 BEHAVIOR_NAMES = {"sniffing": "investigation", "mounting": "mount"}
@@ -269,7 +270,7 @@ def test_overlapping_bouts_of_two_behaviours_are_refused_at_their_first_frame(tm
 
 def test_a_frame_csv_of_the_wrong_length_is_refused(tmp_path):
     pd.DataFrame({"behavior": ["attack"] * 50}).to_csv(tmp_path / "f.csv", index=False)
-    with pytest.raises(DataFormatError, match="50 frame rows for a video of 60 pose frames"):
+    with pytest.raises(DataFormatError, match="50 frame rows for a video of 60 frames"):
         labels_for_dataset(_poses(ids=("v1",)), [read_label_csv(tmp_path / "f.csv")])
 
 
@@ -534,6 +535,86 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     assert sorted(lab.dataset.filter([6]).ids) == ["videoA", "videoB", "videoC"]
     bouts = pd.read_csv(tmp_path / "alice_bouts.csv")
     assert set(bouts["annotator_style"]) == {6} and "videoD" in set(bouts["sequence"])
+    assert set(bouts["fps"]) == {30}
     assert (tmp_path / "for_boris" / "videoD.boris.xlsx").is_file()
+    # train records its mice's scale for predict's check; these files raise no scale alarm.
+    manifest = json.loads((tmp_path / "lab_model" / "model.json").read_text())
+    assert 70 < manifest["training_data"]["body_length_px"] < 130
+    assert not any("nose to tail base" in text for text in printed.values())
     assert "annotator 0 vs annotator 6" in printed["compare"]
     assert (tmp_path / "lab_vs_calms21" / "report.html").is_file()
+
+
+# ------------------------------------------- issue 19 §2: wrong labels with exit 0 and no warning
+def test_label_frames_of_a_25_hz_video_land_on_its_30_hz_pose_frames(lab, lab_poses, tmp_path):
+    """`import-pose --fps 25` records the rate in the file; frame 250 at 25 Hz is 300 at 30 Hz."""
+    from ethostyle.io import save_test_npy
+
+    poses = load(save_test_npy(lab_poses, tmp_path / "poses.npy"))
+    assert {s.video_fps for s in poses} == {25.0}  # written and read back
+    (tmp_path / "bouts.csv").write_text("sequence,start,stop,behavior\nvideoA,250,500,attack\n")
+    labels = labels_for_dataset(poses, [read_label_file(tmp_path / "bouts.csv")])["videoA"]
+    np.testing.assert_array_equal(np.flatnonzero(labels == 0), np.arange(300, 600))
+    # The same labels one row per 25 Hz frame paint the same 30 Hz frames.
+    rows = np.full(750, "other", dtype=object)
+    rows[250:500] = "attack"
+    pd.DataFrame({"sequence": "videoA", "behavior": rows}).to_csv(tmp_path / "f.csv")
+    frames = labels_for_dataset(poses, [read_label_file(tmp_path / "f.csv")])["videoA"]
+    np.testing.assert_array_equal(frames, labels)
+
+
+def test_seconds_in_a_bout_csv_read_as_frames_are_refused_with_the_units_hint(tmp_path):
+    (tmp_path / "b.csv").write_text("sequence,start,stop,behavior\nvideoA,1.5,3.2,attack\n")
+    with pytest.raises(DataFormatError, match=r"b\.csv, row 2: 'start' is 1\.5, not a whole"):
+        read_label_file(tmp_path / "b.csv")
+    with pytest.raises(DataFormatError, match="--units seconds"):
+        read_label_file(tmp_path / "b.csv")
+    table = read_label_file(tmp_path / "b.csv", units="seconds")
+    assert (table.start.tolist(), table.stop.tolist()) == ([45], [96])
+
+
+def test_units_other_than_frames_or_seconds_are_refused_for_every_label_file(lab):
+    with pytest.raises(DataFormatError, match=r"--units 'minutes'.*'frames'.*'seconds'"):
+        read_label_file(lab.boris_file, units="minutes")  # a BORIS file ignored it before
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".json"])
+def test_a_dlc_file_in_centimetres_is_flagged_with_its_scale_and_the_fix(
+    keypoints, tmp_path, suffix
+):
+    save_poses.to_dlc_file(_movement(keypoints / 40.0, fps=30.0), tmp_path / "cm.h5")
+    seq = import_pose(tmp_path / "cm.h5", fps=30, bodyparts=LAB_NAMES).sequence
+    problems = find_problems(save(Dataset([seq]), tmp_path / f"cm{suffix}")).problems
+    assert len(problems) == 1
+    assert re.search(r"measure 2\.\d+ px from nose to tail base.*import-pose --scale", problems[0])
+
+
+def test_a_dlc_file_tracked_on_every_20th_frame_is_flagged_in_validate_and_on_load(
+    keypoints, tmp_path, caplog
+):
+    sparse = keypoints.copy()
+    sparse[np.arange(len(sparse)) % 20 != 0] = np.nan  # the tracker's cut-off dropped the rest
+    save_poses.to_dlc_file(_movement(sparse, fps=30.0), tmp_path / "sparse.h5")
+    seq = import_pose(tmp_path / "sparse.h5", fps=30, bodyparts=LAB_NAMES).sequence
+    path = save_test_npy(Dataset([seq]), tmp_path / "sparse.npy")
+    (problem,) = find_problems(path).problems
+    assert "95% of frames have a body part missing, filled in by interpolation" in problem
+    with caplog.at_level("WARNING"):
+        load(path)  # what predict and train read through
+    assert "95% of frames have a body part missing" in caplog.text
+
+
+def test_predict_refuses_poses_at_another_scale_than_the_model_s(tiny, tmp_path):
+    from support import assert_clean_error, invoke, small_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(small_model_dir(), model)
+    manifest = json.loads((model / "model.json").read_text())
+    manifest["training_data"] = {"body_length_px": 96.0}
+    (model / "model.json").write_text(json.dumps(manifest))
+    first = tiny.test[tiny.test.ids[0]]
+    cm = Sequence("videoA", first.keypoints[:300] / 40.0, first.annotator_id)
+    test = save_test_npy(Dataset([cm]), tmp_path / "cm.npy")
+    result = invoke("predict", model, test, "--out", tmp_path / "sub.npy")
+    assert_clean_error(result, r"'videoA': the mice measure 2\.\d+ px", r"--scale 4\d\.\d")
+    assert not (tmp_path / "sub.npy").exists()

@@ -572,3 +572,22 @@ def test_docs_state_the_limits_the_code_enforces() -> None:
     assert (
         f"`MAX_PLAUSIBLE_COORDINATE_PX` = {validation.MAX_PLAUSIBLE_COORDINATE_PX:,.0f} px" in text
     )
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".json"])
+def test_the_video_s_frame_rate_travels_with_the_poses_in_every_layout(tmp_path, tiny, suffix):
+    first = tiny.test[tiny.test.ids[0]]
+    poses = Dataset([Sequence(first.id, first.keypoints[:60], 1, video_fps=25.0)])
+    back = io.load(io.save(poses, tmp_path / f"poses{suffix}"))
+    assert back[first.id].video_fps == 25.0
+    plain = io.load(io.save(tiny.test.select(tiny.test.ids[:1]), tmp_path / f"plain{suffix}"))
+    assert plain[first.id].video_fps is None  # not recorded: taken to be 30 Hz
+
+
+def test_a_video_fps_that_is_no_frame_rate_is_refused(tmp_path):
+    kp = np.full((4, 2, 2, 7), 50.0)
+    kp[..., 0, 0] = 150.0
+    path = tmp_path / "t.npy"
+    np.save(path, {"s1": {"keypoints": kp, "annotator_id": 0, "video_fps": -25}})
+    with pytest.raises(DataFormatError, match=r"sequence 's1': video_fps -25 is not a frame rate"):
+        io.load(path)

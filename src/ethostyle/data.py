@@ -63,6 +63,11 @@ class Sequence:
         ``(frames,)`` int8 indices into :data:`VOCABULARY`, or None when unlabelled.
     scores : numpy.ndarray or None
         ``(frames, 2, 7)`` float32 keypoint confidences, when the source has them.
+    video_fps : float or None
+        Frame rate (Hz) of the video the poses came from, when a file records it
+        (``import-pose`` does). ``keypoints`` are always at :data:`FPS`; a label
+        file numbered in the video's own frames is converted at this rate. None:
+        not recorded, taken to be :data:`FPS`.
 
     Examples
     --------
@@ -77,6 +82,7 @@ class Sequence:
     annotator_id: int
     labels: np.ndarray | None = None
     scores: np.ndarray | None = None
+    video_fps: float | None = None
 
     @property
     def n_frames(self) -> int:

@@ -3,7 +3,9 @@
 ``import-pose`` (DeepLabCut, SLEAP, LightningPose, NWB -> CalMS21 layout),
 ``import-labels`` (label CSVs and BORIS exports -> a labelled data set under an
 annotator's name), ``export-boris`` (predicted bouts -> spreadsheets BORIS
-imports) and ``example-lab-files`` (a made-up lab project to try them on).
+imports), ``export-simba`` (labels -> per-frame 0/1 tables SimBA imports),
+``export-nwb`` (labels -> NWB interval tables) and ``example-lab-files`` (a
+made-up lab project to try them on).
 """
 
 from __future__ import annotations
@@ -58,7 +60,11 @@ def import_pose(
         int, typer.Option(help="Annotator whose style these videos are to be labelled in.")
     ] = 0,
     scale: Annotated[
-        float, typer.Option(help="Multiply every coordinate (another camera's pixel scale).")
+        float,
+        typer.Option(
+            help="Multiply every coordinate: the pixels per cm for keypoints in cm, or the "
+            "factor that brings another camera's pixels to the model's scale."
+        ),
     ] = 1.0,
 ) -> None:
     """Convert pose-tracking files into one CalMS21-layout file ethostyle can label.
@@ -129,7 +135,12 @@ def import_labels(
         ),
     ] = None,
     units: Annotated[
-        str, typer.Option(help="Unit of start/stop columns in bout CSVs: frames or seconds.")
+        str,
+        typer.Option(
+            help="Unit of start/stop columns in bout CSVs: 'frames' (the video's own frame "
+            "numbers, converted at the rate import-pose recorded) or 'seconds'; nothing else. "
+            "Numbers with a fraction are refused as frames."
+        ),
     ] = "frames",
     sequence: Annotated[
         str | None, typer.Option(help="Put every label on this sequence id.")
@@ -209,6 +220,14 @@ def export_boris(
         str | None,
         typer.Option(help="Write your behaviour names, e.g. 'sniff=investigation'."),
     ] = None,
+    fps: Annotated[
+        float,
+        typer.Option(
+            "--fps",
+            help="The rate a labels .npy counts frames at: 30 for a submission, the video's "
+            "rate for `predict --fps` output. A bouts CSV states its own.",
+        ),
+    ] = 30.0,
 ) -> None:
     """Write predicted bouts as spreadsheets BORIS can import, one per video.
 
@@ -229,8 +248,75 @@ def export_boris(
         subject=subject,
         suffix=f".{file_format}",
         names={ours: theirs for theirs, ours in mapping.items()},
+        fps=fps,
     )
     for path in written:
+        console.print(f"wrote {path}")
+
+
+@app.command("export-simba")
+@friendly_errors
+def export_simba(
+    source: Annotated[
+        Path,
+        typer.Argument(help="Labels to export: a submission or labels .npy (predicted or not)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for one table per video.")],
+    behaviors: Annotated[
+        str | None,
+        typer.Option(help="Write your behaviour names, e.g. 'sniff=investigation'."),
+    ] = None,
+) -> None:
+    """Write labels as one per-frame 0/1 table per video, for SimBA (and any script).
+
+    Each <video>_labels.csv has a frame-index column, 'background' and one column
+    per behaviour, 1 in the frames it is labelled: the layout of DeepEthogram's
+    label files. In SimBA: Label behavior > Import third-party annotations >
+    DeepEthogram, on this folder. One row per frame of the labels file.
+    """
+    from ethostyle.importers import export_frame_tables, parse_name_mapping
+
+    check_output(out, directory=True)
+    mapping = parse_name_mapping(behaviors, option="--behaviors")
+    names = {ours: theirs for theirs, ours in mapping.items()}
+    for path in export_frame_tables(source, out, names=names):
+        console.print(f"wrote {path}")
+
+
+@app.command("export-nwb")
+@friendly_errors
+def export_nwb(
+    source: Annotated[
+        Path,
+        typer.Argument(help="Labels to export: a submission or labels .npy (predicted or not)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for one .nwb file per video.")],
+    fps: Annotated[
+        float,
+        typer.Option(
+            "--fps",
+            help="The rate the labels count frames at: 30 for a submission, the video's rate "
+            "for `predict --fps` output. Bout times in seconds are frames / fps.",
+        ),
+    ] = 30.0,
+    behaviors: Annotated[
+        str | None,
+        typer.Option(help="Write your behaviour names, e.g. 'sniff=investigation'."),
+    ] = None,
+) -> None:
+    """Write each video's labelled bouts as an NWB file (a 'behavior_bouts' interval table).
+
+    One <video>.nwb per video, written with pynwb (pip install 'ethostyle[pose]'):
+    /intervals/behavior_bouts holds start_time, stop_time (s), behavior,
+    start_frame and stop_frame of every bout.
+    """
+    from ethostyle.importers import export_nwb as export
+    from ethostyle.importers import parse_name_mapping
+
+    check_output(out, directory=True)
+    mapping = parse_name_mapping(behaviors, option="--behaviors")
+    names = {ours: theirs for theirs, ours in mapping.items()}
+    for path in export(source, out, fps=fps, names=names):
         console.print(f"wrote {path}")
 
 

@@ -263,7 +263,20 @@ def predict(
         typer.Option("--probabilities", help="Also write per-frame probabilities (.npz)."),
     ] = None,
     bouts: Annotated[
-        Path | None, typer.Option("--bouts", help="Also write the predicted bouts (.csv).")
+        Path | None,
+        typer.Option(
+            "--bouts",
+            help="Also write the predicted bouts (.csv): one row per bout, frames at --fps "
+            "(30 Hz without it) and an fps column.",
+        ),
+    ] = None,
+    frames_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--frames-csv",
+            help="Also write every frame's prediction (.csv): sequence, annotator style, "
+            "frame, time in seconds, label and each behaviour's probability; frames at --fps.",
+        ),
     ] = None,
     style: Annotated[
         int | None,
@@ -294,8 +307,8 @@ def predict(
             "--fps",
             help="Write the --out labels at this frame rate, one per frame of the original "
             "video (e.g. 25 for videos imported with `import-pose --fps 25`), instead of 30 Hz; "
-            "such a file is not a challenge submission. The --bouts CSV's times in seconds "
-            "hold at any rate.",
+            "such a file is not a challenge submission. --bouts and --frames-csv count "
+            "frames at this rate too.",
         ),
     ] = None,
 ) -> None:
@@ -319,8 +332,8 @@ def predict(
         fitted = load_model(model_dir)
         _check_style(fitted, style)
     if len(test_files) > 1:
-        if fps is not None or skip_bad:
-            option = "--fps" if fps is not None else "--skip-bad"
+        if fps is not None or skip_bad or frames_csv is not None:
+            option = "--fps" if fps is not None else "--skip-bad" if skip_bad else "--frames-csv"
             raise EthostyleError(f"{option} labels one file at a time; give one test file")
         _predict_many(model_dir, test_files, out, probabilities, bouts, style, scheduler)
         return
@@ -328,11 +341,13 @@ def predict(
         ("--out", out, ".npy"),
         ("--probabilities", probabilities, ".npz"),
         ("--bouts", bouts, ".csv"),
+        ("--frames-csv", frames_csv, ".csv"),
     ):
         if path is not None:
             check_output(path, directory=False)
             _check_suffix(option, path, suffix)
     dataset, skipped = _load_to_label(test_files[0], skip_bad=skip_bad)
+    _check_scale(model_dir, dataset)  # mice at another pixel scale are refused
     if scheduler is None:
         fitted = load_model(model_dir) if fitted is None else fitted
         with progress_bars() as progress:
@@ -357,8 +372,14 @@ def predict(
         write_probabilities(result.proba, probabilities)
         console.print(f"wrote probabilities: {probabilities}")
     if bouts is not None:
-        write_bouts_csv(result, bouts)
+        write_bouts_csv(result, bouts, fps=fps)
         console.print(f"wrote bouts: {bouts}")
+    if frames_csv is not None:
+        from ethostyle.importers import write_frames_csv
+
+        write_frames_csv(result, frames_csv, fps=fps)
+        console.print(f"wrote per-frame predictions: {frames_csv}")
+
     if skipped:
         err_console.print(
             f"[yellow]skipped {len(skipped)} sequence(s) that could not be read[/] (exit status "
@@ -371,11 +392,22 @@ def predict(
         raise typer.Exit(EXIT_SKIPPED)
 
 
+def _check_scale(model_dir: Path, dataset: Any) -> None:
+    """Refuse sequences whose mice are not at the scale the model was trained on (issue 19)."""
+    from ethostyle.io.validation import check_scale
+    from ethostyle.models.store import read_manifest
+
+    trained = (read_manifest(model_dir).get("training_data") or {}).get("body_length_px")
+    if trained is not None:
+        check_scale(dataset, float(trained), f"the model {model_dir}")
+
+
 #: What each output of ``predict`` is written as, for the hint of a refused suffix.
 _FORMATS = {
-    ".npy": "the submission, a pickled {sequence id: labels} .npy as the challenge reads it",
-    ".npz": "per-frame probabilities, one array per sequence in a numpy .npz archive",
-    ".csv": "a table of the predicted bouts",
+    "--out": "the submission, a pickled {sequence id: labels} .npy as the challenge reads it",
+    "--probabilities": "per-frame probabilities, one array per sequence in a numpy .npz archive",
+    "--bouts": "a table of the predicted bouts",
+    "--frames-csv": "a table of every frame's label and probabilities",
 }
 
 
@@ -383,11 +415,11 @@ def _check_suffix(option: str, path: Path, suffix: str) -> None:
     """Refuse an output name whose suffix says another format than the one written."""
     if path.suffix.lower() == suffix:
         return
-    others = {".npy": "--out", ".npz": "--probabilities", ".csv": "--bouts"}
+    others = {".npy": "--out", ".npz": "--probabilities", ".csv": "--bouts or --frames-csv"}
     other = others.get(path.suffix.lower())
     hint = f" ({path.suffix} is what {other} writes)" if other else ""
     raise EthostyleError(
-        f"{option} {path}: {option} writes {_FORMATS[suffix]}; give a name ending in {suffix}{hint}"
+        f"{option} {path}: {option} writes {_FORMATS[option]}; give a name ending in {suffix}{hint}"
     )
 
 

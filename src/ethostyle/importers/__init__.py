@@ -10,7 +10,9 @@
 - :mod:`~ethostyle.importers.label_import`: any label file read
   (:func:`read_label_file`) and painted onto those poses, under an annotator's name;
 - :mod:`~ethostyle.importers.dataset`: the labelled data set file, which keeps
-  annotator names beside their ids.
+  annotator names beside their ids;
+- :mod:`~ethostyle.importers.exports`: labels out to other tools: a per-frame CSV
+  of predictions, per-frame 0/1 tables (SimBA) and NWB interval tables.
 """
 
 from ethostyle.importers.bodyparts import (
@@ -26,6 +28,7 @@ from ethostyle.importers.boris import (
     write_boris_import,
 )
 from ethostyle.importers.dataset import LabDataset, add_annotator, load_lab_dataset
+from ethostyle.importers.exports import export_frame_tables, export_nwb, write_frames_csv
 from ethostyle.importers.label_import import (
     LabelImport,
     behavior_codes,
@@ -54,6 +57,8 @@ __all__ = [
     "behavior_codes",
     "detect_source",
     "export_boris",
+    "export_frame_tables",
+    "export_nwb",
     "import_labels",
     "import_pose",
     "import_pose_files",
@@ -68,4 +73,5 @@ __all__ = [
     "read_label_file",
     "read_pose_file",
     "write_boris_import",
+    "write_frames_csv",
 ]

@@ -337,16 +337,17 @@ def write_boris_import(
     return path
 
 
-def _bouts_from_file(path: Path) -> pd.DataFrame:
-    """Bouts (sequence, behavior, start, stop, comment) of a bout CSV or labels file."""
+def _bouts_from_file(path: Path, fps: float) -> pd.DataFrame:
+    """Bouts (sequence, behavior, start, stop at 30 Hz, comment) of a bout CSV or labels file."""
     if path.suffix.lower() == ".npy":
         rows = behavior_bouts(load_labels(path))
+        ratio = FPS / fps  # the labels' frames at fps -> 30 Hz frames, as a bout CSV's are
         return pd.DataFrame(
             {
                 "sequence": rows.sequence,
                 "behavior": rows.behavior,
-                "start": rows.start,
-                "stop": rows.stop,
+                "start": np.rint(rows.start * ratio).astype(np.int64),
+                "stop": np.rint(rows.stop * ratio).astype(np.int64),
                 "comment": np.full(len(rows), "", dtype=object),
             }
         )
@@ -375,6 +376,7 @@ def export_boris(
     subject: str = "",
     suffix: str = ".xlsx",
     names: Mapping[str, str] | None = None,
+    fps: float = FPS,
 ) -> list[Path]:
     """Write predicted (or any) bouts as one BORIS event spreadsheet per video.
 
@@ -390,6 +392,10 @@ def export_boris(
         ``.xlsx`` or ``.ods`` for BORIS; ``.csv``/``.tsv`` to read elsewhere.
     names : mapping of str to str, optional
         Behaviour names to write instead of ethostyle's (e.g. the lab's ethogram).
+    fps : float
+        The rate a labels ``.npy`` counts frames at: 30 for a submission, the
+        video's own rate for ``predict --fps`` output. A bout CSV says its own
+        (its ``fps`` column; 30 Hz without one).
 
     Returns
     -------
@@ -402,7 +408,9 @@ def export_boris(
     [PosixPath('for_boris/videoA.boris.xlsx')]
     """
     source = Path(source)
-    bouts = _bouts_from_file(source)
+    if not np.isfinite(fps) or fps <= 0:
+        raise DataFormatError(f"--fps {fps:g}: give the frame rate, a positive number")
+    bouts = _bouts_from_file(source, fps)
     if names:
         bouts["behavior"] = bouts["behavior"].map(lambda b: names.get(b, b))
     written = []

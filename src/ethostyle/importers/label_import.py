@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ethostyle.bouts import Bouts, labels_from_bouts
-from ethostyle.data import OTHER, VOCABULARY, Dataset
+from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset
 from ethostyle.errors import DataFormatError
 from ethostyle.importers.boris import is_boris_table, read_boris
 from ethostyle.importers.dataset import LabDataset, add_annotator
-from ethostyle.importers.label_tables import LabelTable, read_label_csv
+from ethostyle.importers.label_tables import LabelTable, checked_units, read_label_csv
+from ethostyle.io.frame_rate import video_frame_count
 
 __all__ = [
     "LabelImport",
@@ -61,6 +62,7 @@ def read_label_file(path: str | os.PathLike[str], *, units: str = "frames") -> L
     >>> table = read_label_file("alice_boris_aggregated.tsv")  # doctest: +SKIP
     """
     path = Path(path)
+    checked_units(units)  # for every file, though BORIS files say their own (seconds)
     if is_boris_table(path):
         return read_boris(path)
     return read_label_csv(path, units=units)
@@ -201,6 +203,17 @@ def _paint(
     return labels_from_bouts(bouts, n_frames)
 
 
+def _at_30_hz(table: LabelTable, video_fps: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """``start``/``stop`` of a table as 30 Hz frames: video frames converted at ``video_fps``."""
+    if not table.video_frames or video_fps is None or abs(video_fps - FPS) <= 1e-6:
+        return table.start, table.stop
+    ratio = FPS / video_fps
+    return (
+        np.rint(table.start * ratio).astype(np.int64),
+        np.rint(table.stop * ratio).astype(np.int64),
+    )
+
+
 def labels_for_dataset(
     poses: Dataset,
     tables: Iterable[LabelTable],
@@ -213,7 +226,10 @@ def labels_for_dataset(
 
     Rows are matched to sequences by their ``sequence`` (or ``media``) name;
     ``sequence`` forces every row onto one sequence. Behaviours mapped to
-    ``other`` do not paint frames; frames no bout covers are ``other``.
+    ``other`` do not paint frames; frames no bout covers are ``other``. Frame
+    numbers count the video's own frames: on a sequence that records its
+    video's rate (``import-pose --fps 25``) frame 250 of a 25 Hz video is
+    30 Hz frame 300, and a frame-per-row file has one row per video frame.
 
     Parameters
     ----------
@@ -261,18 +277,29 @@ def labels_for_dataset(
     out: dict[str, np.ndarray] = {}
     for sid in (i for i in ids if i in parts):
         n_frames = poses[sid].n_frames
+        video_fps = poses[sid].video_fps
+        n_video = video_frame_count(n_frames, video_fps or FPS)
         where = f"{', '.join(str(t.path) for t, _ in parts[sid])}, sequence {sid!r}"
+        starts, stops, kept = [], [], []
         for table, _ in parts[sid]:
-            if table.every_frame and not np.array_equal(np.sort(table.start), np.arange(n_frames)):
+            if table.every_frame and not np.array_equal(np.sort(table.start), np.arange(n_video)):
+                rate = "" if video_fps is None else f" ({video_fps:g} Hz)"
                 raise DataFormatError(
                     f"{table.path}, sequence {sid!r}: {len(table)} frame rows for a video of "
-                    f"{n_frames} pose frames; give exactly one row per frame (was the pose "
-                    f"resampled to 30 Hz? then give bouts in seconds instead)"
+                    f"{n_video} frames{rate}; give exactly one row per frame of the video"
                 )
-        start = np.concatenate([t.start for t, _ in parts[sid]])
-        stop = np.concatenate([t.stop for t, _ in parts[sid]])
+            start, stop = _at_30_hz(table, video_fps)
+            keep = np.ones(len(table), dtype=bool)
+            if table.every_frame:  # rows tile the video, up to its last pose frame
+                stop = np.minimum(stop, n_frames)
+                # A row of a video faster than 30 Hz can fall between two pose frames.
+                keep = stop > start
+            starts.append(start)
+            stops.append(stop)
+            kept.append(keep)
+        start, stop = np.concatenate(starts), np.concatenate(stops)
         codes = np.concatenate([c for _, c in parts[sid]])
-        scored = codes != OTHER
+        scored = (codes != OTHER) & np.concatenate(kept)
         out[sid] = _paint(start[scored], stop[scored], codes[scored], n_frames, where)
     return out
 

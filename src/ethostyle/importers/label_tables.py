@@ -8,8 +8,16 @@ Two CSV layouts are read (columns matched ignoring case and spaces):
   (optionally ``sequence``). ``start``/``stop`` are frame numbers by default,
   or seconds with ``units="seconds"``; columns named ``start_frame``/``stop_frame``
   or ``start_s``/``stop_s`` (as ethostyle's own bout CSV has) say their unit
-  themselves. ``stop`` is exclusive: the first frame after the bout, or the
-  time the bout ends.
+  themselves (seconds are used when a file has both). ``stop`` is exclusive:
+  the first frame after the bout, or the time the bout ends. A frame number
+  with a fraction (1.5) is refused: it is a time in seconds, read with
+  ``units="seconds"``. An ``fps`` column (as ``predict --bouts`` writes)
+  gives the rate its frames count at.
+
+Frame numbers (and the rows of a frame-per-row file) count the frames of the
+video the labels were made on, at its own frame rate; they are converted to
+30 Hz pose frames when painted onto a sequence that records its video's rate
+(:func:`~ethostyle.importers.labels_for_dataset`).
 
 Every file becomes a :class:`LabelTable` (one row per bout; a frame row is a
 one-frame bout). BORIS files are read by :mod:`ethostyle.importers.boris` into
@@ -30,7 +38,10 @@ import pandas as pd
 from ethostyle.data import FPS
 from ethostyle.errors import DataFormatError
 
-__all__ = ["LabelTable", "read_label_csv", "read_table"]
+__all__ = ["UNITS", "LabelTable", "checked_units", "read_label_csv", "read_table"]
+
+#: Units of the start/stop columns of a bout CSV.
+UNITS: tuple[str, ...] = ("frames", "seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +53,8 @@ class LabelTable:
     path : pathlib.Path
         The file, named in error messages.
     start, stop : numpy.ndarray
-        ``(rows,)`` int64 frames at 30 Hz; ``stop`` is exclusive.
+        ``(rows,)`` int64 frames; ``stop`` is exclusive. Frames of the video's own
+        rate when ``video_frames``, else frames at 30 Hz (converted from seconds).
     behavior : numpy.ndarray
         ``(rows,)`` str, the lab's behaviour names.
     sequence : numpy.ndarray
@@ -53,6 +65,9 @@ class LabelTable:
         ``(rows,)`` str, the animal the row is about ("" when the file does not say).
     every_frame : bool
         True for a frame-per-row file, which must cover every frame of its video.
+    video_frames : bool
+        True when ``start``/``stop`` count the video's own frames (a file in
+        frames), False when they are 30 Hz frames made from seconds.
     """
 
     path: Path
@@ -63,6 +78,7 @@ class LabelTable:
     media: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
     subject: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
     every_frame: bool = False
+    video_frames: bool = False
 
     def __post_init__(self) -> None:
         n = len(self.start)
@@ -84,6 +100,7 @@ class LabelTable:
             self.media[keep],
             self.subject[keep],
             self.every_frame,
+            self.video_frames,
         )
 
 
@@ -140,8 +157,29 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     return values
 
 
-def _to_frames(values: np.ndarray, seconds: bool) -> np.ndarray:
-    return np.rint(values * FPS if seconds else values).astype(np.int64)
+def _to_frames(values: np.ndarray, seconds: bool, column: str, path: Path) -> np.ndarray:
+    """30 Hz frames from seconds, or the whole frame numbers a column holds."""
+    if seconds:
+        return np.rint(values * FPS).astype(np.int64)
+    fraction = values != np.round(values)
+    if fraction.any():
+        row = int(np.flatnonzero(fraction)[0])
+        raise DataFormatError(
+            f"{path}, row {row + 2}: {column!r} is {values[row]:g}, not a whole frame number; "
+            f"if the column holds times in seconds, pass --units seconds (units='seconds' in "
+            f"Python) or name the columns start_s and stop_s"
+        )
+    return values.astype(np.int64)
+
+
+def checked_units(units: str) -> str:
+    """Return ``units`` if it is one of :data:`UNITS`, else raise naming them."""
+    if units not in UNITS:
+        raise DataFormatError(
+            f"--units {units!r}: bout times are in 'frames' (the video's own frame numbers) or "
+            f"'seconds'; convert other units to seconds first"
+        )
+    return units
 
 
 def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> LabelTable:
@@ -153,7 +191,8 @@ def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> La
         A ``.csv``/``.tsv`` (or ``.xlsx``) file; see the module docstring for
         its columns.
     units : {"frames", "seconds"}
-        Unit of plain ``start``/``stop`` columns.
+        Unit of plain ``start``/``stop`` columns. Frames are the video's own
+        (converted at the rate its imported poses record).
 
     Returns
     -------
@@ -163,8 +202,8 @@ def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> La
     Raises
     ------
     DataFormatError
-        Naming the file and row, if a needed column is missing or a cell is not
-        a number.
+        Naming the file and row, if a needed column is missing, a cell is not
+        a number, or a frame number has a fraction (seconds read as frames).
 
     Examples
     --------
@@ -173,8 +212,7 @@ def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> La
     array(['sniff', 'mount'], dtype=object)
     """
     path = Path(path)
-    if units not in ("frames", "seconds"):
-        raise DataFormatError(f"units must be 'frames' or 'seconds', not {units!r}")
+    checked_units(units)
     frame = read_table(path)
     behavior = _column(frame, "behavior", "behaviour", "label", "annotation")
     if behavior is None:
@@ -189,14 +227,28 @@ def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> La
         else np.full(len(frame), "", dtype=object)
     )
     names = frame[behavior].str.strip().to_numpy(object)
-    start_col = _column(frame, "start_frame", "start_s", "start")
-    stop_col = _column(frame, "stop_frame", "stop_s", "stop", "end")
+    # Seconds first: exact at any frame rate (ethostyle's own bout CSV has both).
+    start_col = _column(frame, "start_s", "start_frame", "start")
+    stop_col = _column(frame, "stop_s", "stop_frame", "stop", "end")
     if start_col and stop_col:
         unit_of = {"start_frame": False, "start_s": True}
         seconds = unit_of.get(start_col.lower().replace(" ", "_"), units == "seconds")
-        start = _to_frames(_numbers(frame, start_col, path), seconds)
-        stop = _to_frames(_numbers(frame, stop_col, path), seconds)
-        return LabelTable(path, start, stop, names, sequence)
+        start = _numbers(frame, start_col, path)
+        stop = _numbers(frame, stop_col, path)
+        fps_col = _column(frame, "fps", "frame_rate")
+        if fps_col and not seconds:  # frames at a stated rate: seconds are exact
+            rate = _numbers(frame, fps_col, path)
+            if (rate <= 0).any():
+                row = int(np.flatnonzero(rate <= 0)[0])
+                raise DataFormatError(
+                    f"{path}, row {row + 2}: {fps_col!r} is {rate[row]:g}; give the frame "
+                    f"rate the start and stop frames count at, a positive number"
+                )
+            _to_frames(start, False, start_col, path)
+            start, stop, seconds = start / rate, stop / rate, True
+        start = _to_frames(start, seconds, start_col, path)
+        stop = _to_frames(stop, seconds, stop_col, path)
+        return LabelTable(path, start, stop, names, sequence, video_frames=not seconds)
     if start_col or stop_col:
         raise DataFormatError(
             f"{path}: has {start_col or stop_col!r} but no matching "
@@ -204,8 +256,8 @@ def read_label_csv(path: str | os.PathLike[str], *, units: str = "frames") -> La
         )
     frame_col = _column(frame, "frame", "frame_index", "frame_number")
     if frame_col:
-        index = _to_frames(_numbers(frame, frame_col, path), False)
+        index = _to_frames(_numbers(frame, frame_col, path), False, frame_col, path)
     else:
         # Rows are frames in order, numbered afresh within each sequence.
         index = frame.groupby(sequence, sort=False).cumcount().to_numpy(np.int64)
-    return LabelTable(path, index, index + 1, names, sequence, every_frame=True)
+    return LabelTable(path, index, index + 1, names, sequence, every_frame=True, video_frames=True)

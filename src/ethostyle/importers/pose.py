@@ -22,7 +22,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from ethostyle.data import Sequence as PoseSequence
 from ethostyle.errors import DataFormatError
 from ethostyle.importers.bodyparts import BodyPartMatch, match_bodyparts, missing_cost
 from ethostyle.io import refuse_unsafe_hdf5
+from ethostyle.io.frame_rate import video_frame_index
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -195,7 +196,8 @@ class PoseImport:
     ----------
     sequence : Sequence
         ``keypoints`` ``(frames, 2, 2, 7)`` at 30 Hz; ``scores`` ``(frames, 2, 7)``
-        (NaN where the file has no confidence); unlabelled.
+        (NaN where the file has no confidence); ``video_fps`` the video's own
+        rate (written to the pose file, so label frames convert at it); unlabelled.
     files : tuple of pathlib.Path
         The file(s) read: one, or the resident's then the intruder's.
     source_software : str
@@ -316,15 +318,7 @@ def labels_at_fps(labels: np.ndarray, fps: float) -> np.ndarray:
     [3, 3, 1, 1, 1, 3]
     """
     labels = np.asarray(labels)
-    if not np.isfinite(fps) or fps <= 0:
-        raise DataFormatError(f"--fps {fps:g}: give the video's frame rate, a positive number")
-    n_in = labels.shape[0]
-    if n_in == 0 or abs(fps - FPS) <= 1e-6:
-        return labels.copy()
-    # import_pose keeps every 30 Hz instant within the video: n_in = floor((n - 1) * 30 / fps) + 1.
-    n_out = int(np.ceil((n_in - 1) * fps / FPS + 1 - 1e-9))
-    nearest = np.rint(np.arange(n_out) * (FPS / fps)).astype(np.int64)
-    return labels[np.clip(nearest, 0, n_in - 1)]
+    return labels[video_frame_index(labels.shape[0], fps)]
 
 
 def _to_sequence(
@@ -440,7 +434,7 @@ def _build(
         where=where,
     )
     return PoseImport(
-        sequence=sequence,
+        sequence=replace(sequence, video_fps=file_fps),
         files=tuple(paths),
         source_software=software,
         individuals=names,

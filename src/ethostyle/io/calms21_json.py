@@ -34,6 +34,7 @@ from ethostyle.io.validation import (
     checked_labels,
     checked_scores,
     checked_sequence_id,
+    checked_video_fps,
     collect_problem,
     location,
     map_vocabulary,
@@ -88,7 +89,13 @@ def _read_json(path: Path) -> object:
         ) from None
 
 
-def _json_sequence(raw: object, path: Path, sequence: str, group_annotator: int | None) -> Sequence:
+def _json_sequence(
+    raw: object,
+    path: Path,
+    sequence: str,
+    group_annotator: int | None,
+    notes: list[str] | None = None,
+) -> Sequence:
     entry = checked_entry(raw, path, sequence)
     metadata = entry.get("metadata") or {}
     if not isinstance(metadata, Mapping):
@@ -110,7 +117,7 @@ def _json_sequence(raw: object, path: Path, sequence: str, group_annotator: int 
             f"{location(path, sequence)}: metadata says annotator {annotator} but the sequence "
             f"sits in group 'annotator-id_{group_annotator}'; move it to the right group"
         )
-    keypoints = checked_keypoints(entry["keypoints"], path, sequence)
+    keypoints = checked_keypoints(entry["keypoints"], path, sequence, notes=notes)
     n_frames = keypoints.shape[0]
     labels = None
     if entry.get("annotations") is not None:
@@ -121,10 +128,15 @@ def _json_sequence(raw: object, path: Path, sequence: str, group_annotator: int 
     scores = None
     if entry.get("scores") is not None:
         scores = checked_scores(entry["scores"], path, sequence, n_frames)
-    return Sequence(sequence, keypoints, annotator, labels, scores)
+    video_fps = checked_video_fps(metadata.get("video_fps"), path, sequence)
+    return Sequence(sequence, keypoints, annotator, labels, scores, video_fps)
 
 
-def dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None = None) -> Dataset:
+def dataset_from_json(
+    path: str | os.PathLike[str],
+    problems: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> Dataset:
     """Read a CalMS21 JSON file, stopping at the first problem or collecting them all.
 
     Parameters
@@ -134,6 +146,10 @@ def dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None =
     problems : list of str, optional
         When given, a sequence that fails is left out and its message appended
         here (as ``ethostyle validate`` needs); otherwise the first error is raised.
+    notes : list of str, optional
+        When given, what makes a readable sequence's labels untrustworthy
+        (:func:`~ethostyle.io.validation.pose_quality_problems`) is appended here
+        instead of logged.
 
     Returns
     -------
@@ -182,7 +198,7 @@ def dataset_from_json(path: str | os.PathLike[str], problems: list[str] | None =
                         f"sequence ids must be unique, rename one"
                     )
                 seen.add(sequence)
-                sequences.append(_json_sequence(raw, path, sequence, group_annotator))
+                sequences.append(_json_sequence(raw, path, sequence, group_annotator, notes=notes))
             except DataFormatError as error:
                 collect_problem(problems, error)
             del raw
@@ -225,10 +241,13 @@ def _json_entry(sequence: Sequence, vocabulary: list[str]) -> dict[str, object]:
         entry["scores"] = sequence.scores.tolist()
     if sequence.labels is not None:
         entry["annotations"] = sequence.labels.astype(int).tolist()
-    entry["metadata"] = {
+    metadata: dict[str, object] = {
         "annotator-id": int(sequence.annotator_id),
         "vocab": {name: i for i, name in enumerate(vocabulary)},
     }
+    if sequence.video_fps is not None:
+        metadata["video_fps"] = float(sequence.video_fps)
+    entry["metadata"] = metadata
     return entry
 
 

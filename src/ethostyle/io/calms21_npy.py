@@ -44,6 +44,7 @@ def dataset_from_object(
     *,
     labelled: bool | None,
     problems: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> Dataset:
     """Build a checked :class:`Dataset` from what a train or test file holds.
 
@@ -62,6 +63,10 @@ def dataset_from_object(
     problems : list of str, optional
         When given, a sequence that fails is left out and its message appended
         here; otherwise the first error is raised.
+    notes : list of str, optional
+        When given, what makes a readable sequence's labels untrustworthy
+        (:func:`~ethostyle.io.validation.pose_quality_problems`) is appended here
+        instead of logged.
 
     Returns
     -------
@@ -75,7 +80,9 @@ def dataset_from_object(
     """
     entries, vocabulary = sequence_entries(obj, path)
     mapping = map_vocabulary(vocabulary, path)
-    sequences = checked_sequences(entries, path, mapping, labelled=labelled, problems=problems)
+    sequences = checked_sequences(
+        entries, path, mapping, labelled=labelled, problems=problems, notes=notes
+    )
     return Dataset(sequences)
 
 
@@ -88,6 +95,8 @@ def _entry(sequence: Sequence, *, with_labels: bool) -> dict[str, object]:
         entry["annotations"] = np.asarray(sequence.labels, dtype=np.int64)
     if sequence.scores is not None:
         entry["scores"] = np.ascontiguousarray(sequence.scores, dtype=np.float32)
+    if sequence.video_fps is not None:
+        entry["video_fps"] = float(sequence.video_fps)
     return entry
 
 

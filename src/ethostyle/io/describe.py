@@ -110,16 +110,23 @@ def find_problems(
     path = Path(path)
     problems: list[str] = []
     if path.suffix.lower() == ".json":
-        dataset = dataset_from_json(path, problems)
+        notes: list[str] = []  # other units, mostly untracked: problems for validate
+        dataset = dataset_from_json(path, problems, notes=notes)
         # The JSON reader frees each sequence as it goes, leaving one problem per
-        # sequence it could not read.
-        return _pose_report(path, "calms21-json", dataset, problems, len(dataset) + len(problems))
+        # sequence it could not read (counted before the notes join them).
+        n_in_file = len(dataset) + len(problems)
+        problems.extend(notes)
+        return _pose_report(path, "calms21-json", dataset, problems, n_in_file)
     obj = safe_load_npy(path)
     kind = npy_layout(obj, path)
     n_in_file = len(sequence_entries(obj, path)[0])
     if kind in ("train", "test"):
         dataset = dataset_from_object(
-            obj, path, labelled=True if kind == "train" else None, problems=problems
+            obj,
+            path,
+            labelled=True if kind == "train" else None,
+            problems=problems,
+            notes=problems,  # other units, mostly untracked: problems for validate
         )
         return _pose_report(path, kind, dataset, problems, n_in_file)
     labels = labels_from_object(obj, path, problems=problems)

@@ -20,6 +20,7 @@ from ethostyle.atomic import atomic_write_path
 from ethostyle.bouts import behavior_bouts
 from ethostyle.data import FPS, VOCABULARY, Predictions
 from ethostyle.errors import DataFormatError
+from ethostyle.io.frame_rate import video_frame_index
 
 __all__ = ["write_bouts_csv", "write_probabilities"]
 
@@ -74,12 +75,15 @@ def write_probabilities(proba: Mapping[str, np.ndarray], path: str | Path) -> Pa
     return path
 
 
-def write_bouts_csv(predictions: Predictions, path: str | Path) -> Path:
+def write_bouts_csv(
+    predictions: Predictions, path: str | Path, *, fps: float | None = None
+) -> Path:
     """Write every predicted bout (all behaviours but ``other``) to a CSV.
 
     Columns: ``sequence, annotator_style, behavior, start_frame, stop_frame,
-    start_s, stop_s, mean_probability``; ``stop_frame`` is exclusive. The rows are
-    :func:`~ethostyle.bouts.behavior_bouts` of the predicted labels.
+    start_s, stop_s, mean_probability, fps``; ``stop_frame`` is exclusive and
+    frames are at ``fps``. The rows are :func:`~ethostyle.bouts.behavior_bouts`
+    of the predicted labels (at ``fps``, as ``predict --fps`` writes them).
 
     Parameters
     ----------
@@ -87,6 +91,10 @@ def write_bouts_csv(predictions: Predictions, path: str | Path) -> Path:
         Labels, probabilities and the style of every sequence.
     path : str or pathlib.Path
         Destination ``.csv`` file (written atomically).
+    fps : float, optional
+        The videos' own frame rate (``import-pose --fps``): frames count the
+        video's frames (:func:`~ethostyle.io.frame_rate.video_frame_index`).
+        Default: 30 Hz, the poses' rate.
 
     Returns
     -------
@@ -110,11 +118,16 @@ def write_bouts_csv(predictions: Predictions, path: str | Path) -> Path:
             "start_s",
             "stop_s",
             "mean_probability",
+            "fps",
         ]
     )
-    rows = behavior_bouts(predictions.labels)
+    rate = FPS if fps is None else fps
+    at_rate = {  # index of the 30 Hz frame of each video frame
+        sid: video_frame_index(len(labels), rate) for sid, labels in predictions.labels.items()
+    }
+    rows = behavior_bouts({sid: predictions.labels[sid][i] for sid, i in at_rate.items()})
     for sid, part in rows.sequence_slices():  # a loop over sequences, then their bouts
-        proba = predictions.proba[sid]
+        proba = predictions.proba[sid][at_rate[sid]]
         csum = np.vstack(
             [np.zeros((1, proba.shape[1])), np.cumsum(proba, axis=0, dtype=np.float64)]
         )
@@ -129,9 +142,10 @@ def write_bouts_csv(predictions: Predictions, path: str | Path) -> Path:
                     VOCABULARY[label],
                     int(start),
                     int(stop),
-                    f"{start / FPS:.3f}",
-                    f"{stop / FPS:.3f}",
+                    f"{start / rate:.3f}",
+                    f"{stop / rate:.3f}",
                     f"{mean_p:.4f}",
+                    f"{rate:g}",
                 ]
             )
     path = Path(path)

@@ -30,11 +30,16 @@ __all__ = [
     "KEYPOINTS_SHAPE",
     "LONG_TRACKING_GAP_FRAMES",
     "MAX_FRAMES_PER_SEQUENCE",
+    "MAX_INTERPOLATED_SHARE",
     "MAX_NESTING_DEPTH",
     "MAX_PLAUSIBLE_COORDINATE_PX",
+    "MAX_SCALE_RATIO",
     "MAX_SEQUENCES",
     "MAX_TOTAL_FRAMES",
+    "PLAUSIBLE_BODY_LENGTH_PX",
     "SCORES_SHAPE",
+    "body_length_px",
+    "check_scale",
     "checked_entry",
     "checked_file",
     "checked_keypoints",
@@ -42,10 +47,14 @@ __all__ = [
     "checked_scores",
     "checked_sequence_id",
     "checked_sequences",
+    "checked_video_fps",
     "collect_problem",
     "count_frames",
+    "interpolated_share",
     "location",
     "map_vocabulary",
+    "median_body_length_px",
+    "pose_quality_problems",
     "preview",
     "sequence_entries",
 ]
@@ -73,8 +82,20 @@ SCORES_SHAPE: tuple[int, int] = (2, 7)
 MAX_PLAUSIBLE_COORDINATE_PX: float = 10_000.0
 #: A mouse untracked for at least this many consecutive frames (1 s) gets a warning.
 LONG_TRACKING_GAP_FRAMES: int = FPS
+#: Median body length (px, nose to tail base) a mouse can have in a video. CalMS21's
+#: mice measure about 100 px in a 1024 x 570 frame (the simulator draws 85-108 px); a
+#: sequence outside this range is in other units (cm: about 10, mm: about 100 is fine).
+PLAUSIBLE_BODY_LENGTH_PX: tuple[float, float] = (20.0, 1000.0)
+#: ``predict`` refuses a sequence whose median body length differs from the one the
+#: model was trained on by more than this factor (either way): its distance and speed
+#: features then mean other things than the model learned.
+MAX_SCALE_RATIO: float = 2.0
+#: A sequence with a body part missing (so filled in by interpolation) in more than
+#: this share of its frames gets a warning, and is a problem for ``validate``.
+MAX_INTERPOLATED_SHARE: float = 0.2
 
 _PREVIEW = 5  # how many offending ids a message lists
+_SCALE_STRIDE = 7  # body_length_px measures every 7th frame
 _MICE = ("resident (mouse 0)", "intruder (mouse 1)")
 
 
@@ -338,12 +359,15 @@ def _first_frame(mask: np.ndarray) -> int:
     return int(np.flatnonzero(frames)[0])
 
 
-def checked_keypoints(raw: object, path: object, sequence: str) -> np.ndarray:
+def checked_keypoints(
+    raw: object, path: object, sequence: str, *, notes: list[str] | None = None
+) -> np.ndarray:
     """Return keypoints as a checked ``(frames, 2, 2, 7)`` float32 array.
 
     Lists and int/float64 arrays are converted (always to a private copy);
     infinite values become NaN, with a warning; a lost mouse, a long tracking
-    gap or coordinates no camera gives are logged as warnings.
+    gap or coordinates no camera gives are logged as warnings, and so are the
+    findings of :func:`pose_quality_problems` (other units, mostly untracked).
 
     Parameters
     ----------
@@ -353,6 +377,9 @@ def checked_keypoints(raw: object, path: object, sequence: str) -> np.ndarray:
         The file, named in messages.
     sequence : str
         The sequence id, named in messages.
+    notes : list of str, optional
+        When given (``ethostyle validate``), the findings of
+        :func:`pose_quality_problems` are appended here instead of logged.
 
     Returns
     -------
@@ -409,7 +436,189 @@ def checked_keypoints(raw: object, path: object, sequence: str) -> np.ndarray:
             f"or re-run pose tracking on it"
         )
     _warn_about_tracking(keypoints, where)
+    found = pose_quality_problems(keypoints, where)
+    if notes is not None:
+        notes.extend(found)
+    for message in [] if notes is not None else found:
+        logger.warning("%s", message)
     return keypoints
+
+
+def body_length_px(keypoints: np.ndarray) -> float:
+    """Median body length of a sequence's mice: nose to tail base, in the file's units.
+
+    Measured on every 7th frame (a scale needs no more).
+
+    Parameters
+    ----------
+    keypoints : numpy.ndarray
+        ``(frames, 2, 2, 7)`` keypoints (NaN where untracked).
+
+    Returns
+    -------
+    float
+        The median over frames and both mice of the nose-to-tail-base distance
+        (where it is above 0); NaN when no frame has both parts of a mouse apart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kp = np.zeros((4, 2, 2, 7), np.float32)
+    >>> kp[:, :, 0, 0] = 100.0  # every nose 100 px right of its tail base
+    >>> body_length_px(kp)
+    100.0
+    """
+    # Every 7th frame: the median of a scale needs no more, and it keeps load cheap.
+    sample = keypoints[::_SCALE_STRIDE]
+    # float64: coordinates of a corrupt file (1e30) square beyond float32's range.
+    delta = sample[..., 0].astype(np.float64) - sample[..., 6]  # (frames, mouse, xy)
+    lengths = np.sqrt(np.square(delta).sum(axis=-1))
+    lengths = lengths[lengths > 0]  # NaN compares False; a nose on its tail base is no measure
+    return float(np.median(lengths)) if lengths.size else float("nan")
+
+
+def median_body_length_px(sequences: Iterable[Sequence]) -> float:
+    """The median over sequences of :func:`body_length_px`: a data set's pixel scale.
+
+    Recorded with a trained model (its manifest's ``training_data.body_length_px``)
+    so that :func:`check_scale` can refuse videos at another scale.
+
+    Parameters
+    ----------
+    sequences : iterable of Sequence
+        E.g. a :class:`~ethostyle.data.Dataset`.
+
+    Returns
+    -------
+    float
+        NaN when no sequence has a measurable body.
+    """
+    lengths = np.array([body_length_px(s.keypoints) for s in sequences], dtype=np.float64)
+    lengths = lengths[np.isfinite(lengths)]
+    return float(np.median(lengths)) if lengths.size else float("nan")
+
+
+def interpolated_share(keypoints: np.ndarray) -> float:
+    """Share of a sequence's frames in which a tracked body part is missing.
+
+    Missing positions are filled in by linear interpolation before features are
+    computed, so in those frames the pose is partly made up. A part missing in
+    every frame (a tracker without it) is not counted: ``import-pose`` reports it.
+
+    Parameters
+    ----------
+    keypoints : numpy.ndarray
+        ``(frames, 2, 2, 7)`` keypoints (NaN where untracked).
+
+    Returns
+    -------
+    float
+        Between 0 and 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kp = np.ones((20, 2, 2, 7), np.float32)
+    >>> kp[1::2, 1, :, 3] = np.nan  # the intruder's neck lost in every other frame
+    >>> interpolated_share(kp)
+    0.5
+    """
+    # x + y is NaN where either is: one (frames, 14) array of the parts' presence.
+    with np.errstate(over="ignore"):  # huge coordinates add to inf, which is not NaN
+        flat = (keypoints[:, :, 0] + keypoints[:, :, 1]).reshape(len(keypoints), -1)
+    missing = np.isnan(flat)
+    tracked_somewhere = ~missing.all(axis=0)
+    return float(missing[:, tracked_somewhere].any(axis=1).mean())
+
+
+def pose_quality_problems(keypoints: np.ndarray, where: str) -> list[str]:
+    """What makes a sequence's labels untrustworthy though its file is well formed.
+
+    Two findings, each with its measure and its fix: a median body length
+    outside :data:`PLAUSIBLE_BODY_LENGTH_PX` (keypoints in cm, m or another
+    unit), and body parts interpolated in more than :data:`MAX_INTERPOLATED_SHARE`
+    of the frames (a mostly untracked video).
+
+    Parameters
+    ----------
+    keypoints : numpy.ndarray
+        ``(frames, 2, 2, 7)`` keypoints.
+    where : str
+        The start of each message (see :func:`location`).
+
+    Returns
+    -------
+    list of str
+        One message per finding; empty for a sound sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kp = np.zeros((4, 2, 2, 7), np.float32)
+    >>> kp[:, :, 0, 0] = 2.5  # a 2.5-unit mouse: centimetres, not pixels
+    >>> pose_quality_problems(kp, "test.npy")[0][:60]
+    'test.npy: the mice measure 2.5 px from nose to tail base (me'
+    """
+    found = []
+    length = body_length_px(keypoints)
+    lo, hi = PLAUSIBLE_BODY_LENGTH_PX
+    if np.isfinite(length) and not lo <= length <= hi:
+        found.append(
+            f"{where}: the mice measure {length:.3g} px from nose to tail base (median), "
+            f"where a mouse in a video measures {lo:g}-{hi:g} px (about 100 in CalMS21); the "
+            f"keypoints are in other units. Give them in pixels: multiply by the pixels per "
+            f"unit (`ethostyle import-pose --scale PX_PER_UNIT`, e.g. the pixels per cm)"
+        )
+    share = interpolated_share(keypoints)
+    if share > MAX_INTERPOLATED_SHARE:
+        found.append(
+            f"{where}: {share:.0%} of frames have a body part missing, filled in by "
+            f"interpolation (more than MAX_INTERPOLATED_SHARE={MAX_INTERPOLATED_SHARE:.0%}); "
+            f"labels of this sequence are largely guesses. Re-run pose tracking on it, or "
+            f"lower the tracker's confidence cut-off"
+        )
+    return found
+
+
+def check_scale(sequences: Iterable[Sequence], trained_px: float, model: object) -> None:
+    """Refuse sequences whose pixel scale is not a model's (within :data:`MAX_SCALE_RATIO`).
+
+    Parameters
+    ----------
+    sequences : iterable of Sequence
+        The sequences to label.
+    trained_px : float
+        The median body length of the model's training data
+        (:func:`median_body_length_px`); NaN skips the check.
+    model : object
+        The model, named in the message.
+
+    Raises
+    ------
+    DataFormatError
+        Naming every sequence out of scale, its body length and the factor that
+        brings it to the model's scale.
+    """
+    if not np.isfinite(trained_px) or trained_px <= 0:
+        return
+    off = {}
+    for seq in sequences:  # a loop over sequences; each one vectorised over frames
+        length = body_length_px(seq.keypoints)
+        if (
+            np.isfinite(length)
+            and not 1 / MAX_SCALE_RATIO <= length / trained_px <= MAX_SCALE_RATIO
+        ):
+            off[seq.id] = length
+    if off:
+        length = next(iter(off.values()))
+        raise DataFormatError(
+            f"sequence(s) {preview(off)}: the mice measure {length:.3g} px from nose to tail "
+            f"base (median{'' if len(off) == 1 else ', first sequence'}), but {model} was "
+            f"trained on mice of {trained_px:.3g} px, so its distance and speed features would "
+            f"mean other things and the labels would be wrong. Bring the poses to its scale: "
+            f"re-import them with `ethostyle import-pose --scale {trained_px / length:.3g}` "
+            f"(keypoints in cm: --scale = the videos' pixels per cm)"
+        )
 
 
 def _longest_run(mask: np.ndarray) -> tuple[int, int, int]:
@@ -499,6 +708,46 @@ def checked_scores(raw: object, path: object, sequence: str, n_frames: int) -> n
             f"confidence per frame, mouse and body part"
         )
     return np.array(array, dtype=np.float32, order="C")
+
+
+def checked_video_fps(raw: object, path: object, sequence: str) -> float | None:
+    """Return a recorded video frame rate as float (None when not recorded).
+
+    Parameters
+    ----------
+    raw : object
+        The entry's ``video_fps`` as the file holds it (None when absent).
+    path : object
+        The file, named in messages.
+    sequence : str
+        The sequence id, named in messages.
+
+    Returns
+    -------
+    float or None
+        The frame rate in Hz.
+
+    Raises
+    ------
+    DataFormatError
+        For anything but a positive finite number.
+
+    Examples
+    --------
+    >>> checked_video_fps(25, "test.npy", "s1")
+    25.0
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, np.ndarray) and raw.shape == ():
+        raw = raw.item()
+    if isinstance(raw, int | float | np.integer | np.floating) and not isinstance(raw, bool):
+        if 0 < float(raw) < np.inf:
+            return float(raw)
+    raise DataFormatError(
+        f"{location(path, sequence)}: video_fps {raw!r} is not a frame rate; give the "
+        f"video's frames per second as a positive number, or remove the entry"
+    )
 
 
 def _annotator_id(entry: Mapping[str, object], path: object, sequence: str) -> int:
@@ -746,14 +995,15 @@ def _sequence(
     vocabulary_map: np.ndarray,
     *,
     labelled: bool | None,
+    notes: list[str] | None = None,
 ) -> Sequence:
     """Build one checked :class:`Sequence` from a file entry.
 
     ``labelled`` True requires ``annotations``, False ignores them, None reads
-    them when present.
+    them when present; ``notes`` as in :func:`checked_keypoints`.
     """
     entry = checked_entry(raw, path, sequence)
-    keypoints = checked_keypoints(entry["keypoints"], path, sequence)
+    keypoints = checked_keypoints(entry["keypoints"], path, sequence, notes=notes)
     n_frames = keypoints.shape[0]
     annotator = _annotator_id(entry, path, sequence)
     labels = None
@@ -769,7 +1019,8 @@ def _sequence(
     scores = None
     if entry.get("scores") is not None:
         scores = checked_scores(entry["scores"], path, sequence, n_frames)
-    return Sequence(sequence, keypoints, annotator, labels, scores)
+    video_fps = checked_video_fps(entry.get("video_fps"), path, sequence)
+    return Sequence(sequence, keypoints, annotator, labels, scores, video_fps)
 
 
 def count_frames(total: int, n_frames: int, path: object) -> int:
@@ -843,6 +1094,7 @@ def checked_sequences(
     *,
     labelled: bool | None,
     problems: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Sequence]:
     """Build checked sequences from file entries (in order).
 
@@ -860,6 +1112,10 @@ def checked_sequences(
     problems : list of str, optional
         When given, a sequence that fails is skipped and its message appended
         here (see :func:`collect_problem`); otherwise the first error is raised.
+    notes : list of str, optional
+        When given (``ethostyle validate``), the findings of
+        :func:`pose_quality_problems` about sequences that do read are appended
+        here instead of logged as warnings.
 
     Returns
     -------
@@ -886,7 +1142,9 @@ def checked_sequences(
                     f"earlier id once ids are converted to text); rename one of them"
                 )
             seen.add(sequence)
-            out.append(_sequence(raw, path, sequence, vocabulary_map, labelled=labelled))
+            out.append(
+                _sequence(raw, path, sequence, vocabulary_map, labelled=labelled, notes=notes)
+            )
             total = count_frames(total, out[-1].n_frames, path)
         except DataFormatError as error:
             collect_problem(problems, error)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ethostyle.data import Dataset
 from ethostyle.errors import ModelParameterError
 from ethostyle.models.base import StylePredictor
@@ -82,7 +84,9 @@ def data_fingerprint(dataset: Dataset, files: Sequence[str | Path] = ()) -> dict
     Returns
     -------
     dict
-        ``files``, ``sequences``, ``frames`` and ``annotators``.
+        ``files``, ``sequences``, ``frames``, ``annotators``, and ``body_length_px``: the
+        median nose-to-tail-base length of the mice in pixels (None where unmeasurable),
+        against which ``predict`` checks the scale of new poses.
 
     Examples
     --------
@@ -90,11 +94,15 @@ def data_fingerprint(dataset: Dataset, files: Sequence[str | Path] = ()) -> dict
     >>> data_fingerprint(simulate("tiny", seed=0).train, ["train.npy"])["files"]
     ['train.npy']
     """
+    from ethostyle.io.validation import median_body_length_px
+
+    scale = median_body_length_px(dataset)
     return {
         "files": [str(p) for p in files],
         "sequences": len(dataset),
         "frames": dataset.n_frames,
         "annotators": list(dataset.annotators),
+        "body_length_px": round(scale, 2) if np.isfinite(scale) else None,
     }
 
 
