@@ -156,6 +156,8 @@ WORKFLOW_ORDER = (
     "compare",
     "compare-labels",
     "export-boris",
+    "export-simba",
+    "export-nwb",
 )
 
 #: Commands that compute enough to take ``--threads``.
