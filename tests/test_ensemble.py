@@ -12,8 +12,15 @@ torch = pytest.importorskip("torch")
 
 from ethostyle.data import VOCABULARY, Dataset  # noqa: E402
 from ethostyle.errors import DataFormatError, ModelParameterError  # noqa: E402
+from ethostyle.models.base import with_residual  # noqa: E402
 from ethostyle.models.boosted import StyleTransferModel, UnknownAnnotatorWarning  # noqa: E402
-from ethostyle.models.ensemble import WEIGHT_GRID, EnsembleStyleTransfer, _folds  # noqa: E402
+from ethostyle.models.ensemble import (  # noqa: E402
+    WEIGHT_GRID,
+    EnsembleStyleTransfer,
+    HeldOut,
+    _folds,
+)
+from ethostyle.models.program import StyleProgram  # noqa: E402
 from ethostyle.models.tcn import TCNStyleTransfer  # noqa: E402
 from support import SMALL_PARAMS, TINY_TCN  # noqa: E402
 
@@ -42,11 +49,12 @@ def test_folds_hold_out_unseen_videos(tiny):
     assert len(held_all) == len(set(held_all)) == 1 + 4 * 2 + 2
 
 
-def test_weights_and_decoders_for_every_annotator(ensemble):
+def test_weights_and_programs_for_every_annotator(ensemble):
     assert ensemble.annotators_ == [0, 1, 2, 3, 4, 5]
     for annotator in ensemble.annotators_:
         assert ensemble.weight_for(annotator) in WEIGHT_GRID
-        ensemble.decoder_for(annotator)  # present, valid
+        # Every program labels the ensemble's own average (a residual edit).
+        assert ensemble.program_for(annotator).has_residual
 
 
 def test_probabilities_are_the_weighted_average(ensemble, tiny):
@@ -91,9 +99,13 @@ def test_chooses_the_model_that_scores_higher_held_out(good):
     rng = np.random.default_rng(0)
     y = np.repeat(rng.integers(0, 4, 60), 25)
     right, wrong = _one_hot(y, 0.6), _one_hot((y + 1) % 4, 1.0)
-    items = [(right, wrong, y)] if good == "gbdt" else [(wrong, right, y)]
+    features = np.zeros((y.size, 1), np.float32)
+    pair = (right, wrong) if good == "gbdt" else (wrong, right)
+    items = [HeldOut(*pair, features, y)]
     model = EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(), weight=0.5)
-    weight, _ = model._choose(1, items)
+    model.feature_names_ = ["facing_cos"]
+    weight, program = model._choose(1, items, with_residual(StyleProgram()))
+    assert program.has_residual
     assert weight < 0.5 if good == "gbdt" else weight > 0.5
 
 

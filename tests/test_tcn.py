@@ -98,7 +98,7 @@ def test_save_load_gives_identical_predictions(model, tiny, tmp_path):
     loaded = TCNStyleTransfer.load(tmp_path, config)
     assert loaded.annotators_ == model.annotators_
     for annotator in model.annotators_:
-        assert loaded.decoder_for(annotator) == model.decoder_for(annotator)
+        assert loaded.program_for(annotator) == model.program_for(annotator)
     for seq in tiny.test:
         labels, proba = model.predict_sequence(seq)
         labels2, proba2 = loaded.predict_sequence(seq)

@@ -272,15 +272,9 @@ def describe_style(
     Example: "Annotator 3 starts attack 0.6 s before the reference annotator does
     (held-out F1 gain +0.040)". An annotator labelled as the reference has no rule.
     """
-    from ethostyle.models.boosted import StyleTransferModel
     from ethostyle.models.store import load_model
 
-    fitted = load_model(model_dir)
-    if not isinstance(fitted, StyleTransferModel):
-        raise EthostyleError(
-            f"{model_dir}: a {type(fitted).__name__} has no style program to state; "
-            "describe-style reads the boosted ('gbdt') model"
-        )
+    fitted = load_model(model_dir)  # every family decodes through style programs
     if json_out:
         typer.echo(json.dumps(fitted.style_records(), indent=2))
         return

@@ -21,11 +21,14 @@ How it learns:
    behaviour with fewer than ``min_bouts_for_evidence`` bouts in an annotator's
    videos keeps exactly the reference's probability (the evidence mask of
    :mod:`ethostyle.models.boosted`);
-4. decoding is tuned per annotator with :func:`ethostyle.decode.tune_decoder` on
-   held-out predictions: reference videos held out of pretraining, and for the
-   styles a two-fold cross-fit over each annotator's videos (one video is cut in
-   halves; each fold fine-tunes afresh from the pretrained network), as the
-   boosted model does with leave-one-video-out.
+4. each annotator decodes through a style program
+   (:func:`ethostyle.models.program.fit_program`), searched on held-out
+   predictions as the boosted model's are: the reference's on the reference
+   videos held out of pretraining (when there are at least
+   ``MIN_VIDEOS_FOR_REFERENCE_PROGRAM``), and each style's, starting from the
+   reference's program applied to the style's own probabilities (a ``residual``
+   edit), on a two-fold cross-fit over the annotator's videos (one video is cut
+   in halves; each fold fine-tunes afresh from the pretrained network).
 
 Training is deterministic on the CPU for a fixed seed and thread count.
 """
@@ -47,7 +50,6 @@ from sklearn.utils._param_validation import Interval
 
 from ethostyle.atomic import atomic_write_path
 from ethostyle.data import VOCABULARY, Dataset, Sequence
-from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
 from ethostyle.errors import EthostyleError, ModelFormatError
 from ethostyle.features import check_feature_names, compute_features, sequence_features
 from ethostyle.models.base import (
@@ -56,11 +58,14 @@ from ethostyle.models.base import (
     bout_counts,
     held_out_reference,
     reference_sequence_ids,
+    saved_program,
     video_folds,
     warn_unknown_annotator,
+    with_residual,
 )
-from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE
+from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE, MIN_VIDEOS_FOR_REFERENCE_PROGRAM
 from ethostyle.models.gbdt import log_softmax
+from ethostyle.models.program import StyleProgram, fit_program, rule_features
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
@@ -74,7 +79,6 @@ logger = logging.getLogger(__name__)
 
 #: Name of the state-dict file :meth:`TCNStyleTransfer.save` writes.
 WEIGHTS_FILE = "tcn.pt"
-#: Share of reference-annotator videos held out of pretraining to tune its decoding.
 _IGNORE = -100
 _N_CLASSES = len(VOCABULARY)
 
@@ -135,16 +139,31 @@ class _Segments:
 
 @dataclass(frozen=True, slots=True)
 class _TrainingData:
-    """Standardised features and labels of every training frame, and where to train."""
+    """Every training frame's standardised features, labels and rule features; the device."""
 
     torch: Any
     device: Any
     x: np.ndarray  # (rows, features) float32, standardised
     labels: np.ndarray  # (rows,) int64
+    rules: np.ndarray  # (rows, rule features) float32, in their own units
+    rule_names: list[str]  # names of the columns of ``rules``
 
     def windows(self, rows: np.ndarray) -> Any:
         """Features of ``(windows, frames)`` rows as a ``(windows, features, frames)`` tensor."""
         return self.torch.from_numpy(self.x[rows]).to(self.device).transpose(1, 2)
+
+    def videos(
+        self, pieces: list[tuple[slice, np.ndarray]], *, residual: bool = False
+    ) -> list[tuple[np.ndarray, ...]]:
+        """:func:`~ethostyle.models.program.fit_program`'s videos from held-out pieces.
+
+        Each piece is its rows and their held-out probabilities; with ``residual``
+        those are also the residual's (the style's own scores).
+        """
+        return [
+            (p, self.rules[rows], self.labels[rows], *((p,) if residual else ()))
+            for rows, p in pieces
+        ]
 
 
 @contextlib.contextmanager
@@ -178,6 +197,23 @@ def _default_threads() -> int:
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
     return max(1, cores // 2)
+
+
+def _standardise(x: np.ndarray, held: list[slice]) -> tuple[np.ndarray, np.ndarray]:
+    """Standardise ``x`` in place (clipped to +-10) by its rows outside ``held``.
+
+    Returns the ``(features,)`` float64 means and standard deviations used.
+    """
+    used = np.ones(len(x), dtype=bool)
+    for rows in held:
+        used[rows] = False
+    mean = x[used].mean(axis=0, dtype=np.float64)
+    std = x[used].std(axis=0, dtype=np.float64)
+    std = np.where(std > 1e-6, std, 1.0)
+    x -= mean.astype(np.float32)
+    x /= std.astype(np.float32)
+    np.clip(x, -10.0, 10.0, out=x)
+    return mean, std
 
 
 class TCNStyleTransfer(StylePredictor):
@@ -222,7 +258,7 @@ class TCNStyleTransfer(StylePredictor):
         Bouts of a behaviour an annotator's videos must show before its style may
         change that behaviour's probability.
     tune_decoding : bool
-        Tune per-annotator decoding on held-out predictions (else argmax).
+        Search each annotator's style program on held-out predictions (else argmax).
     num_threads : int, optional
         CPU threads for torch (default: half the cores this process may use).
 
@@ -386,25 +422,20 @@ class TCNStyleTransfer(StylePredictor):
         others = [a for a in train.annotators if a != self.reference_annotator]
         self.feature_names_ = list(table.names)
         self.style_annotators_ = others
+        # The programs' rules read pose features in their own units: copied before the
+        # table (ours) is standardised in place.
+        rule_columns = rule_features(table.names)
+        rules = table.values[:, rule_columns]
+        mean, std = _standardise(table.values, [table.rows(sid) for sid in held])
 
-        # Standardise in place (the table is ours); statistics from the training frames.
-        x = table.values
-        used = np.ones(len(x), dtype=bool)
-        for sid in held:
-            used[table.rows(sid)] = False
-        mean = x[used].mean(axis=0, dtype=np.float64)
-        std = x[used].std(axis=0, dtype=np.float64)
-        std = np.where(std > 1e-6, std, 1.0)
-        x -= mean.astype(np.float32)
-        x /= std.astype(np.float32)
-        np.clip(x, -10.0, 10.0, out=x)
-
-        net = self._new_net(x.shape[1], len(others)).to(device)
+        net = self._new_net(table.values.shape[1], len(others)).to(device)
         with torch.no_grad():
             net.feature_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
             net.feature_std.copy_(torch.as_tensor(std, dtype=torch.float32))
         self.net_ = net
-        data = _TrainingData(torch, device, x, labels)
+        data = _TrainingData(
+            torch, device, table.values, labels, rules, [table.names[i] for i in rule_columns]
+        )
         reference = _Segments.of([table.rows(i) for i in ref_ids if i not in held], slot=-1)
         steps = self._steps(self.epochs, reference.n_frames, self.batch_size)
         logger.info("pretraining: %d steps over %d frames", steps, reference.n_frames)
@@ -428,17 +459,8 @@ class TCNStyleTransfer(StylePredictor):
             a: (len(parts[slot]), sum(r.stop - r.start for r in parts[slot]))
             for slot, a in enumerate(others)
         }
-        self.style_decoders_ = {}
-        if others:
-            self._fit_styles(data, parts, reference, rng, progress)
-
-        self.reference_decoder_ = DEFAULT_DECODER
-        if held and self.tune_decoding:
-            rows = [table.rows(sid) for sid in held]
-            probas = [np.exp(self._held_out_log_proba(data, r, -1)) for r in rows]
-            self.reference_decoder_ = tune_decoder(probas, [labels[r] for r in rows])
-        for annotator in others:
-            self.style_decoders_.setdefault(annotator, self.reference_decoder_)
+        held_out = self._fit_styles(data, parts, reference, rng, progress) if others else {}
+        self._fit_programs(data, [table.rows(sid) for sid in held], held_out)
 
     def _fit_styles(
         self,
@@ -447,28 +469,55 @@ class TCNStyleTransfer(StylePredictor):
         reference: _Segments,
         rng: np.random.Generator,
         progress: Progress,
-    ) -> None:
-        """Fine-tune jointly on every annotator; decoders from a two-fold cross-fit."""
+    ) -> dict[int, list[tuple[slice, np.ndarray]]]:
+        """Fine-tune jointly on every annotator, after a two-fold cross-fit.
+
+        Returns, per style slot, the rows of its held-out pieces and their
+        probabilities in its style from the fold that did not train on them.
+        """
         net = self.net_
         pretrained = {k: v.detach().clone() for k, v in net.state_dict().items()}
         folds = _two_folds(parts) if self.tune_decoding else []
         advance = progress.task("TCN styles", len(folds) + 1)
-        oof: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {s: ([], []) for s in parts}
+        held_out: dict[int, list[tuple[slice, np.ndarray]]] = {s: [] for s in parts}
         for fold_train, fold_held in folds:
             net.load_state_dict(pretrained)
             self._fine_tune(data, fold_train, reference, rng)
             for slot, pieces in fold_held.items():
                 for rows in pieces:
-                    oof[slot][0].append(np.exp(self._held_out_log_proba(data, rows, slot)))
-                    oof[slot][1].append(data.labels[rows])
+                    proba = np.exp(self._held_out_log_proba(data, rows, slot))
+                    held_out[slot].append((rows, proba))
             advance(1)
-        for slot, (probas, truths) in oof.items():
-            annotator = self.style_annotators_[slot]
-            if probas and self.evidence_[annotator].any():
-                self.style_decoders_[annotator] = tune_decoder(probas, truths)
         net.load_state_dict(pretrained)
         self._fine_tune(data, parts, reference, rng)
         advance(1)
+        return held_out
+
+    def _fit_programs(
+        self,
+        data: _TrainingData,
+        held_reference: list[slice],
+        held_out: dict[int, list[tuple[slice, np.ndarray]]],
+    ) -> None:
+        """The reference's program on its held-out videos; each style's on its cross-fit.
+
+        A style's program starts from the reference's, applied to the style's own
+        probabilities (a ``residual`` edit), as the boosted model's styles start
+        from the reference's program; a style without evidence keeps that start.
+        """
+        self.reference_program_ = StyleProgram()
+        if len(held_reference) >= MIN_VIDEOS_FOR_REFERENCE_PROGRAM and self.tune_decoding:
+            pieces = [(r, np.exp(self._held_out_log_proba(data, r, -1))) for r in held_reference]
+            self.reference_program_ = fit_program(data.videos(pieces), data.rule_names)
+        start = with_residual(self.reference_program_)
+        self.style_programs_: dict[int, StyleProgram] = {}
+        for slot, annotator in enumerate(self.style_annotators_):
+            pieces = held_out.get(slot, [])
+            program = start
+            if pieces and self.evidence_[annotator].any():
+                videos = data.videos(pieces, residual=True)
+                program = fit_program(videos, data.rule_names, start=start)
+            self.style_programs_[annotator] = program
 
     def _fine_tune(
         self,
@@ -575,26 +624,14 @@ class TCNStyleTransfer(StylePredictor):
     def _styled_annotators(self) -> list[int]:
         return list(self.style_annotators_)
 
-    def log_proba_in_styles(
-        self, sequence: Sequence, annotators: list[int] | None = None
-    ) -> dict[int, np.ndarray]:
-        """Log-probabilities of one sequence in several annotators' styles at once.
+    def _scores(
+        self, sequence: Sequence, annotators: list[int] | None
+    ) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
+        """Per annotator its style log-probabilities; the reference's; the pose features.
 
-        The features and the network's shared encoder run once for all styles.
-        An annotator without a style gets the reference style and an
-        :class:`~ethostyle.models.boosted.UnknownAnnotatorWarning`.
-
-        Parameters
-        ----------
-        sequence : Sequence
-            The sequence (its labels are ignored).
-        annotators : list of int, optional
-            Whose styles; defaults to every annotator the model knows.
-
-        Returns
-        -------
-        dict of int to numpy.ndarray
-            Annotator id to ``(frames, classes)`` float64 log-probabilities.
+        The features and the network's shared encoder run once for all styles. An
+        annotator without a style gets the reference style and an
+        :class:`~ethostyle.models.base.UnknownAnnotatorWarning`.
 
         Raises
         ------
@@ -609,7 +646,9 @@ class TCNStyleTransfer(StylePredictor):
             if who not in slots and who != self.reference_annotator:
                 warn_unknown_annotator(sequence.id, who, self.annotators_, self.reference_annotator)
         if sequence.n_frames == 0:
-            return {who: np.zeros((0, _N_CLASSES)) for who in who_all}
+            empty = np.zeros((0, _N_CLASSES))
+            features = np.zeros((0, len(self.feature_names_)), np.float32)
+            return {who: empty for who in who_all}, empty, features
         values, names = sequence_features(sequence)
         check_feature_names(names, self.feature_names_, sequence.id)
         net = self.net_
@@ -619,29 +658,45 @@ class TCNStyleTransfer(StylePredictor):
             xs = net.standardise(torch.from_numpy(values).to(device).T[None])
             h = net.encode(xs)
             ref = torch.log_softmax(net.head_logits(h, torch.full((1,), -1, device=device)), 1)
+            reference = log_softmax(ref[0].T.double().cpu().numpy())
             out: dict[int, np.ndarray] = {}
             for who in who_all:
                 slot = slots.get(who)
                 if slot is None:
-                    logp = ref
-                else:
-                    styled = net.head_logits(h, torch.full((1,), slot, device=device))
-                    evidence = torch.as_tensor(self.evidence_[who][None], device=device)
-                    logp = _masked(torch.log_softmax(styled, 1), ref, evidence)
+                    out[who] = reference
+                    continue
+                styled = net.head_logits(h, torch.full((1,), slot, device=device))
+                evidence = torch.as_tensor(self.evidence_[who][None], device=device)
+                logp = _masked(torch.log_softmax(styled, 1), ref, evidence)
                 out[who] = log_softmax(logp[0].T.double().cpu().numpy())
-        return out
+        return out, reference, values
 
-    def decoder_for(self, annotator: int) -> DecoderParams:
-        """The decoding used for an annotator (the reference's for unknown ones)."""
+    def program_for(self, annotator: int) -> StyleProgram:
+        """The style program of an annotator (the reference's for unknown ones).
+
+        Every program labels the network's own probabilities in the annotator's
+        style (a ``residual`` edit); the reference's, its reference head's.
+
+        Parameters
+        ----------
+        annotator : int
+            Annotator id.
+
+        Returns
+        -------
+        StyleProgram
+            Its program; :meth:`StyleProgram.describe` states it in words.
+        """
         self._check_fitted()
-        return self.style_decoders_.get(int(annotator), self.reference_decoder_)
+        program = self.style_programs_.get(int(annotator), self.reference_program_)
+        return program if program.has_residual else with_residual(program)
 
     # -------------------------------------------------------------- persisting
     def save(self, directory: str | Path) -> dict[str, Any]:
         """Write the network's weights to ``directory/tcn.pt``; return the manifest entry.
 
         Only tensors are written (a torch state dict); everything else (layout,
-        annotators, evidence, decoders) is in the returned JSON-serialisable dict,
+        annotators, evidence, style programs) is in the returned JSON-serialisable dict,
         which :meth:`load` needs back.
 
         Parameters
@@ -685,12 +740,12 @@ class TCNStyleTransfer(StylePredictor):
                 "tune_decoding": self.tune_decoding,
             },
             "feature_names": list(self.feature_names_),
-            "reference_decoder": self.reference_decoder_.to_dict(),
+            "reference_program": self.reference_program_.to_dict(),
             "styles": [
                 {
                     "annotator": int(a),
                     "evidence": [bool(v) for v in self.evidence_[a]],
-                    "decoder": self.style_decoders_[a].to_dict(),
+                    "program": self.style_programs_[a].to_dict(),
                     "n_videos": int(self.style_counts_[a][0]),
                     "n_frames": int(self.style_counts_[a][1]),
                 }
@@ -731,14 +786,16 @@ class TCNStyleTransfer(StylePredictor):
             params["dilations"] = tuple(int(d) for d in params["dilations"])
             model = cls(**params, device=device)
             model.feature_names_ = [str(n) for n in config["feature_names"]]
-            model.reference_decoder_ = DecoderParams.from_dict(config["reference_decoder"])
+            where = f"{directory.manifest}: tcn"
+            model.reference_program_ = saved_program(config, where, prefix="reference_")
             styles = config["styles"]
             model.style_annotators_ = [int(s["annotator"]) for s in styles]
             model.evidence_ = {
                 int(s["annotator"]): np.asarray(s["evidence"], dtype=bool) for s in styles
             }
-            model.style_decoders_ = {
-                int(s["annotator"]): DecoderParams.from_dict(s["decoder"]) for s in styles
+            model.style_programs_ = {
+                int(s["annotator"]): saved_program(s, f"{where}.styles[{i}]")
+                for i, s in enumerate(styles)
             }
             model.style_counts_ = {
                 int(s["annotator"]): (int(s["n_videos"]), int(s["n_frames"])) for s in styles
