@@ -21,8 +21,9 @@ from ethostyle.models.ensemble import (  # noqa: E402
     _folds,
 )
 from ethostyle.models.program import StyleProgram  # noqa: E402
+from ethostyle.models.store import save_model  # noqa: E402
 from ethostyle.models.tcn import TCNStyleTransfer  # noqa: E402
-from support import SMALL_PARAMS, TINY_TCN  # noqa: E402
+from support import SMALL_PARAMS, TINY_TCN, run  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -121,3 +122,35 @@ def test_clear_errors(tiny):
         mismatched.fit(tiny.train)
     with pytest.raises(ModelParameterError, match="'weight' parameter"):
         EnsembleStyleTransfer(StyleTransferModel(), TCNStyleTransfer(), weight=1.5).fit(tiny.train)
+
+
+@pytest.mark.parametrize("family", ["gbdt", "tcn", "ensemble"])
+def test_describe_style_states_every_familys_programs(ensemble, family, tmp_path):
+    """Every family decodes through style programs, so describe-style reads each
+    (it refused all but the boosted model); the ensemble's members are the other two."""
+    model = {"gbdt": ensemble.gbdt_, "tcn": ensemble.tcn_, "ensemble": ensemble}[family]
+    directory = save_model(model, tmp_path / family)
+    text = run("describe-style", directory).stdout
+    assert "Learned rules" in text
+    statements = [s for a in model.annotators_ for s in model.describe_styles()[a]]
+    for statement in statements:
+        assert statement[:40] in " ".join(text.split())
+    if not statements:
+        assert "none: every annotator labels as the reference annotator does" in text
+    records = json.loads(run("describe-style", directory, "--json").stdout)
+    assert len(records) == len(statements)
+    assert {r["annotator"] for r in records} <= set(model.annotators_) - {0}
+
+
+def test_trains_on_the_reference_alone(tiny):
+    """The challenge route's first step (a Task 1 file: the reference annotator only)
+    crashed in the neural member; now both members and the ensemble's own choice of
+    weight and program fit the reference's videos alone."""
+    gbdt = StyleTransferModel(**SMALL_PARAMS)
+    tcn = TCNStyleTransfer(**{**TINY_TCN, "epochs": 0.5, "style_epochs": 0.5})
+    model = EnsembleStyleTransfer(gbdt, tcn).fit(tiny.train.filter([0]))
+    assert model.annotators_ == [0]
+    assert model.weight_for(0) in WEIGHT_GRID
+    seq = tiny.test[tiny.test.ids[0]]
+    labels, proba = model.predict_sequence(seq, 0)
+    assert labels.shape == (seq.n_frames,) and proba.shape == (seq.n_frames, len(VOCABULARY))

@@ -38,9 +38,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -50,7 +47,7 @@ from sklearn.utils._param_validation import Interval
 
 from ethostyle.atomic import atomic_write_path
 from ethostyle.data import VOCABULARY, Dataset, Sequence
-from ethostyle.errors import EthostyleError, ModelFormatError
+from ethostyle.errors import ModelFormatError
 from ethostyle.features import check_feature_names, compute_features, sequence_features
 from ethostyle.models.base import (
     ModelFiles,
@@ -59,18 +56,29 @@ from ethostyle.models.base import (
     held_out_reference,
     reference_sequence_ids,
     saved_program,
-    video_folds,
     warn_unknown_annotator,
     with_residual,
 )
 from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE, MIN_VIDEOS_FOR_REFERENCE_PROGRAM
 from ethostyle.models.gbdt import log_softmax
 from ethostyle.models.program import StyleProgram, fit_program, rule_features
+from ethostyle.models.tcn_training import (
+    MissingExtraError,
+    Segments,
+    TrainingData,
+    default_threads,
+    import_torch,
+    load_weights,
+    standardise,
+    style_log_proba,
+    torch_device,
+    torch_session,
+    train_steps,
+    two_folds,
+)
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
-    import torch
-
     from ethostyle.models.tcn_net import StyleTCN
 
 __all__ = ["WEIGHTS_FILE", "MissingExtraError", "TCNStyleTransfer"]
@@ -79,141 +87,9 @@ logger = logging.getLogger(__name__)
 
 #: Name of the state-dict file :meth:`TCNStyleTransfer.save` writes.
 WEIGHTS_FILE = "tcn.pt"
-_IGNORE = -100
+#: Constructor parameters of where and how fast a model runs, not what it is.
+_NOT_SAVED = ("device", "num_threads")
 _N_CLASSES = len(VOCABULARY)
-
-
-class MissingExtraError(EthostyleError, ImportError):
-    """The neural model needs PyTorch, which is not installed."""
-
-
-def _import_torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise MissingExtraError(
-            "the tcn model needs PyTorch; install it with `pip install 'ethostyle[torch]'` "
-            "(from a clone: `.venv/bin/pip install -e '.[torch]'`; or the torch build for your "
-            "CUDA), or use the default gbdt model"
-        ) from None
-    return torch
-
-
-@dataclass(frozen=True, slots=True)
-class _Segments:
-    """Sequences (or parts of them) as row ranges of one matrix, for window sampling."""
-
-    start: np.ndarray  # (segments,) first row
-    length: np.ndarray  # (segments,) rows
-    slot: np.ndarray  # (segments,) style slot, -1 for the reference
-
-    @classmethod
-    def of(cls, rows: list[slice], slot: int | list[int]) -> _Segments:
-        """Segments from row slices, all of one slot or one slot each."""
-        slots = np.full(len(rows), slot) if isinstance(slot, int) else np.asarray(slot)
-        return cls(
-            start=np.array([r.start for r in rows], dtype=np.int64),
-            length=np.array([r.stop - r.start for r in rows], dtype=np.int64),
-            slot=slots.astype(np.int64),
-        )
-
-    @property
-    def n_frames(self) -> int:
-        """Rows in all segments."""
-        return int(self.length.sum())
-
-    def sample(self, rng: np.random.Generator, n: int, window: int) -> tuple[np.ndarray, ...]:
-        """``n`` random windows: rows ``(n, window)``, valid mask, and slot ``(n,)``.
-
-        Segments are drawn in proportion to their length; a segment shorter than
-        the window repeats its last row, and those frames are marked invalid.
-        """
-        seg = rng.choice(len(self.length), size=n, p=self.length / self.length.sum())
-        length = self.length[seg]
-        offset = rng.integers(0, np.maximum(length - window, 0) + 1)
-        pos = offset[:, None] + np.arange(window)[None, :]
-        valid = pos < length[:, None]
-        rows = self.start[seg, None] + np.minimum(pos, length[:, None] - 1)
-        return rows, valid, self.slot[seg]
-
-
-@dataclass(frozen=True, slots=True)
-class _TrainingData:
-    """Every training frame's standardised features, labels and rule features; the device."""
-
-    torch: Any
-    device: Any
-    x: np.ndarray  # (rows, features) float32, standardised
-    labels: np.ndarray  # (rows,) int64
-    rules: np.ndarray  # (rows, rule features) float32, in their own units
-    rule_names: list[str]  # names of the columns of ``rules``
-
-    def windows(self, rows: np.ndarray) -> Any:
-        """Features of ``(windows, frames)`` rows as a ``(windows, features, frames)`` tensor."""
-        return self.torch.from_numpy(self.x[rows]).to(self.device).transpose(1, 2)
-
-    def videos(
-        self, pieces: list[tuple[slice, np.ndarray]], *, residual: bool = False
-    ) -> list[tuple[np.ndarray, ...]]:
-        """:func:`~ethostyle.models.program.fit_program`'s videos from held-out pieces.
-
-        Each piece is its rows and their held-out probabilities; with ``residual``
-        those are also the residual's (the style's own scores).
-        """
-        return [
-            (p, self.rules[rows], self.labels[rows], *((p,) if residual else ()))
-            for rows, p in pieces
-        ]
-
-
-@contextlib.contextmanager
-def _torch_session(torch: Any, seed: int, num_threads: int) -> Iterator[None]:
-    """Seeded, deterministic torch with ``num_threads`` threads; restored afterwards."""
-    threads = torch.get_num_threads()
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    # cuBLAS needs this to be deterministic; harmless on the CPU.
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.set_num_threads(num_threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    try:
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            yield
-    finally:
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(deterministic)
-
-
-def _default_threads() -> int:
-    """Half the cores this process may use (respects CPU affinity), at least one.
-
-    The convolutions are small, so more threads gain little; and on a busy machine
-    (more runnable threads than cores) idle OpenMP threads spin: two threads on a
-    loaded 2-core machine cost seven times the CPU time of one in our measurements.
-    """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores // 2)
-
-
-def _standardise(x: np.ndarray, held: list[slice]) -> tuple[np.ndarray, np.ndarray]:
-    """Standardise ``x`` in place (clipped to +-10) by its rows outside ``held``.
-
-    Returns the ``(features,)`` float64 means and standard deviations used.
-    """
-    used = np.ones(len(x), dtype=bool)
-    for rows in held:
-        used[rows] = False
-    mean = x[used].mean(axis=0, dtype=np.float64)
-    std = x[used].std(axis=0, dtype=np.float64)
-    std = np.where(std > 1e-6, std, 1.0)
-    x -= mean.astype(np.float32)
-    x /= std.astype(np.float32)
-    np.clip(x, -10.0, 10.0, out=x)
-    return mean, std
 
 
 class TCNStyleTransfer(StylePredictor):
@@ -339,25 +215,9 @@ class TCNStyleTransfer(StylePredictor):
         self.num_threads = num_threads
 
     # ------------------------------------------------------------------ helpers
-    def _torch_device(self, torch: Any) -> Any:
-        try:
-            device = torch.device(self.device)
-        except RuntimeError:
-            raise EthostyleError(
-                f"device {self.device!r} is not a torch device; use 'cpu' or 'cuda'"
-            ) from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise EthostyleError(
-                f"device {self.device!r}: torch sees no CUDA GPU (torch {torch.__version__}, "
-                f"CUDA build: {torch.version.cuda}); use --device cpu or install a CUDA build"
-            )
-        if device.type not in ("cpu", "cuda"):
-            raise EthostyleError(f"device {self.device!r} is not supported; use 'cpu' or 'cuda'")
-        return device
-
     def _session(self, torch: Any) -> contextlib.AbstractContextManager[None]:
-        threads = self.num_threads if self.num_threads else _default_threads()
-        return _torch_session(torch, self.seed, threads)
+        threads = self.num_threads if self.num_threads else default_threads()
+        return torch_session(torch, self.seed, threads)
 
     def _new_net(self, n_features: int, n_styles: int) -> StyleTCN:
         from ethostyle.models.tcn_net import StyleTCN
@@ -404,8 +264,8 @@ class TCNStyleTransfer(StylePredictor):
         EthostyleError
             If the device is unknown or absent.
         """
-        torch = _import_torch()
-        device = self._torch_device(torch)
+        torch = import_torch()
+        device = torch_device(torch, self.device)
         self._check_params()
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         with self._session(torch):
@@ -426,26 +286,28 @@ class TCNStyleTransfer(StylePredictor):
         # table (ours) is standardised in place.
         rule_columns = rule_features(table.names)
         rules = table.values[:, rule_columns]
-        mean, std = _standardise(table.values, [table.rows(sid) for sid in held])
+        mean, std = standardise(table.values, [table.rows(sid) for sid in held])
 
         net = self._new_net(table.values.shape[1], len(others)).to(device)
         with torch.no_grad():
             net.feature_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
             net.feature_std.copy_(torch.as_tensor(std, dtype=torch.float32))
         self.net_ = net
-        data = _TrainingData(
+        data = TrainingData(
             torch, device, table.values, labels, rules, [table.names[i] for i in rule_columns]
         )
-        reference = _Segments.of([table.rows(i) for i in ref_ids if i not in held], slot=-1)
+        reference = Segments.of([table.rows(i) for i in ref_ids if i not in held], slot=-1)
         steps = self._steps(self.epochs, reference.n_frames, self.batch_size)
         logger.info("pretraining: %d steps over %d frames", steps, reference.n_frames)
-        self._train(
+        train_steps(
+            net,
             data,
             [(reference, self.batch_size)],
             [{"params": net.reference_parameters(), "lr": self.learning_rate}],
             steps,
             rng,
-            progress.task("TCN pretraining", steps),
+            window=self.window,
+            advance=progress.task("TCN pretraining", steps),
         )
 
         parts = {
@@ -464,9 +326,9 @@ class TCNStyleTransfer(StylePredictor):
 
     def _fit_styles(
         self,
-        data: _TrainingData,
+        data: TrainingData,
         parts: dict[int, list[slice]],
-        reference: _Segments,
+        reference: Segments,
         rng: np.random.Generator,
         progress: Progress,
     ) -> dict[int, list[tuple[slice, np.ndarray]]]:
@@ -477,7 +339,7 @@ class TCNStyleTransfer(StylePredictor):
         """
         net = self.net_
         pretrained = {k: v.detach().clone() for k, v in net.state_dict().items()}
-        folds = _two_folds(parts) if self.tune_decoding else []
+        folds = two_folds(parts) if self.tune_decoding else []
         advance = progress.task("TCN styles", len(folds) + 1)
         held_out: dict[int, list[tuple[slice, np.ndarray]]] = {s: [] for s in parts}
         for fold_train, fold_held in folds:
@@ -495,7 +357,7 @@ class TCNStyleTransfer(StylePredictor):
 
     def _fit_programs(
         self,
-        data: _TrainingData,
+        data: TrainingData,
         held_reference: list[slice],
         held_out: dict[int, list[tuple[slice, np.ndarray]]],
     ) -> None:
@@ -521,9 +383,9 @@ class TCNStyleTransfer(StylePredictor):
 
     def _fine_tune(
         self,
-        data: _TrainingData,
+        data: TrainingData,
         parts: dict[int, list[slice]],
-        reference: _Segments,
+        reference: Segments,
         rng: np.random.Generator,
     ) -> None:
         """Train styles from zero and the shared network gently, on every annotator at once."""
@@ -531,7 +393,7 @@ class TCNStyleTransfer(StylePredictor):
         with data.torch.no_grad():
             for p in net.style_parameters():
                 p.zero_()
-        styles = _Segments.of(
+        styles = Segments.of(
             [rows for items in parts.values() for rows in items],
             slot=[slot for slot, items in parts.items() for _ in items],
         )
@@ -552,72 +414,29 @@ class TCNStyleTransfer(StylePredictor):
         evidence = data.torch.as_tensor(
             np.stack([self.evidence_[a] for a in self.style_annotators_]), device=data.device
         )
-        self._train(data, sources, groups, steps, rng, evidence=evidence)
-
-    def _train(
-        self,
-        data: _TrainingData,
-        sources: list[tuple[_Segments, int]],
-        groups: list[dict[str, Any]],
-        steps: int,
-        rng: np.random.Generator,
-        advance: Any = None,
-        evidence: Any = None,
-    ) -> None:
-        """``steps`` AdamW steps on batches of windows, ``n`` from each ``(segments, n)``.
-
-        Windows of a style are scored with its evidence-masked log-probabilities
-        and the style's departures from the reference are penalised.
-        """
-        if steps == 0:
-            return
-        torch = data.torch
-        net = self.net_
-        opt = torch.optim.AdamW(groups)
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=[g["lr"] for g in groups], total_steps=steps, pct_start=0.1
+        train_steps(
+            net,
+            data,
+            sources,
+            groups,
+            steps,
+            rng,
+            window=self.window,
+            style_l2=self.style_l2,
+            evidence=evidence,
         )
-        net.train()
-        for _ in range(steps):
-            drawn = [seg.sample(rng, n, self.window) for seg, n in sources if n > 0]
-            rows, valid, slots = (np.concatenate(parts) for parts in zip(*drawn, strict=True))
-            xb = data.windows(rows)
-            slot = torch.from_numpy(slots).to(data.device)
-            logp = torch.log_softmax(net(xb, slot), dim=1)
-            loss = torch.zeros((), device=data.device)
-            if evidence is not None:
-                # Classes without evidence take the reference's probability (a second pass).
-                lacking = (slot >= 0) & ~evidence[slot.clamp(min=0)].all(dim=1)
-                if bool(lacking.any()):
-                    idx = lacking.nonzero()[:, 0]
-                    ref = torch.log_softmax(net(xb[idx], torch.full_like(idx, -1)), dim=1)
-                    styled = _masked(logp[idx], ref, evidence[slot[idx]])
-                    logp = logp.index_put((idx,), styled)
-                loss = self.style_l2 * net.style_penalty()
-            yb = torch.from_numpy(np.where(valid, data.labels[rows], _IGNORE)).to(data.device)
-            loss = loss + torch.nn.functional.nll_loss(logp, yb, ignore_index=_IGNORE)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            if advance is not None:
-                advance(1)
 
-    def _held_out_log_proba(self, data: _TrainingData, rows: slice, slot: int) -> np.ndarray:
+    def _held_out_log_proba(self, data: TrainingData, rows: slice, slot: int) -> np.ndarray:
         """Log-probabilities ``(frames, classes)`` of training rows in one style."""
         torch = data.torch
         net = self.net_
         net.eval()
         with torch.inference_mode():
-            xs = torch.from_numpy(data.x[rows]).to(data.device).T[None]
-            h = net.encode(xs)
-            logp = torch.log_softmax(net.head_logits(h, _slots(torch, slot, xs)), dim=1)
+            h = net.encode(torch.from_numpy(data.x[rows]).to(data.device).T[None])
+            logp = torch.log_softmax(net.head_logits(h, torch.full((1,), -1, device=h.device)), 1)
             if slot >= 0:
-                ref = torch.log_softmax(net.head_logits(h, _slots(torch, -1, xs)), dim=1)
-                evidence = torch.as_tensor(
-                    self.evidence_[self.style_annotators_[slot]][None], device=data.device
-                )
-                logp = _masked(logp, ref, evidence)
+                evidence = self.evidence_[self.style_annotators_[slot]]
+                logp = style_log_proba(torch, net, h, logp, slot, evidence)
         return logp[0].T.double().cpu().numpy()
 
     # --------------------------------------------------------------- predicting
@@ -639,7 +458,7 @@ class TCNStyleTransfer(StylePredictor):
             If the model was trained on other features than this ethostyle computes.
         """
         self._check_fitted()
-        torch = _import_torch()
+        torch = import_torch()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
         slots = {a: i for i, a in enumerate(self.style_annotators_)}
         for who in who_all:
@@ -665,9 +484,7 @@ class TCNStyleTransfer(StylePredictor):
                 if slot is None:
                     out[who] = reference
                     continue
-                styled = net.head_logits(h, torch.full((1,), slot, device=device))
-                evidence = torch.as_tensor(self.evidence_[who][None], device=device)
-                logp = _masked(torch.log_softmax(styled, 1), ref, evidence)
+                logp = style_log_proba(torch, net, h, ref, slot, self.evidence_[who])
                 out[who] = log_softmax(logp[0].T.double().cpu().numpy())
         return out, reference, values
 
@@ -710,7 +527,7 @@ class TCNStyleTransfer(StylePredictor):
             The configuration to store in the model manifest.
         """
         self._check_fitted()
-        torch = _import_torch()
+        torch = import_torch()
         path = Path(directory) / WEIGHTS_FILE
         state = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
         # A file handle, not a name: torch names the archive inside after the file it
@@ -721,23 +538,8 @@ class TCNStyleTransfer(StylePredictor):
             "kind": "tcn-style-transfer",
             "weights": WEIGHTS_FILE,
             "params": {
-                "reference_annotator": self.reference_annotator,
-                "seed": self.seed,
-                "epochs": self.epochs,
-                "style_epochs": self.style_epochs,
-                "channels": self.channels,
+                **{k: v for k, v in self.get_params().items() if k not in _NOT_SAVED},
                 "dilations": [int(d) for d in self.dilations],
-                "style_blocks": self.style_blocks,
-                "window": self.window,
-                "batch_size": self.batch_size,
-                "learning_rate": self.learning_rate,
-                "finetune_learning_rate": self.finetune_learning_rate,
-                "style_learning_rate": self.style_learning_rate,
-                "replay": self.replay,
-                "style_l2": self.style_l2,
-                "dropout": self.dropout,
-                "min_bouts_for_evidence": self.min_bouts_for_evidence,
-                "tune_decoding": self.tune_decoding,
             },
             "feature_names": list(self.feature_names_),
             "reference_program": self.reference_program_.to_dict(),
@@ -779,7 +581,7 @@ class TCNStyleTransfer(StylePredictor):
             If the configuration is incomplete or the weights do not fit it.
         """
         directory = ModelFiles.of(directory)
-        torch = _import_torch()
+        torch = import_torch()
         path = directory.file(config.get("weights", WEIGHTS_FILE))
         try:
             params = dict(config["params"])
@@ -810,51 +612,7 @@ class TCNStyleTransfer(StylePredictor):
             raise ModelFormatError(
                 f"{directory.path}: tcn evidence masks must hold {_N_CLASSES} flags"
             )
-        if not path.is_file():
-            raise ModelFormatError(f"{path}: weight file missing; retrain the model")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # torch raises many types for a damaged file
-            raise ModelFormatError(
-                f"{path}: unreadable weights ({exc}); retrain the model"
-            ) from None
         net = model._new_net(len(model.feature_names_), len(model.style_annotators_))
-        try:
-            net.load_state_dict(state, strict=True)
-        except (RuntimeError, TypeError) as exc:
-            raise ModelFormatError(
-                f"{path}: weights do not match the configuration ({exc}); retrain the model"
-            ) from None
-        net.eval()
-        model.net_ = net.to(model._torch_device(torch))
+        load_weights(torch, net, path)
+        model.net_ = net.to(torch_device(torch, model.device))
         return model
-
-
-def _slots(torch: Any, slot: int, like: torch.Tensor) -> torch.Tensor:
-    """A ``(1,)`` style-slot tensor on the device of ``like``."""
-    return torch.full((1,), slot, device=like.device)
-
-
-def _masked(style_logp: torch.Tensor, reference_logp: torch.Tensor, evidence: torch.Tensor) -> Any:
-    from ethostyle.models.tcn_net import masked_style_log_proba
-
-    return masked_style_log_proba(style_logp, reference_logp, evidence)
-
-
-def _two_folds(
-    parts: dict[int, list[slice]],
-) -> list[tuple[dict[int, list[slice]], dict[int, list[slice]]]]:
-    """Two (train, held-out) splits of every annotator's videos, all annotators at once.
-
-    Each annotator's videos are split by :func:`~ethostyle.models.base.video_folds`
-    (alternating videos; a single video cut in halves, or left out when too short).
-    """
-    folds: list[tuple[dict[int, list[slice]], dict[int, list[slice]]]] = [({}, {}), ({}, {})]
-    for slot, items in parts.items():
-        split = video_folds([rows.stop - rows.start for rows in items], n_folds=2)
-        for k, (train_pieces, held_pieces) in enumerate(split):
-            for side, pieces in ((0, train_pieces), (1, held_pieces)):
-                folds[k][side][slot] = [
-                    slice(items[v].start + a, items[v].start + b) for v, a, b in pieces
-                ]
-    return folds
