@@ -154,3 +154,6 @@ def test_trains_on_the_reference_alone(tiny):
     seq = tiny.test[tiny.test.ids[0]]
     labels, proba = model.predict_sequence(seq, 0)
     assert labels.shape == (seq.n_frames,) and proba.shape == (seq.n_frames, len(VOCABULARY))
+    # Adapting is the boosted family's route; the ensemble names the way to the same model.
+    with pytest.raises(ModelParameterError, match="train it on the reference's and the new"):
+        model.adapt(tiny.train.filter([1, 2]))

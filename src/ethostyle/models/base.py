@@ -559,6 +559,30 @@ class StylePredictor(BaseEstimator):
             for record in self.program_for(annotator).records(annotator)
         ]
 
+    def adapt(
+        self,
+        train: Dataset,
+        *,
+        unlabelled: Dataset | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> StylePredictor:
+        """Learn more annotators' styles on top of this model's reference (if the family can).
+
+        Only the boosted family learns styles without retraining its reference; every
+        other family says so, naming the way to the same model.
+
+        Raises
+        ------
+        ModelParameterError
+            Always, in a family that cannot adapt.
+        """
+        raise ModelParameterError(
+            f"a {type(self).__name__} cannot learn new annotators' styles on top of its "
+            "reference: train it on the reference's and the new annotators' files together "
+            "(`ethostyle train task1.npy task2.npy --model ...`), or adapt a boosted ('gbdt') "
+            "model"
+        )
+
     def predict(
         self, dataset: Dataset, *, progress: Progress = NULL_PROGRESS
     ) -> dict[str, np.ndarray]:
