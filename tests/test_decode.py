@@ -18,7 +18,7 @@ from ethostyle.decode import (
 )
 from ethostyle.errors import DataFormatError, ModelFormatError
 from ethostyle.metrics import macro_f1
-from ethostyle.models.base import saved_program, with_residual
+from ethostyle.models.style_programs import saved_program, with_residual
 
 
 def _onehot(labels: list[int] | np.ndarray, sure: float = 0.9) -> np.ndarray:

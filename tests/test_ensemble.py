@@ -12,7 +12,6 @@ torch = pytest.importorskip("torch")
 
 from ethostyle.data import VOCABULARY, Dataset  # noqa: E402
 from ethostyle.errors import DataFormatError, ModelParameterError  # noqa: E402
-from ethostyle.models.base import with_residual  # noqa: E402
 from ethostyle.models.boosted import StyleTransferModel, UnknownAnnotatorWarning  # noqa: E402
 from ethostyle.models.ensemble import (  # noqa: E402
     WEIGHT_GRID,
@@ -22,6 +21,7 @@ from ethostyle.models.ensemble import (  # noqa: E402
 )
 from ethostyle.models.program import StyleProgram  # noqa: E402
 from ethostyle.models.store import save_model  # noqa: E402
+from ethostyle.models.style_programs import with_residual  # noqa: E402
 from ethostyle.models.tcn import TCNStyleTransfer  # noqa: E402
 from support import SMALL_PARAMS, TINY_TCN, run  # noqa: E402
 

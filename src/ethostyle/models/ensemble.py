@@ -46,14 +46,13 @@ from ethostyle.models.base import (
     UnknownAnnotatorWarning,
     held_out_reference,
     reference_sequence_ids,
-    saved_program,
     video_folds,
     warn_unknown_annotator,
-    with_residual,
 )
 from ethostyle.models.boosted import MIN_VIDEOS_FOR_REFERENCE_PROGRAM, StyleTransferModel
 from ethostyle.models.manifest import MANIFEST, read_manifest
 from ethostyle.models.program import StyleProgram, fit_program, pooled_f1, rule_features
+from ethostyle.models.style_programs import saved_program, with_residual
 from ethostyle.models.tcn import TCNStyleTransfer
 from ethostyle.progress import NULL_PROGRESS, Progress
 

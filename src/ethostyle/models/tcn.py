@@ -55,13 +55,12 @@ from ethostyle.models.base import (
     bout_counts,
     held_out_reference,
     reference_sequence_ids,
-    saved_program,
     warn_unknown_annotator,
-    with_residual,
 )
 from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE, MIN_VIDEOS_FOR_REFERENCE_PROGRAM
 from ethostyle.models.gbdt import log_softmax
 from ethostyle.models.program import StyleProgram, fit_program, rule_features
+from ethostyle.models.style_programs import saved_program, with_residual
 from ethostyle.models.tcn_training import (
     MissingExtraError,
     Segments,
