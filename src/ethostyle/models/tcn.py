@@ -47,7 +47,7 @@ from sklearn.utils._param_validation import Interval
 
 from ethostyle.atomic import atomic_write_path
 from ethostyle.data import VOCABULARY, Dataset, Sequence
-from ethostyle.errors import ModelFormatError
+from ethostyle.errors import ModelFormatError, ModelParameterError
 from ethostyle.features import check_feature_names, compute_features, sequence_features
 from ethostyle.models.base import (
     ModelFiles,
@@ -57,10 +57,11 @@ from ethostyle.models.base import (
     reference_sequence_ids,
     warn_unknown_annotator,
 )
-from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE, MIN_VIDEOS_FOR_REFERENCE_PROGRAM
+from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE
 from ethostyle.models.gbdt import log_softmax
-from ethostyle.models.program import StyleProgram, fit_program, rule_features
+from ethostyle.models.program import StyleProgram, rule_features
 from ethostyle.models.style_programs import saved_program, with_residual
+from ethostyle.models.tcn_styles import StyleLearning
 from ethostyle.models.tcn_training import (
     MissingExtraError,
     Segments,
@@ -73,7 +74,6 @@ from ethostyle.models.tcn_training import (
     torch_device,
     torch_session,
     train_steps,
-    two_folds,
 )
 from ethostyle.progress import NULL_PROGRESS, Progress
 
@@ -91,7 +91,7 @@ _NOT_SAVED = ("device", "num_threads")
 _N_CLASSES = len(VOCABULARY)
 
 
-class TCNStyleTransfer(StylePredictor):
+class TCNStyleTransfer(StyleLearning, StylePredictor):
     """A temporal convolutional network with one style per annotator.
 
     Parameters
@@ -323,120 +323,54 @@ class TCNStyleTransfer(StylePredictor):
         held_out = self._fit_styles(data, parts, reference, rng, progress) if others else {}
         self._fit_programs(data, [table.rows(sid) for sid in held], held_out)
 
-    def _fit_styles(
+    def adapt(
         self,
-        data: TrainingData,
-        parts: dict[int, list[slice]],
-        reference: Segments,
-        rng: np.random.Generator,
-        progress: Progress,
-    ) -> dict[int, list[tuple[slice, np.ndarray]]]:
-        """Fine-tune jointly on every annotator, after a two-fold cross-fit.
+        train: Dataset,
+        *,
+        unlabelled: Dataset | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> TCNStyleTransfer:
+        """Learn the style of every annotator in ``train`` on top of this model's reference.
 
-        Returns, per style slot, the rows of its held-out pieces and their
-        probabilities in its style from the fold that did not train on them.
+        The shared network, the reference head and the reference's program are not
+        retrained, so labels in the reference annotator's style stay exactly as they
+        were; each new style (its FiLM and head correction, from zero) and its
+        program are learned as in :meth:`fit`. Other annotators' styles are kept.
+        This is the challenge's route: fit on Task 1, adapt on Task 2.
+
+        Parameters
+        ----------
+        train : Dataset
+            Labelled sequences of the annotators whose styles to learn.
+        unlabelled : Dataset, optional
+            Not used by this family (self-training is the boosted model's); must be None.
+        progress : Progress, optional
+            Receives progress of each step.
+
+        Returns
+        -------
+        TCNStyleTransfer
+            ``self``, with the new styles.
+
+        Raises
+        ------
+        DataFormatError
+            If the data are unlabelled, use another vocabulary or hold no annotator
+            but the reference.
+        ModelParameterError
+            If ``unlabelled`` is given.
         """
-        net = self.net_
-        pretrained = {k: v.detach().clone() for k, v in net.state_dict().items()}
-        folds = two_folds(parts) if self.tune_decoding else []
-        advance = progress.task("TCN styles", len(folds) + 1)
-        held_out: dict[int, list[tuple[slice, np.ndarray]]] = {s: [] for s in parts}
-        for fold_train, fold_held in folds:
-            net.load_state_dict(pretrained)
-            self._fine_tune(data, fold_train, reference, rng)
-            for slot, pieces in fold_held.items():
-                for rows in pieces:
-                    proba = np.exp(self._held_out_log_proba(data, rows, slot))
-                    held_out[slot].append((rows, proba))
-            advance(1)
-        net.load_state_dict(pretrained)
-        self._fine_tune(data, parts, reference, rng)
-        advance(1)
-        return held_out
-
-    def _fit_programs(
-        self,
-        data: TrainingData,
-        held_reference: list[slice],
-        held_out: dict[int, list[tuple[slice, np.ndarray]]],
-    ) -> None:
-        """The reference's program on its held-out videos; each style's on its cross-fit.
-
-        A style's program starts from the reference's, applied to the style's own
-        probabilities (a ``residual`` edit), as the boosted model's styles start
-        from the reference's program; a style without evidence keeps that start.
-        """
-        self.reference_program_ = StyleProgram()
-        if len(held_reference) >= MIN_VIDEOS_FOR_REFERENCE_PROGRAM and self.tune_decoding:
-            pieces = [(r, np.exp(self._held_out_log_proba(data, r, -1))) for r in held_reference]
-            self.reference_program_ = fit_program(data.videos(pieces), data.rule_names)
-        start = with_residual(self.reference_program_)
-        self.style_programs_: dict[int, StyleProgram] = {}
-        for slot, annotator in enumerate(self.style_annotators_):
-            pieces = held_out.get(slot, [])
-            program = start
-            if pieces and self.evidence_[annotator].any():
-                videos = data.videos(pieces, residual=True)
-                program = fit_program(videos, data.rule_names, start=start)
-            self.style_programs_[annotator] = program
-
-    def _fine_tune(
-        self,
-        data: TrainingData,
-        parts: dict[int, list[slice]],
-        reference: Segments,
-        rng: np.random.Generator,
-    ) -> None:
-        """Train styles from zero and the shared network gently, on every annotator at once."""
-        net = self.net_
-        with data.torch.no_grad():
-            for p in net.style_parameters():
-                p.zero_()
-        styles = Segments.of(
-            [rows for items in parts.values() for rows in items],
-            slot=[slot for slot, items in parts.items() for _ in items],
-        )
-        n_replay = round(self.batch_size * self.replay)
-        n_style = max(1, self.batch_size - n_replay)
-        steps = self._steps(self.style_epochs, styles.n_frames, n_style)
-        logger.info(
-            "styles: %d steps over %d frames (+ %d reference windows a step)",
-            steps,
-            styles.n_frames,
-            n_replay,
-        )
-        sources = [(styles, n_style), (reference, n_replay)]
-        groups = [
-            {"params": net.reference_parameters(), "lr": self.finetune_learning_rate},
-            {"params": net.style_parameters(), "lr": self.style_learning_rate, "weight_decay": 0},
-        ]
-        evidence = data.torch.as_tensor(
-            np.stack([self.evidence_[a] for a in self.style_annotators_]), device=data.device
-        )
-        train_steps(
-            net,
-            data,
-            sources,
-            groups,
-            steps,
-            rng,
-            window=self.window,
-            style_l2=self.style_l2,
-            evidence=evidence,
-        )
-
-    def _held_out_log_proba(self, data: TrainingData, rows: slice, slot: int) -> np.ndarray:
-        """Log-probabilities ``(frames, classes)`` of training rows in one style."""
-        torch = data.torch
-        net = self.net_
-        net.eval()
-        with torch.inference_mode():
-            h = net.encode(torch.from_numpy(data.x[rows]).to(data.device).T[None])
-            logp = torch.log_softmax(net.head_logits(h, torch.full((1,), -1, device=h.device)), 1)
-            if slot >= 0:
-                evidence = self.evidence_[self.style_annotators_[slot]]
-                logp = style_log_proba(torch, net, h, logp, slot, evidence)
-        return logp[0].T.double().cpu().numpy()
+        self._check_fitted()
+        if unlabelled is not None:
+            raise ModelParameterError(
+                "the tcn model does not self-train on unlabelled videos (the boosted "
+                "'gbdt' model does); drop them"
+            )
+        torch = import_torch()
+        device = torch_device(torch, self.device)
+        with self._session(torch):
+            self._adapt(torch, device, train, progress)
+        return self
 
     # --------------------------------------------------------------- predicting
     def _styled_annotators(self) -> list[int]:

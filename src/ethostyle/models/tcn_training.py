@@ -36,6 +36,7 @@ __all__ = [
     "load_weights",
     "masked_log_proba",
     "standardise",
+    "standardise_as",
     "style_log_proba",
     "torch_device",
     "torch_session",
@@ -174,10 +175,15 @@ def standardise(x: np.ndarray, held: list[slice]) -> tuple[np.ndarray, np.ndarra
     mean = x[used].mean(axis=0, dtype=np.float64)
     std = x[used].std(axis=0, dtype=np.float64)
     std = np.where(std > 1e-6, std, 1.0)
-    x -= mean.astype(np.float32)
-    x /= std.astype(np.float32)
-    np.clip(x, -10.0, 10.0, out=x)
+    standardise_as(x, mean.astype(np.float32), std.astype(np.float32))
     return mean, std
+
+
+def standardise_as(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> None:
+    """Standardise ``x`` in place by given ``(features,)`` float32 statistics, clipped to +-10."""
+    x -= mean
+    x /= std
+    np.clip(x, -10.0, 10.0, out=x)
 
 
 def train_steps(
