@@ -142,18 +142,23 @@ def test_describe_style_states_every_familys_programs(ensemble, family, tmp_path
     assert {r["annotator"] for r in records} <= set(model.annotators_) - {0}
 
 
-def test_trains_on_the_reference_alone(tiny):
-    """The challenge route's first step (a Task 1 file: the reference annotator only)
-    crashed in the neural member; now both members and the ensemble's own choice of
-    weight and program fit the reference's videos alone."""
+def test_trains_on_the_reference_alone_then_adapts(tiny):
+    """The challenge route: a Task 1 file (the reference annotator only) crashed in the
+    neural member; now the ensemble fits it, then adapts to Task 2's annotators with
+    labels in the reference style unchanged."""
     gbdt = StyleTransferModel(**SMALL_PARAMS)
     tcn = TCNStyleTransfer(**{**TINY_TCN, "epochs": 0.5, "style_epochs": 0.5})
-    model = EnsembleStyleTransfer(gbdt, tcn).fit(tiny.train.filter([0]))
+    model = EnsembleStyleTransfer(gbdt, tcn, tune_weights=False).fit(tiny.train.filter([0]))
     assert model.annotators_ == [0]
-    assert model.weight_for(0) in WEIGHT_GRID
     seq = tiny.test[tiny.test.ids[0]]
     labels, proba = model.predict_sequence(seq, 0)
     assert labels.shape == (seq.n_frames,) and proba.shape == (seq.n_frames, len(VOCABULARY))
-    # Adapting is the boosted family's route; the ensemble names the way to the same model.
-    with pytest.raises(ModelParameterError, match="train it on the reference's and the new"):
-        model.adapt(tiny.train.filter([1, 2]))
+    # Then Task 2: both members and the ensemble learn the new styles on top.
+    model.adapt(tiny.train.filter([1, 2]))
+    assert model.annotators_ == [0, 1, 2]
+    assert model.gbdt_.annotators_ == model.tcn_.annotators_ == [0, 1, 2]
+    for annotator in (1, 2):
+        assert model.weight_for(annotator) == 0.5  # tune_weights=False: the default weight
+        assert model.program_for(annotator).has_residual
+    np.testing.assert_array_equal(model.predict_sequence(seq, 0)[0], labels)
+    np.testing.assert_array_equal(model.predict_sequence(seq, 0)[1], proba)

@@ -14,10 +14,11 @@ torch = pytest.importorskip("torch")
 
 from ethostyle.data import VOCABULARY, Dataset  # noqa: E402
 from ethostyle.errors import DataFormatError, EthostyleError, ModelFormatError  # noqa: E402
+from ethostyle.io import save  # noqa: E402
 from ethostyle.models.boosted import UnknownAnnotatorWarning  # noqa: E402
 from ethostyle.models.store import load_model, save_model  # noqa: E402
 from ethostyle.models.tcn import WEIGHTS_FILE, TCNStyleTransfer  # noqa: E402
-from support import TINY_TCN  # noqa: E402
+from support import TINY_TCN, run  # noqa: E402
 
 ATTACK = VOCABULARY.index("attack")
 INVESTIGATION = VOCABULARY.index("investigation")
@@ -205,6 +206,7 @@ def test_trains_on_the_reference_alone_then_adapts_to_other_annotators(tiny, tmp
     quick = {**TINY_TCN, "epochs": 0.5, "style_epochs": 1.0}
     model = TCNStyleTransfer(seed=0, **quick).fit(tiny.train.filter([0]))
     assert model.annotators_ == [0]
+    task1_model = save_model(model, tmp_path / "task1")
     seq = tiny.test[tiny.test.ids[0]]
     reference_labels, reference_proba = model.predict_sequence(seq, 0)
     with pytest.warns(UnknownAnnotatorWarning):
@@ -230,3 +232,8 @@ def test_trains_on_the_reference_alone_then_adapts_to_other_annotators(tiny, tmp
         )
     with pytest.raises(DataFormatError, match="only the reference annotator"):
         model.adapt(tiny.train.filter([0]))
+    # The same route on the command line.
+    task2 = save(tiny.train.filter([1, 2]), tmp_path / "task2.npy")
+    done = run("adapt", task1_model, task2, "--out", tmp_path / "cli-adapted")
+    assert "Learned rules" in done.stdout
+    assert load_model(tmp_path / "cli-adapted").annotators_ == [0, 1, 2]

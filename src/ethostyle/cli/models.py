@@ -158,13 +158,7 @@ def adapt(
 
     check_output(out, directory=True)
     manifest = read_manifest(model_dir)
-    fitted = load_checked(model_dir, manifest)
-    if not isinstance(fitted, StyleTransferModel):
-        raise EthostyleError(
-            f"{model_dir}: adapt learns styles on top of the boosted ('gbdt') model; this "
-            f"model is a {type(fitted).__name__}. Train it with the new annotators' files "
-            "instead (`ethostyle train task1.npy task2.npy --model ...`)"
-        )
+    fitted = load_checked(model_dir, manifest)  # every family adapts
     dataset = load_many(train_files)
     pose_only = _unlabelled(unlabelled)
     console.print(
@@ -181,8 +175,11 @@ def adapt(
     if pose_only is not None:
         fingerprint["unlabelled_data"] = _fingerprint(unlabelled, pose_only)
     save_model(fitted, out, extra=fingerprint)
-    _print_self_training(fitted, used=pose_only is not None)
-    _print_styles(fitted)
+    if isinstance(fitted, StyleTransferModel):
+        _print_self_training(fitted, used=pose_only is not None)
+        _print_styles(fitted)
+    else:
+        _print_rules(fitted.describe_styles())
     console.print(f"wrote model: {out}")
 
 

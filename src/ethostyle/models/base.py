@@ -352,7 +352,8 @@ class StylePredictor(BaseEstimator):
     implements ``_scores`` (a sequence's log-probabilities in annotators' styles,
     the reference's, and its pose features), ``program_for`` (an annotator's
     :class:`~ethostyle.models.program.StyleProgram`), ``_styled_annotators``,
-    ``save(directory) -> config`` and ``load(directory, config)``, and declares
+    ``save(directory) -> config``, ``load(directory, config)`` and
+    ``adapt(dataset)`` (new annotators' styles on top of the reference), and declares
     its constructor parameters' constraints in ``_parameter_constraints`` (the
     scikit-learn convention; they are checked by :meth:`_check_params` in ``fit``).
     Labels (:meth:`labels_in_styles`) and the styles in words
@@ -555,30 +556,6 @@ class StylePredictor(BaseEstimator):
             for annotator in sorted(set(self._styled_annotators()) - {reference})
             for record in self.program_for(annotator).records(annotator)
         ]
-
-    def adapt(
-        self,
-        train: Dataset,
-        *,
-        unlabelled: Dataset | None = None,
-        progress: Progress = NULL_PROGRESS,
-    ) -> StylePredictor:
-        """Learn more annotators' styles on top of this model's reference (if the family can).
-
-        Only the boosted family learns styles without retraining its reference; every
-        other family says so, naming the way to the same model.
-
-        Raises
-        ------
-        ModelParameterError
-            Always, in a family that cannot adapt.
-        """
-        raise ModelParameterError(
-            f"a {type(self).__name__} cannot learn new annotators' styles on top of its "
-            "reference: train it on the reference's and the new annotators' files together "
-            "(`ethostyle train task1.npy task2.npy --model ...`), or adapt a boosted ('gbdt') "
-            "model"
-        )
 
     def predict(
         self, dataset: Dataset, *, progress: Progress = NULL_PROGRESS

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -54,6 +56,7 @@ from ethostyle.models.manifest import MANIFEST, read_manifest
 from ethostyle.models.program import StyleProgram, fit_program, pooled_f1, rule_features
 from ethostyle.models.style_programs import saved_program, with_residual
 from ethostyle.models.tcn import TCNStyleTransfer
+from ethostyle.models.tcn_styles import styles_to_learn
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 __all__ = ["WEIGHT_GRID", "EnsembleStyleTransfer", "HeldOut"]
@@ -133,30 +136,31 @@ def _video_piece(seqs: list[Sequence], piece: tuple[int, int, int]) -> Sequence:
 class EnsembleStyleTransfer(StylePredictor):
     """Per-annotator weighted average of a boosted and a neural style-transfer model.
 
-    Parameters
-    ----------
-    gbdt_model : StyleTransferModel
-        The boosted model (fitted in place by :meth:`fit`).
-    tcn_model : TCNStyleTransfer
-        The neural model (fitted in place by :meth:`fit`).
-    weight : float
-        Default weight of the neural model in the average.
-    tune_weights : bool
-        Choose each annotator's weight from :data:`WEIGHT_GRID` on held-out videos.
-    min_gain : float
-        Held-out macro F1 another weight must gain over ``weight`` to replace it.
-    seed : int
-        Seed of the choice of held-out reference videos.
+        Parameters
+        ----------
+        gbdt_model : StyleTransferModel
+            The boosted model (fitted in place by :meth:`fit`).
+        tcn_model : TCNStyleTransfer
+            The neural model (fitted in place by :meth:`fit`).
+        weight : float
+            Default weight of the neural model in the average.
+        tune_weights : bool
+            Choose each annotator's weight from :data:`WEIGHT_GRID` on held-out videos.
+        min_gain : float
+            Held-out macro F1 another weight must gain over ``weight`` to replace it.
+        seed : int
+            Seed of the choice of held-out reference videos.
 
-    Examples
-    --------
-    >>> from ethostyle.simulate import simulate
-    >>> from ethostyle.models.boosted import StyleTransferModel
-    >>> from ethostyle.models.tcn import TCNStyleTransfer
-    >>> sim = simulate("tiny", seed=0)
-    >>> gbdt = StyleTransferModel(reference_params={"n_estimators": 20})
-    >>> tcn = TCNStyleTransfer(epochs=1, style_epochs=1)
-    >>> model = EnsembleStyleTransfer(gbdt, tcn).fit(sim.train)  # doctest: +SKIP
+        Examples
+        --------
+        >>> from ethostyle.simulate import simulate
+        >>> from ethostyle.models.boosted import StyleTransferModel
+        >>> from ethostyle.models.tcn import TCNStyleTransfer
+    from ethostyle.models.tcn_styles import styles_to_learn
+        >>> sim = simulate("tiny", seed=0)
+        >>> gbdt = StyleTransferModel(reference_params={"n_estimators": 20})
+        >>> tcn = TCNStyleTransfer(epochs=1, style_epochs=1)
+        >>> model = EnsembleStyleTransfer(gbdt, tcn).fit(sim.train)  # doctest: +SKIP
     """
 
     _fitted_attribute: ClassVar[str] = "weights_"
@@ -220,7 +224,7 @@ class EnsembleStyleTransfer(StylePredictor):
                 f"{self.tcn_model.reference_annotator}); give both the same reference_annotator"
             )
         reference_sequence_ids(train, self.reference_annotator)
-        held_out = self._held_out(train, progress)
+        held_out = self._held_out(train, lambda part: self._fold_models(part, progress))
         self.weights_: dict[int, float] = {}
         self.programs_: dict[int, StyleProgram] = {}
         self._choose_all(held_out)
@@ -229,8 +233,85 @@ class EnsembleStyleTransfer(StylePredictor):
         self.feature_names_ = self.gbdt_.feature_names_
         return self
 
-    def _held_out(self, train: Dataset, progress: Progress) -> dict[int, list[HeldOut]]:
-        """Per annotator, its videos held out of a fold, as that fold's models saw them."""
+    def adapt(
+        self,
+        train: Dataset,
+        *,
+        unlabelled: Dataset | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> EnsembleStyleTransfer:
+        """Learn the style of every annotator in ``train`` on top of both models' references.
+
+        Both members adapt (their references are not retrained), and each new
+        annotator's weight and program are chosen as in :meth:`fit`, on a two-fold
+        cross-fit of copies of the members adapted to the other half of its videos,
+        starting from the reference's program. Labels in the reference annotator's
+        style stay exactly as they were; other annotators' styles are kept.
+
+        Parameters
+        ----------
+        train : Dataset
+            Labelled sequences of the annotators whose styles to learn.
+        unlabelled : Dataset, optional
+            Not used by this family (self-training is the boosted model's); must be None.
+        progress : Progress, optional
+            Receives progress of each step.
+
+        Returns
+        -------
+        EnsembleStyleTransfer
+            ``self``, with the new styles.
+
+        Raises
+        ------
+        DataFormatError
+            If the data are unlabelled, use another vocabulary or hold no annotator
+            but the reference.
+        ModelParameterError
+            If ``unlabelled`` is given.
+        """
+        self._check_fitted()
+        if unlabelled is not None:
+            raise ModelParameterError(
+                "the ensemble does not self-train on unlabelled videos (the boosted 'gbdt' "
+                "model does); drop them"
+            )
+        train = styles_to_learn(train, self.reference_annotator)
+        held_out = self._held_out(train, lambda part: self._fold_adapted(part, progress))
+        start = self.program_for(self.reference_annotator)
+        for annotator, items in sorted(held_out.items()):
+            self.weights_[annotator], self.programs_[annotator] = self._choose(
+                annotator, items, start
+            )
+        self.gbdt_.adapt(train, progress=progress)
+        self.tcn_.adapt(train, progress=progress)
+        return self
+
+    def _fold_models(self, fold_train: Dataset, progress: Progress) -> tuple[Any, Any]:
+        """Both members fitted afresh on a fold's training part (no programs searched)."""
+        gbdt = clone(self.gbdt_model).set_params(tune_decoding=False)
+        gbdt.fit(fold_train, progress=progress)
+        tcn = clone(self.tcn_model).set_params(tune_decoding=False)
+        tcn.fit(fold_train, progress=progress)
+        return gbdt, tcn
+
+    def _fold_adapted(self, fold_train: Dataset, progress: Progress) -> tuple[Any, Any]:
+        """Copies of both fitted members adapted to a fold's training part."""
+        members = []
+        for member in (self.gbdt_, self.tcn_):
+            copy = deepcopy(member).set_params(tune_decoding=False)
+            with warnings.catch_warnings():  # the copies may replace a style: said by adapt
+                warnings.simplefilter("ignore", UserWarning)
+                members.append(copy.adapt(fold_train, progress=progress))
+        return members[0], members[1]
+
+    def _held_out(
+        self, train: Dataset, fold_models: Callable[[Dataset], tuple[Any, Any]]
+    ) -> dict[int, list[HeldOut]]:
+        """Per annotator, its videos held out of a fold, as that fold's models saw them.
+
+        ``fold_models`` gives the (boosted, neural) models of a fold's training part.
+        """
         held_out: dict[int, list[HeldOut]] = {}
         folds = _folds(train, self.reference_annotator, self.seed)
         for k, (fold_train, fold_held) in enumerate(folds):
@@ -242,10 +323,7 @@ class EnsembleStyleTransfer(StylePredictor):
                 len(fold_train),
                 len(fold_held),
             )
-            gbdt = clone(self.gbdt_model).set_params(tune_decoding=False)
-            gbdt.fit(fold_train, progress=progress)
-            tcn = clone(self.tcn_model).set_params(tune_decoding=False)
-            tcn.fit(fold_train, progress=progress)
+            gbdt, tcn = fold_models(fold_train)
             # Style-program rules read the base pose features (in their own units).
             self.feature_names_ = gbdt.feature_names_
             columns = rule_features(gbdt.feature_names_)

@@ -35,7 +35,7 @@ from ethostyle.models.tcn_training import (
 )
 from ethostyle.progress import Progress
 
-__all__ = ["StyleLearning"]
+__all__ = ["StyleLearning", "styles_to_learn"]
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class StyleLearning:
         The other annotators' styles are kept; an annotator that had one gets a new
         one (with a warning naming it).
         """
-        train = _styles_to_learn(train, self.reference_annotator)
+        train = styles_to_learn(train, self.reference_annotator)
         new = list(train.annotators)
         replaced = sorted(set(new) & set(self.style_annotators_))
         if replaced:
@@ -242,8 +242,15 @@ def _style_names(net: Any) -> set[str]:
     return {name for name, p in net.named_parameters() if id(p) in style}
 
 
-def _styles_to_learn(train: Dataset, reference: int) -> Dataset:
-    """The annotators' videos to learn styles from, checked; the reference's left out."""
+def styles_to_learn(train: Dataset, reference: int) -> Dataset:
+    """The videos ``adapt`` learns styles from, checked; the reference's left out.
+
+    Raises
+    ------
+    DataFormatError
+        If the data are unlabelled, use another vocabulary or hold no annotator
+        but the reference.
+    """
     require_labels(train, "adapting")
     if list(train.vocabulary) != list(VOCABULARY):
         raise DataFormatError(
