@@ -136,31 +136,30 @@ def _video_piece(seqs: list[Sequence], piece: tuple[int, int, int]) -> Sequence:
 class EnsembleStyleTransfer(StylePredictor):
     """Per-annotator weighted average of a boosted and a neural style-transfer model.
 
-        Parameters
-        ----------
-        gbdt_model : StyleTransferModel
-            The boosted model (fitted in place by :meth:`fit`).
-        tcn_model : TCNStyleTransfer
-            The neural model (fitted in place by :meth:`fit`).
-        weight : float
-            Default weight of the neural model in the average.
-        tune_weights : bool
-            Choose each annotator's weight from :data:`WEIGHT_GRID` on held-out videos.
-        min_gain : float
-            Held-out macro F1 another weight must gain over ``weight`` to replace it.
-        seed : int
-            Seed of the choice of held-out reference videos.
+    Parameters
+    ----------
+    gbdt_model : StyleTransferModel
+        The boosted model (fitted in place by :meth:`fit`).
+    tcn_model : TCNStyleTransfer
+        The neural model (fitted in place by :meth:`fit`).
+    weight : float
+        Default weight of the neural model in the average.
+    tune_weights : bool
+        Choose each annotator's weight from :data:`WEIGHT_GRID` on held-out videos.
+    min_gain : float
+        Held-out macro F1 another weight must gain over ``weight`` to replace it.
+    seed : int
+        Seed of the choice of held-out reference videos.
 
-        Examples
-        --------
-        >>> from ethostyle.simulate import simulate
-        >>> from ethostyle.models.boosted import StyleTransferModel
-        >>> from ethostyle.models.tcn import TCNStyleTransfer
-    from ethostyle.models.tcn_styles import styles_to_learn
-        >>> sim = simulate("tiny", seed=0)
-        >>> gbdt = StyleTransferModel(reference_params={"n_estimators": 20})
-        >>> tcn = TCNStyleTransfer(epochs=1, style_epochs=1)
-        >>> model = EnsembleStyleTransfer(gbdt, tcn).fit(sim.train)  # doctest: +SKIP
+    Examples
+    --------
+    >>> from ethostyle.simulate import simulate
+    >>> from ethostyle.models.boosted import StyleTransferModel
+    >>> from ethostyle.models.tcn import TCNStyleTransfer
+    >>> sim = simulate("tiny", seed=0)
+    >>> gbdt = StyleTransferModel(reference_params={"n_estimators": 20})
+    >>> tcn = TCNStyleTransfer(epochs=1, style_epochs=1)
+    >>> model = EnsembleStyleTransfer(gbdt, tcn).fit(sim.train)  # doctest: +SKIP
     """
 
     _fitted_attribute: ClassVar[str] = "weights_"
