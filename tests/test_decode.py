@@ -1,9 +1,8 @@
-"""Tests of ethostyle.decode: decoding probabilities into labels, and tuning the decoder."""
+"""Tests of ethostyle.decode: decoding probabilities into labels, and old decoders as programs."""
 
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -11,16 +10,15 @@ from sklearn.metrics import f1_score
 
 from ethostyle.bouts import bout_table
 from ethostyle.decode import (
-    DEFAULT_DECODER,
-    DecoderGrid,
     DecoderParams,
     _decode_scores,
-    _log_scores,
     decode,
-    tune_decoder,
+    log_scores,
+    segment_starts,
 )
 from ethostyle.errors import DataFormatError, ModelFormatError
 from ethostyle.metrics import macro_f1
+from ethostyle.models.style_programs import saved_program, with_residual
 
 
 def _onehot(labels: list[int] | np.ndarray, sure: float = 0.9) -> np.ndarray:
@@ -122,10 +120,8 @@ def test_decoding_concatenated_sequences_equals_decoding_each() -> None:
         onset_shift=(-6, 3, 0),
         offset_shift=(10, -2, 4),
     )
-    lengths = np.array([p.shape[0] for p in probas])
-    seg_start = np.zeros(lengths.sum(), dtype=bool)
-    seg_start[np.cumsum(lengths) - lengths] = True
-    scores = np.concatenate([_log_scores(p, params.smooth) for p in probas])
+    seg_start = segment_starts([p.shape[0] for p in probas])
+    scores = np.concatenate([log_scores(p, params.smooth) for p in probas])
     joint = _decode_scores(scores, params, seg_start)
     assert np.array_equal(joint, np.concatenate([decode(p, params) for p in probas]))
 
@@ -195,104 +191,24 @@ def test_boundary_shifts_move_bouts_taking_only_frames_labelled_other() -> None:
     assert gone.tolist() == [o] * 9 + [0, 0] + [o] * 3
 
 
-def test_tuning_recovers_an_annotators_later_onsets_and_offsets() -> None:
-    # The model marks investigation where annotator 0 does; this annotator starts it
-    # 6 frames later and ends it 10 frames later. The tuned shifts move the bouts so.
-    rng = np.random.default_rng(11)
-    shifted = DecoderParams(onset_shift=(0, 6, 0), offset_shift=(0, 10, 0))
-    tune_set = [_episode(3000, rng, noise=0.5) for _ in range(3)]
-    tune_y = [decode(_onehot(y), shifted) for _, y in tune_set]
-    params = tune_decoder([p for p, _ in tune_set], tune_y)
-    assert 3 <= params.onset_shift[1] <= 10 and 6 <= params.offset_shift[1] <= 15
-    held_out = [_episode(3000, rng, noise=0.5) for _ in range(3)]
-    test_y = [decode(_onehot(y), shifted) for _, y in held_out]
-    test_p = [p for p, _ in held_out]
-    assert _pooled_f1(test_p, test_y, params) > _pooled_f1(test_p, test_y, DEFAULT_DECODER) + 0.02
-
-
-def test_tuning_recovers_an_under_called_class_on_held_out_videos() -> None:
-    rng = np.random.default_rng(5)
-    tune_set = [_episode(2000, rng) for _ in range(4)]
-    held_out = [_episode(2000, rng) for _ in range(4)]
-    # the model systematically under-calls investigation (probabilities x 0.15)
-    tune_p = [_scale_class(p, 1, 0.15) for p, _ in tune_set]
-    tune_y = [y for _, y in tune_set]
-    test_p = [_scale_class(p, 1, 0.15) for p, _ in held_out]
-    test_y = [y for _, y in held_out]
-    clean = _pooled_f1([p for p, _ in held_out], test_y, DEFAULT_DECODER)
-    before = _pooled_f1(test_p, test_y, DEFAULT_DECODER)
-    assert clean - before > 0.15  # the bias really hurts
-
-    # thresholds alone: the tuned bias undoes the scaling, log(1 / 0.15) = 1.9
-    bias_only = DecoderGrid(smooth=(1,), min_length=(1,), merge_gap=(0,))
-    params = tune_decoder(tune_p, tune_y, grid=bias_only)
-    assert 1.25 <= params.bias[1] <= 2.5
-    assert _pooled_f1(test_p, test_y, params) >= before + 0.8 * (clean - before)
-
-    # the full grid also smooths, and beats argmax on unbiased probabilities
-    full = tune_decoder(tune_p, tune_y)
-    assert full.smooth > 1
-    assert _pooled_f1(test_p, test_y, full) > clean
-
-
-def test_tuning_keeps_the_default_when_probabilities_are_perfect() -> None:
-    rng = np.random.default_rng(6)
-    episodes = [_episode(1500, rng) for _ in range(3)]
-    probas = [_onehot(y, sure=0.8) for _, y in episodes]
-    labels = [y for _, y in episodes]
-    assert tune_decoder(probas, labels) == DEFAULT_DECODER
-    assert _pooled_f1(probas, labels, DEFAULT_DECODER) == 1.0
-
-
-def test_tuning_ignores_gains_too_small_to_trust() -> None:
-    rng = np.random.default_rng(8)
-    _, y = _episode(20000, rng)
-    p = _onehot(y, sure=0.8)
-    p[10, :] = _onehot([(y[10] + 1) % 4], sure=0.8)  # one wrong frame that smoothing fixes
-    small = tune_decoder([p], [y], min_gain=0.0)
-    assert small != DEFAULT_DECODER
-    assert 0 < _pooled_f1([p], [y], small) - _pooled_f1([p], [y], DEFAULT_DECODER) < 0.002
-    assert tune_decoder([p], [y]) == DEFAULT_DECODER
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_tuning_never_scores_worse_than_the_default_on_its_data(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    episodes = [_episode(int(n), rng, noise=2.0) for n in rng.integers(50, 800, 3)]
-    probas, labels = [p for p, _ in episodes], [y for _, y in episodes]
-    params = tune_decoder(probas, labels)
-    gain = _pooled_f1(probas, labels, params) - _pooled_f1(probas, labels, DEFAULT_DECODER)
-    assert params == DEFAULT_DECODER or gain >= 0.002
-
-
-def test_tuning_50k_frames_takes_under_two_seconds() -> None:
-    rng = np.random.default_rng(7)
-    episodes = [_episode(5000, rng) for _ in range(10)]
-    probas = [_scale_class(p, 0, 0.3) for p, _ in episodes]
-    start = time.process_time()  # CPU time: robust to other jobs on a shared machine
-    params = tune_decoder(probas, [y for _, y in episodes])
-    assert time.process_time() - start < 2.0
-    assert params != DEFAULT_DECODER
-
-
-def test_tuning_rejects_mismatched_inputs() -> None:
-    with pytest.raises(DataFormatError, match="2 probability arrays but 1 label"):
-        tune_decoder([np.ones((3, 4))] * 2, [np.zeros(3, int)])
-    with pytest.raises(DataFormatError, match="sequence 0 of 1: 3 frames"):
-        tune_decoder([np.ones((3, 4))], [np.zeros(4, int)])
-    with pytest.raises(DataFormatError, match="no sequences"):
-        tune_decoder([], [])
-
-
-def test_tuning_starts_from_given_decoder_and_keeps_sparse_behaviours() -> None:
-    rng = np.random.default_rng(3)
-    y = np.repeat(rng.integers(0, 4, 120), 25)
-    p = np.eye(4)[y] * 0.6 + rng.dirichlet(np.ones(4), y.size) * 0.4
-    p[:, 1] *= 0.2  # investigation under-called: tuning wants a positive bias
-    start = DecoderParams(bias=(0.3, 0.0, -0.2), smooth=3)
-    free = tune_decoder([p], [y], start=start)
-    assert free.bias[1] > 0
-    # With more bouts required than any behaviour has, no behaviour's values move.
-    frozen = tune_decoder([p], [y], start=start, min_bouts=10_000)
-    assert frozen.bias == start.bias
-    assert frozen.min_length == start.min_length and frozen.merge_gap == start.merge_gap
+def test_an_old_models_decoder_labels_identically_as_its_program() -> None:
+    """A model directory written before programs holds decoders: loaded as programs
+    (on the reference's scores, or on a style's own as a residual), the labels stay."""
+    rng = np.random.default_rng(12)
+    p, _ = _episode(4000, rng, noise=1.5)
+    style = _scale_class(p, 0, 2.0)
+    params = DecoderParams(
+        bias=(0.4, -0.3, 0.2),
+        smooth=5,
+        min_length=(3, 6, 9),
+        merge_gap=(3, 5, 0),
+        onset_shift=(-6, 0, 3),
+        offset_shift=(4, -3, 0),
+    )
+    program = saved_program({"decoder": params.to_dict()}, "model.json: styles[0]")
+    assert np.array_equal(program.apply(p), decode(p, params))
+    as_style = with_residual(program)
+    assert as_style.own_edits == ()  # nothing of its own to describe
+    assert np.array_equal(as_style.apply(p, residual=style), decode(style, params))
+    saved = saved_program({"program": as_style.to_dict()}, "model.json: styles[0]")
+    assert saved == as_style

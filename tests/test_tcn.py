@@ -14,9 +14,11 @@ torch = pytest.importorskip("torch")
 
 from ethostyle.data import VOCABULARY, Dataset  # noqa: E402
 from ethostyle.errors import DataFormatError, EthostyleError, ModelFormatError  # noqa: E402
+from ethostyle.io import save  # noqa: E402
 from ethostyle.models.boosted import UnknownAnnotatorWarning  # noqa: E402
+from ethostyle.models.store import load_model, save_model  # noqa: E402
 from ethostyle.models.tcn import WEIGHTS_FILE, TCNStyleTransfer  # noqa: E402
-from support import TINY_TCN  # noqa: E402
+from support import TINY_TCN, run  # noqa: E402
 
 ATTACK = VOCABULARY.index("attack")
 INVESTIGATION = VOCABULARY.index("investigation")
@@ -98,7 +100,7 @@ def test_save_load_gives_identical_predictions(model, tiny, tmp_path):
     loaded = TCNStyleTransfer.load(tmp_path, config)
     assert loaded.annotators_ == model.annotators_
     for annotator in model.annotators_:
-        assert loaded.decoder_for(annotator) == model.decoder_for(annotator)
+        assert loaded.program_for(annotator) == model.program_for(annotator)
     for seq in tiny.test:
         labels, proba = model.predict_sequence(seq)
         labels2, proba2 = loaded.predict_sequence(seq)
@@ -195,3 +197,43 @@ def test_short_and_empty_sequences(model, tiny):
                 type(seq)(seq.id, seq.keypoints[:0], seq.annotator_id)
             ).values()
         )
+
+
+def test_trains_on_the_reference_alone_then_adapts_to_other_annotators(tiny, tmp_path):
+    """The challenge route: a Task 1 file holds only the reference annotator (the network
+    then has no style to scale: this raised IndexError), then Task 2 adds styles on top
+    of it; labels in the reference style never change, and earlier styles are kept."""
+    quick = {**TINY_TCN, "epochs": 0.5, "style_epochs": 1.0}
+    model = TCNStyleTransfer(seed=0, **quick).fit(tiny.train.filter([0]))
+    assert model.annotators_ == [0]
+    task1_model = save_model(model, tmp_path / "task1")
+    seq = tiny.test[tiny.test.ids[0]]
+    reference_labels, reference_proba = model.predict_sequence(seq, 0)
+    with pytest.warns(UnknownAnnotatorWarning):
+        other, _ = model.predict_sequence(seq, 3)
+    np.testing.assert_array_equal(other, reference_labels)
+
+    model.adapt(tiny.train.filter([1, 2]))
+    assert model.annotators_ == [0, 1, 2]
+    labels, proba = model.predict_sequence(seq, 0)
+    np.testing.assert_array_equal(labels, reference_labels)
+    np.testing.assert_array_equal(proba, reference_proba)
+    style_1 = model.sequence_log_proba(seq, 1)
+    assert np.abs(style_1 - model.sequence_log_proba(seq, 0)).max() > 1e-3
+
+    model.adapt(tiny.train.filter([3]))
+    assert model.annotators_ == [0, 1, 2, 3]
+    np.testing.assert_allclose(model.sequence_log_proba(seq, 1), style_1, atol=1e-6)
+    np.testing.assert_array_equal(model.predict_sequence(seq, 0)[0], reference_labels)
+    loaded = load_model(save_model(model, tmp_path / "adapted"))
+    for annotator in model.annotators_:
+        np.testing.assert_array_equal(
+            loaded.predict_sequence(seq, annotator)[0], model.predict_sequence(seq, annotator)[0]
+        )
+    with pytest.raises(DataFormatError, match="only the reference annotator"):
+        model.adapt(tiny.train.filter([0]))
+    # The same route on the command line.
+    task2 = save(tiny.train.filter([1, 2]), tmp_path / "task2.npy")
+    done = run("adapt", task1_model, task2, "--out", tmp_path / "cli-adapted")
+    assert "Learned rules" in done.stdout
+    assert load_model(tmp_path / "cli-adapted").annotators_ == [0, 1, 2]

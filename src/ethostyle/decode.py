@@ -1,9 +1,15 @@
-"""From per-frame class probabilities to labels, in one annotator's style.
+"""From per-frame class probabilities to labels: the decoding steps style programs run.
 
 Annotators differ less in *what* they see than in *where they draw lines*: how
 sure they must be before calling a frame attack, whether they break a bout for a
-short pause, how short a bout they bother to label. A decoder captures those
-habits with a few numbers (:class:`DecoderParams`), applied in this order:
+short pause, how short a bout they bother to label. Every model family labels
+through style programs (:mod:`ethostyle.models.program`), whose pipeline is built
+from the steps here (:func:`log_scores`, :func:`merge_gaps`,
+:func:`drop_short_bouts`, :func:`shift_bouts`). Models written before programs
+held a decoder instead (:class:`DecoderParams`, a few numbers); it is kept to read
+those models (:meth:`~ethostyle.models.program.StyleProgram.from_decoder` turns it
+into the program that labels identically) and :func:`decode` applies one, in
+this order:
 
 1. smoothing: a centred moving average of the probabilities over ``smooth``
    frames (removes one-frame flickers);
@@ -23,8 +29,6 @@ habits with a few numbers (:class:`DecoderParams`), applied in this order:
    on and off; a handful of bouts shows such a shift more clearly than it shows
    any single frame's label.
 
-:func:`tune_decoder` fits these numbers to one annotator's labels.
-
 Examples
 --------
 >>> import numpy as np
@@ -37,10 +41,9 @@ Examples
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -49,12 +52,10 @@ from scipy.ndimage import uniform_filter1d
 from ethostyle.bouts import bout_table
 from ethostyle.data import BEHAVIORS, OTHER, VOCABULARY
 from ethostyle.errors import DataFormatError, ModelFormatError
-from ethostyle.metrics import macro_f1
 
 __all__ = [
     "DEFAULT_DECODER",
-    "DEFAULT_GRID",
-    "DecoderGrid",
+    "MAX_SMOOTH",
     "DecoderParams",
     "check_proba",
     "class_vector",
@@ -64,10 +65,7 @@ __all__ = [
     "merge_gaps",
     "segment_starts",
     "shift_bouts",
-    "tune_decoder",
 ]
-
-logger = logging.getLogger(__name__)
 
 _N_CLASSES = len(VOCABULARY)
 _N_BEHAVIORS = len(BEHAVIORS)
@@ -222,36 +220,6 @@ def _triple(value: object, name: str, kind: type) -> tuple[Any, ...]:
 
 #: Plain argmax: no bias, no smoothing, no bout rules.
 DEFAULT_DECODER = DecoderParams()
-
-
-@dataclass(frozen=True, slots=True)
-class DecoderGrid:
-    """Candidate values searched by :func:`tune_decoder` (each includes the default).
-
-    Parameters
-    ----------
-    bias : tuple of float
-        Candidate biases of each behaviour (log-probability units).
-    smooth : tuple of int
-        Candidate smoothing windows (odd, frames).
-    min_length : tuple of int
-        Candidate minimum bout lengths (frames).
-    merge_gap : tuple of int
-        Candidate gap-merging lengths (frames).
-    onset_shift, offset_shift : tuple of int
-        Candidate boundary shifts (frames; negative: earlier).
-    """
-
-    bias: tuple[float, ...] = tuple(float(b) for b in np.arange(-3.0, 3.01, 0.25))
-    smooth: tuple[int, ...] = (1, 3, 5, 9, 15)
-    min_length: tuple[int, ...] = (1, 3, 5, 9, 15)
-    merge_gap: tuple[int, ...] = (0, 3, 5, 9, 15)
-    onset_shift: tuple[int, ...] = (-15, -10, -6, -3, 0, 3, 6, 10, 15)
-    offset_shift: tuple[int, ...] = (-15, -10, -6, -3, 0, 3, 6, 10, 15)
-
-
-#: The grid :func:`tune_decoder` searches unless told otherwise.
-DEFAULT_GRID = DecoderGrid()
 
 
 def check_proba(proba: object, where: str) -> np.ndarray:
@@ -576,178 +544,4 @@ def decode(proba: np.ndarray, params: DecoderParams = DEFAULT_DECODER) -> np.nda
     [1, 1, 1, 1, 1, 1, 1]
     """
     p = check_proba(proba, "probabilities")
-    seg_start = np.zeros(p.shape[0], dtype=bool)
-    seg_start[:1] = True
-    return _decode_scores(log_scores(p, params.smooth), params, seg_start)
-
-
-def _value(params: DecoderParams, name: str, i: int | None) -> Any:
-    value = getattr(params, name)
-    return value if i is None else value[i]
-
-
-def tune_decoder(
-    probas: Sequence[np.ndarray],
-    labels: Sequence[np.ndarray],
-    grid: DecoderGrid = DEFAULT_GRID,
-    min_gain: float = 0.002,
-    max_sweeps: int = 3,
-    *,
-    start: DecoderParams = DEFAULT_DECODER,
-    min_bouts: int = 0,
-) -> DecoderParams:
-    """Fit decoder parameters to one annotator's labels by coordinate ascent.
-
-    Starting from ``start`` (:data:`DEFAULT_DECODER` unless given), each
-    parameter in turn (smoothing, then each behaviour's bias, gap merging,
-    minimum length and onset and offset shifts) is set to the grid
-    value that maximises the challenge's macro F1 over the frames of all given
-    sequences pooled; sweeps repeat until nothing changes or ``max_sweeps``.
-
-    Regularised toward ``start`` so a few videos are not overfitted: a
-    parameter moves only when that gains at least ``min_gain`` F1, and among
-    values within ``min_gain / 2`` of the best it takes the one closest to its
-    starting value. A behaviour with fewer than ``min_bouts`` bouts in
-    ``labels`` keeps its starting values (too little evidence to move its
-    threshold). Every accepted move gains F1, so the result never scores worse
-    than ``start`` on these sequences.
-
-    Tune on *held-out* predictions: the probabilities must come from a model
-    that did not train on these sequences (e.g. the caller's leave-one-video-out
-    predictions over an annotator's videos); on training-set predictions the
-    tuned decoder learns the model's overconfidence, not the annotator.
-
-    Parameters
-    ----------
-    probas : sequence of numpy.ndarray
-        Per sequence, ``(frames, 4)`` class probabilities (:data:`VOCABULARY` order).
-    labels : sequence of numpy.ndarray
-        Per sequence, ``(frames,)`` the annotator's true labels.
-    grid : DecoderGrid, optional
-        Candidate values per parameter.
-    min_gain : float, optional
-        Smallest F1 gain worth moving a parameter away from its current value.
-    max_sweeps : int, optional
-        Maximum passes over all parameters.
-    start : DecoderParams, optional
-        Where the search starts and what it is regularised toward (e.g. the
-        reference annotator's tuned decoder when tuning a style).
-    min_bouts : int, optional
-        Bouts a behaviour needs in ``labels`` before its parameters may move.
-
-    Returns
-    -------
-    DecoderParams
-        The tuned parameters (``DEFAULT_DECODER`` when nothing helps enough).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> y = np.repeat(rng.integers(0, 4, 200), 20)
-    >>> p = np.eye(4)[y] * 0.6 + rng.dirichlet(np.ones(4), y.size) * 0.4
-    >>> p[:, 1] *= 0.2  # the model under-calls investigation
-    >>> tuned = tune_decoder([p], [y])
-    >>> tuned.bias[1] > 0
-    True
-    """
-    if len(probas) != len(labels):
-        raise DataFormatError(
-            f"{len(probas)} probability arrays but {len(labels)} label arrays; give one "
-            "of each per sequence"
-        )
-    if len(probas) == 0:
-        raise DataFormatError("no sequences to tune the decoder on; give at least one")
-    ps, ys = [], []
-    for i, (p, y) in enumerate(zip(probas, labels, strict=True)):
-        where = f"sequence {i} of {len(probas)}"
-        p = check_proba(p, where)
-        y = np.asarray(y)
-        if y.shape != (p.shape[0],):
-            raise DataFormatError(
-                f"{where}: {p.shape[0]} frames of probabilities but labels of shape "
-                f"{y.shape}; give one label per frame"
-            )
-        if y.size and (y.min() < 0 or y.max() >= _N_CLASSES):
-            frame = int(np.flatnonzero((y < 0) | (y >= _N_CLASSES))[0])
-            raise DataFormatError(
-                f"{where}, frame {frame}: label {y[frame]} is outside 0-{_N_CLASSES - 1}"
-            )
-        ps.append(p)
-        ys.append(y.astype(np.int64))
-    true = np.concatenate(ys)
-    lengths = np.array([y.size for y in ys])
-    seg_start = np.zeros(true.size, dtype=bool)
-    seg_start[(np.cumsum(lengths) - lengths)[lengths > 0]] = True
-
-    scores_by_smooth: dict[int, np.ndarray] = {}
-    cache: dict[DecoderParams, float] = {}
-
-    def evaluate(params: DecoderParams) -> float:
-        if params not in cache:
-            if params.smooth not in scores_by_smooth:
-                # Smooth each sequence apart so no average mixes two videos.
-                scores_by_smooth[params.smooth] = np.concatenate(
-                    [log_scores(p, params.smooth) for p in ps]
-                )
-            pred = _decode_scores(scores_by_smooth[params.smooth], params, seg_start)
-            cache[params] = macro_f1(true, pred)
-        return cache[params]
-
-    def with_value(params: DecoderParams, name: str, i: int | None, v: Any) -> DecoderParams:
-        if i is None:
-            return replace(params, **{name: v})
-        values = list(getattr(params, name))
-        values[i] = v
-        return replace(params, **{name: tuple(values)})
-
-    bouts = np.zeros(_N_CLASSES, dtype=np.int64)
-    for y in ys:
-        starts = np.flatnonzero(np.diff(y, prepend=-1) != 0)
-        bouts += np.bincount(y[starts], minlength=_N_CLASSES)
-    movable = [i for i, b in enumerate(BEHAVIORS) if bouts[VOCABULARY.index(b)] >= min_bouts]
-    coords: list[tuple[str, int | None]] = [("smooth", None)]
-    coords += [
-        (name, i)
-        for name in ("bias", "merge_gap", "min_length", "onset_shift", "offset_shift")
-        for i in movable
-    ]
-    best = start
-    default_score = best_score = evaluate(best)
-    for sweep in range(max_sweeps):
-        moved = False
-        for name, i in coords:
-            default = _value(start, name, i)
-            current = _value(best, name, i)
-            values = sorted(set(getattr(grid, name)) | {default, current})
-            cands = [with_value(best, name, i, v) for v in values]
-            scored = np.array([evaluate(c) for c in cands])
-            top = float(scored.max())
-            if top < best_score + min_gain:
-                continue
-            near = np.flatnonzero(scored >= top - min_gain / 2)
-            choice = min(near, key=lambda j: (abs(values[j] - default), -scored[j]))
-            best, best_score = cands[choice], float(scored[choice])
-            moved = True
-        logger.debug("decoder sweep %d: F1 %.4f with %s", sweep, best_score, best)
-        if not moved:
-            break
-    if best_score < default_score + min_gain:
-        return start
-    logger.info(
-        "tuned decoder: F1 %.4f -> %.4f on %d frames (%s)",
-        default_score,
-        best_score,
-        true.size,
-        best.to_dict(),
-    )
-    return best
-
-
-# The former private names, kept for callers that still use them.
-_check_proba = check_proba
-_log_scores = log_scores
-_class_vector = class_vector
-_merge_gaps = merge_gaps
-_drop_short = drop_short_bouts
-_shift_bouts = shift_bouts
+    return _decode_scores(log_scores(p, params.smooth), params, segment_starts([p.shape[0]]))

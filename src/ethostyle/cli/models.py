@@ -186,6 +186,8 @@ def _print_trained(trained: Any) -> None:
         console.print(f"self-training: {statement}", highlight=False)
     if hasattr(trained.model, "style_summary"):
         _print_styles(trained.model)
+    else:  # every family states its style programs
+        _print_rules(trained.model.describe_styles(), trained.model.reference_annotator)
 
 
 def _print_styles(model: Any) -> None:
@@ -231,15 +233,9 @@ def describe_style(
     changed on the videos it was learned from. An annotator labelled as the reference
     gets a line saying it has no rule. Every --json field: docs/styles.md.
     """
-    from ethostyle.models.boosted import StyleTransferModel
     from ethostyle.models.store import load_model
 
-    fitted = load_model(model_dir)
-    if not isinstance(fitted, StyleTransferModel):
-        raise EthostyleError(
-            f"{model_dir}: a {type(fitted).__name__} has no style program to state; "
-            "describe-style reads the boosted ('gbdt') model"
-        )
+    fitted = load_model(model_dir)  # every family decodes through style programs
     if json_out:
         typer.echo(json.dumps(fitted.style_records(), indent=2))
         return

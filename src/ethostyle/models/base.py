@@ -1,16 +1,18 @@
 """What every style-transfer model family shares, written once.
 
-A style-transfer model computes log-probabilities of a sequence in annotators'
-styles (``log_proba_in_styles``) and knows each annotator's decoding
-(``decoder_for``); labelling one sequence or a whole data set follows from those
-two in the same way for every family (:class:`StylePredictor`,
-:func:`predict_dataset`). The rules the families share while fitting live here
-too: which training sets they accept (:func:`reference_sequence_ids`), which
-reference videos are held out to tune the reference decoding
-(:func:`held_out_reference`), how an annotator's videos are split into training
-and held-out parts (:func:`video_folds`), how many bouts of each behaviour an
-annotator's labels show (:func:`bout_counts`), and the warning for an annotator
-a model has no style for (:func:`warn_unknown_annotator`).
+A style-transfer model computes, for one sequence, its log-probabilities in
+annotators' styles, the reference style's, and the pose features (``_scores``),
+and holds a style program per annotator (``program_for``,
+:class:`~ethostyle.models.program.StyleProgram`). Labelling one sequence or a
+whole data set, and stating each style in words, follow from those in the same
+way for every family (:class:`StylePredictor`, :func:`predict_dataset`). The
+rules the families share while fitting live here too: which training sets they
+accept (:func:`reference_sequence_ids`), which reference videos are held out to
+search the reference's program (:func:`held_out_reference`), how an annotator's
+videos are split into training and held-out parts (:func:`video_folds`), how
+many bouts of each behaviour an annotator's labels show (:func:`bout_counts`),
+and the warning for an annotator a model has no style for
+(:func:`warn_unknown_annotator`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from ethostyle.bouts import bout_table
 from ethostyle.data import VOCABULARY, Dataset, Predictions, Sequence
-from ethostyle.decode import DecoderParams, decode
 from ethostyle.errors import DataFormatError, ModelFormatError, ModelParameterError
+from ethostyle.models.program import StyleProgram
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.threads import thread_count
 
@@ -52,7 +54,7 @@ __all__ = [
     "warn_unknown_annotators",
 ]
 
-#: Share of the reference annotator's videos held out to tune its decoding.
+#: Share of the reference annotator's videos held out to search its program (its decoding).
 REFERENCE_HOLDOUT = 0.15
 
 #: One part of an annotator's video in a fold: ``(video index, first frame, stop frame)``.
@@ -243,7 +245,7 @@ def reference_sequence_ids(train: Dataset, reference_annotator: int) -> list[str
 def held_out_reference(
     ref_ids: list[str], rng: np.random.Generator, *, min_videos: int = 4
 ) -> list[str]:
-    """The reference videos held out of its training to tune its decoding.
+    """The reference videos held out of its training to search its program (its decoding).
 
     :data:`REFERENCE_HOLDOUT` of them (at least one), drawn from ``rng``; none when
     there are fewer than ``min_videos`` (too few to spare one; ``rng`` is then
@@ -392,13 +394,20 @@ def predict_dataset(
 
 
 class StylePredictor(BaseEstimator):
-    """Base of every model family: the estimator contract and labels from scores.
+    """Base of every model family: the estimator contract, labels and words from programs.
 
-    A family sets :attr:`_fitted_attribute` (an attribute ``fit`` creates),
-    implements ``log_proba_in_styles``, ``decoder_for``, ``_styled_annotators``,
-    ``save(directory) -> config`` and ``load(directory, config)``, and declares
+    A family sets :attr:`_fitted_attribute` (an attribute ``fit`` creates) and
+    implements ``_scores`` (a sequence's log-probabilities in annotators' styles,
+    the reference's, and its pose features), ``program_for`` (an annotator's
+    :class:`~ethostyle.models.program.StyleProgram`), ``_styled_annotators``,
+    ``save(directory) -> config``, ``load(directory, config)`` and
+    ``adapt(dataset)`` (new annotators' styles on top of the reference), and declares
     its constructor parameters' constraints in ``_parameter_constraints`` (the
     scikit-learn convention; they are checked by :meth:`_check_params` in ``fit``).
+    Labels (:meth:`labels_in_styles`) and the styles in words
+    (:meth:`describe_styles`, :meth:`style_records`) then follow the same way for
+    every family: each annotator's program labels the reference's probabilities,
+    or with a ``residual`` edit the annotator's own.
     """
 
     #: Attribute that exists only once the model is fitted.
@@ -420,6 +429,39 @@ class StylePredictor(BaseEstimator):
         """Annotators with a style of their own (implemented by families)."""
         raise NotImplementedError
 
+    def _scores(
+        self, sequence: Sequence, annotators: list[int] | None
+    ) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
+        """A sequence's scores (implemented by families).
+
+        Returns
+        -------
+        styles : dict of int to numpy.ndarray
+            Annotator id (every known one when ``annotators`` is None) to
+            ``(frames, classes)`` log-probabilities in its style.
+        reference : numpy.ndarray
+            ``(frames, classes)`` log-probabilities in the reference style.
+        features : numpy.ndarray
+            ``(frames, features)`` pose features, columns named by ``feature_names_``
+            (the rules of the programs read them).
+        """
+        raise NotImplementedError
+
+    def program_for(self, annotator: int) -> StyleProgram:
+        """The style program of an annotator, the reference's for unknown ones (by families).
+
+        Parameters
+        ----------
+        annotator : int
+            Annotator id.
+
+        Returns
+        -------
+        StyleProgram
+            Its program; :meth:`StyleProgram.describe` states it in words.
+        """
+        raise NotImplementedError
+
     @property
     def annotators_(self) -> list[int]:
         """Annotators this model can label in the style of (the reference among them)."""
@@ -429,12 +471,24 @@ class StylePredictor(BaseEstimator):
     def log_proba_in_styles(
         self, sequence: Sequence, annotators: list[int] | None = None
     ) -> dict[int, np.ndarray]:
-        """Annotator id to ``(frames, classes)`` log-probabilities (implemented by families)."""
-        raise NotImplementedError
+        """Log-probabilities of one sequence in several annotators' styles at once.
 
-    def decoder_for(self, annotator: int) -> DecoderParams:
-        """The decoding of an annotator (implemented by families)."""
-        raise NotImplementedError
+        An annotator without a style gets the reference style and an
+        :class:`UnknownAnnotatorWarning`.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence (its labels are ignored).
+        annotators : list of int, optional
+            Whose styles; defaults to every annotator the model knows.
+
+        Returns
+        -------
+        dict of int to numpy.ndarray
+            Annotator id to ``(frames, classes)`` float64 log-probabilities.
+        """
+        return self._scores(sequence, annotators)[0]
 
     def sequence_log_proba(self, sequence: Sequence, annotator: int | None = None) -> np.ndarray:
         """Log-probabilities ``(frames, classes)`` of one sequence in one annotator's style.
@@ -481,6 +535,10 @@ class StylePredictor(BaseEstimator):
     ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Labels and probabilities of one sequence in several annotators' styles.
 
+        Each annotator's style program labels the reference's probabilities (or,
+        when it holds a ``residual`` edit, the annotator's own), with the pose
+        features its rules name.
+
         Parameters
         ----------
         sequence : Sequence
@@ -494,11 +552,58 @@ class StylePredictor(BaseEstimator):
             Annotator id to ``(frames,)`` int8 labels and ``(frames, classes)``
             float32 probabilities.
         """
+        scores, reference_logp, features = self._scores(sequence, annotators)
+        reference_proba = np.exp(reference_logp)  # every program starts from it
         out = {}
-        for who, log_proba in self.log_proba_in_styles(sequence, annotators).items():
-            proba = np.exp(log_proba).astype(np.float32)
-            out[who] = (decode(proba, self.decoder_for(who)), proba)
+        for who, logp in scores.items():
+            proba = np.exp(logp).astype(np.float32)
+            program = self.program_for(who)
+            residual = proba if program.has_residual else None
+            labels = program.apply(
+                reference_proba, features, self.feature_names_, residual=residual
+            )
+            out[who] = (labels, proba)
         return out
+
+    def describe_styles(self, *, px_per_cm: float | None = None) -> dict[int, list[str]]:
+        """Every annotator's learned rules in plain language, with units and held-out gains.
+
+        Parameters
+        ----------
+        px_per_cm : float, optional
+            Pixels per centimetre of the videos: distances are then given in cm.
+
+        Returns
+        -------
+        dict of int to list of str
+            Annotator id to its statements; the reference annotator and an
+            annotator labelled as the reference get an empty list.
+        """
+        self._check_fitted()
+        reference = int(self.reference_annotator)
+        out: dict[int, list[str]] = {reference: []}
+        for annotator in sorted(set(self._styled_annotators()) - {reference}):
+            out[annotator] = self.program_for(annotator).describe(
+                annotator, reference, px_per_cm=px_per_cm
+            )
+        return out
+
+    def style_records(self) -> list[dict[str, Any]]:
+        """Every annotator's learned edits as plain records (``describe-style --json``).
+
+        Returns
+        -------
+        list of dict
+            One record per edit: ``annotator``, ``behavior``, ``kind``, ``gain`` and
+            the kind's fields (see :meth:`StyleProgram.records`).
+        """
+        self._check_fitted()
+        reference = int(self.reference_annotator)
+        return [
+            record
+            for annotator in sorted(set(self._styled_annotators()) - {reference})
+            for record in self.program_for(annotator).records(annotator)
+        ]
 
     def predict(
         self, dataset: Dataset, *, progress: Progress = NULL_PROGRESS

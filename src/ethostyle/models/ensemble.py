@@ -3,8 +3,9 @@
 :class:`EnsembleStyleTransfer` averages the class probabilities of a
 :class:`~ethostyle.models.boosted.StyleTransferModel` and a
 :class:`~ethostyle.models.tcn.TCNStyleTransfer`, with a weight per annotator,
-and decodes the average with its own per-annotator decoder. Weights and
-decoders are chosen on *held-out* predictions, by a two-fold cross-fit:
+and labels the average with its own style program per annotator (every
+family decodes through style programs). Weights and programs are chosen on
+*held-out* predictions, by a two-fold cross-fit:
 
 * fold 0 holds out 15 % of the reference annotator's videos and, of every other
   annotator, every second video (the first half of a single video);
@@ -13,18 +14,24 @@ decoders are chosen on *held-out* predictions, by a two-fold cross-fit:
   held-out videos in their annotators' styles.
 
 For each annotator the weight of the neural model is taken from
-:data:`WEIGHT_GRID`, with a decoder tuned for each candidate: ``weight`` unless
-another gains at least ``min_gain`` held-out F1, and then, of the weights within
-``min_gain / 2`` of the best, the one nearest ``weight`` (as
-:func:`~ethostyle.decode.tune_decoder` regularises toward its defaults). Finally both models are
-trained on all the data. So the ensemble uses the neural model only where, for
-that annotator, it scored higher on videos neither model had seen.
+:data:`WEIGHT_GRID`, with a style program searched for each candidate
+(:func:`~ethostyle.models.program.fit_program`, on the average as a ``residual``;
+the reference's first, when enough of its videos are held out, then each other
+annotator's starting from it, as the boosted model does) and scored by its
+held-out F1 (its start's, plus the held-out gains of the edits the search added):
+``weight`` unless another gains at least ``min_gain``, and then, of the weights
+within ``min_gain / 2`` of the best, the one nearest ``weight``. Finally both
+models are trained on all the data. So the ensemble uses the neural model only
+where, for that annotator, it scored higher on videos neither model had seen.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,9 +41,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from ethostyle.data import Dataset, Sequence
-from ethostyle.decode import DEFAULT_DECODER, DecoderParams, decode, tune_decoder
 from ethostyle.errors import ModelFormatError, ModelParameterError
-from ethostyle.metrics import frame_f1
 from ethostyle.models.base import (
     ModelFiles,
     StylePredictor,
@@ -46,13 +51,16 @@ from ethostyle.models.base import (
     video_folds,
     warn_unknown_annotator,
 )
-from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.boosted import MIN_VIDEOS_FOR_REFERENCE_PROGRAM, StyleTransferModel
 from ethostyle.models.manifest import MANIFEST, read_manifest
+from ethostyle.models.program import StyleProgram, fit_program, pooled_f1, rule_features
 from ethostyle.models.registry import register_family
+from ethostyle.models.style_programs import saved_program, with_residual
 from ethostyle.models.tcn import TCNStyleTransfer
+from ethostyle.models.tcn_styles import styles_to_learn
 from ethostyle.progress import NULL_PROGRESS, Progress
 
-__all__ = ["WEIGHT_GRID", "EnsembleStyleTransfer"]
+__all__ = ["WEIGHT_GRID", "EnsembleStyleTransfer", "HeldOut"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +68,30 @@ logger = logging.getLogger(__name__)
 WEIGHT_GRID: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 #: Name of the boosted model's sub-directory in a saved ensemble.
 GBDT_DIRECTORY = "gbdt"
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOut:
+    """One held-out video (or half video) of an annotator, as both fold models saw it.
+
+    Attributes
+    ----------
+    gbdt, tcn : numpy.ndarray
+        ``(frames, 4)`` each model's probabilities in the annotator's style.
+    features : numpy.ndarray
+        ``(frames, rule features)`` the pose features style-program rules may read.
+    labels : numpy.ndarray
+        ``(frames,)`` the annotator's labels.
+    """
+
+    gbdt: np.ndarray
+    tcn: np.ndarray
+    features: np.ndarray
+    labels: np.ndarray
+
+    def mixed(self, weight: float) -> np.ndarray:
+        """The ensemble's probabilities with the neural model at ``weight``."""
+        return (1.0 - weight) * self.gbdt + weight * self.tcn
 
 
 def _cut(seq: Sequence, start: int, stop: int, part: int) -> Sequence:
@@ -170,7 +202,7 @@ class EnsembleStyleTransfer(StylePredictor):
 
     # ------------------------------------------------------------------ fitting
     def fit(self, train: Dataset, *, progress: Progress = NULL_PROGRESS) -> EnsembleStyleTransfer:
-        """Choose weights and decoders by cross-fitting, then fit both models on everything.
+        """Choose weights and programs by cross-fitting, then fit both models on everything.
 
         Parameters
         ----------
@@ -197,58 +229,176 @@ class EnsembleStyleTransfer(StylePredictor):
                 f"{self.tcn_model.reference_annotator}); give both the same reference_annotator"
             )
         reference_sequence_ids(train, self.reference_annotator)
-        held_out: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-        for k, (fold_train, fold_held) in enumerate(
-            _folds(train, self.reference_annotator, self.seed)
-        ):
+        held_out = self._held_out(train, lambda part: self._fold_models(part, progress))
+        self.weights_: dict[int, float] = {}
+        self.programs_: dict[int, StyleProgram] = {}
+        self._choose_all(held_out)
+        self.gbdt_ = self.gbdt_model.fit(train, progress=progress)
+        self.tcn_ = self.tcn_model.fit(train, progress=progress)
+        self.feature_names_ = self.gbdt_.feature_names_
+        return self
+
+    def adapt(
+        self,
+        train: Dataset,
+        *,
+        unlabelled: Dataset | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> EnsembleStyleTransfer:
+        """Learn the style of every annotator in ``train`` on top of both models' references.
+
+        Both members adapt (their references are not retrained), and each new
+        annotator's weight and program are chosen as in :meth:`fit`, on a two-fold
+        cross-fit of copies of the members adapted to the other half of its videos,
+        starting from the reference's program. Labels in the reference annotator's
+        style stay exactly as they were; other annotators' styles are kept.
+
+        Parameters
+        ----------
+        train : Dataset
+            Labelled sequences of the annotators whose styles to learn.
+        unlabelled : Dataset, optional
+            Not used by this family (self-training is the boosted model's); must be None.
+        progress : Progress, optional
+            Receives progress of each step.
+
+        Returns
+        -------
+        EnsembleStyleTransfer
+            ``self``, with the new styles.
+
+        Raises
+        ------
+        DataFormatError
+            If the data are unlabelled, use another vocabulary or hold no annotator
+            but the reference.
+        ModelParameterError
+            If ``unlabelled`` is given.
+        """
+        self._check_fitted()
+        if unlabelled is not None:
+            raise ModelParameterError(
+                "the ensemble does not self-train on unlabelled videos (the boosted 'gbdt' "
+                "model does); drop them"
+            )
+        train = styles_to_learn(train, self.reference_annotator)
+        held_out = self._held_out(train, lambda part: self._fold_adapted(part, progress))
+        start = self.program_for(self.reference_annotator)
+        for annotator, items in sorted(held_out.items()):
+            self.weights_[annotator], self.programs_[annotator] = self._choose(
+                annotator, items, start
+            )
+        self.gbdt_.adapt(train, progress=progress)
+        self.tcn_.adapt(train, progress=progress)
+        return self
+
+    def _fold_models(self, fold_train: Dataset, progress: Progress) -> tuple[Any, Any]:
+        """Both members fitted afresh on a fold's training part (no programs searched)."""
+        gbdt = clone(self.gbdt_model).set_params(tune_decoding=False)
+        gbdt.fit(fold_train, progress=progress)
+        tcn = clone(self.tcn_model).set_params(tune_decoding=False)
+        tcn.fit(fold_train, progress=progress)
+        return gbdt, tcn
+
+    def _fold_adapted(self, fold_train: Dataset, progress: Progress) -> tuple[Any, Any]:
+        """Copies of both fitted members adapted to a fold's training part."""
+        members = []
+        for member in (self.gbdt_, self.tcn_):
+            copy = deepcopy(member).set_params(tune_decoding=False)
+            with warnings.catch_warnings():  # the copies may replace a style: said by adapt
+                warnings.simplefilter("ignore", UserWarning)
+                members.append(copy.adapt(fold_train, progress=progress))
+        return members[0], members[1]
+
+    def _held_out(
+        self, train: Dataset, fold_models: Callable[[Dataset], tuple[Any, Any]]
+    ) -> dict[int, list[HeldOut]]:
+        """Per annotator, its videos held out of a fold, as that fold's models saw them.
+
+        ``fold_models`` gives the (boosted, neural) models of a fold's training part.
+        """
+        held_out: dict[int, list[HeldOut]] = {}
+        folds = _folds(train, self.reference_annotator, self.seed)
+        for k, (fold_train, fold_held) in enumerate(folds):
+            if len(fold_held) == 0:  # the reference's videos alone: fold 1 holds none out
+                continue
             logger.info(
                 "ensemble fold %d: %d training, %d held-out sequences",
                 k,
                 len(fold_train),
                 len(fold_held),
             )
-            gbdt = clone(self.gbdt_model).set_params(tune_decoding=False)
-            gbdt.fit(fold_train, progress=progress)
-            tcn = clone(self.tcn_model).set_params(tune_decoding=False)
-            tcn.fit(fold_train, progress=progress)
+            gbdt, tcn = fold_models(fold_train)
+            # Style-program rules read the base pose features (in their own units).
+            self.feature_names_ = gbdt.feature_names_
+            columns = rule_features(gbdt.feature_names_)
             for seq in fold_held:
-                p_gbdt = np.exp(gbdt.sequence_log_proba(seq))
-                p_tcn = np.exp(tcn.sequence_log_proba(seq))
-                held_out.setdefault(seq.annotator_id, []).append((p_gbdt, p_tcn, seq.labels))
-        self.weights_: dict[int, float] = {}
-        self.decoders_: dict[int, DecoderParams] = {}
+                who = seq.annotator_id
+                scores, _, features = gbdt._scores(seq, [who])
+                held_out.setdefault(who, []).append(
+                    HeldOut(
+                        np.exp(scores[who]),
+                        np.exp(tcn.sequence_log_proba(seq)),
+                        features[:, columns],
+                        seq.labels,
+                    )
+                )
+        return held_out
+
+    def _choose_all(self, held_out: dict[int, list[HeldOut]]) -> None:
+        """Weights and programs: the reference's first, then every other annotator's."""
+        reference = self.reference_annotator
+        start = with_residual(StyleProgram())
+        if reference in held_out:
+            enough = len(held_out[reference]) >= MIN_VIDEOS_FOR_REFERENCE_PROGRAM
+            self.weights_[reference], start = self._choose(
+                reference, held_out[reference], start, search=enough
+            )
+        # A reference with no held-out video keeps the defaults.
+        self.weights_.setdefault(reference, self.weight)
+        self.programs_[reference] = start
         for annotator, items in sorted(held_out.items()):
-            self.weights_[annotator], self.decoders_[annotator] = self._choose(annotator, items)
-        # A single reference video is never held out: its style keeps the defaults.
-        self.weights_.setdefault(self.reference_annotator, self.weight)
-        self.decoders_.setdefault(self.reference_annotator, DEFAULT_DECODER)
-        self.gbdt_ = self.gbdt_model.fit(train, progress=progress)
-        self.tcn_ = self.tcn_model.fit(train, progress=progress)
-        return self
+            if annotator != reference:
+                chosen = self._choose(annotator, items, start)
+                self.weights_[annotator], self.programs_[annotator] = chosen
 
     def _choose(
-        self, annotator: int, items: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
-    ) -> tuple[float, DecoderParams]:
-        """Weight and decoder of one annotator from its held-out predictions."""
-        truths = [y for *_, y in items]
-        truth = np.concatenate(truths)
+        self,
+        annotator: int,
+        items: list[HeldOut],
+        start: StyleProgram,
+        *,
+        search: bool = True,
+    ) -> tuple[float, StyleProgram]:
+        """Weight and program of one annotator from its held-out predictions.
+
+        Each candidate weight's program is searched from ``start`` (unless not
+        ``search``) and scored by its held-out F1: ``start``'s plus the held-out
+        gains of the edits the search added.
+        """
+        names = self.feature_names_
+        rule_names = [names[i] for i in rule_features(names)]
         grid = WEIGHT_GRID if self.tune_weights else ()
-        scored = {}
+        scored: dict[float, tuple[float, StyleProgram]] = {}
         for w in sorted({self.weight, *grid}):
-            probas = [(1.0 - w) * g + w * t for g, t, _ in items]
-            decoder = tune_decoder(probas, truths)
-            pred = np.concatenate([decode(p, decoder) for p in probas])
-            scored[w] = (frame_f1(truth, pred), decoder)
-        top = max(s for s, _ in scored.values())
+            probas = [v.mixed(w) for v in items]
+            videos = [(p, v.features, v.labels) for p, v in zip(probas, items, strict=True)]
+            program = start
+            if search:
+                residual_videos = [(*v, p) for v, p in zip(videos, probas, strict=True)]
+                program = fit_program(residual_videos, rule_names, start=start)
+            f1 = pooled_f1(start, videos, rule_names, probas)
+            scored[w] = (f1 + sum(e.gain for e in program.own_edits), program)
+        top = max(f1 for f1, _ in scored.values())
         best = self.weight
         if top >= scored[self.weight][0] + self.min_gain:
             # Of the weights within min_gain/2 of the best, the one nearest the default.
-            near = [w for w, (s, _) in scored.items() if s >= top - self.min_gain / 2]
+            near = [w for w, (f1, _) in scored.items() if f1 >= top - self.min_gain / 2]
             best = min(near, key=lambda w: (abs(w - self.weight), w))
         logger.info(
             "annotator %d: held-out F1 by neural weight %s; chose %.2f",
             annotator,
-            {w: round(s, 4) for w, (s, _) in scored.items()},
+            {w: round(f1, 4) for w, (f1, _) in scored.items()},
             best,
         )
         return best, scored[best][1]
@@ -262,45 +412,51 @@ class EnsembleStyleTransfer(StylePredictor):
         self._check_fitted()
         return self.weights_.get(int(annotator), self.weights_[self.reference_annotator])
 
-    def decoder_for(self, annotator: int) -> DecoderParams:
-        """The decoding used for an annotator (the reference's for unknown ones)."""
-        self._check_fitted()
-        fallback = self.decoders_.get(self.reference_annotator, DEFAULT_DECODER)
-        return self.decoders_.get(int(annotator), fallback)
+    def program_for(self, annotator: int) -> StyleProgram:
+        """The style program of an annotator (the reference's for unknown ones).
 
-    def log_proba_in_styles(
-        self, sequence: Sequence, annotators: list[int] | None = None
-    ) -> dict[int, np.ndarray]:
-        """Log of the weighted average probabilities, in several annotators' styles.
+        Every program labels the ensemble's own average in the annotator's style
+        (a ``residual`` edit).
 
         Parameters
         ----------
-        sequence : Sequence
-            The sequence (its labels are ignored).
-        annotators : list of int, optional
-            Whose styles; defaults to every annotator the model knows. An unknown
-            annotator gets the reference style and an ``UnknownAnnotatorWarning``.
+        annotator : int
+            Annotator id.
 
         Returns
         -------
-        dict of int to numpy.ndarray
-            Annotator id to ``(frames, classes)`` float64 log-probabilities.
+        StyleProgram
+            Its program; :meth:`StyleProgram.describe` states it in words.
+        """
+        self._check_fitted()
+        fallback = self.programs_.get(self.reference_annotator, StyleProgram())
+        program = self.programs_.get(int(annotator), fallback)
+        return program if program.has_residual else with_residual(program)
+
+    def _scores(
+        self, sequence: Sequence, annotators: list[int] | None
+    ) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
+        """Log of the weighted average probabilities in annotators' styles; the reference's;
+        the pose features.
+
+        An unknown annotator gets the reference style and one ``UnknownAnnotatorWarning``.
         """
         self._check_fitted()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
         for who in who_all:
             if who not in self.weights_:
                 warn_unknown_annotator(sequence.id, who, self.annotators_, self.reference_annotator)
+        wanted = list(dict.fromkeys([*who_all, self.reference_annotator]))
         with warnings.catch_warnings():  # warned once above, not once per model
             warnings.simplefilter("ignore", UnknownAnnotatorWarning)
-            gbdt = self.gbdt_.log_proba_in_styles(sequence, who_all)
-            tcn = self.tcn_.log_proba_in_styles(sequence, who_all)
+            gbdt, _, features = self.gbdt_._scores(sequence, wanted)
+            tcn = self.tcn_.log_proba_in_styles(sequence, wanted)
         out = {}
-        for who in who_all:
+        for who in wanted:
             w = self.weight_for(who)
             with np.errstate(divide="ignore"):
                 out[who] = np.log((1.0 - w) * np.exp(gbdt[who]) + w * np.exp(tcn[who]))
-        return out
+        return {who: out[who] for who in who_all}, out[self.reference_annotator], features
 
     # -------------------------------------------------------------- persisting
     def save(self, directory: str | Path) -> dict[str, Any]:
@@ -333,7 +489,11 @@ class EnsembleStyleTransfer(StylePredictor):
             "min_gain": self.min_gain,
             "seed": self.seed,
             "styles": [
-                {"annotator": a, "weight": self.weights_[a], "decoder": self.decoders_[a].to_dict()}
+                {
+                    "annotator": a,
+                    "weight": self.weights_[a],
+                    "program": self.programs_[a].to_dict(),
+                }
                 for a in sorted(self.weights_)
             ],
         }
@@ -366,8 +526,10 @@ class EnsembleStyleTransfer(StylePredictor):
                 seed=int(config["seed"]),
             )
             model.weights_ = {int(s["annotator"]): float(s["weight"]) for s in config["styles"]}
-            model.decoders_ = {
-                int(s["annotator"]): DecoderParams.from_dict(s["decoder"]) for s in config["styles"]
+            where = f"{directory.manifest}: ensemble.styles"
+            model.programs_ = {
+                int(s["annotator"]): saved_program(s, f"{where}[{i}]")
+                for i, s in enumerate(config["styles"])
             }
         except ModelFormatError:
             raise
@@ -378,6 +540,7 @@ class EnsembleStyleTransfer(StylePredictor):
         if not all(0.0 <= w <= 1.0 for w in model.weights_.values()):
             raise ModelFormatError(f"{directory.path}: ensemble weights must lie in [0, 1]")
         model.gbdt_, model.tcn_ = gbdt, tcn
+        model.feature_names_ = gbdt.feature_names_
         return model
 
 

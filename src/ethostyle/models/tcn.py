@@ -21,11 +21,14 @@ How it learns:
    behaviour with fewer than ``min_bouts_for_evidence`` bouts in an annotator's
    videos keeps exactly the reference's probability (the evidence mask of
    :mod:`ethostyle.models.boosted`);
-4. decoding is tuned per annotator with :func:`ethostyle.decode.tune_decoder` on
-   held-out predictions: reference videos held out of pretraining, and for the
-   styles a two-fold cross-fit over each annotator's videos (one video is cut in
-   halves; each fold fine-tunes afresh from the pretrained network), as the
-   boosted model does with leave-one-video-out.
+4. each annotator decodes through a style program
+   (:func:`ethostyle.models.program.fit_program`), searched on held-out
+   predictions as the boosted model's are: the reference's on the reference
+   videos held out of pretraining (when there are at least
+   ``MIN_VIDEOS_FOR_REFERENCE_PROGRAM``), and each style's, starting from the
+   reference's program applied to the style's own probabilities (a ``residual``
+   edit), on a two-fold cross-fit over the annotator's videos (one video is cut
+   in halves; each fold fine-tunes afresh from the pretrained network).
 
 Training is deterministic on the CPU for a fixed seed and thread count.
 """
@@ -35,9 +38,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -47,8 +47,7 @@ from sklearn.utils._param_validation import Interval
 
 from ethostyle.atomic import atomic_write_path
 from ethostyle.data import VOCABULARY, Dataset, Sequence
-from ethostyle.decode import DEFAULT_DECODER, DecoderParams, tune_decoder
-from ethostyle.errors import EthostyleError, ModelFormatError
+from ethostyle.errors import ModelFormatError, ModelParameterError
 from ethostyle.features import check_feature_names, compute_features, sequence_features
 from ethostyle.models.base import (
     ModelFiles,
@@ -56,17 +55,30 @@ from ethostyle.models.base import (
     bout_counts,
     held_out_reference,
     reference_sequence_ids,
-    video_folds,
     warn_unknown_annotator,
 )
 from ethostyle.models.boosted import MIN_BOUTS_FOR_EVIDENCE
 from ethostyle.models.gbdt import log_softmax
+from ethostyle.models.program import StyleProgram, rule_features
 from ethostyle.models.registry import register_family
+from ethostyle.models.style_programs import saved_program, with_residual
+from ethostyle.models.tcn_styles import StyleLearning
+from ethostyle.models.tcn_training import (
+    MissingExtraError,
+    Segments,
+    TrainingData,
+    default_threads,
+    import_torch,
+    load_weights,
+    standardise,
+    style_log_proba,
+    torch_device,
+    torch_session,
+    train_steps,
+)
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 if TYPE_CHECKING:
-    import torch
-
     from ethostyle.models.tcn_net import StyleTCN
 
 __all__ = ["WEIGHTS_FILE", "MissingExtraError", "TCNStyleTransfer"]
@@ -75,112 +87,13 @@ logger = logging.getLogger(__name__)
 
 #: Name of the state-dict file :meth:`TCNStyleTransfer.save` writes.
 WEIGHTS_FILE = "tcn.pt"
-#: Share of reference-annotator videos held out of pretraining to tune its decoding.
-_IGNORE = -100
+#: Constructor parameters of where and how fast a model runs, not what it is.
+_NOT_SAVED = ("device", "num_threads")
 _N_CLASSES = len(VOCABULARY)
 
 
-class MissingExtraError(EthostyleError, ImportError):
-    """The neural model needs PyTorch, which is not installed."""
-
-
-def _import_torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise MissingExtraError(
-            "the tcn model needs PyTorch; install it with `pip install 'ethostyle[torch]'` "
-            "(from a clone: `.venv/bin/pip install -e '.[torch]'`; or the torch build for your "
-            "CUDA), or use the default gbdt model"
-        ) from None
-    return torch
-
-
-@dataclass(frozen=True, slots=True)
-class _Segments:
-    """Sequences (or parts of them) as row ranges of one matrix, for window sampling."""
-
-    start: np.ndarray  # (segments,) first row
-    length: np.ndarray  # (segments,) rows
-    slot: np.ndarray  # (segments,) style slot, -1 for the reference
-
-    @classmethod
-    def of(cls, rows: list[slice], slot: int | list[int]) -> _Segments:
-        """Segments from row slices, all of one slot or one slot each."""
-        slots = np.full(len(rows), slot) if isinstance(slot, int) else np.asarray(slot)
-        return cls(
-            start=np.array([r.start for r in rows], dtype=np.int64),
-            length=np.array([r.stop - r.start for r in rows], dtype=np.int64),
-            slot=slots.astype(np.int64),
-        )
-
-    @property
-    def n_frames(self) -> int:
-        """Rows in all segments."""
-        return int(self.length.sum())
-
-    def sample(self, rng: np.random.Generator, n: int, window: int) -> tuple[np.ndarray, ...]:
-        """``n`` random windows: rows ``(n, window)``, valid mask, and slot ``(n,)``.
-
-        Segments are drawn in proportion to their length; a segment shorter than
-        the window repeats its last row, and those frames are marked invalid.
-        """
-        seg = rng.choice(len(self.length), size=n, p=self.length / self.length.sum())
-        length = self.length[seg]
-        offset = rng.integers(0, np.maximum(length - window, 0) + 1)
-        pos = offset[:, None] + np.arange(window)[None, :]
-        valid = pos < length[:, None]
-        rows = self.start[seg, None] + np.minimum(pos, length[:, None] - 1)
-        return rows, valid, self.slot[seg]
-
-
-@dataclass(frozen=True, slots=True)
-class _TrainingData:
-    """Standardised features and labels of every training frame, and where to train."""
-
-    torch: Any
-    device: Any
-    x: np.ndarray  # (rows, features) float32, standardised
-    labels: np.ndarray  # (rows,) int64
-
-    def windows(self, rows: np.ndarray) -> Any:
-        """Features of ``(windows, frames)`` rows as a ``(windows, features, frames)`` tensor."""
-        return self.torch.from_numpy(self.x[rows]).to(self.device).transpose(1, 2)
-
-
-@contextlib.contextmanager
-def _torch_session(torch: Any, seed: int, num_threads: int) -> Iterator[None]:
-    """Seeded, deterministic torch with ``num_threads`` threads; restored afterwards."""
-    threads = torch.get_num_threads()
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    # cuBLAS needs this to be deterministic; harmless on the CPU.
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.set_num_threads(num_threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    try:
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            yield
-    finally:
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(deterministic)
-
-
-def _default_threads() -> int:
-    """Half the threads ethostyle may use (:func:`ethostyle.threads.thread_count`), at least one.
-
-    The convolutions are small, so more threads gain little; and on a busy machine
-    (more runnable threads than cores) idle OpenMP threads spin: two threads on a
-    loaded 2-core machine cost seven times the CPU time of one in our measurements.
-    """
-    from ethostyle.threads import thread_count
-
-    return max(1, thread_count() // 2)
-
-
 @register_family("tcn", kind="tcn-style-transfer")
-class TCNStyleTransfer(StylePredictor):
+class TCNStyleTransfer(StyleLearning, StylePredictor):
     """A temporal convolutional network with one style per annotator.
 
     Parameters
@@ -222,7 +135,7 @@ class TCNStyleTransfer(StylePredictor):
         Bouts of a behaviour an annotator's videos must show before its style may
         change that behaviour's probability.
     tune_decoding : bool
-        Tune per-annotator decoding on held-out predictions (else argmax).
+        Search each annotator's style program on held-out predictions (else argmax).
     num_threads : int, optional
         CPU threads for torch (default: half the cores this process may use).
 
@@ -303,25 +216,9 @@ class TCNStyleTransfer(StylePredictor):
         self.num_threads = num_threads
 
     # ------------------------------------------------------------------ helpers
-    def _torch_device(self, torch: Any) -> Any:
-        try:
-            device = torch.device(self.device)
-        except RuntimeError:
-            raise EthostyleError(
-                f"device {self.device!r} is not a torch device; use 'cpu' or 'cuda'"
-            ) from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise EthostyleError(
-                f"device {self.device!r}: torch sees no CUDA GPU (torch {torch.__version__}, "
-                f"CUDA build: {torch.version.cuda}); use --device cpu or install a CUDA build"
-            )
-        if device.type not in ("cpu", "cuda"):
-            raise EthostyleError(f"device {self.device!r} is not supported; use 'cpu' or 'cuda'")
-        return device
-
     def _session(self, torch: Any) -> contextlib.AbstractContextManager[None]:
-        threads = self.num_threads if self.num_threads else _default_threads()
-        return _torch_session(torch, self.seed, threads)
+        threads = self.num_threads if self.num_threads else default_threads()
+        return torch_session(torch, self.seed, threads)
 
     def _new_net(self, n_features: int, n_styles: int) -> StyleTCN:
         from ethostyle.models.tcn_net import StyleTCN
@@ -368,8 +265,8 @@ class TCNStyleTransfer(StylePredictor):
         EthostyleError
             If the device is unknown or absent.
         """
-        torch = _import_torch()
-        device = self._torch_device(torch)
+        torch = import_torch()
+        device = torch_device(torch, self.device)
         self._check_params()
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         with self._session(torch):
@@ -386,35 +283,32 @@ class TCNStyleTransfer(StylePredictor):
         others = [a for a in train.annotators if a != self.reference_annotator]
         self.feature_names_ = list(table.names)
         self.style_annotators_ = others
+        # The programs' rules read pose features in their own units: copied before the
+        # table (ours) is standardised in place.
+        rule_columns = rule_features(table.names)
+        rules = table.values[:, rule_columns]
+        mean, std = standardise(table.values, [table.rows(sid) for sid in held])
 
-        # Standardise in place (the table is ours); statistics from the training frames.
-        x = table.values
-        used = np.ones(len(x), dtype=bool)
-        for sid in held:
-            used[table.rows(sid)] = False
-        mean = x[used].mean(axis=0, dtype=np.float64)
-        std = x[used].std(axis=0, dtype=np.float64)
-        std = np.where(std > 1e-6, std, 1.0)
-        x -= mean.astype(np.float32)
-        x /= std.astype(np.float32)
-        np.clip(x, -10.0, 10.0, out=x)
-
-        net = self._new_net(x.shape[1], len(others)).to(device)
+        net = self._new_net(table.values.shape[1], len(others)).to(device)
         with torch.no_grad():
             net.feature_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
             net.feature_std.copy_(torch.as_tensor(std, dtype=torch.float32))
         self.net_ = net
-        data = _TrainingData(torch, device, x, labels)
-        reference = _Segments.of([table.rows(i) for i in ref_ids if i not in held], slot=-1)
+        data = TrainingData(
+            torch, device, table.values, labels, rules, [table.names[i] for i in rule_columns]
+        )
+        reference = Segments.of([table.rows(i) for i in ref_ids if i not in held], slot=-1)
         steps = self._steps(self.epochs, reference.n_frames, self.batch_size)
         logger.info("pretraining: %d steps over %d frames", steps, reference.n_frames)
-        self._train(
+        train_steps(
+            net,
             data,
             [(reference, self.batch_size)],
             [{"params": net.reference_parameters(), "lr": self.learning_rate}],
             steps,
             rng,
-            progress.task("TCN pretraining", steps),
+            window=self.window,
+            advance=progress.task("TCN pretraining", steps),
         )
 
         parts = {
@@ -428,173 +322,70 @@ class TCNStyleTransfer(StylePredictor):
             a: (len(parts[slot]), sum(r.stop - r.start for r in parts[slot]))
             for slot, a in enumerate(others)
         }
-        self.style_decoders_ = {}
-        if others:
-            self._fit_styles(data, parts, reference, rng, progress)
+        held_out = self._fit_styles(data, parts, reference, rng, progress) if others else {}
+        self._fit_programs(data, [table.rows(sid) for sid in held], held_out)
 
-        self.reference_decoder_ = DEFAULT_DECODER
-        if held and self.tune_decoding:
-            rows = [table.rows(sid) for sid in held]
-            probas = [np.exp(self._held_out_log_proba(data, r, -1)) for r in rows]
-            self.reference_decoder_ = tune_decoder(probas, [labels[r] for r in rows])
-        for annotator in others:
-            self.style_decoders_.setdefault(annotator, self.reference_decoder_)
-
-    def _fit_styles(
+    def adapt(
         self,
-        data: _TrainingData,
-        parts: dict[int, list[slice]],
-        reference: _Segments,
-        rng: np.random.Generator,
-        progress: Progress,
-    ) -> None:
-        """Fine-tune jointly on every annotator; decoders from a two-fold cross-fit."""
-        net = self.net_
-        pretrained = {k: v.detach().clone() for k, v in net.state_dict().items()}
-        folds = _two_folds(parts) if self.tune_decoding else []
-        advance = progress.task("TCN styles", len(folds) + 1)
-        oof: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {s: ([], []) for s in parts}
-        for fold_train, fold_held in folds:
-            net.load_state_dict(pretrained)
-            self._fine_tune(data, fold_train, reference, rng)
-            for slot, pieces in fold_held.items():
-                for rows in pieces:
-                    oof[slot][0].append(np.exp(self._held_out_log_proba(data, rows, slot)))
-                    oof[slot][1].append(data.labels[rows])
-            advance(1)
-        for slot, (probas, truths) in oof.items():
-            annotator = self.style_annotators_[slot]
-            if probas and self.evidence_[annotator].any():
-                self.style_decoders_[annotator] = tune_decoder(probas, truths)
-        net.load_state_dict(pretrained)
-        self._fine_tune(data, parts, reference, rng)
-        advance(1)
+        train: Dataset,
+        *,
+        unlabelled: Dataset | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> TCNStyleTransfer:
+        """Learn the style of every annotator in ``train`` on top of this model's reference.
 
-    def _fine_tune(
-        self,
-        data: _TrainingData,
-        parts: dict[int, list[slice]],
-        reference: _Segments,
-        rng: np.random.Generator,
-    ) -> None:
-        """Train styles from zero and the shared network gently, on every annotator at once."""
-        net = self.net_
-        with data.torch.no_grad():
-            for p in net.style_parameters():
-                p.zero_()
-        styles = _Segments.of(
-            [rows for items in parts.values() for rows in items],
-            slot=[slot for slot, items in parts.items() for _ in items],
-        )
-        n_replay = round(self.batch_size * self.replay)
-        n_style = max(1, self.batch_size - n_replay)
-        steps = self._steps(self.style_epochs, styles.n_frames, n_style)
-        logger.info(
-            "styles: %d steps over %d frames (+ %d reference windows a step)",
-            steps,
-            styles.n_frames,
-            n_replay,
-        )
-        sources = [(styles, n_style), (reference, n_replay)]
-        groups = [
-            {"params": net.reference_parameters(), "lr": self.finetune_learning_rate},
-            {"params": net.style_parameters(), "lr": self.style_learning_rate, "weight_decay": 0},
-        ]
-        evidence = data.torch.as_tensor(
-            np.stack([self.evidence_[a] for a in self.style_annotators_]), device=data.device
-        )
-        self._train(data, sources, groups, steps, rng, evidence=evidence)
+        The shared network, the reference head and the reference's program are not
+        retrained, so labels in the reference annotator's style stay exactly as they
+        were; each new style (its FiLM and head correction, from zero) and its
+        program are learned as in :meth:`fit`. Other annotators' styles are kept.
+        This is the challenge's route: fit on Task 1, adapt on Task 2.
 
-    def _train(
-        self,
-        data: _TrainingData,
-        sources: list[tuple[_Segments, int]],
-        groups: list[dict[str, Any]],
-        steps: int,
-        rng: np.random.Generator,
-        advance: Any = None,
-        evidence: Any = None,
-    ) -> None:
-        """``steps`` AdamW steps on batches of windows, ``n`` from each ``(segments, n)``.
+        Parameters
+        ----------
+        train : Dataset
+            Labelled sequences of the annotators whose styles to learn.
+        unlabelled : Dataset, optional
+            Not used by this family (self-training is the boosted model's); must be None.
+        progress : Progress, optional
+            Receives progress of each step.
 
-        Windows of a style are scored with its evidence-masked log-probabilities
-        and the style's departures from the reference are penalised.
+        Returns
+        -------
+        TCNStyleTransfer
+            ``self``, with the new styles.
+
+        Raises
+        ------
+        DataFormatError
+            If the data are unlabelled, use another vocabulary or hold no annotator
+            but the reference.
+        ModelParameterError
+            If ``unlabelled`` is given.
         """
-        if steps == 0:
-            return
-        torch = data.torch
-        net = self.net_
-        opt = torch.optim.AdamW(groups)
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=[g["lr"] for g in groups], total_steps=steps, pct_start=0.1
-        )
-        net.train()
-        for _ in range(steps):
-            drawn = [seg.sample(rng, n, self.window) for seg, n in sources if n > 0]
-            rows, valid, slots = (np.concatenate(parts) for parts in zip(*drawn, strict=True))
-            xb = data.windows(rows)
-            slot = torch.from_numpy(slots).to(data.device)
-            logp = torch.log_softmax(net(xb, slot), dim=1)
-            loss = torch.zeros((), device=data.device)
-            if evidence is not None:
-                # Classes without evidence take the reference's probability (a second pass).
-                lacking = (slot >= 0) & ~evidence[slot.clamp(min=0)].all(dim=1)
-                if bool(lacking.any()):
-                    idx = lacking.nonzero()[:, 0]
-                    ref = torch.log_softmax(net(xb[idx], torch.full_like(idx, -1)), dim=1)
-                    styled = _masked(logp[idx], ref, evidence[slot[idx]])
-                    logp = logp.index_put((idx,), styled)
-                loss = self.style_l2 * net.style_penalty()
-            yb = torch.from_numpy(np.where(valid, data.labels[rows], _IGNORE)).to(data.device)
-            loss = loss + torch.nn.functional.nll_loss(logp, yb, ignore_index=_IGNORE)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            if advance is not None:
-                advance(1)
-
-    def _held_out_log_proba(self, data: _TrainingData, rows: slice, slot: int) -> np.ndarray:
-        """Log-probabilities ``(frames, classes)`` of training rows in one style."""
-        torch = data.torch
-        net = self.net_
-        net.eval()
-        with torch.inference_mode():
-            xs = torch.from_numpy(data.x[rows]).to(data.device).T[None]
-            h = net.encode(xs)
-            logp = torch.log_softmax(net.head_logits(h, _slots(torch, slot, xs)), dim=1)
-            if slot >= 0:
-                ref = torch.log_softmax(net.head_logits(h, _slots(torch, -1, xs)), dim=1)
-                evidence = torch.as_tensor(
-                    self.evidence_[self.style_annotators_[slot]][None], device=data.device
-                )
-                logp = _masked(logp, ref, evidence)
-        return logp[0].T.double().cpu().numpy()
+        self._check_fitted()
+        if unlabelled is not None:
+            raise ModelParameterError(
+                "the tcn model does not self-train on unlabelled videos (the boosted "
+                "'gbdt' model does); drop them"
+            )
+        torch = import_torch()
+        device = torch_device(torch, self.device)
+        with self._session(torch):
+            self._adapt(torch, device, train, progress)
+        return self
 
     # --------------------------------------------------------------- predicting
     def _styled_annotators(self) -> list[int]:
         return list(self.style_annotators_)
 
-    def log_proba_in_styles(
-        self, sequence: Sequence, annotators: list[int] | None = None
-    ) -> dict[int, np.ndarray]:
-        """Log-probabilities of one sequence in several annotators' styles at once.
+    def _scores(
+        self, sequence: Sequence, annotators: list[int] | None
+    ) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
+        """Per annotator its style log-probabilities; the reference's; the pose features.
 
-        The features and the network's shared encoder run once for all styles.
-        An annotator without a style gets the reference style and an
-        :class:`~ethostyle.models.boosted.UnknownAnnotatorWarning`.
-
-        Parameters
-        ----------
-        sequence : Sequence
-            The sequence (its labels are ignored).
-        annotators : list of int, optional
-            Whose styles; defaults to every annotator the model knows.
-
-        Returns
-        -------
-        dict of int to numpy.ndarray
-            Annotator id to ``(frames, classes)`` float64 log-probabilities.
+        The features and the network's shared encoder run once for all styles. An
+        annotator without a style gets the reference style and an
+        :class:`~ethostyle.models.base.UnknownAnnotatorWarning`.
 
         Raises
         ------
@@ -602,14 +393,16 @@ class TCNStyleTransfer(StylePredictor):
             If the model was trained on other features than this ethostyle computes.
         """
         self._check_fitted()
-        torch = _import_torch()
+        torch = import_torch()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
         slots = {a: i for i, a in enumerate(self.style_annotators_)}
         for who in who_all:
             if who not in slots and who != self.reference_annotator:
                 warn_unknown_annotator(sequence.id, who, self.annotators_, self.reference_annotator)
         if sequence.n_frames == 0:
-            return {who: np.zeros((0, _N_CLASSES)) for who in who_all}
+            empty = np.zeros((0, _N_CLASSES))
+            features = np.zeros((0, len(self.feature_names_)), np.float32)
+            return {who: empty for who in who_all}, empty, features
         values, names = sequence_features(sequence)
         check_feature_names(names, self.feature_names_, sequence.id)
         net = self.net_
@@ -619,29 +412,43 @@ class TCNStyleTransfer(StylePredictor):
             xs = net.standardise(torch.from_numpy(values).to(device).T[None])
             h = net.encode(xs)
             ref = torch.log_softmax(net.head_logits(h, torch.full((1,), -1, device=device)), 1)
+            reference = log_softmax(ref[0].T.double().cpu().numpy())
             out: dict[int, np.ndarray] = {}
             for who in who_all:
                 slot = slots.get(who)
                 if slot is None:
-                    logp = ref
-                else:
-                    styled = net.head_logits(h, torch.full((1,), slot, device=device))
-                    evidence = torch.as_tensor(self.evidence_[who][None], device=device)
-                    logp = _masked(torch.log_softmax(styled, 1), ref, evidence)
+                    out[who] = reference
+                    continue
+                logp = style_log_proba(torch, net, h, ref, slot, self.evidence_[who])
                 out[who] = log_softmax(logp[0].T.double().cpu().numpy())
-        return out
+        return out, reference, values
 
-    def decoder_for(self, annotator: int) -> DecoderParams:
-        """The decoding used for an annotator (the reference's for unknown ones)."""
+    def program_for(self, annotator: int) -> StyleProgram:
+        """The style program of an annotator (the reference's for unknown ones).
+
+        Every program labels the network's own probabilities in the annotator's
+        style (a ``residual`` edit); the reference's, its reference head's.
+
+        Parameters
+        ----------
+        annotator : int
+            Annotator id.
+
+        Returns
+        -------
+        StyleProgram
+            Its program; :meth:`StyleProgram.describe` states it in words.
+        """
         self._check_fitted()
-        return self.style_decoders_.get(int(annotator), self.reference_decoder_)
+        program = self.style_programs_.get(int(annotator), self.reference_program_)
+        return program if program.has_residual else with_residual(program)
 
     # -------------------------------------------------------------- persisting
     def save(self, directory: str | Path) -> dict[str, Any]:
         """Write the network's weights to ``directory/tcn.pt``; return the manifest entry.
 
         Only tensors are written (a torch state dict); everything else (layout,
-        annotators, evidence, decoders) is in the returned JSON-serialisable dict,
+        annotators, evidence, style programs) is in the returned JSON-serialisable dict,
         which :meth:`load` needs back.
 
         Parameters
@@ -655,7 +462,7 @@ class TCNStyleTransfer(StylePredictor):
             The configuration to store in the model manifest.
         """
         self._check_fitted()
-        torch = _import_torch()
+        torch = import_torch()
         path = Path(directory) / WEIGHTS_FILE
         state = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
         # A file handle, not a name: torch names the archive inside after the file it
@@ -666,31 +473,16 @@ class TCNStyleTransfer(StylePredictor):
             "kind": "tcn-style-transfer",
             "weights": WEIGHTS_FILE,
             "params": {
-                "reference_annotator": self.reference_annotator,
-                "seed": self.seed,
-                "epochs": self.epochs,
-                "style_epochs": self.style_epochs,
-                "channels": self.channels,
+                **{k: v for k, v in self.get_params().items() if k not in _NOT_SAVED},
                 "dilations": [int(d) for d in self.dilations],
-                "style_blocks": self.style_blocks,
-                "window": self.window,
-                "batch_size": self.batch_size,
-                "learning_rate": self.learning_rate,
-                "finetune_learning_rate": self.finetune_learning_rate,
-                "style_learning_rate": self.style_learning_rate,
-                "replay": self.replay,
-                "style_l2": self.style_l2,
-                "dropout": self.dropout,
-                "min_bouts_for_evidence": self.min_bouts_for_evidence,
-                "tune_decoding": self.tune_decoding,
             },
             "feature_names": list(self.feature_names_),
-            "reference_decoder": self.reference_decoder_.to_dict(),
+            "reference_program": self.reference_program_.to_dict(),
             "styles": [
                 {
                     "annotator": int(a),
                     "evidence": [bool(v) for v in self.evidence_[a]],
-                    "decoder": self.style_decoders_[a].to_dict(),
+                    "program": self.style_programs_[a].to_dict(),
                     "n_videos": int(self.style_counts_[a][0]),
                     "n_frames": int(self.style_counts_[a][1]),
                 }
@@ -724,21 +516,23 @@ class TCNStyleTransfer(StylePredictor):
             If the configuration is incomplete or the weights do not fit it.
         """
         directory = ModelFiles.of(directory)
-        torch = _import_torch()
+        torch = import_torch()
         path = directory.file(config.get("weights", WEIGHTS_FILE))
         try:
             params = dict(config["params"])
             params["dilations"] = tuple(int(d) for d in params["dilations"])
             model = cls(**params, device=device)
             model.feature_names_ = [str(n) for n in config["feature_names"]]
-            model.reference_decoder_ = DecoderParams.from_dict(config["reference_decoder"])
+            where = f"{directory.manifest}: tcn"
+            model.reference_program_ = saved_program(config, where, prefix="reference_")
             styles = config["styles"]
             model.style_annotators_ = [int(s["annotator"]) for s in styles]
             model.evidence_ = {
                 int(s["annotator"]): np.asarray(s["evidence"], dtype=bool) for s in styles
             }
-            model.style_decoders_ = {
-                int(s["annotator"]): DecoderParams.from_dict(s["decoder"]) for s in styles
+            model.style_programs_ = {
+                int(s["annotator"]): saved_program(s, f"{where}.styles[{i}]")
+                for i, s in enumerate(styles)
             }
             model.style_counts_ = {
                 int(s["annotator"]): (int(s["n_videos"]), int(s["n_frames"])) for s in styles
@@ -753,51 +547,7 @@ class TCNStyleTransfer(StylePredictor):
             raise ModelFormatError(
                 f"{directory.path}: tcn evidence masks must hold {_N_CLASSES} flags"
             )
-        if not path.is_file():
-            raise ModelFormatError(f"{path}: weight file missing; retrain the model")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # torch raises many types for a damaged file
-            raise ModelFormatError(
-                f"{path}: unreadable weights ({exc}); retrain the model"
-            ) from None
         net = model._new_net(len(model.feature_names_), len(model.style_annotators_))
-        try:
-            net.load_state_dict(state, strict=True)
-        except (RuntimeError, TypeError) as exc:
-            raise ModelFormatError(
-                f"{path}: weights do not match the configuration ({exc}); retrain the model"
-            ) from None
-        net.eval()
-        model.net_ = net.to(model._torch_device(torch))
+        load_weights(torch, net, path)
+        model.net_ = net.to(torch_device(torch, model.device))
         return model
-
-
-def _slots(torch: Any, slot: int, like: torch.Tensor) -> torch.Tensor:
-    """A ``(1,)`` style-slot tensor on the device of ``like``."""
-    return torch.full((1,), slot, device=like.device)
-
-
-def _masked(style_logp: torch.Tensor, reference_logp: torch.Tensor, evidence: torch.Tensor) -> Any:
-    from ethostyle.models.tcn_net import masked_style_log_proba
-
-    return masked_style_log_proba(style_logp, reference_logp, evidence)
-
-
-def _two_folds(
-    parts: dict[int, list[slice]],
-) -> list[tuple[dict[int, list[slice]], dict[int, list[slice]]]]:
-    """Two (train, held-out) splits of every annotator's videos, all annotators at once.
-
-    Each annotator's videos are split by :func:`~ethostyle.models.base.video_folds`
-    (alternating videos; a single video cut in halves, or left out when too short).
-    """
-    folds: list[tuple[dict[int, list[slice]], dict[int, list[slice]]]] = [({}, {}), ({}, {})]
-    for slot, items in parts.items():
-        split = video_folds([rows.stop - rows.start for rows in items], n_folds=2)
-        for k, (train_pieces, held_pieces) in enumerate(split):
-            for side, pieces in ((0, train_pieces), (1, held_pieces)):
-                folds[k][side][slot] = [
-                    slice(items[v].start + a, items[v].start + b) for v, a, b in pieces
-                ]
-    return folds

@@ -176,8 +176,13 @@ class StyleTCN(nn.Module):
         h : torch.Tensor
             ``(batch, channels, frames)`` encoder output.
         style : torch.Tensor
-            ``(batch,)`` long: style slot of each window, ``-1`` for the reference.
+            ``(batch,)`` long: style slot of each window, ``-1`` for the reference
+            (every window's, in a network without styles).
         """
+        if self.film_scale.shape[0] == 0:
+            # A reference-only network (trained on the reference's videos alone) has no
+            # style to look up: every window is in the reference style.
+            return self._reference_logits(h)
         is_style = (style >= 0)[:, None, None].to(h.dtype)
         slot = style.clamp(min=0)
         scale = self.film_scale[slot] * is_style  # (batch, n_film, channels)
@@ -188,6 +193,13 @@ class StyleTCN(nn.Module):
         delta = torch.einsum("bkc,bct->bkt", self.head_weight[slot] * is_style, h)
         bias = self.head_bias[slot] * is_style[:, :, 0]
         return self.head(h) + delta + bias[:, :, None]
+
+    def _reference_logits(self, h: torch.Tensor) -> torch.Tensor:
+        """Logits of the reference style (no FiLM, no head correction)."""
+        no_film = h.new_zeros(h.shape[0], h.shape[1])
+        for block in self.head_blocks:
+            h = block(h, no_film, no_film)
+        return self.head(_channel_norm(h))
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """Logits ``(batch, classes, frames)`` of standardised features ``x``."""
