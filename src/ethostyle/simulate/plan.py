@@ -35,15 +35,17 @@ def bout_frames(rng: np.random.Generator, median_s: float, sigma: float, low: in
     return max(low, round(median_s * FPS * float(np.exp(sigma * rng.standard_normal()))))
 
 
-def plan_episode(
-    rng: np.random.Generator, p: BehaviourParams, aggression: float, sexual: float
-) -> list[BoutSpec]:
-    """Sample the social bouts that follow one approach (a short semi-Markov chain)."""
-    sub_p = np.asarray(p.subtype_probabilities, dtype=float)
-    sub_p = sub_p / sub_p.sum()
+class _Draws:
+    """Draws one bout of each social kind from ``rng`` (each method draws in a fixed order)."""
 
-    def investigation(exclude: int | None = None) -> BoutSpec:
-        q = sub_p.copy()
+    def __init__(self, rng: np.random.Generator, p: BehaviourParams) -> None:
+        self.rng, self.p = rng, p
+        sub_p = np.asarray(p.subtype_probabilities, dtype=float)
+        self.sub_p = sub_p / sub_p.sum()
+
+    def investigation(self, exclude: int | None = None) -> BoutSpec:
+        rng, p = self.rng, self.p
+        q = self.sub_p.copy()
         if exclude is not None:
             q[exclude] = 0.0
             q = q / q.sum()
@@ -56,10 +58,11 @@ def plan_episode(
             position=float(rng.uniform(-0.3, 0.12)),
         )
 
-    def chase() -> BoutSpec:
-        return BoutSpec(Hidden.CHASE, bout_frames(rng, p.chase_median_s, 0.4, 6))
+    def chase(self) -> BoutSpec:
+        return BoutSpec(Hidden.CHASE, bout_frames(self.rng, self.p.chase_median_s, 0.4, 6))
 
-    def attack() -> BoutSpec:
+    def attack(self) -> BoutSpec:
+        rng, p = self.rng, self.p
         side = float(rng.choice([-1.0, 1.0]))
         lunges = (rng.uniform(2.0, 3.5), rng.uniform(10.0, 18.0), rng.uniform(0, 2 * np.pi))
         return BoutSpec(
@@ -69,42 +72,54 @@ def plan_episode(
             rhythm=lunges,
         )
 
-    def attempt() -> BoutSpec:
-        return BoutSpec(Hidden.ATTEMPTED_MOUNT, bout_frames(rng, p.attempt_median_s, 0.35, 6))
+    def attempt(self) -> BoutSpec:
+        frames = bout_frames(self.rng, self.p.attempt_median_s, 0.35, 6)
+        return BoutSpec(Hidden.ATTEMPTED_MOUNT, frames)
 
-    def mount() -> BoutSpec:
+    def mount(self) -> BoutSpec:
+        rng, p = self.rng, self.p
         thrust = (rng.uniform(3.0, 5.0), rng.uniform(2.0, 5.0), rng.uniform(0, 2 * np.pi))
         return BoutSpec(
             Hidden.MOUNT, bout_frames(rng, p.mount_median_s, p.mount_sigma, 30), rhythm=thrust
         )
 
+
+def plan_episode(
+    rng: np.random.Generator, p: BehaviourParams, aggression: float, sexual: float
+) -> list[BoutSpec]:
+    """Sample the social bouts that follow one approach (a short semi-Markov chain)."""
+    draw = _Draws(rng, p)
     p_attack = min(1.0, p.attack_after_investigation * aggression)
     p_attempt = min(1.0, p.attempt_after_anogenital * sexual)
     plan: list[BoutSpec]
     if rng.random() < min(1.0, p.chase_start_probability * aggression):
-        plan = [chase(), attack()]
+        plan = [draw.chase(), draw.attack()]
     else:
-        plan = [investigation()]
+        plan = [draw.investigation()]
     for _ in range(10):  # bounded: an episode is a handful of bouts
         last = plan[-1]
         u = rng.random()
         if last.state == Hidden.INVESTIGATION:
             if u < p_attack:
-                plan += [chase(), attack()] if rng.random() < p.chase_before_attack else [attack()]
+                plan += (
+                    [draw.chase(), draw.attack()]
+                    if rng.random() < p.chase_before_attack
+                    else [draw.attack()]
+                )
             elif last.subtype == Subtype.ANOGENITAL and u < p_attack + p_attempt:
-                plan.append(attempt())
+                plan.append(draw.attempt())
             elif u < p_attack + p_attempt + p.reinvestigate_probability:
-                plan.append(investigation(exclude=last.subtype))
+                plan.append(draw.investigation(exclude=last.subtype))
             else:
                 break
         elif last.state == Hidden.ATTACK:
             if u < p.attack_repeat_probability:
-                plan += [chase(), attack()]
+                plan += [draw.chase(), draw.attack()]
             else:
                 break
         elif last.state == Hidden.ATTEMPTED_MOUNT:
             if u < p.attempt_success:
-                plan.append(mount())
+                plan.append(draw.mount())
             elif u < p.attempt_success + 0.5 * (1 - p.attempt_success):
                 plan.append(BoutSpec(Hidden.INVESTIGATION, bout_frames(rng, 1.0, 0.4, 6), 2))
             else:
