@@ -137,29 +137,18 @@ def test_no_module_imports_names_from_its_own_package_face() -> None:
 #: Modules past :data:`MAX_MODULE_LINES` and functions past :data:`MAX_FUNCTION_LINES`
 #: when the limits came in (issue 20): debts to pay down, so these lists only shrink.
 LONG_MODULES = {
-    "compare/core.py",
     "decode.py",
     "io/validation.py",
     "models/program.py",
     "models/tcn.py",
-    "simulate/behaviour.py",
-    "simulate/styles.py",
 }
 LONG_FUNCTIONS = {
     "cli/models.py:predict",
+    # its docstring is 63 of its lines; the body is named steps (comment at the function)
     "compare/core.py:compare_labels",
-    "compare/core.py:compare_model",
     "decode.py:tune_decoder",
-    "distributed.py:predict_files",
-    "features.py:pose_features",
-    "importers/boris.py:read_boris",
-    "io/_safe_pickle.py:safe_load_npy",
     "io/validation.py:checked_labels",
     "models/program.py:_grid",
-    "report/__init__.py:write_report",
-    "report/__init__.py:_comparison_sections",
-    "report/figures.py:ethogram_figure",
-    "simulate/styles.py:rules",
 }
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80

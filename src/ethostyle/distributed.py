@@ -377,8 +377,6 @@ def predict_files(
     list of FileOutputs
         What was written for each input, in the input order.
     """
-    from ethostyle.io import load
-
     paths = [Path(f) for f in files]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
@@ -403,6 +401,22 @@ def predict_files(
                 progress=progress,
             )
     runner = _Runner(Path(model_dir), scheduler)
+    _run_files(runner, paths, outputs, style, frames_per_task, progress)
+    return outputs
+
+
+def _run_files(
+    runner: _Runner,
+    paths: list[Path],
+    outputs: list[FileOutputs],
+    style: int | None,
+    frames_per_task: int,
+    progress: Progress,
+) -> None:
+    """Submit each file's chunks, a few files ahead, and write each file's outputs once
+    all its chunks are done, in the input order."""
+    from ethostyle.io import load
+
     advance = progress.task("files", len(paths))
     pending: deque[tuple[FileOutputs, list[Any]]] = deque()
 
@@ -422,7 +436,6 @@ def predict_files(
             finish()
     while pending:
         finish()
-    return outputs
 
 
 # ------------------------------------------------------------------ training on a cluster

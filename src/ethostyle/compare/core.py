@@ -25,15 +25,21 @@ True
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ethostyle.compare.comparison import TABLE_COLUMNS, Comparison
 from ethostyle.compare.episodes import episode_pairs, episode_table
+from ethostyle.compare.inputs import (
+    checked_label_sets,
+    checked_poses,
+    chosen_reference,
+    video_rates,
+)
 from ethostyle.compare.intervals import DIFFERENCE_COLUMNS, difference_rows
 from ethostyle.compare.lines import (
     Feature,
@@ -44,6 +50,7 @@ from ethostyle.compare.lines import (
     sequence_features,
 )
 from ethostyle.compare.measures import (
+    Pooled,
     behavior_row,
     bout_f1_by_behavior,
     bout_pairs,
@@ -51,17 +58,14 @@ from ethostyle.compare.measures import (
     pool,
     unmatched_frames,
 )
-from ethostyle.compare.pairwise import consensus_annotator, pairwise_table
+from ethostyle.compare.pairwise import pairwise_table
 from ethostyle.compare.summary import (
     NO_DIFFERENCE,
     NoDifference,
-    ranked_differences,
-    stated_differences,
     summarize,
 )
 from ethostyle.data import BEHAVIORS, FPS, Dataset
 from ethostyle.errors import DataFormatError, EthostyleError, UnknownAnnotatorError
-from ethostyle.io import checked_labels
 from ethostyle.metrics import Task2Score, task2_score
 from ethostyle.progress import NULL_PROGRESS, Progress
 
@@ -79,28 +83,7 @@ __all__ = [
     "own_style_score",
 ]
 
-logger = logging.getLogger(__name__)
 
-#: Columns of :attr:`Comparison.table` before the per-feature percentile columns.
-TABLE_COLUMNS: tuple[str, ...] = (
-    "annotator",
-    "behavior",
-    "frame_share",
-    "bouts_per_min",
-    "median_bout_s",
-    "mean_bout_s",
-    "onset_shift_frames",
-    "onset_shift_s",
-    "offset_shift_frames",
-    "offset_shift_s",
-    "frame_f1_vs_reference",
-    "bout_f1_vs_reference",
-    "frames",
-    "n_bouts",
-    "n_matched_bouts",
-    "n_extra_bouts",
-    "n_missed_bouts",
-)
 #: Shortest disagreement episode kept by default, in seconds.
 DEFAULT_MIN_EPISODE_S = 0.5
 #: Percentiles of each feature (over the frames an annotator labels a behaviour)
@@ -108,265 +91,8 @@ DEFAULT_MIN_EPISODE_S = 0.5
 _TABLE_QUANTILES = ("q05", "q50", "q95")
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """Where annotators' styles disagree on the same videos.
-
-    Attributes
-    ----------
-    reference : int
-        The annotator every other one is measured against.
-    annotators : tuple of int
-        The annotators compared, reference first.
-    sequence_ids : tuple of str
-        The videos compared, in order.
-    labels : dict of int to dict of str to numpy.ndarray
-        Annotator -> sequence id -> ``(frames,)`` int8 labels compared.
-    features : dict of str to dict of str to numpy.ndarray or None
-        Sequence id -> feature name -> ``(frames,)`` float32 interpretable
-        features, or None when no poses were given.
-    table : pandas.DataFrame
-        One row per annotator (reference included) and behaviour; columns
-        :data:`TABLE_COLUMNS`, then ``<feature>_q05/_q50/_q95`` (percentiles over
-        the frames the annotator labels the behaviour) when poses were given.
-        Shifts are other minus reference (negative: earlier).
-    bout_pairs : pandas.DataFrame
-        Every matched pair of bouts: ``annotator, behavior, sequence,
-        reference_start, reference_stop, start, stop, onset_shift_frames,
-        offset_shift_frames``.
-    unmatched : pandas.DataFrame
-        Bouts only one side has and what the other side called their frames:
-        ``annotator, behavior, side ("extra" | "missed"), n_bouts, called, frames``.
-    feature_lines : pandas.DataFrame
-        Feature percentiles per frame group: ``annotator, behavior, feature,
-        frames_of, n, q05, q25, q50, q75, q95`` (empty without poses).
-    summaries : dict of int to list of str
-        Plain-language differences of each annotator from the reference.
-    no_difference : NoDifference
-        The thresholds the summaries use.
-    source : str
-        What produced the labels (e.g. "the annotators' own labels", "style models").
-    pairwise : pandas.DataFrame
-        Every pair of annotators: :data:`~ethostyle.compare.pairwise.PAIRWISE_COLUMNS`
-        (see :func:`~ethostyle.compare.pairwise.pairwise_table`).
-    episodes : pandas.DataFrame
-        The disagreement episodes of every pair (the reference is ``annotator_a``
-        in its pairs): :data:`~ethostyle.compare.episodes.EPISODE_COLUMNS`.
-    min_episode_s : float
-        Shortest episode kept, in seconds.
-    reference_note : str
-        Why :attr:`reference` is the reference, in words.
-    video_fps : dict of str to float
-        Frames per second of each video (:attr:`fps` unless its data carry a rate).
-    poses : Dataset or None
-        The compared videos' poses, when given.
-    fps : float
-        Frames per second.
-    differences : pandas.DataFrame
-        Every difference of every annotator from the reference, per behaviour and
-        measure, with its bootstrap interval and verdict:
-        :data:`~ethostyle.compare.intervals.DIFFERENCE_COLUMNS` (see
-        :func:`~ethostyle.compare.intervals.difference_rows`).
-    px_per_cm : float or None
-        Pixels per centimetre when given: pose features are then in cm and cm/s
-        (named ``..._cm``, ``..._cm_s``), else in px and px/s.
-    """
-
-    reference: int
-    annotators: tuple[int, ...]
-    sequence_ids: tuple[str, ...]
-    labels: dict[int, dict[str, np.ndarray]]
-    features: dict[str, dict[str, np.ndarray]] | None
-    table: pd.DataFrame
-    bout_pairs: pd.DataFrame
-    unmatched: pd.DataFrame
-    feature_lines: pd.DataFrame
-    summaries: dict[int, list[str]]
-    no_difference: NoDifference
-    source: str
-    pairwise: pd.DataFrame
-    episodes: pd.DataFrame
-    min_episode_s: float
-    reference_note: str
-    video_fps: dict[str, float]
-    poses: Dataset | None = None
-    fps: float = FPS
-    differences: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))
-    )
-    px_per_cm: float | None = None
-
-    @property
-    def feature_specs(self) -> dict[str, Feature]:
-        """The pose features compared, by name, in px or (with :attr:`px_per_cm`) cm."""
-        return feature_set(self.px_per_cm)
-
-    def stated_differences(self) -> pd.DataFrame:
-        """The rows of :attr:`differences` whose measure a summary sentence states."""
-        return stated_differences(
-            self.table,
-            self.unmatched,
-            self.feature_lines,
-            self.reference,
-            self.no_difference,
-            self.differences,
-            self.feature_specs,
-        )
-
-    def largest_differences(self, annotator: int, n: int = 3) -> list[str]:
-        """The ``n`` differences of ``annotator`` from the reference that concern the most
-        frames, in plain language (see :func:`~ethostyle.compare.summary.ranked_differences`)."""
-        ranked = ranked_differences(
-            self.table,
-            self.unmatched,
-            self.feature_lines,
-            self.reference,
-            self.no_difference,
-            differences=self.differences,
-            features=self.feature_specs,
-        )
-        return [sentence for _, sentence in ranked.get(int(annotator), [])[:n]]
-
-    def disputed_share(self) -> pd.Series:
-        """Per video, the share of (annotator, frame) pairs whose label differs from the
-        reference's, over every other annotator; the videos in comparison order."""
-        ref = self.labels[self.reference]
-        others = [a for a in self.annotators if a != self.reference]
-        shares = {
-            sid: float(np.mean([np.mean(self.labels[a][sid] != ref[sid]) for a in others]))
-            if others and len(ref[sid])
-            else 0.0
-            for sid in self.sequence_ids
-        }
-        return pd.Series(shares, name="disputed_share")
-
-    def most_disputed_video(self) -> str:
-        """The video whose labels differ most from the reference's (first one on a tie)."""
-        return str(self.disputed_share().idxmax())
-
-    def pooled_labels(self, annotator: int) -> np.ndarray:
-        """``(frames,)`` labels of one annotator over all sequences end to end."""
-        return np.concatenate([self.labels[annotator][i] for i in self.sequence_ids])
-
-    def pooled_feature(self, name: str) -> np.ndarray:
-        """``(frames,)`` values of one feature over all sequences end to end.
-
-        Raises
-        ------
-        DataFormatError
-            When the comparison has no poses.
-        """
-        if self.features is None:
-            raise DataFormatError(
-                "this comparison was made from labels alone; give the poses (a train- or "
-                "test-layout file) to compare pose features"
-            )
-        return np.concatenate([self.features[i][name] for i in self.sequence_ids])
-
-
-def _checked_labels(
-    labels: Mapping[int, Mapping[str, np.ndarray]], anchor: int | None
-) -> tuple[dict[int, dict[str, np.ndarray]], tuple[str, ...], int]:
-    """Validate that every annotator labelled the anchor's sequences, frame for frame.
-
-    ``anchor`` is the reference when one was chosen; otherwise annotator 0 when
-    it has labels, else the lowest annotator id. Returns the labels, the
-    sequence ids and the anchor.
-    """
-    if not isinstance(labels, Mapping) or not labels:
-        raise DataFormatError(
-            "compare needs labels of at least two annotators: {annotator: {sequence id: labels}}"
-        )
-    annotators = sorted(int(a) for a in labels)
-    if anchor is None:
-        anchor = 0 if 0 in annotators else annotators[0]
-    elif anchor not in annotators:
-        raise UnknownAnnotatorError(
-            f"reference annotator {anchor} is not among the compared annotators "
-            f"{annotators}; choose one of them as the reference"
-        )
-    if len(annotators) < 2:
-        raise DataFormatError(
-            f"only annotator {anchor} has labels; compare needs at least two annotators' "
-            "labels of the same videos"
-        )
-    ref = labels[anchor]
-    ids = tuple(ref)
-    if not ids:
-        raise DataFormatError(f"annotator {anchor} labelled no sequence")
-    out: dict[int, dict[str, np.ndarray]] = {}
-    for annotator in annotators:
-        given = labels[annotator]
-        out[annotator] = {}
-        for sid in ids:
-            if sid not in given:
-                raise DataFormatError(
-                    f"annotator {annotator} has no labels for sequence {sid!r}, which annotator "
-                    f"{anchor} labelled; compare needs every annotator's labels of the same "
-                    "videos"
-                )
-            out[annotator][sid] = checked_labels(
-                given[sid], f"annotator {annotator}", sid, len(ref[sid]), names_allowed=False
-            )
-        extra = set(given) - set(ids)
-        if extra:
-            logger.warning(
-                "annotator %d: ignoring %d sequence(s) annotator %d did not label, e.g. %r",
-                annotator,
-                len(extra),
-                anchor,
-                sorted(extra)[0],
-            )
-    return out, ids, anchor
-
-
-def _chosen_reference(
-    reference: int | None, anchor: int, pairwise: pd.DataFrame, annotators: list[int]
-) -> tuple[int, str]:
-    """The reference and why: as chosen, annotator 0, or the best-agreeing annotator."""
-    if reference is not None:
-        return reference, f"annotator {reference}, as chosen"
-    if anchor == 0:
-        return 0, "annotator 0 (the reference annotator of the data)"
-    best, kappa = consensus_annotator(pairwise)
-    return best, (
-        f"annotator {best}, chosen because no annotator 0 was given: of annotators "
-        f"{', '.join(map(str, annotators))} it agrees best with all the others (mean Cohen's "
-        f"kappa {kappa:.2f} over its pairs and behaviours)"
-    )
-
-
-def _video_fps(sequences: Dataset | None, ids: tuple[str, ...]) -> dict[str, float]:
-    """Frames per second of each video: its own rate where the data carry one, else FPS."""
-    rates = {}
-    for sid in ids:
-        own = (
-            None
-            if sequences is None or sid not in sequences
-            else getattr(sequences[sid], "fps", None)
-        )
-        rates[sid] = float(own) if own else float(FPS)
-    return rates
-
-
-def _checked_poses(
-    sequences: Dataset, ids: tuple[str, ...], labels: dict[str, np.ndarray]
-) -> Dataset:
-    missing = [i for i in ids if i not in sequences]
-    if missing:
-        raise DataFormatError(
-            f"no poses for sequence {missing[0]!r}; give the poses of every compared video"
-        )
-    chosen = sequences.select(ids)
-    for seq in chosen:
-        if seq.n_frames != len(labels[seq.id]):
-            raise DataFormatError(
-                f"sequence {seq.id!r}: {seq.n_frames} frames of poses but "
-                f"{len(labels[seq.id])} labels; give the poses the labels were made on"
-            )
-    return chosen
-
-
+# Past 80 lines only by its signature and docstring (63 lines, every option documented);
+# the body is the comparison's named steps, each a function of its own.
 def compare_labels(
     labels: Mapping[int, Mapping[str, np.ndarray]],
     sequences: Dataset | None = None,
@@ -432,70 +158,57 @@ def compare_labels(
     min_frames = min_episode_frames(min_episode_s)
     specs = feature_set(px_per_cm)
     reference = None if reference is None else int(reference)
-    checked, ids, anchor = _checked_labels(labels, reference)
-    poses = None if sequences is None else _checked_poses(sequences, ids, checked[anchor])
+    checked, ids, anchor = checked_label_sets(labels, reference)
+    poses = None if sequences is None else checked_poses(sequences, ids, checked[anchor])
     features = None if poses is None else sequence_features(poses, px_per_cm)
     everyone = sorted(checked)
     pairwise = pairwise_table(checked, ids, everyone)
-    reference, reference_note = _chosen_reference(reference, anchor, pairwise, everyone)
+    reference, reference_note = chosen_reference(reference, anchor, pairwise, everyone)
+    annotators = (reference, *(a for a in sorted(checked) if a != reference))
+    video_fps = video_rates(poses, ids)
+    measured = _measure_all(checked, ids, annotators, features, specs, no_difference)
+    return Comparison(
+        reference=reference,
+        annotators=annotators,
+        sequence_ids=ids,
+        labels=checked,
+        features=features,
+        no_difference=no_difference,
+        source=source,
+        pairwise=pairwise,
+        episodes=_episodes(checked, ids, annotators, features, specs, min_frames, video_fps),
+        min_episode_s=float(min_episode_s),
+        reference_note=reference_note,
+        video_fps=video_fps,
+        poses=poses,
+        px_per_cm=checked_px_per_cm(px_per_cm),
+        **measured,
+    )
+
+
+def _measure_all(
+    checked: dict[int, dict[str, np.ndarray]],
+    ids: tuple[str, ...],
+    annotators: tuple[int, ...],
+    features: dict[str, dict[str, np.ndarray]] | None,
+    specs: Mapping[str, Feature],
+    no_difference: NoDifference,
+) -> dict[str, Any]:
+    """Every annotator against the reference (``annotators[0]``): the fields of
+    :class:`Comparison` that hold measures, by name."""
+    reference = annotators[0]
     pooled_features = (
         None
         if features is None
         else {name: np.concatenate([features[i][name] for i in ids]) for name in specs}
     )
-    annotators = (reference, *(a for a in sorted(checked) if a != reference))
-    rows, pairs, unmatched, lines, differences = [], [], [], [], []
+    measured = _Measured()
     for annotator in annotators:
         pooled = pool(checked[reference], checked[annotator], ids)
-        frame_f1 = frame_f1_by_behavior(pooled)
-        bout_f1 = bout_f1_by_behavior(checked[reference], checked[annotator])
-        for behavior in BEHAVIORS:
-            row = {
-                "annotator": annotator,
-                **behavior_row(pooled, behavior, FPS),
-                "frame_f1_vs_reference": frame_f1[behavior],
-                "bout_f1_vs_reference": bout_f1[behavior],
-            }
-            if pooled_features is not None:
-                groups = frame_groups(pooled.reference, pooled.other, behavior)
-                quantiles = group_quantiles(pooled_features, groups)
-                lines.append(quantiles.assign(annotator=annotator, behavior=behavior))
-                labelled = quantiles[quantiles["frames_of"] == "labelled"].set_index("feature")
-                for name in specs:
-                    for q in _TABLE_QUANTILES:
-                        row[f"{name}_{q}"] = labelled.loc[name, q]
-            rows.append(row)
-            pairs.append(bout_pairs(pooled, behavior).assign(annotator=annotator))
-            unmatched.append(unmatched_frames(pooled, behavior).assign(annotator=annotator))
-            if annotator != reference:
-                found = difference_rows(
-                    pooled,
-                    behavior,
-                    FPS,
-                    features=pooled_features,
-                    feature_specs=specs,
-                    min_videos=no_difference.min_videos,
-                    min_bouts=no_difference.min_bouts,
-                    n_resamples=no_difference.n_resamples,
-                    confidence=no_difference.confidence,
-                    seed=annotator,
-                )
-                differences.append(found.assign(annotator=annotator))
-    table = pd.DataFrame(rows)
-    extra_columns = [c for c in table.columns if c not in TABLE_COLUMNS]
-    table = table[[*TABLE_COLUMNS, *extra_columns]]
-    pairs_df = _first(pd.concat(pairs, ignore_index=True), "annotator")
-    unmatched_df = _first(pd.concat(unmatched, ignore_index=True), "annotator")
-    lines_df = (
-        _first(pd.concat(lines, ignore_index=True), "annotator", "behavior")
-        if lines
-        else pd.DataFrame()
-    )
-    differences_df = (
-        _first(pd.concat(differences, ignore_index=True), "annotator")
-        if differences
-        else pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))
-    )
+        _measure(measured, pooled, annotator, reference, checked, pooled_features, specs)
+        if annotator != reference:
+            _measure_differences(measured, pooled, annotator, pooled_features, specs, no_difference)
+    table, pairs_df, unmatched_df, lines_df, differences_df = measured.frames()
     summaries = summarize(
         table,
         unmatched_df,
@@ -505,38 +218,124 @@ def compare_labels(
         differences=differences_df,
         features=specs,
     )
-    video_fps = _video_fps(poses, ids)
-    episodes = episode_table(
+    return {
+        "table": table,
+        "bout_pairs": pairs_df,
+        "unmatched": unmatched_df,
+        "feature_lines": lines_df,
+        "summaries": summaries,
+        "differences": differences_df,
+    }
+
+
+def _episodes(
+    checked: dict[int, dict[str, np.ndarray]],
+    ids: tuple[str, ...],
+    annotators: tuple[int, ...],
+    features: dict[str, dict[str, np.ndarray]] | None,
+    specs: Mapping[str, Feature],
+    min_frames: int,
+    video_fps: dict[str, float],
+) -> pd.DataFrame:
+    """The disagreement episodes of every pair (the reference, ``annotators[0]``, first)."""
+    return episode_table(
         checked,
         ids,
-        episode_pairs(annotators, reference),
+        episode_pairs(annotators, annotators[0]),
         min_frames=min_frames,
         fps=video_fps,
         features=features,
         feature_names=tuple(specs),
     )
-    return Comparison(
-        reference=reference,
-        annotators=annotators,
-        sequence_ids=ids,
-        labels=checked,
-        features=features,
-        table=table,
-        bout_pairs=pairs_df,
-        unmatched=unmatched_df,
-        feature_lines=lines_df,
-        summaries=summaries,
-        no_difference=no_difference,
-        source=source,
-        pairwise=pairwise,
-        episodes=episodes,
-        min_episode_s=float(min_episode_s),
-        reference_note=reference_note,
-        video_fps=video_fps,
-        poses=poses,
-        differences=differences_df,
-        px_per_cm=checked_px_per_cm(px_per_cm),
-    )
+
+
+@dataclass
+class _Measured:
+    """The rows and tables of every annotator, gathered one annotator at a time."""
+
+    rows: list[dict] = field(default_factory=list)
+    pairs: list[pd.DataFrame] = field(default_factory=list)
+    unmatched: list[pd.DataFrame] = field(default_factory=list)
+    lines: list[pd.DataFrame] = field(default_factory=list)
+    differences: list[pd.DataFrame] = field(default_factory=list)
+
+    def frames(
+        self,
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The table, bout pairs, unmatched bouts, feature lines and differences."""
+        table = pd.DataFrame(self.rows)
+        extra_columns = [c for c in table.columns if c not in TABLE_COLUMNS]
+        table = table[[*TABLE_COLUMNS, *extra_columns]]
+        pairs_df = _first(pd.concat(self.pairs, ignore_index=True), "annotator")
+        unmatched_df = _first(pd.concat(self.unmatched, ignore_index=True), "annotator")
+        lines_df = (
+            _first(pd.concat(self.lines, ignore_index=True), "annotator", "behavior")
+            if self.lines
+            else pd.DataFrame()
+        )
+        differences_df = (
+            _first(pd.concat(self.differences, ignore_index=True), "annotator")
+            if self.differences
+            else pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))
+        )
+        return table, pairs_df, unmatched_df, lines_df, differences_df
+
+
+def _measure(
+    measured: _Measured,
+    pooled: Pooled,
+    annotator: int,
+    reference: int,
+    checked: dict[int, dict[str, np.ndarray]],
+    pooled_features: dict[str, np.ndarray] | None,
+    specs: Mapping[str, Feature],
+) -> None:
+    """One annotator's row per behaviour, its bout pairs, unmatched bouts and feature lines."""
+    frame_f1 = frame_f1_by_behavior(pooled)
+    bout_f1 = bout_f1_by_behavior(checked[reference], checked[annotator])
+    for behavior in BEHAVIORS:
+        row = {
+            "annotator": annotator,
+            **behavior_row(pooled, behavior, FPS),
+            "frame_f1_vs_reference": frame_f1[behavior],
+            "bout_f1_vs_reference": bout_f1[behavior],
+        }
+        if pooled_features is not None:
+            groups = frame_groups(pooled.reference, pooled.other, behavior)
+            quantiles = group_quantiles(pooled_features, groups)
+            measured.lines.append(quantiles.assign(annotator=annotator, behavior=behavior))
+            labelled = quantiles[quantiles["frames_of"] == "labelled"].set_index("feature")
+            for name in specs:
+                for q in _TABLE_QUANTILES:
+                    row[f"{name}_{q}"] = labelled.loc[name, q]
+        measured.rows.append(row)
+        measured.pairs.append(bout_pairs(pooled, behavior).assign(annotator=annotator))
+        measured.unmatched.append(unmatched_frames(pooled, behavior).assign(annotator=annotator))
+
+
+def _measure_differences(
+    measured: _Measured,
+    pooled: Pooled,
+    annotator: int,
+    pooled_features: dict[str, np.ndarray] | None,
+    specs: Mapping[str, Feature],
+    no_difference: NoDifference,
+) -> None:
+    """Every difference of one annotator from the reference, per behaviour, with its interval."""
+    for behavior in BEHAVIORS:
+        found = difference_rows(
+            pooled,
+            behavior,
+            FPS,
+            features=pooled_features,
+            feature_specs=specs,
+            min_videos=no_difference.min_videos,
+            min_bouts=no_difference.min_bouts,
+            n_resamples=no_difference.n_resamples,
+            confidence=no_difference.confidence,
+            seed=annotator,
+        )
+        measured.differences.append(found.assign(annotator=annotator))
 
 
 def min_episode_frames(min_episode_s: float, fps: float = FPS) -> int:
@@ -690,27 +489,11 @@ def compare_model(
     >>> compare_model(model, sim.shared[0].without_labels()).annotators  # doctest: +SKIP
     (0, 1, 2, 3, 4, 5)
     """
-    known = model.annotators_
     chosen = reference is not None
-    reference = model.reference_annotator if reference is None else int(reference)
-    wanted = sorted({reference, *(known if annotators is None else map(int, annotators))})
-    unknown = [a for a in wanted if a not in known]
-    if unknown:
-        raise UnknownAnnotatorError(
-            f"annotator {unknown[0]} has no style in this model (known: {known}); choose "
-            "among those, or train with labels of that annotator"
-        )
-    if len(sequences) == 0:
-        raise DataFormatError("no sequences to label; give at least one video")
+    reference, wanted = _checked_styles(model, reference, annotators, sequences)
     min_episode_frames(min_episode_s)  # checked before the long labelling
     checked_px_per_cm(px_per_cm)
-    advance = progress.task("labelling styles", sequences.n_frames)
-    labels: dict[int, dict[str, np.ndarray]] = {a: {} for a in wanted}
-    for seq in sequences:
-        styled = model.labels_in_styles(seq, wanted)
-        for annotator in wanted:
-            labels[annotator][seq.id] = styled[annotator][0]
-        advance(seq.n_frames)
+    labels = _labels_in_styles(model, sequences, wanted, progress)
     comparison = compare_labels(
         labels,
         sequences,
@@ -725,6 +508,39 @@ def compare_model(
     return replace(
         comparison, reference_note=f"annotator {reference}, the model's reference annotator"
     )
+
+
+def _checked_styles(
+    model: StylePredictor, reference: int | None, annotators: list[int] | None, sequences: Dataset
+) -> tuple[int, list[int]]:
+    """The reference style (the model's own by default) and every style to label
+    ``sequences`` in (which must hold a video)."""
+    known = model.annotators_
+    reference = model.reference_annotator if reference is None else int(reference)
+    wanted = sorted({reference, *(known if annotators is None else map(int, annotators))})
+    unknown = [a for a in wanted if a not in known]
+    if unknown:
+        raise UnknownAnnotatorError(
+            f"annotator {unknown[0]} has no style in this model (known: {known}); choose "
+            "among those, or train with labels of that annotator"
+        )
+    if len(sequences) == 0:
+        raise DataFormatError("no sequences to label; give at least one video")
+    return reference, wanted
+
+
+def _labels_in_styles(
+    model: StylePredictor, sequences: Dataset, wanted: list[int], progress: Progress
+) -> dict[int, dict[str, np.ndarray]]:
+    """Annotator -> sequence id -> the model's labels of that video in that style."""
+    advance = progress.task("labelling styles", sequences.n_frames)
+    labels: dict[int, dict[str, np.ndarray]] = {a: {} for a in wanted}
+    for seq in sequences:
+        styled = model.labels_in_styles(seq, wanted)
+        for annotator in wanted:
+            labels[annotator][seq.id] = styled[annotator][0]
+        advance(seq.n_frames)
+    return labels
 
 
 def own_style_score(comparison: Comparison, sequences: Dataset) -> Task2Score:

@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -223,6 +224,41 @@ def difference_rows(
     code = VOCABULARY.index(behavior)
     if not ((pooled.reference == code).any() or (pooled.other == code).any()):
         return pd.DataFrame(columns=list(DIFFERENCE_COLUMNS[1:]))  # neither labels it
+    boot = _resample(pooled, code, fps, min_videos, n_resamples, seed)
+    ref_bouts, my_bouts = pooled.ref_bouts.of(code), pooled.other_bouts.of(code)
+    n_both = len(ref_bouts) + len(my_bouts)
+    samples: dict[str, _Sample] = {}
+    samples.update(_rate_samples(pooled, code, fps, boot, n_both))
+    samples.update(_shift_samples(pooled, code, fps, boot))
+    samples.update(_alone_samples(pooled, code, boot, n_both))
+    if features is not None and len(ref_bouts) and len(my_bouts):
+        samples.update(_feature_samples(pooled, code, features, boot, n_both))
+    rows = [
+        _row(behavior, name, sample, boot, feature_specs, min_bouts, confidence)
+        for name, sample in samples.items()
+    ]
+    return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS[1:]))
+
+
+#: One measure's (annotator value, reference value, ``(resamples,)`` bootstrap
+#: differences, bouts behind it).
+_Sample = tuple[float, float, np.ndarray, int]
+
+
+@dataclass(frozen=True)
+class _Resampling:
+    """The resampling of one behaviour: each frame's unit, the draws, and the minutes."""
+
+    unit: np.ndarray  # (frames,) resampling unit of each frame, -1 in none
+    n_units: int
+    resampled: str  # "videos" or "bouts"
+    draws: np.ndarray  # (resamples, units) how often each resample drew each unit
+    minutes: np.ndarray  # (resamples,) minutes of video each resample holds
+
+
+def _resample(
+    pooled: Pooled, code: int, fps: float, min_videos: int, n_resamples: int, seed: int
+) -> _Resampling:
     unit, n_units, resampled = _units(pooled, code, min_videos)
     rng = np.random.default_rng([seed, code])
     draws = (
@@ -230,24 +266,26 @@ def difference_rows(
         if n_units
         else np.zeros((n_resamples, 0))
     )
-    ref_bouts, my_bouts = pooled.ref_bouts.of(code), pooled.other_bouts.of(code)
-    ref_unit, my_unit = unit[ref_bouts.start], unit[my_bouts.start]
     if resampled == "videos":
         minutes = draws @ _counts(unit, n_units) / fps / 60
     else:
         minutes = np.full(n_resamples, pooled.n_frames / fps / 60)
-    n_both = len(ref_bouts) + len(my_bouts)
-    samples: dict[str, tuple[float, float, np.ndarray, int]] = {}
+    return _Resampling(unit, n_units, resampled, draws, minutes)
 
-    def add(name: str, mine: float, ref: float, boot: np.ndarray, n: int) -> None:
-        samples[name] = (mine, ref, boot, n)
 
+def _rate_samples(
+    pooled: Pooled, code: int, fps: float, boot: _Resampling, n_both: int
+) -> dict[str, _Sample]:
+    """Share of frames, bouts per minute and (when both sides have bouts) mean bout length."""
+    unit, n_units, draws, minutes = boot.unit, boot.n_units, boot.draws, boot.minutes
+    ref_bouts, my_bouts = pooled.ref_bouts.of(code), pooled.other_bouts.of(code)
+    ref_unit, my_unit = unit[ref_bouts.start], unit[my_bouts.start]
+    samples: dict[str, _Sample] = {}
     ref_frames = _counts(unit, n_units, (pooled.reference == code).astype(float))
     my_frames = _counts(unit, n_units, (pooled.other == code).astype(float))
     frames = minutes * fps * 60
     with np.errstate(invalid="ignore", divide="ignore"):
-        add(
-            "frame_share",
+        samples["frame_share"] = (
             100 * my_frames.sum() / pooled.n_frames,
             100 * ref_frames.sum() / pooled.n_frames,
             100 * (draws @ (my_frames - ref_frames)) / frames,
@@ -255,8 +293,7 @@ def difference_rows(
         )
         total_minutes = pooled.n_frames / fps / 60
         ref_n, my_n = _counts(ref_unit, n_units), _counts(my_unit, n_units)
-        add(
-            "bouts_per_min",
+        samples["bouts_per_min"] = (
             len(my_bouts) / total_minutes,
             len(ref_bouts) / total_minutes,
             draws @ (my_n - ref_n) / minutes,
@@ -265,81 +302,114 @@ def difference_rows(
         if len(my_bouts) and len(ref_bouts):
             ref_len = _counts(ref_unit, n_units, ref_bouts.length.astype(float))
             my_len = _counts(my_unit, n_units, my_bouts.length.astype(float))
-            add(
-                "mean_bout_s",
+            samples["mean_bout_s"] = (
                 float(my_bouts.length.mean()) / fps,
                 float(ref_bouts.length.mean()) / fps,
                 ((draws @ my_len) / (draws @ my_n) - (draws @ ref_len) / (draws @ ref_n)) / fps,
                 n_both,
             )
+    return samples
+
+
+def _shift_samples(pooled: Pooled, code: int, fps: float, boot: _Resampling) -> dict[str, _Sample]:
+    """Median onset and offset shift of the matched bouts (none when no bout matches)."""
     ref_idx, my_idx = match_bouts(pooled.ref_bouts, pooled.other_bouts, code)
-    if ref_idx.size:
-        pair_unit = unit[pooled.ref_bouts.start[ref_idx]]
-        for name, shift in (
-            ("onset_shift_s", pooled.other_bouts.start[my_idx] - pooled.ref_bouts.start[ref_idx]),
-            ("offset_shift_s", pooled.other_bouts.stop[my_idx] - pooled.ref_bouts.stop[ref_idx]),
-        ):
-            seconds = shift / fps
-            boot = _weighted_quantile(seconds, pair_unit, draws, 0.5)
-            add(name, float(np.median(seconds)), 0.0, boot, int(ref_idx.size))
-    for name, bouts, bout_unit, them in (
-        ("extra_bouts", my_bouts, my_unit, pooled.reference),
-        ("missed_bouts", ref_bouts, ref_unit, pooled.other),
+    if not ref_idx.size:
+        return {}
+    samples: dict[str, _Sample] = {}
+    pair_unit = boot.unit[pooled.ref_bouts.start[ref_idx]]
+    for name, shift in (
+        ("onset_shift_s", pooled.other_bouts.start[my_idx] - pooled.ref_bouts.start[ref_idx]),
+        ("offset_shift_s", pooled.other_bouts.stop[my_idx] - pooled.ref_bouts.stop[ref_idx]),
     ):
+        seconds = shift / fps
+        resampled = _weighted_quantile(seconds, pair_unit, boot.draws, 0.5)
+        samples[name] = (float(np.median(seconds)), 0.0, resampled, int(ref_idx.size))
+    return samples
+
+
+def _alone_samples(pooled: Pooled, code: int, boot: _Resampling, n_both: int) -> dict[str, _Sample]:
+    """Bouts only the annotator has, and reference bouts it leaves out (when any)."""
+    ref_bouts, my_bouts = pooled.ref_bouts.of(code), pooled.other_bouts.of(code)
+    samples: dict[str, _Sample] = {}
+    for name, bouts, them in (
+        ("extra_bouts", my_bouts, pooled.reference),
+        ("missed_bouts", ref_bouts, pooled.other),
+    ):
+        bout_unit = boot.unit[bouts.start]
         inside = np.concatenate([[0], np.cumsum(them == code)])
         alone = (inside[bouts.stop] - inside[bouts.start] == 0).astype(float)
         if alone.any():
-            add(name, float(alone.sum()), 0.0, draws @ _counts(bout_unit, n_units, alone), n_both)
-    if features is not None and len(ref_bouts) and len(my_bouts):
-        for feature, values in features.items():
-            mine_mask = (pooled.other == code) & np.isfinite(values)
-            ref_mask = (pooled.reference == code) & np.isfinite(values)
-            if not (mine_mask.any() and ref_mask.any()):
-                continue
-            both = values[mine_mask | ref_mask]
-            draws32 = draws.astype(np.float32)
-            edges = np.linspace(both.min(), both.max() + 1e-9, _FEATURE_BINS + 1)
-            mine_q = _histogram_quantiles(
-                values[mine_mask], unit[mine_mask], n_units, draws32, edges
+            counts = _counts(bout_unit, boot.n_units, alone)
+            samples[name] = (float(alone.sum()), 0.0, boot.draws @ counts, n_both)
+    return samples
+
+
+def _feature_samples(
+    pooled: Pooled,
+    code: int,
+    features: Mapping[str, np.ndarray],
+    boot: _Resampling,
+    n_both: int,
+) -> dict[str, _Sample]:
+    """5th and 95th percentiles of each pose feature over each side's labelled frames."""
+    unit, n_units = boot.unit, boot.n_units
+    samples: dict[str, _Sample] = {}
+    for feature, values in features.items():
+        mine_mask = (pooled.other == code) & np.isfinite(values)
+        ref_mask = (pooled.reference == code) & np.isfinite(values)
+        if not (mine_mask.any() and ref_mask.any()):
+            continue
+        both = values[mine_mask | ref_mask]
+        draws32 = boot.draws.astype(np.float32)
+        edges = np.linspace(both.min(), both.max() + 1e-9, _FEATURE_BINS + 1)
+        mine_q = _histogram_quantiles(values[mine_mask], unit[mine_mask], n_units, draws32, edges)
+        ref_q = _histogram_quantiles(values[ref_mask], unit[ref_mask], n_units, draws32, edges)
+        for q, suffix in ((0.05, "q05"), (0.95, "q95")):
+            samples[f"{feature}_{suffix}"] = (
+                float(np.quantile(values[mine_mask], q)),
+                float(np.quantile(values[ref_mask], q)),
+                mine_q[q] - ref_q[q],
+                n_both,
             )
-            ref_q = _histogram_quantiles(values[ref_mask], unit[ref_mask], n_units, draws32, edges)
-            for q, suffix in ((0.05, "q05"), (0.95, "q95")):
-                add(
-                    f"{feature}_{suffix}",
-                    float(np.quantile(values[mine_mask], q)),
-                    float(np.quantile(values[ref_mask], q)),
-                    mine_q[q] - ref_q[q],
-                    n_both,
-                )
-    rows = []
-    for name, (mine, ref, boot, n) in samples.items():
-        low, high = _interval(boot, confidence)
-        if name in MEASURES:
-            unit_name = MEASURES[name][1]
-        else:
-            unit_name = feature_specs[name.rsplit("_", 1)[0]].unit
-        if n < min_bouts:
-            verdict = f"too thin: only {n} bout{'' if n == 1 else 's'} (fewer than {min_bouts})"
-        elif not (np.isfinite(low) and np.isfinite(high)):
-            verdict = "too thin: no interval (most resamples lack it)"
-        elif low <= 0 <= high:
-            verdict = "too thin: the interval includes no difference"
-        else:
-            verdict = CALLED
-        rows.append(
-            {
-                "behavior": behavior,
-                "measure": name,
-                "unit": unit_name,
-                "annotator_value": mine,
-                "reference_value": ref,
-                "difference": mine - ref,
-                "ci_low": low,
-                "ci_high": high,
-                "resampled": resampled,
-                "n_units": n_units,
-                "n_bouts": n,
-                "verdict": verdict,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS[1:]))
+    return samples
+
+
+def _row(
+    behavior: str,
+    name: str,
+    sample: _Sample,
+    boot: _Resampling,
+    feature_specs: Mapping[str, Feature],
+    min_bouts: int,
+    confidence: float,
+) -> dict[str, object]:
+    """One row of :func:`difference_rows`: the measure, its interval and its verdict."""
+    mine, ref, resampled, n = sample
+    low, high = _interval(resampled, confidence)
+    if name in MEASURES:
+        unit_name = MEASURES[name][1]
+    else:
+        unit_name = feature_specs[name.rsplit("_", 1)[0]].unit
+    if n < min_bouts:
+        verdict = f"too thin: only {n} bout{'' if n == 1 else 's'} (fewer than {min_bouts})"
+    elif not (np.isfinite(low) and np.isfinite(high)):
+        verdict = "too thin: no interval (most resamples lack it)"
+    elif low <= 0 <= high:
+        verdict = "too thin: the interval includes no difference"
+    else:
+        verdict = CALLED
+    return {
+        "behavior": behavior,
+        "measure": name,
+        "unit": unit_name,
+        "annotator_value": mine,
+        "reference_value": ref,
+        "difference": mine - ref,
+        "ci_low": low,
+        "ci_high": high,
+        "resampled": boot.resampled,
+        "n_units": boot.n_units,
+        "n_bouts": n,
+        "verdict": verdict,
+    }

@@ -209,8 +209,25 @@ def pose_features(keypoints: np.ndarray) -> tuple[np.ndarray, list[str]]:
     pts = np.moveaxis(kp, 2, 3)  # (frames, mouse, part, xy)
     res, intr = pts[:, 0], pts[:, 1]
     cols: dict[str, np.ndarray] = {}
+    _distance_features(kp, cols)
+    _body_features(res, intr, cols)
+    ego_x, ego_y = _egocentric_features(res, intr, cols)
+    cols["box_overlap"] = _box_overlap(res, ego_x, ego_y)
+    _motion_features(res, intr, cols)
+    cols["keypoints_missing_fraction"] = missing
 
-    # Every resident part to every intruder part: the distances annotators judge.
+    names = list(cols)
+    values = np.stack([cols[k] for k in names], axis=1).astype(np.float32)
+    return values, names
+
+
+def _resident_angle(res: np.ndarray) -> np.ndarray:
+    """``(frames,)`` heading of the resident's body axis (tail to neck)."""
+    return _angle(res[:, _NECK] - res[:, _TAIL])
+
+
+def _distance_features(kp: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+    """Every resident part to every intruder part: the distances annotators judge."""
     dist = np.hypot(
         kp[:, 0, 0, :, None] - kp[:, 1, 0, None, :],
         kp[:, 0, 1, :, None] - kp[:, 1, 1, None, :],
@@ -222,6 +239,9 @@ def pose_features(keypoints: np.ndarray) -> tuple[np.ndarray, list[str]]:
     cols["intruder_nose_to_resident_min_px"] = dist[:, :, _NOSE].min(axis=1)
     cols["closest_parts_px"] = dist.reshape(len(dist), -1).min(axis=1)
 
+
+def _body_features(res: np.ndarray, intr: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+    """Each body's length, bend and ear span, and how the two bodies stand to each other."""
     r_body = res[:, _NECK] - res[:, _TAIL]
     i_body = intr[:, _NECK] - intr[:, _TAIL]
     r_head = res[:, _NOSE] - res[:, _NECK]
@@ -248,8 +268,14 @@ def pose_features(keypoints: np.ndarray) -> tuple[np.ndarray, list[str]]:
     cols["facing_cos"] = _cos_between(r_head, i_c - res[:, _NECK])
     cols["intruder_facing_cos"] = _cos_between(i_head, r_c - intr[:, _NECK])
 
-    # Intruder in the resident's egocentric frame (origin at the resident's neck,
-    # x along its body axis): where the partner is, independent of the arena.
+
+def _egocentric_features(
+    res: np.ndarray, intr: np.ndarray, cols: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The intruder in the resident's egocentric frame (origin at the resident's neck,
+    x along its body axis): where the partner is, independent of the arena. Returns the
+    intruder's ``(frames, parts)`` egocentric x and y."""
+    r_ang = _resident_angle(res)
     cos_r, sin_r = np.cos(-r_ang), np.sin(-r_ang)
     rel = intr - res[:, _NECK][:, None, :]
     ego_x = rel[..., 0] * cos_r[:, None] - rel[..., 1] * sin_r[:, None]
@@ -259,9 +285,14 @@ def pose_features(keypoints: np.ndarray) -> tuple[np.ndarray, list[str]]:
         cols[f"i_{BODY_PARTS[j]}_abs_y_ego_px"] = np.abs(ego_y[:, j])
     cols["intruder_x_ego_px"] = ego_x.mean(axis=1)
     cols["intruder_y_ego_px"] = np.abs(ego_y.mean(axis=1))
+    return ego_x, ego_y
 
-    # Overlap of the two bodies' bounding boxes, drawn in the resident's frame so
-    # that it does not change when the pair turns in the arena.
+
+def _box_overlap(res: np.ndarray, ego_x: np.ndarray, ego_y: np.ndarray) -> np.ndarray:
+    """Overlap of the two bodies' bounding boxes, drawn in the resident's frame so
+    that it does not change when the pair turns in the arena."""
+    r_ang = _resident_angle(res)
+    cos_r, sin_r = np.cos(-r_ang), np.sin(-r_ang)
     res_x = (res[..., 0] - res[:, _NECK, None, 0]) * cos_r[:, None] - (
         res[..., 1] - res[:, _NECK, None, 1]
     ) * sin_r[:, None]
@@ -276,8 +307,16 @@ def pose_features(keypoints: np.ndarray) -> tuple[np.ndarray, list[str]]:
         union_lo.append(np.minimum(lo_r, lo_i))
         union_hi.append(np.maximum(hi_r, hi_i))
     union = (union_hi[0] - union_lo[0]) * (union_hi[1] - union_lo[1]) + _EPS
-    cols["box_overlap"] = inter / union
+    return inter / union
 
+
+def _motion_features(res: np.ndarray, intr: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+    """Speeds, turning rates and approach speeds (``cols`` holds the distances already)."""
+    r_c = res.mean(axis=1)
+    i_c = intr.mean(axis=1)
+    r_body = res[:, _NECK] - res[:, _TAIL]
+    r_head = res[:, _NOSE] - res[:, _NECK]
+    r_ang, i_ang = _angle(r_body), _angle(intr[:, _NECK] - intr[:, _TAIL])
     r_speed = _speed(r_c)
     cols["resident_speed_px_s"] = r_speed
     cols["intruder_speed_px_s"] = _speed(i_c)
@@ -299,11 +338,6 @@ def pose_features(keypoints: np.ndarray) -> tuple[np.ndarray, list[str]]:
     # Velocity of the resident along its own axis and towards the intruder.
     vel = np.gradient(r_c, axis=0) * FPS if len(r_c) > 1 else np.zeros_like(r_c)
     cols["resident_forward_speed_px_s"] = _cos_between(vel, r_body) * _norm(vel)
-    cols["keypoints_missing_fraction"] = missing
-
-    names = list(cols)
-    values = np.stack([cols[k] for k in names], axis=1).astype(np.float32)
-    return values, names
 
 
 def _moving_mean(xt: np.ndarray, window: int) -> np.ndarray:

@@ -211,54 +211,12 @@ def read_boris(path: str | os.PathLike[str]) -> LabelTable:
     (array(['sniff', 'mount', 'sniff'], dtype=object), array([ 54, 310, 902]))
     """
     path = Path(path)
-    rows = _raw_rows(path)
-    head = _header_row(rows, path)
-    width = len(rows[head])
-    preamble = {r[0].strip().lower(): r[1].strip() for r in rows[:head] if len(r) > 1}
-    body = [(r + [""] * width)[:width] for r in rows[head + 1 :]]
-    frame = pd.DataFrame(body, columns=[c.strip() for c in rows[head]], dtype=str)
+    frame, preamble = _frame(path)
     n = len(frame)
-    blank = pd.Series([""] * n, index=frame.index, dtype=str)
     behavior = _col(frame, "behavior", "code")
-    subject = _col(frame, "subject")
-    if subject is None:
-        subject = blank
-    subject = subject.where(~subject.str.lower().isin(_NO_SUBJECT), "")
-    sequence = _col(frame, "observation id")
-    if sequence is None:
-        sequence = blank + preamble.get("observation id", "")
-    media = _col(frame, "media file name", "media file path", "media file", "media file(s)")
-    media = blank if media is None else media.map(_media_stem)
     kind = _col(frame, "behavior type", "status")
-    events = pd.DataFrame(
-        {"sequence": sequence, "media": media, "subject": subject, "behavior": behavior}
-    )
-    start_s, stop_s = _col(frame, "start (s)"), _col(frame, "stop (s)")
-    if start_s is not None and stop_s is not None:  # aggregated events
-        state = np.ones(n, bool) if kind is None else (kind.str.upper() != "POINT").to_numpy()
-        bouts = events.assign(
-            start_s=_seconds(start_s, "'Start (s)'", path),
-            stop_s=_seconds(stop_s.where(state, "0"), "'Stop (s)'", path),
-        )[state]
-    else:
-        time = _col(frame, "time")
-        if time is None or behavior is None:
-            raise DataFormatError(
-                f"{path}: has neither 'Start (s)'/'Stop (s)' (aggregated events) nor "
-                f"'Time' and 'Behavior' (tabular events) columns; columns: {list(frame.columns)}"
-            )
-        events["time"] = _seconds(time, "'Time'", path)
-        if kind is not None:  # tabular events: START/STOP/POINT status
-            status = kind.str.upper()
-            state = (status != "POINT").to_numpy()
-            bouts = _pair_events(events[state], (status[state] == "START").to_numpy(), path)
-        else:  # event spreadsheet: a behaviour's events alternate start, stop
-            if not events["sequence"].str.len().any():
-                events["media"] = path.stem.removesuffix(_SHEET_SUFFIX)
-            order = events.sort_values("time", kind="stable")
-            nth = order.groupby(["subject", "behavior"], sort=False).cumcount()
-            state = np.ones(n, bool)
-            bouts = _pair_events(order, (nth % 2 == 0).to_numpy(), path)
+    events = _events(frame, preamble, behavior)
+    bouts, state = _state_bouts(frame, events, kind, behavior, path)
     skipped = int(n - state.sum())
     if skipped:
         logger.info("%s: %d point event(s) skipped (they have no duration)", path, skipped)
@@ -272,6 +230,73 @@ def read_boris(path: str | os.PathLike[str]) -> LabelTable:
         bouts["media"].to_numpy(object),
         bouts["subject"].to_numpy(object),
     )
+
+
+def _frame(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The table under the header row, as text, and the ``key: value`` rows above it."""
+    rows = _raw_rows(path)
+    head = _header_row(rows, path)
+    width = len(rows[head])
+    preamble = {r[0].strip().lower(): r[1].strip() for r in rows[:head] if len(r) > 1}
+    body = [(r + [""] * width)[:width] for r in rows[head + 1 :]]
+    frame = pd.DataFrame(body, columns=[c.strip() for c in rows[head]], dtype=str)
+    return frame, preamble
+
+
+def _events(
+    frame: pd.DataFrame, preamble: dict[str, str], behavior: pd.Series | None
+) -> pd.DataFrame:
+    """Per event: its observation (``sequence``), media stem, subject and behaviour."""
+    blank = pd.Series([""] * len(frame), index=frame.index, dtype=str)
+    subject = _col(frame, "subject")
+    if subject is None:
+        subject = blank
+    subject = subject.where(~subject.str.lower().isin(_NO_SUBJECT), "")
+    sequence = _col(frame, "observation id")
+    if sequence is None:
+        sequence = blank + preamble.get("observation id", "")
+    media = _col(frame, "media file name", "media file path", "media file", "media file(s)")
+    media = blank if media is None else media.map(_media_stem)
+    return pd.DataFrame(
+        {"sequence": sequence, "media": media, "subject": subject, "behavior": behavior}
+    )
+
+
+def _state_bouts(
+    frame: pd.DataFrame,
+    events: pd.DataFrame,
+    kind: pd.Series | None,
+    behavior: pd.Series | None,
+    path: Path,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The bouts of state events with ``start_s`` and ``stop_s``, and which events are
+    states (point events have no duration)."""
+    n = len(frame)
+    start_s, stop_s = _col(frame, "start (s)"), _col(frame, "stop (s)")
+    if start_s is not None and stop_s is not None:  # aggregated events
+        state = np.ones(n, bool) if kind is None else (kind.str.upper() != "POINT").to_numpy()
+        bouts = events.assign(
+            start_s=_seconds(start_s, "'Start (s)'", path),
+            stop_s=_seconds(stop_s.where(state, "0"), "'Stop (s)'", path),
+        )[state]
+        return bouts, state
+    time = _col(frame, "time")
+    if time is None or behavior is None:
+        raise DataFormatError(
+            f"{path}: has neither 'Start (s)'/'Stop (s)' (aggregated events) nor "
+            f"'Time' and 'Behavior' (tabular events) columns; columns: {list(frame.columns)}"
+        )
+    events["time"] = _seconds(time, "'Time'", path)
+    if kind is not None:  # tabular events: START/STOP/POINT status
+        status = kind.str.upper()
+        state = (status != "POINT").to_numpy()
+        return _pair_events(events[state], (status[state] == "START").to_numpy(), path), state
+    # event spreadsheet: a behaviour's events alternate start, stop
+    if not events["sequence"].str.len().any():
+        events["media"] = path.stem.removesuffix(_SHEET_SUFFIX)
+    order = events.sort_values("time", kind="stable")
+    nth = order.groupby(["subject", "behavior"], sort=False).cumcount()
+    return _pair_events(order, (nth % 2 == 0).to_numpy(), path), np.ones(n, bool)
 
 
 def write_boris_import(

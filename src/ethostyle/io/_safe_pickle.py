@@ -32,7 +32,7 @@ import pickle
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -317,6 +317,42 @@ def _sanitize(obj: object, path: Path) -> object:
     return walk(obj, 0)[0]
 
 
+#: How to fix a .npy file that cannot be read.
+_HOW_TO_FIX = "the file is truncated or corrupt; regenerate or re-download it"
+
+
+def _read_header(fh: BinaryIO, path: Path) -> tuple[tuple[int, ...] | None, np.dtype]:
+    """The shape (None for a version-3 header) and dtype a .npy header declares."""
+    try:
+        version = np.lib.format.read_magic(fh)
+    except ValueError:
+        raise DataFormatError(
+            f"{path}: is not a NumPy .npy file (it does not start with the .npy "
+            f"magic bytes); give a .npy file saved with numpy.save, or a .json file"
+        ) from None
+    if version == (1, 0):
+        shape, _fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, _fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:  # version 3 headers are only used for structured dtypes
+        shape, dtype = None, np.dtype(np.float64)
+    return shape, dtype
+
+
+def _check_declared_size(
+    fh: BinaryIO, path: Path, shape: tuple[int, ...] | None, dtype: np.dtype
+) -> None:
+    """Refuse a header that declares more data than the file holds (numpy would first
+    try to allocate it all)."""
+    declared = 0 if shape is None else math.prod(shape) * dtype.itemsize
+    held = path.stat().st_size - fh.tell()
+    if declared > held:
+        raise DataFormatError(
+            f"{path}: its header declares {declared} bytes of data but the file "
+            f"holds {held}; {_HOW_TO_FIX}"
+        )
+
+
 def safe_load_npy(path: str | os.PathLike[str]) -> object:
     """Load a ``.npy`` file without executing code from it.
 
@@ -355,30 +391,11 @@ def safe_load_npy(path: str | os.PathLike[str]) -> object:
     {'a': array([0, 1, 2])}
     """
     path = checked_file(path)
-    how_to_fix = "the file is truncated or corrupt; regenerate or re-download it"
     try:
         with open(path, "rb") as fh:
-            try:
-                version = np.lib.format.read_magic(fh)
-            except ValueError:
-                raise DataFormatError(
-                    f"{path}: is not a NumPy .npy file (it does not start with the .npy "
-                    f"magic bytes); give a .npy file saved with numpy.save, or a .json file"
-                ) from None
-            if version == (1, 0):
-                shape, _fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                shape, _fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:  # version 3 headers are only used for structured dtypes
-                shape, dtype = None, np.dtype(np.float64)
+            shape, dtype = _read_header(fh, path)
             if not dtype.hasobject:
-                declared = 0 if shape is None else math.prod(shape) * dtype.itemsize
-                held = path.stat().st_size - fh.tell()
-                if declared > held:  # else numpy would first try to allocate it all
-                    raise DataFormatError(
-                        f"{path}: its header declares {declared} bytes of data but the file "
-                        f"holds {held}; {how_to_fix}"
-                    )
+                _check_declared_size(fh, path, shape, dtype)
                 fh.seek(0)
                 return np.load(fh, allow_pickle=False)
             if dtype != np.dtype(object):
@@ -400,11 +417,11 @@ def safe_load_npy(path: str | os.PathLike[str]) -> object:
         ) from None
     except Exception as exc:
         raise DataFormatError(
-            f"{path}: cannot be read ({type(exc).__name__}: {exc}); {how_to_fix}"
+            f"{path}: cannot be read ({type(exc).__name__}: {exc}); {_HOW_TO_FIX}"
         ) from None
     obj = _sanitize(raw, path)
     if not isinstance(obj, np.ndarray) or obj.shape != shape:
-        raise DataFormatError(f"{path}: its content does not match its header; {how_to_fix}")
+        raise DataFormatError(f"{path}: its content does not match its header; {_HOW_TO_FIX}")
     logger.debug("loaded %s with the restricted unpickler", path)
     return obj.item() if obj.shape == () else obj
 

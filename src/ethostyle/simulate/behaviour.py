@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from enum import IntEnum
 
 import numpy as np
 
 from ethostyle.data import FPS, Sequence
 from ethostyle.errors import EthostyleError
+from ethostyle.simulate.hidden import BehaviourParams, Hidden, Subtype
 from ethostyle.simulate.kinematics import (
     ARENA_HEIGHT,
     ARENA_WIDTH,
@@ -58,6 +58,7 @@ from ethostyle.simulate.kinematics import (
     centre_from_nose,
     nose_position,
 )
+from ethostyle.simulate.plan import BoutSpec, bout_frames, plan_episode
 from ethostyle.simulate.tracking import TrackingNoise, add_tracking_noise
 
 __all__ = [
@@ -69,28 +70,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-class Hidden(IntEnum):
-    """The resident's hidden behaviour per frame (what really happens)."""
-
-    OTHER = 0  #: exploring, resting or grooming apart from the intruder
-    APPROACH = 1  #: walking towards the intruder before a social bout
-    INVESTIGATION = 2  #: nose close to the intruder's face, flank or anogenital region
-    CHASE = 3  #: running behind the fleeing intruder, not yet in contact
-    ATTACK = 4  #: fast lunges and bites at the intruder's back, flank and rump
-    ATTEMPTED_MOUNT = 5  #: climbing on the intruder from behind without thrusting
-    MOUNT = 6  #: on the intruder's back, headings aligned, rhythmic thrusts
-    CONTACT = 7  #: resting side by side against the intruder (still ``other``)
-
-
-class Subtype(IntEnum):
-    """Which part of the intruder an investigation (or approach) is aimed at."""
-
-    NONE = -1
-    FACE = 0
-    BODY = 1
-    ANOGENITAL = 2
 
 
 #: Intruder speed multiplier, extra fleeing speed (px/frame) and erratic turning per state.
@@ -118,109 +97,6 @@ _LONGEST_BLEND = 45
 _MOMENTUM_FRAMES = 4.0
 # Width (frames) of the smoothing of the intruder's heading that the resident follows.
 _FOLLOW_FRAMES = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class BehaviourParams:
-    """Durations and transition probabilities of the hidden behaviour process.
-
-    Durations are log-normal: ``median_s`` (seconds) and ``sigma`` (log-scale
-    spread). Probabilities are per decision point of an episode (one approach
-    and the social bouts that follow it).
-
-    Parameters
-    ----------
-    body_length_px : tuple of float
-        Range of body lengths (px, nose to tail base), drawn per mouse and video:
-        the size of the mice in the frame (a camera further away sees them smaller).
-    other_median_s, other_sigma : float
-        Length of the non-social bouts between episodes.
-    contact_probability : float
-        Chance that a non-social bout is spent resting against the intruder.
-    approach_speed_px_per_frame : tuple of float
-        Range of mean approach speeds; an approach lasts distance / speed.
-    investigation_median_s, investigation_sigma : float
-        Length of one investigation bout (one sub-type).
-    subtype_probabilities : tuple of float
-        Chance of face, body and anogenital investigation.
-    reinvestigate_probability : float
-        Chance that an investigation moves on to another region of the intruder.
-    chase_start_probability : float
-        Chance that an episode opens with a chase (then an attack).
-    attack_after_investigation : float
-        Chance that an investigation turns into an attack.
-    chase_before_attack : float
-        Chance that an attack after an investigation starts with a chase.
-    chase_median_s, attack_median_s, attack_sigma : float
-        Chase and attack bout lengths.
-    attack_repeat_probability : float
-        Chance of another chase + attack after an attack.
-    attempt_after_anogenital : float
-        Chance that an anogenital investigation leads to a mount attempt.
-    attempt_success : float
-        Chance that an attempt becomes a mount.
-    attempt_median_s, mount_median_s, mount_sigma : float
-        Attempted-mount and mount bout lengths.
-    investigate_after_mount : float
-        Chance of anogenital investigation right after a mount.
-    propensity_sd : float
-        Log-scale spread of each video's aggression and sexual propensity
-        (multipliers of the attack and mount probabilities).
-    """
-
-    body_length_px: tuple[float, float] = (85.0, 108.0)
-    other_median_s: float = 3.5
-    other_sigma: float = 0.8
-    contact_probability: float = 0.15
-    approach_speed_px_per_frame: tuple[float, float] = (4.0, 8.0)
-    investigation_median_s: float = 1.8
-    investigation_sigma: float = 0.55
-    subtype_probabilities: tuple[float, float, float] = (0.3, 0.3, 0.4)
-    reinvestigate_probability: float = 0.35
-    chase_start_probability: float = 0.05
-    attack_after_investigation: float = 0.10
-    chase_before_attack: float = 0.5
-    chase_median_s: float = 0.7
-    attack_median_s: float = 1.0
-    attack_sigma: float = 0.5
-    attack_repeat_probability: float = 0.3
-    attempt_after_anogenital: float = 0.22
-    attempt_success: float = 0.6
-    attempt_median_s: float = 0.5
-    mount_median_s: float = 5.0
-    mount_sigma: float = 0.45
-    investigate_after_mount: float = 0.3
-    propensity_sd: float = 0.35
-
-    def __post_init__(self) -> None:
-        for name in (
-            "contact_probability",
-            "reinvestigate_probability",
-            "chase_start_probability",
-            "attack_after_investigation",
-            "chase_before_attack",
-            "attack_repeat_probability",
-            "attempt_after_anogenital",
-            "attempt_success",
-            "investigate_after_mount",
-        ):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise EthostyleError(
-                    f"BehaviourParams.{name} = {value}: give a probability in [0, 1]"
-                )
-        lo, hi = self.body_length_px
-        if not 0.0 < lo <= hi:
-            raise EthostyleError(
-                f"BehaviourParams.body_length_px = {self.body_length_px}: give the shortest "
-                "and longest body length in px, 0 < shortest <= longest"
-            )
-        p = np.asarray(self.subtype_probabilities, dtype=float)
-        if p.shape != (3,) or (p < 0).any() or p.sum() <= 0:
-            raise EthostyleError(
-                "BehaviourParams.subtype_probabilities: give three non-negative numbers "
-                "(face, body, anogenital) with a positive sum"
-            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,106 +142,6 @@ class WorldSequence:
         """This video as a :class:`~ethostyle.data.Sequence` (sharing the keypoint array)."""
         seq = Sequence(self.id, self.keypoints, int(annotator_id))
         return seq if labels is None else seq.with_labels(labels)
-
-
-@dataclass(slots=True)
-class _Spec:
-    """One planned bout: its state, sub-type, length and the fixed parameters of its pose."""
-
-    state: int
-    frames: int
-    subtype: int = Subtype.NONE
-    side: float = 1.0  # which side of the intruder (+1 its left, -1 its right)
-    position: float = 0.0  # where along the intruder (fraction of its length)
-    flip: float = 0.0  # 0 or pi: resting parallel or head to tail
-    # Mount thrusts or attack lunges: frequency (Hz), amplitude (px), phase (rad).
-    rhythm: tuple[float, float, float] = (4.0, 2.0, 0.0)
-
-
-def _frames(rng: np.random.Generator, median_s: float, sigma: float, low: int = 3) -> int:
-    return max(low, round(median_s * FPS * float(np.exp(sigma * rng.standard_normal()))))
-
-
-def _plan_episode(
-    rng: np.random.Generator, p: BehaviourParams, aggression: float, sexual: float
-) -> list[_Spec]:
-    """Sample the social bouts that follow one approach (a short semi-Markov chain)."""
-    sub_p = np.asarray(p.subtype_probabilities, dtype=float)
-    sub_p = sub_p / sub_p.sum()
-
-    def investigation(exclude: int | None = None) -> _Spec:
-        q = sub_p.copy()
-        if exclude is not None:
-            q[exclude] = 0.0
-            q = q / q.sum()
-        sub = int(rng.choice(3, p=q))
-        return _Spec(
-            Hidden.INVESTIGATION,
-            _frames(rng, p.investigation_median_s, p.investigation_sigma, 6),
-            sub,
-            side=float(rng.choice([-1.0, 1.0])),
-            position=float(rng.uniform(-0.3, 0.12)),
-        )
-
-    def chase() -> _Spec:
-        return _Spec(Hidden.CHASE, _frames(rng, p.chase_median_s, 0.4, 6))
-
-    def attack() -> _Spec:
-        side = float(rng.choice([-1.0, 1.0]))
-        lunges = (rng.uniform(2.0, 3.5), rng.uniform(10.0, 18.0), rng.uniform(0, 2 * np.pi))
-        return _Spec(
-            Hidden.ATTACK,
-            _frames(rng, p.attack_median_s, p.attack_sigma, 8),
-            side=side,
-            rhythm=lunges,
-        )
-
-    def attempt() -> _Spec:
-        return _Spec(Hidden.ATTEMPTED_MOUNT, _frames(rng, p.attempt_median_s, 0.35, 6))
-
-    def mount() -> _Spec:
-        thrust = (rng.uniform(3.0, 5.0), rng.uniform(2.0, 5.0), rng.uniform(0, 2 * np.pi))
-        return _Spec(Hidden.MOUNT, _frames(rng, p.mount_median_s, p.mount_sigma, 30), rhythm=thrust)
-
-    p_attack = min(1.0, p.attack_after_investigation * aggression)
-    p_attempt = min(1.0, p.attempt_after_anogenital * sexual)
-    plan: list[_Spec]
-    if rng.random() < min(1.0, p.chase_start_probability * aggression):
-        plan = [chase(), attack()]
-    else:
-        plan = [investigation()]
-    for _ in range(10):  # bounded: an episode is a handful of bouts
-        last = plan[-1]
-        u = rng.random()
-        if last.state == Hidden.INVESTIGATION:
-            if u < p_attack:
-                plan += [chase(), attack()] if rng.random() < p.chase_before_attack else [attack()]
-            elif last.subtype == Subtype.ANOGENITAL and u < p_attack + p_attempt:
-                plan.append(attempt())
-            elif u < p_attack + p_attempt + p.reinvestigate_probability:
-                plan.append(investigation(exclude=last.subtype))
-            else:
-                break
-        elif last.state == Hidden.ATTACK:
-            if u < p.attack_repeat_probability:
-                plan += [chase(), attack()]
-            else:
-                break
-        elif last.state == Hidden.ATTEMPTED_MOUNT:
-            if u < p.attempt_success:
-                plan.append(mount())
-            elif u < p.attempt_success + 0.5 * (1 - p.attempt_success):
-                plan.append(_Spec(Hidden.INVESTIGATION, _frames(rng, 1.0, 0.4, 6), 2))
-            else:
-                break
-        elif last.state == Hidden.MOUNT:
-            if u < p.investigate_after_mount:
-                plan.append(_Spec(Hidden.INVESTIGATION, _frames(rng, 1.2, 0.4, 6), 2))
-            else:
-                break
-        else:
-            break
-    return plan
 
 
 class _World:
@@ -449,7 +225,7 @@ class _World:
 
     # -- the resident -------------------------------------------------------------------------
     def _target(
-        self, spec: _Spec, sl: slice, parts: dict[str, np.ndarray]
+        self, spec: BoutSpec, sl: slice, parts: dict[str, np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
         """The resident's pose for a bout: trunk centre, heading, head bend, stretch, target point.
 
@@ -590,7 +366,7 @@ class _World:
         self.last_bend[0], self.last_stretch = self.bends[0, sl.stop - 1], float(self.stretch[-1])
         self._mark(sl, Hidden.OTHER, Subtype.NONE, None)
 
-    def approach(self, spec: _Spec, hidden_state: int) -> None:
+    def approach(self, spec: BoutSpec, hidden_state: int) -> None:
         """Walk to where ``spec`` starts: turn towards it, walk there, turn into its pose.
 
         The trunk centre glides to the bout's starting pose; the approach lasts long
@@ -636,7 +412,7 @@ class _World:
         subtype = spec.subtype if hidden_state == Hidden.APPROACH else Subtype.NONE
         self._mark(sl, hidden_state, subtype, anchor)
 
-    def drive(self, spec: _Spec) -> None:
+    def drive(self, spec: BoutSpec) -> None:
         """Hold the resident relative to the intruder during a social bout (or contact)."""
         sl = self._take(spec.frames)
         if sl is None:
@@ -675,17 +451,17 @@ class _World:
         aggression, sexual = np.exp(p.propensity_sd * rng.standard_normal(2))
         while self.t < self.n:
             if rng.random() < p.contact_probability:
-                spec = _Spec(
+                spec = BoutSpec(
                     Hidden.CONTACT,
-                    _frames(rng, p.other_median_s, p.other_sigma, 30),
+                    bout_frames(rng, p.other_median_s, p.other_sigma, 30),
                     side=float(rng.choice([-1.0, 1.0])),
                     position=float(rng.uniform(-0.4, 0.4)),
                     flip=float(rng.choice([0.0, np.pi])),
                 )
                 self.approach(spec, Hidden.OTHER)
                 self.drive(spec)
-            self.free(_frames(rng, p.other_median_s, p.other_sigma, 15))
-            plan = _plan_episode(rng, p, aggression, sexual)
+            self.free(bout_frames(rng, p.other_median_s, p.other_sigma, 15))
+            plan = plan_episode(rng, p, aggression, sexual)
             self.approach(plan[0], Hidden.APPROACH)
             for spec in plan:
                 self.drive(spec)

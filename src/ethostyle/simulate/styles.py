@@ -33,14 +33,32 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from ethostyle.data import BEHAVIORS, OTHER, VOCABULARY
 from ethostyle.errors import EthostyleError
 from ethostyle.simulate.behaviour import Hidden, Subtype, WorldSequence
+from ethostyle.simulate.masks import (
+    apply_feature_rules,
+    feature_rule_mask,
+    merge_and_prune,
+    relabel_short_bouts,
+    render,
+    runs,
+)
+from ethostyle.simulate.style_parts import (
+    MERGE_GAP_FRAMES,
+    MIN_BOUT_FRAMES,
+    NO_SHIFT,
+    FeatureRule,
+    FeatureTest,
+    PerBehavior,
+    RelabelShort,
+    checked_feature_rule,
+    checked_relabel,
+)
 
 __all__ = [
     "STYLES",
@@ -54,97 +72,6 @@ __all__ = [
 ]
 
 _SUBTYPES = {"face": Subtype.FACE, "body": Subtype.BODY, "anogenital": Subtype.ANOGENITAL}
-
-
-class PerBehavior(NamedTuple):
-    """One integer per scored behaviour, in :data:`ethostyle.data.BEHAVIORS` order.
-
-    Examples
-    --------
-    >>> PerBehavior(attack=-6).attack, PerBehavior(attack=-6).mount
-    (-6, 0)
-    """
-
-    attack: int = 0
-    investigation: int = 0
-    mount: int = 0
-
-
-class RelabelShort(NamedTuple):
-    """Bouts of ``behavior`` shorter than ``frames`` are labelled ``to_behavior`` instead.
-
-    Applied to the behaviour's bouts as the annotator finally draws them (after
-    shifts, merging and the minimum bout length). ``to_behavior`` is another
-    behaviour or ``"other"``; relabelling to ``"other"`` drops the bouts, the
-    same as a longer minimum bout.
-
-    Examples
-    --------
-    >>> RelabelShort("mount", 60, "investigation")  # mounts under 2 s are investigation
-    RelabelShort(behavior='mount', frames=60, to_behavior='investigation')
-    """
-
-    behavior: str
-    frames: int
-    to_behavior: str
-
-
-class FeatureTest(NamedTuple):
-    """One condition on a per-frame pose feature: ``feature op value``.
-
-    ``feature`` is a column name of :func:`ethostyle.features.pose_features`
-    (e.g. ``"r_nose-i_tail_base_px"``, the resident's nose to the intruder's tail
-    base); ``op`` is ``"<"`` or ``">"``.
-
-    Examples
-    --------
-    >>> FeatureTest("r_nose-i_tail_base_px", ">", 30.0).op
-    '>'
-    """
-
-    feature: str
-    op: str
-    value: float
-
-
-class FeatureRule(NamedTuple):
-    """A sub-type of a behaviour defined by pose features, left out or let in.
-
-    ``kind`` ``"exclude_when"``: the behaviour is not labelled on frames where
-    every test of ``rule`` holds; ``"include_when"``: it is also labelled there.
-    The features are those of :func:`ethostyle.features.pose_features` computed
-    on the true keypoints (what the annotator sees), frame by frame.
-
-    Examples
-    --------
-    >>> anogenital_only = FeatureRule(
-    ...     "exclude_when", "investigation", (FeatureTest("r_nose-i_tail_base_px", ">", 30.0),)
-    ... )
-    >>> anogenital_only.rule[0].value
-    30.0
-    """
-
-    kind: str
-    behavior: str
-    rule: tuple[FeatureTest, ...]
-
-
-_FEATURE_RULE_KINDS = ("exclude_when", "include_when")
-_OPS = ("<", ">")
-
-
-@cache
-def _pose_feature_names() -> tuple[str, ...]:
-    from ethostyle.features import pose_features  # features are needed only for these rules
-
-    return tuple(pose_features(np.zeros((3, 2, 2, 7), np.float32))[1])
-
-
-# Defaults of AnnotatorStyle, named so the dataclass does not call PerBehavior in
-# its field defaults (a NamedTuple is immutable, so sharing one instance is safe).
-_NO_SHIFT = PerBehavior()
-_MIN_BOUT_FRAMES = PerBehavior(attack=4, investigation=6, mount=15)
-_MERGE_GAP_FRAMES = PerBehavior(attack=5, investigation=6, mount=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,16 +143,16 @@ class AnnotatorStyle:
 
     name: str
     description: str
-    onset_shift_frames: PerBehavior = _NO_SHIFT
-    offset_shift_frames: PerBehavior = _NO_SHIFT
+    onset_shift_frames: PerBehavior = NO_SHIFT
+    offset_shift_frames: PerBehavior = NO_SHIFT
     boundary_jitter_frames: float = 1.5
     investigation_max_distance_px: float = 30.0
     investigation_includes_approach: bool = False
     investigation_subtypes: tuple[str, ...] = ("face", "body", "anogenital")
     attack_includes_chase: bool = False
     mount_includes_attempts: bool = False
-    min_bout_frames: PerBehavior = _MIN_BOUT_FRAMES
-    merge_gap_frames: PerBehavior = _MERGE_GAP_FRAMES
+    min_bout_frames: PerBehavior = MIN_BOUT_FRAMES
+    merge_gap_frames: PerBehavior = MERGE_GAP_FRAMES
     priority: tuple[str, ...] = ("attack", "mount", "investigation")
     lapse_probability: float = 0.02
     label_noise_probability: float = 0.0
@@ -285,71 +212,13 @@ class AnnotatorStyle:
                     "give a probability in [0, 1]"
                 )
         object.__setattr__(
-            self, "relabel_short", tuple(self._checked_relabel(r) for r in self.relabel_short)
+            self, "relabel_short", tuple(checked_relabel(self.name, r) for r in self.relabel_short)
         )
         object.__setattr__(
-            self, "feature_rules", tuple(self._checked_feature_rule(r) for r in self.feature_rules)
+            self,
+            "feature_rules",
+            tuple(checked_feature_rule(self.name, r) for r in self.feature_rules),
         )
-
-    def _checked_relabel(self, value: Any) -> RelabelShort:
-        """One ``relabel_short`` entry in its named form, or a message that says what to fix."""
-        try:
-            rule = RelabelShort(**value) if isinstance(value, dict) else RelabelShort(*value)
-            rule = rule._replace(frames=int(rule.frames))
-        except (TypeError, ValueError):
-            raise EthostyleError(
-                f"AnnotatorStyle {self.name!r}: relabel_short entry {value!r}; give "
-                "RelabelShort(behavior, frames, to_behavior), e.g. "
-                "RelabelShort('mount', 60, 'investigation')"
-            ) from None
-        if rule.behavior not in BEHAVIORS or rule.to_behavior not in VOCABULARY:
-            raise EthostyleError(
-                f"AnnotatorStyle {self.name!r}: relabel_short {tuple(rule)!r}; behavior must be "
-                f"one of {', '.join(BEHAVIORS)} and to_behavior one of {', '.join(VOCABULARY)}"
-            )
-        if rule.to_behavior == rule.behavior or rule.frames < 1:
-            raise EthostyleError(
-                f"AnnotatorStyle {self.name!r}: relabel_short {tuple(rule)!r}; relabel to "
-                "another behaviour, bouts shorter than at least 1 frame"
-            )
-        return rule
-
-    def _checked_feature_rule(self, value: Any) -> FeatureRule:
-        """One ``feature_rules`` entry in its named form, or a message that says what to fix."""
-        try:
-            rule = FeatureRule(**value) if isinstance(value, dict) else FeatureRule(*value)
-            tests = [rule.rule] if isinstance(rule.rule[0], str) else list(rule.rule)
-            tests = tuple(
-                FeatureTest(**t) if isinstance(t, dict) else FeatureTest(*t) for t in tests
-            )
-            tests = tuple(t._replace(value=float(t.value)) for t in tests)
-        except (TypeError, ValueError, IndexError):
-            raise EthostyleError(
-                f"AnnotatorStyle {self.name!r}: feature_rules entry {value!r}; give "
-                "FeatureRule(kind, behavior, (FeatureTest(feature, op, value), ...)), e.g. "
-                "FeatureRule('exclude_when', 'investigation', "
-                "(FeatureTest('r_nose-i_tail_base_px', '>', 30.0),))"
-            ) from None
-        problem = ""
-        if rule.kind not in _FEATURE_RULE_KINDS:
-            problem = f"kind {rule.kind!r}: choose {' or '.join(_FEATURE_RULE_KINDS)}"
-        elif rule.behavior not in BEHAVIORS:
-            problem = f"behavior {rule.behavior!r}: choose one of {', '.join(BEHAVIORS)}"
-        elif not tests:
-            problem = "give at least one FeatureTest"
-        for t in tests:
-            if t.op not in _OPS:
-                problem = problem or f"op {t.op!r}: choose '<' or '>'"
-            elif t.feature not in _pose_feature_names():
-                problem = problem or (
-                    f"unknown feature {t.feature!r}; use a column name of "
-                    "ethostyle.features.pose_features, e.g. 'r_nose-i_tail_base_px'"
-                )
-            elif not np.isfinite(t.value):
-                problem = problem or f"value of {t.feature!r} must be a finite number"
-        if problem:
-            raise EthostyleError(f"AnnotatorStyle {self.name!r}: feature rule {problem}")
-        return rule._replace(rule=tests)
 
     def rules(self, reference: AnnotatorStyle | None = None) -> list[dict[str, Any]]:
         """How this style differs from ``reference``, as plain, machine-readable records.
@@ -403,56 +272,14 @@ class AnnotatorStyle:
         []
         """
         ref = reference if reference is not None else _REFERENCE
-        out: list[dict[str, Any]] = []
-        for field, kind in (
-            ("onset_shift_frames", "onset_shift"),
-            ("offset_shift_frames", "offset_shift"),
-        ):
-            for b, mine, theirs in zip(
-                BEHAVIORS, getattr(self, field), getattr(ref, field), strict=True
-            ):
-                if mine != theirs:
-                    out.append({"kind": kind, "behavior": b, "frames": int(mine - theirs)})
-        for b, mine, theirs in zip(
-            BEHAVIORS, self.merge_gap_frames, ref.merge_gap_frames, strict=True
-        ):
-            if mine != theirs:
-                out.append({"kind": "merge_gap", "behavior": b, "frames": int(mine)})
-        mine_min, ref_min = self._shortest_bouts(), ref._shortest_bouts()
-        for b in BEHAVIORS:
-            if mine_min[b] != ref_min[b]:
-                out.append({"kind": "min_bout", "behavior": b, "frames": mine_min[b]})
-        theirs_relabel = set(ref.relabel_short)
-        for r in self.relabel_short:
-            if r.to_behavior != "other" and r not in theirs_relabel:
-                out.append(
-                    {
-                        "kind": "relabel_short",
-                        "behavior": r.behavior,
-                        "frames": r.frames,
-                        "to_behavior": r.to_behavior,
-                    }
-                )
-        out.extend(_definition_differences(self, ref))
-        theirs_rules = set(ref.feature_rules)
-        for fr in self.feature_rules:
-            if fr not in theirs_rules:
-                out.append(_feature_record(fr.kind, fr.behavior, fr.rule))
-        for i, winner in enumerate(self.priority):
-            for loser in self.priority[i + 1 :]:
-                if ref.priority.index(loser) < ref.priority.index(winner):
-                    out.append({"kind": "priority", "behavior": winner, "over": loser})
-        for field in ("boundary_jitter_frames", "lapse_probability", "label_noise_probability"):
-            if getattr(self, field) != getattr(ref, field):
-                out.append(
-                    {
-                        "kind": "noise",
-                        "behavior": None,
-                        "field": field,
-                        "value": getattr(self, field),
-                    }
-                )
-        return out
+        return [
+            *_boundary_records(self, ref),
+            *_bout_records(self, ref),
+            *_definition_differences(self, ref),
+            *_feature_rule_records(self, ref),
+            *_priority_records(self, ref),
+            *_noise_records(self, ref),
+        ]
 
     def _shortest_bouts(self) -> dict[str, int]:
         """Per behaviour, the shortest bout kept: ``min_bout_frames`` or a relabel to other."""
@@ -471,6 +298,76 @@ _REFERENCE = AnnotatorStyle(
     name="reference",
     description="The reference style that the other annotators are compared with.",
 )
+
+
+def _boundary_records(style: AnnotatorStyle, ref: AnnotatorStyle) -> list[dict[str, Any]]:
+    """Onset and offset shifts of :meth:`AnnotatorStyle.rules`."""
+    out: list[dict[str, Any]] = []
+    for field, kind in (
+        ("onset_shift_frames", "onset_shift"),
+        ("offset_shift_frames", "offset_shift"),
+    ):
+        for b, mine, theirs in zip(
+            BEHAVIORS, getattr(style, field), getattr(ref, field), strict=True
+        ):
+            if mine != theirs:
+                out.append({"kind": kind, "behavior": b, "frames": int(mine - theirs)})
+    return out
+
+
+def _bout_records(style: AnnotatorStyle, ref: AnnotatorStyle) -> list[dict[str, Any]]:
+    """Merge gaps, shortest bouts and relabelling by duration of :meth:`AnnotatorStyle.rules`."""
+    out: list[dict[str, Any]] = []
+    for b, mine, theirs in zip(
+        BEHAVIORS, style.merge_gap_frames, ref.merge_gap_frames, strict=True
+    ):
+        if mine != theirs:
+            out.append({"kind": "merge_gap", "behavior": b, "frames": int(mine)})
+    mine_min, ref_min = style._shortest_bouts(), ref._shortest_bouts()
+    for b in BEHAVIORS:
+        if mine_min[b] != ref_min[b]:
+            out.append({"kind": "min_bout", "behavior": b, "frames": mine_min[b]})
+    theirs_relabel = set(ref.relabel_short)
+    for r in style.relabel_short:
+        if r.to_behavior != "other" and r not in theirs_relabel:
+            out.append(
+                {
+                    "kind": "relabel_short",
+                    "behavior": r.behavior,
+                    "frames": r.frames,
+                    "to_behavior": r.to_behavior,
+                }
+            )
+    return out
+
+
+def _feature_rule_records(style: AnnotatorStyle, ref: AnnotatorStyle) -> list[dict[str, Any]]:
+    """The feature rules of ``style`` that ``ref`` does not have."""
+    theirs_rules = set(ref.feature_rules)
+    return [
+        _feature_record(fr.kind, fr.behavior, fr.rule)
+        for fr in style.feature_rules
+        if fr not in theirs_rules
+    ]
+
+
+def _priority_records(style: AnnotatorStyle, ref: AnnotatorStyle) -> list[dict[str, Any]]:
+    """Each pair of behaviours whose priority ``style`` turns around."""
+    out: list[dict[str, Any]] = []
+    for i, winner in enumerate(style.priority):
+        for loser in style.priority[i + 1 :]:
+            if ref.priority.index(loser) < ref.priority.index(winner):
+                out.append({"kind": "priority", "behavior": winner, "over": loser})
+    return out
+
+
+def _noise_records(style: AnnotatorStyle, ref: AnnotatorStyle) -> list[dict[str, Any]]:
+    """Lapses, jitter and slips that differ (no style-program edit learns them)."""
+    return [
+        {"kind": "noise", "behavior": None, "field": field, "value": getattr(style, field)}
+        for field in ("boundary_jitter_frames", "lapse_probability", "label_noise_probability")
+        if getattr(style, field) != getattr(ref, field)
+    ]
 
 
 def _feature_record(
@@ -576,100 +473,6 @@ STYLES: dict[int, AnnotatorStyle] = {
 }
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and (exclusive) stop frames of the runs of True in ``mask``."""
-    edges = np.diff(mask.astype(np.int8), prepend=0, append=0)
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-
-
-def _render(starts: np.ndarray, stops: np.ndarray, n: int) -> np.ndarray:
-    """Boolean mask that is True inside the (possibly overlapping) runs; a difference array."""
-    starts = np.clip(starts, 0, n)
-    stops = np.clip(stops, 0, n)
-    keep = stops > starts
-    diff = np.zeros(n + 1, np.int32)
-    np.add.at(diff, starts[keep], 1)
-    np.add.at(diff, stops[keep], -1)
-    return np.cumsum(diff[:-1]) > 0
-
-
-def _merge_and_prune(mask: np.ndarray, gap: int, min_len: int) -> np.ndarray:
-    """Join runs less than ``gap`` frames apart, then drop runs shorter than ``min_len``.
-
-    Done on the run table rather than with morphological closing so that runs
-    touching the ends of the video are treated exactly like the others.
-    """
-    starts, stops = _runs(mask)
-    if starts.size == 0:
-        return mask
-    opens = np.r_[True, starts[1:] - stops[:-1] >= gap]
-    starts, stops = starts[opens], stops[np.r_[opens[1:], True]]
-    long_enough = stops - starts >= min_len
-    return _render(starts[long_enough], stops[long_enough], mask.shape[0])
-
-
-def _relabel_short(masks: dict[str, np.ndarray], rule: RelabelShort) -> None:
-    """Move the bouts of ``rule.behavior`` shorter than ``rule.frames`` to ``rule.to_behavior``."""
-    starts, stops = _runs(masks[rule.behavior])
-    short = stops - starts < rule.frames
-    moved = _render(starts[short], stops[short], masks[rule.behavior].shape[0])
-    masks[rule.behavior] = masks[rule.behavior] & ~moved
-    if rule.to_behavior != "other":
-        masks[rule.to_behavior] = masks[rule.to_behavior] | moved
-
-
-def feature_rule_mask(world: WorldSequence, tests: tuple[FeatureTest, ...]) -> np.ndarray:
-    """Frames of ``world`` where every test holds, on the pose features of its true keypoints.
-
-    Parameters
-    ----------
-    world : WorldSequence
-        A simulated video.
-    tests : tuple of FeatureTest
-        Conditions over :func:`ethostyle.features.pose_features` columns.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(frames,)`` bool.
-
-    Examples
-    --------
-    >>> from ethostyle.simulate.behaviour import simulate_world
-    >>> world = simulate_world(300, seed=0)
-    >>> near = feature_rule_mask(world, (FeatureTest("r_nose-i_tail_base_px", "<", 1e9),))
-    >>> bool(near.all())
-    True
-    """
-    from ethostyle.features import pose_features
-
-    values, names = pose_features(world.clean_keypoints)
-    return _holds(values, names, tests)
-
-
-def _holds(values: np.ndarray, names: list[str], tests: tuple[FeatureTest, ...]) -> np.ndarray:
-    where = np.ones(values.shape[0], bool)
-    for t in tests:
-        column = values[:, names.index(t.feature)]
-        where &= column > t.value if t.op == ">" else column < t.value
-    return where
-
-
-def _apply_feature_rules(
-    masks: dict[str, np.ndarray], world: WorldSequence, rules: tuple[FeatureRule, ...]
-) -> None:
-    """Leave out or let in each rule's behaviour on the frames where its tests hold."""
-    from ethostyle.features import pose_features
-
-    values, names = pose_features(world.clean_keypoints)  # once for all the rules
-    for rule in rules:
-        where = _holds(values, names, rule.rule)
-        if rule.kind == "exclude_when":
-            masks[rule.behavior] = masks[rule.behavior] & ~where
-        else:
-            masks[rule.behavior] = masks[rule.behavior] | where
-
-
 def _definition(world: WorldSequence, style: AnnotatorStyle) -> dict[str, np.ndarray]:
     """Per behaviour, the frames this style would label if it made no timing errors."""
     state = world.state
@@ -722,22 +525,22 @@ def label_with_style(
     n = world.n_frames
     masks: dict[str, np.ndarray] = {}
     for i, (behaviour, wanted) in enumerate(_definition(world, style).items()):
-        starts, stops = _runs(wanted)
+        starts, stops = runs(wanted)
         kept = rng.random(starts.shape[0]) >= style.lapse_probability
         starts, stops = starts[kept], stops[kept]
         jitter = rng.normal(0.0, style.boundary_jitter_frames, size=(2, starts.shape[0]))
         starts = starts + style.onset_shift_frames[i] + np.rint(jitter[0]).astype(int)
         stops = stops + style.offset_shift_frames[i] + np.rint(jitter[1]).astype(int)
-        mask = _render(starts, stops, n)
-        masks[behaviour] = _merge_and_prune(
+        mask = render(starts, stops, n)
+        masks[behaviour] = merge_and_prune(
             mask, style.merge_gap_frames[i], style.min_bout_frames[i]
         )
     # The rules below draw no random numbers, so a style that adds them to another
     # keeps every lapse and jitter of that style (and old styles stay bit-identical).
     for rule in style.relabel_short:
-        _relabel_short(masks, rule)
+        relabel_short_bouts(masks, rule)
     if style.feature_rules:
-        _apply_feature_rules(masks, world, style.feature_rules)
+        apply_feature_rules(masks, world, style.feature_rules)
     labels = np.full(n, OTHER, np.int8)
     for behaviour in reversed(style.priority):  # the highest priority is written last
         labels[masks[behaviour]] = VOCABULARY.index(behaviour)

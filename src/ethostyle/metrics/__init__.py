@@ -35,9 +35,11 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
-from ethostyle.bouts import Bouts, bout_table, match_bouts
+from ethostyle.bouts import Bouts, bout_table
 from ethostyle.data import BEHAVIORS, VOCABULARY
 from ethostyle.errors import DataFormatError
+from ethostyle.metrics.bouts import BoutScore, bout_f1
+from ethostyle.metrics.checks import check_frame_labels, paired_labels, pool_labels
 
 # Bouts and bout_table are re-exported because the agreed interface names them here.
 __all__ = [
@@ -163,18 +165,6 @@ class Task2Score:
         return rows
 
 
-@dataclass(frozen=True, slots=True)
-class BoutScore:
-    """Bout-level scores of one behaviour (see :func:`bout_f1`)."""
-
-    f1: float
-    precision: float
-    recall: float
-    n_true: int
-    n_pred: int
-    n_matched: int
-
-
 def _fmt(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{x:.3f}"
 
@@ -200,105 +190,6 @@ def _nan_to_none(obj: Any) -> Any:
     return obj
 
 
-def _check_labels(arr: object, seq_id: str, what: str) -> np.ndarray:
-    """Return ``arr`` as int64 labels, or raise naming the sequence and first bad frame."""
-    a = np.asarray(arr)
-    if a.ndim != 1:
-        raise DataFormatError(
-            f"sequence {seq_id!r}: {what} labels have shape {a.shape}; give one label per frame"
-        )
-    if a.dtype.kind not in "iub":
-        if a.dtype.kind != "f":
-            raise DataFormatError(
-                f"sequence {seq_id!r}: {what} labels are {a.dtype}, not integers; "
-                f"give indices into {list(VOCABULARY)}"
-            )
-        bad = np.flatnonzero(~np.isfinite(a) | (a != np.round(a)))
-        if bad.size:
-            raise DataFormatError(
-                f"sequence {seq_id!r}, frame {bad[0]}: {what} label {a[bad[0]].item()} is not an "
-                f"integer; give indices into {list(VOCABULARY)}"
-            )
-    a = a.astype(np.int64)
-    bad = np.flatnonzero((a < 0) | (a >= len(VOCABULARY)))
-    if bad.size:
-        raise DataFormatError(
-            f"sequence {seq_id!r}, frame {bad[0]}: {what} label {a[bad[0]]} is outside "
-            f"0-{len(VOCABULARY) - 1}; labels index {list(VOCABULARY)}"
-        )
-    return a
-
-
-def check_frame_labels(labels: object, n_frames: int, where: str) -> np.ndarray:
-    """Check one label per frame, each an index into the vocabulary; return them as int64.
-
-    The check of the labels a decoder or a style program is fitted to, beside the
-    probabilities of the same frames.
-
-    Parameters
-    ----------
-    labels : array-like
-        ``(frames,)`` integer labels.
-    n_frames : int
-        Frames of the probabilities the labels go with.
-    where : str
-        Names the input in the error message (a video, a sequence).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(frames,)`` int64.
-
-    Raises
-    ------
-    DataFormatError
-        On a wrong shape, or a label outside 0-3 (naming the frame).
-
-    Examples
-    --------
-    >>> check_frame_labels([0, 3, 1], 3, "video 0").dtype
-    dtype('int64')
-    """
-    y = np.asarray(labels)
-    if y.shape != (n_frames,):
-        raise DataFormatError(
-            f"{where}: {n_frames} frames of probabilities but labels of shape "
-            f"{y.shape}; give one label per frame"
-        )
-    n = len(VOCABULARY)
-    if y.size and (y.min() < 0 or y.max() >= n):
-        frame = int(np.flatnonzero((y < 0) | (y >= n))[0])
-        raise DataFormatError(f"{where}, frame {frame}: label {y[frame]} is outside 0-{n - 1}")
-    return y.astype(np.int64)
-
-
-def _paired(
-    true: Mapping[str, np.ndarray], pred: Mapping[str, np.ndarray]
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Validate that ``pred`` covers ``true`` with equal lengths; return id -> (true, pred)."""
-    missing = [k for k in true if k not in pred]
-    if missing:
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise DataFormatError(
-            f"no prediction for sequence {missing[0]!r}{more}; predict every sequence that "
-            "has true labels"
-        )
-    extra = [k for k in pred if k not in true]
-    if extra:
-        logger.info("ignoring %d predicted sequences without true labels", len(extra))
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for seq_id, t in true.items():
-        t = _check_labels(t, seq_id, "true")
-        p = _check_labels(pred[seq_id], seq_id, "predicted")
-        if t.shape != p.shape:
-            raise DataFormatError(
-                f"sequence {seq_id!r}: {t.shape[0]} true labels but {p.shape[0]} predicted; "
-                "give exactly one predicted label per frame"
-            )
-        out[seq_id] = (t, p)
-    return out
-
-
 def _frame_scores(
     y_true: np.ndarray, y_pred: np.ndarray
 ) -> tuple[float, float, float, dict[str, ClassScore]]:
@@ -318,13 +209,6 @@ def _frame_scores(
         for i, (b, c) in enumerate(zip(BEHAVIORS, _SCORED_LABELS, strict=True))
     }
     return float(f1.mean()), float(precision.mean()), float(recall.mean()), per_class
-
-
-def _pool(pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    pairs = list(pairs)
-    if not pairs:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate([t for t, _ in pairs]), np.concatenate([p for _, p in pairs])
 
 
 def task2_score(
@@ -381,20 +265,20 @@ def task2_score(
         raise DataFormatError(
             f"no annotator id for sequence {missing[0]!r}; give one for every sequence"
         )
-    pairs = _paired(true, pred)
+    pairs = paired_labels(true, pred)
     by_annotator: dict[int, list[str]] = {}
     for seq_id in pairs:
         by_annotator.setdefault(int(annotators[seq_id]), []).append(seq_id)
 
     per_annotator: dict[int, AnnotatorScore] = {}
     for annotator, ids in sorted(by_annotator.items()):
-        t, p = _pool(pairs[i] for i in ids)
+        t, p = pool_labels(pairs[i] for i in ids)
         f1, precision, recall, per_class = _frame_scores(t, p)
         per_annotator[annotator] = AnnotatorScore(
             f1, precision, recall, per_class, int(t.size), annotator in scored
         )
 
-    t, p = _pool(pairs[i] for a in scored for i in by_annotator.get(a, ()))
+    t, p = pool_labels(pairs[i] for a in scored for i in by_annotator.get(a, ()))
     if t.size == 0:
         logger.warning("no sequence has an annotator id in %s; the score is undefined", scored)
     f1, precision, recall, per_class = _frame_scores(t, p)
@@ -505,68 +389,8 @@ def frame_f1(true: np.ndarray, pred: np.ndarray) -> float:
     >>> frame_f1(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 2]))
     0.8888888888888888
     """
-    t, p = _paired({"<array>": true}, {"<array>": pred})["<array>"]
+    t, p = paired_labels({"<array>": true}, {"<array>": pred})["<array>"]
     return macro_f1(t, p) if t.size else float("nan")
-
-
-def bout_f1(
-    true: Mapping[str, np.ndarray] | np.ndarray,
-    pred: Mapping[str, np.ndarray] | np.ndarray,
-    overlap: float = 0.5,
-) -> dict[str, BoutScore]:
-    """Bout-level precision, recall and F1 of each behaviour.
-
-    A bout is a maximal run of frames with one label. For each behaviour, true
-    and predicted bouts of that behaviour are paired one-to-one (greedily by
-    decreasing temporal IoU, see :func:`ethostyle.bouts.match_bouts`); a pair is
-    a match when its IoU (shared frames / frames in either bout) is at least
-    ``overlap``. Over all sequences pooled: precision = matches / predicted
-    bouts, recall = matches / true bouts, F1 their harmonic mean. With no true
-    and no predicted bout of a behaviour, its scores are 0 (the
-    ``zero_division=0`` convention); ``n_true`` and ``n_pred`` show it.
-
-    Parameters
-    ----------
-    true, pred : mapping of str to numpy.ndarray, or numpy.ndarray
-        Sequence id -> ``(frames,)`` labels, or one array each for one sequence.
-    overlap : float, optional
-        Minimum IoU of a match, in (0, 1]; 0.5 by default.
-
-    Returns
-    -------
-    dict of str to BoutScore
-        One entry per behaviour (attack, investigation, mount).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> s = bout_f1(np.array([1, 1, 1, 3, 1, 1]), np.array([1, 1, 3, 3, 3, 3]))
-    >>> s["investigation"].precision, s["investigation"].recall
-    (1.0, 0.5)
-    """
-    if not 0 < overlap <= 1:
-        raise ValueError(f"overlap must be in (0, 1]; got {overlap}")
-    if not isinstance(true, Mapping):
-        true = {"<array>": np.asarray(true)}
-    if not isinstance(pred, Mapping):
-        pred = {"<array>": np.asarray(pred)}
-    pairs = _paired(true, pred)
-    t, p = _pool(pairs.values())
-    # Concatenate the sequences; breaks keep bouts from spanning two videos.
-    lengths = np.array([a.size for a, _ in pairs.values()], dtype=np.int64)
-    breaks = np.cumsum(lengths) - lengths
-    t_bouts, p_bouts = bout_table(t, breaks), bout_table(p, breaks)
-    out: dict[str, BoutScore] = {}
-    for name in BEHAVIORS:
-        code = VOCABULARY.index(name)
-        n_true = int((t_bouts.label == code).sum())
-        n_pred = int((p_bouts.label == code).sum())
-        n_match = int(match_bouts(t_bouts, p_bouts, code, min_overlap=overlap)[0].size)
-        precision = n_match / n_pred if n_pred else 0.0
-        recall = n_match / n_true if n_true else 0.0
-        f1 = 2 * n_match / (n_true + n_pred) if n_true + n_pred else 0.0
-        out[name] = BoutScore(f1, precision, recall, n_true, n_pred, n_match)
-    return out
 
 
 def evaluate_files(
