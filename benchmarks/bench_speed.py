@@ -76,21 +76,21 @@ for seq in load(sys.argv[1]):
 #: Functions whose cumulative time splits a profiled command into its stages.
 _TRAIN_STAGES = {
     "load train file": ("ethostyle/io/dispatch.py", "load"),
-    "pose features": ("ethostyle/features.py", "compute_features"),
-    "reference model": ("ethostyle/styles.py", "_fit_reference"),
-    "style models": ("ethostyle/styles.py", "_fit_style"),
+    "pose features": ("ethostyle/features/__init__.py", "compute_features"),
+    "reference model": ("ethostyle/models/boosted/reference.py", "fit_reference"),
+    "style models": ("ethostyle/models/boosted/style.py", "fit_style"),
     "LightGBM training (all models)": ("lightgbm/engine.py", "train"),
     "LightGBM predict (all models)": ("ethostyle/models/gbdt.py", "predict_raw"),
-    "decoder tuning (all models)": ("ethostyle/decode.py", "tune_decoder"),
-    "save model": ("ethostyle/model_store.py", "save_model"),
+    "style program search (all models)": ("ethostyle/models/program/search.py", "fit_program"),
+    "save model": ("ethostyle/models/store.py", "save_model"),
 }
 _PREDICT_STAGES = {
     "load test file": ("ethostyle/io/dispatch.py", "load"),
-    "load model": ("ethostyle/model_store.py", "load_model"),
-    "pose features": ("ethostyle/features.py", "sequence_features"),
+    "load model": ("ethostyle/models/store.py", "load_model"),
+    "pose features": ("ethostyle/features/__init__.py", "sequence_features"),
     "LightGBM predict (reference + styles)": ("ethostyle/models/gbdt.py", "predict_raw"),
-    "probability context (stage 2)": ("ethostyle/stacking.py", "probability_context"),
-    "decode": ("ethostyle/decode.py", "decode"),
+    "probability context (stage 2)": ("ethostyle/models/boosted/context.py", "probability_context"),
+    "style programs": ("ethostyle/models/program/pipeline.py", "execute"),
     "write submission": ("ethostyle/io/submission.py", "save_submission"),
 }
 
