@@ -11,12 +11,15 @@ made-up lab project to try them on).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ethostyle.cli.app import app, check_output, console, friendly_errors
 from ethostyle.errors import EthostyleError
+
+if TYPE_CHECKING:
+    from ethostyle.importers import LabelImport
 
 
 @app.command("import-pose")
@@ -72,6 +75,22 @@ def import_pose(
     Body parts are matched to nose, ears, neck, hips and tail base by name; the
     summary says which parts are missing and which features that weakens.
     """
+    _check_pose_options(fps, annotator_id, scale)
+    _import_pose(
+        files,
+        out,
+        sequence_id,
+        source=source,
+        fps=fps,
+        bodyparts=bodyparts,
+        individuals=individuals,
+        annotator_id=annotator_id,
+        scale=scale,
+    )
+
+
+def _check_pose_options(fps: float | None, annotator_id: int, scale: float) -> None:
+    """Refuse ``import-pose``'s impossible numbers (a frame rate, an annotator id, a scale)."""
     # Checked before the importers load (and their dependencies warn about) anything.
     if fps is not None and not fps > 0:
         raise EthostyleError(
@@ -86,6 +105,20 @@ def import_pose(
     if not scale > 0:
         raise EthostyleError(f"--scale {scale:g}: give a positive factor (1 keeps the pixels)")
 
+
+def _import_pose(
+    files: list[Path],
+    out: Path,
+    sequence_id: str | None,
+    *,
+    source: str | None,
+    fps: float | None,
+    bodyparts: str | None,
+    individuals: str | None,
+    annotator_id: int,
+    scale: float,
+) -> None:
+    """Import ``files`` (one video under ``sequence_id``, or one per file) and write ``out``."""
     from ethostyle.data import Dataset
     from ethostyle.importers import import_pose as import_one
     from ethostyle.importers import import_pose_files, parse_name_mapping
@@ -179,6 +212,11 @@ def import_labels(
         subject=subject,
     )
     result.lab.save(out)
+    _print_labels_summary(annotator, result, out)
+
+
+def _print_labels_summary(annotator: str, result: LabelImport, out: Path) -> None:
+    """Say which id the annotator got, what it labelled, what was left out and what was written."""
     dataset = result.lab.dataset
     mine = dataset.filter([result.annotator_id])
     console.print(

@@ -242,6 +242,28 @@ def describe_style(
     _print_rules(fitted.describe_styles(px_per_cm=px_per_cm), fitted.reference_annotator)
 
 
+#: ``predict``'s two longest options, declared here to keep the command short (issue 20).
+_SkipBadOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad",
+        help="Label the sequences that read cleanly and skip any that cannot be read "
+        "(every keypoint NaN, a wrong shape, ...): each skipped one is listed, and the "
+        "command exits with status 3. Without it, one bad sequence stops the command.",
+    ),
+]
+_OutputFpsOption = Annotated[
+    float | None,
+    typer.Option(
+        "--fps",
+        help="Write the --out labels at this frame rate, one per frame of the original "
+        "video (e.g. 25 for videos imported with `import-pose --fps 25`), instead of 30 Hz; "
+        "such a file is not a challenge submission. --bouts and --frames-csv count "
+        "frames at this rate too.",
+    ),
+]
+
+
 @app.command()
 @friendly_errors
 def predict(
@@ -288,25 +310,8 @@ def predict(
             "'local:N' for N processes here. Needs ethostyle[distributed].",
         ),
     ] = None,
-    skip_bad: Annotated[
-        bool,
-        typer.Option(
-            "--skip-bad",
-            help="Label the sequences that read cleanly and skip any that cannot be read "
-            "(every keypoint NaN, a wrong shape, ...): each skipped one is listed, and the "
-            "command exits with status 3. Without it, one bad sequence stops the command.",
-        ),
-    ] = False,
-    fps: Annotated[
-        float | None,
-        typer.Option(
-            "--fps",
-            help="Write the --out labels at this frame rate, one per frame of the original "
-            "video (e.g. 25 for videos imported with `import-pose --fps 25`), instead of 30 Hz; "
-            "such a file is not a challenge submission. --bouts and --frames-csv count "
-            "frames at this rate too.",
-        ),
-    ] = None,
+    skip_bad: _SkipBadOption = False,
+    fps: _OutputFpsOption = None,
 ) -> None:
     """Label every sequence in the style of the annotator named by its annotator_id.
 
@@ -316,8 +321,6 @@ def predict(
     outputs are the same files, computed on a Dask cluster. Exit status 3: done,
     but --skip-bad skipped sequences (listed).
     """
-    from ethostyle.io import save_submission, write_bouts_csv, write_probabilities
-    from ethostyle.models.base import predict_dataset
     from ethostyle.models.store import load_model
 
     if fps is not None and not fps > 0:
@@ -333,6 +336,19 @@ def predict(
             raise EthostyleError(f"{option} labels one file at a time; give one test file")
         _predict_many(model_dir, test_files, out, probabilities, bouts, style, scheduler)
         return
+    _check_outputs(out, probabilities, bouts, frames_csv)
+    dataset, skipped = _load_to_label(test_files[0], skip_bad=skip_bad)
+    _check_scale(model_dir, dataset)  # mice at another pixel scale are refused
+    result = _label(model_dir, dataset, fitted, style, scheduler)
+    _write_outputs(result, out, probabilities, bouts, frames_csv, fps)
+    if skipped:
+        _exit_skipped(skipped, dataset)
+
+
+def _check_outputs(
+    out: Path, probabilities: Path | None, bouts: Path | None, frames_csv: Path | None
+) -> None:
+    """Refuse an output path that cannot be written or has the wrong suffix."""
     for option, path, suffix in (
         ("--out", out, ".npy"),
         ("--probabilities", probabilities, ".npz"),
@@ -342,8 +358,15 @@ def predict(
         if path is not None:
             check_output(path, directory=False)
             _check_suffix(option, path, suffix)
-    dataset, skipped = _load_to_label(test_files[0], skip_bad=skip_bad)
-    _check_scale(model_dir, dataset)  # mice at another pixel scale are refused
+
+
+def _label(
+    model_dir: Path, dataset: Any, fitted: Any, style: int | None, scheduler: str | None
+) -> Any:
+    """Label ``dataset`` here (with ``fitted`` when already loaded) or on a Dask cluster."""
+    from ethostyle.models.base import predict_dataset
+    from ethostyle.models.store import load_model
+
     if scheduler is None:
         fitted = load_model(model_dir) if fitted is None else fitted
         with progress_bars() as progress:
@@ -355,6 +378,20 @@ def predict(
             result = predict_dataset_on_cluster(
                 model_dir, dataset, client, style=style, progress=progress
             )
+    return result
+
+
+def _write_outputs(
+    result: Any,
+    out: Path,
+    probabilities: Path | None,
+    bouts: Path | None,
+    frames_csv: Path | None,
+    fps: float | None,
+) -> None:
+    """Write the labels (at ``fps`` when given) and each output asked for, saying so."""
+    from ethostyle.io import save_submission, write_bouts_csv, write_probabilities
+
     if fps is None:
         save_submission(result.labels, out)
         console.print(f"wrote submission: {out}")
@@ -376,16 +413,18 @@ def predict(
         write_frames_csv(result, frames_csv, fps=fps)
         console.print(f"wrote per-frame predictions: {frames_csv}")
 
-    if skipped:
-        err_console.print(
-            f"[yellow]skipped {len(skipped)} sequence(s) that could not be read[/] (exit status "
-            f"{EXIT_SKIPPED}); the outputs above hold the other {len(dataset)}, so --out is "
-            "not a complete challenge submission:",
-            highlight=False,
-        )
-        for problem in skipped:
-            err_console.print(f"  - {escape(problem)}", highlight=False)
-        raise typer.Exit(EXIT_SKIPPED)
+
+def _exit_skipped(skipped: list[str], dataset: Any) -> None:
+    """List the sequences ``--skip-bad`` skipped and exit with :data:`EXIT_SKIPPED`."""
+    err_console.print(
+        f"[yellow]skipped {len(skipped)} sequence(s) that could not be read[/] (exit status "
+        f"{EXIT_SKIPPED}); the outputs above hold the other {len(dataset)}, so --out is "
+        "not a complete challenge submission:",
+        highlight=False,
+    )
+    for problem in skipped:
+        err_console.print(f"  - {escape(problem)}", highlight=False)
+    raise typer.Exit(EXIT_SKIPPED)
 
 
 def _check_scale(model_dir: Path, dataset: Any) -> None:

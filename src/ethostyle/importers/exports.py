@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -235,43 +236,62 @@ def export_nwb(
     [PosixPath('nwb/videoA.nwb')]
     """
     _require_pynwb()
-    from hdmf.common import VectorData
-    from pynwb import NWBHDF5IO, NWBFile
-    from pynwb.epoch import TimeIntervals
-
     source, out = Path(source), Path(out_dir)
     fps = _checked_fps(fps)
     labels = _labels(source)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for sid, values in labels.items():  # a loop over sequences
-        bouts = bout_table(values)
-        keep = bouts.label != OTHER
-        start, stop = bouts.start[keep].astype(np.int64), bouts.stop[keep].astype(np.int64)
-        behavior = np.array([(names or {}).get(b, b) for b in VOCABULARY])[bouts.label[keep]]
-        columns = [  # whole typed columns: hdmf cannot type an empty column filled row by row
-            ("start_time", "bout start (s from the first frame)", start / fps),
-            ("stop_time", "bout end (s, exclusive)", stop / fps),
-            ("behavior", "the behaviour labelled", behavior),
-            ("start_frame", f"first frame of the bout (at {fps:g} Hz)", start),
-            ("stop_frame", "first frame after the bout", stop),
-        ]
-        table = TimeIntervals(
-            name=NWB_INTERVALS_NAME,
-            description=f"bouts of {', '.join(VOCABULARY[:OTHER])} in {source.name}",
-            columns=[VectorData(name=n, description=d, data=v) for n, d, v in columns],
-        )
-        nwbfile = NWBFile(
-            session_description=description,
-            identifier=f"ethostyle-{sid}",
-            session_start_time=_UNKNOWN_START,
-        )
-        nwbfile.add_time_intervals(table)
         path = out / f"{_safe_name(sid)}.nwb"
-        with atomic_write_path(path) as tmp, warnings.catch_warnings():
-            # pynwb advises a .nwb suffix; the temporary file gets it on its rename.
-            warnings.filterwarnings("ignore", "The file path provided", UserWarning)
-            with NWBHDF5IO(str(tmp), "w") as io:
-                io.write(nwbfile)
+        _write_nwb(path, _nwb_file(sid, values, source, fps, names, description))
         written.append(path)
     return written
+
+
+def _nwb_file(
+    sid: str,
+    values: np.ndarray,
+    source: Path,
+    fps: float,
+    names: Mapping[str, str] | None,
+    description: str,
+) -> Any:
+    """One sequence's labels as an ``NWBFile`` holding its table of bouts."""
+    from hdmf.common import VectorData
+    from pynwb import NWBFile
+    from pynwb.epoch import TimeIntervals
+
+    bouts = bout_table(values)
+    keep = bouts.label != OTHER
+    start, stop = bouts.start[keep].astype(np.int64), bouts.stop[keep].astype(np.int64)
+    behavior = np.array([(names or {}).get(b, b) for b in VOCABULARY])[bouts.label[keep]]
+    columns = [  # whole typed columns: hdmf cannot type an empty column filled row by row
+        ("start_time", "bout start (s from the first frame)", start / fps),
+        ("stop_time", "bout end (s, exclusive)", stop / fps),
+        ("behavior", "the behaviour labelled", behavior),
+        ("start_frame", f"first frame of the bout (at {fps:g} Hz)", start),
+        ("stop_frame", "first frame after the bout", stop),
+    ]
+    table = TimeIntervals(
+        name=NWB_INTERVALS_NAME,
+        description=f"bouts of {', '.join(VOCABULARY[:OTHER])} in {source.name}",
+        columns=[VectorData(name=n, description=d, data=v) for n, d, v in columns],
+    )
+    nwbfile = NWBFile(
+        session_description=description,
+        identifier=f"ethostyle-{sid}",
+        session_start_time=_UNKNOWN_START,
+    )
+    nwbfile.add_time_intervals(table)
+    return nwbfile
+
+
+def _write_nwb(path: Path, nwbfile: Any) -> None:
+    """Write ``nwbfile`` to ``path`` atomically."""
+    from pynwb import NWBHDF5IO
+
+    with atomic_write_path(path) as tmp, warnings.catch_warnings():
+        # pynwb advises a .nwb suffix; the temporary file gets it on its rename.
+        warnings.filterwarnings("ignore", "The file path provided", UserWarning)
+        with NWBHDF5IO(str(tmp), "w") as io:
+            io.write(nwbfile)

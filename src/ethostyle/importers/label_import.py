@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ethostyle.bouts import Bouts, labels_from_bouts
-from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset
+from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset, Sequence
 from ethostyle.errors import DataFormatError
 from ethostyle.importers.boris import is_boris_table, read_boris
 from ethostyle.importers.dataset import LabDataset, add_annotator
@@ -257,6 +257,21 @@ def labels_for_dataset(
         behaviours overlap, or a frame-per-row file does not cover its video.
     """
     ids = poses.ids
+    parts = _parts_by_sequence(tables, ids, behaviors, sequence, subject)
+    out: dict[str, np.ndarray] = {}
+    for sid in (i for i in ids if i in parts):
+        out[sid] = _sequence_labels(poses[sid], sid, parts[sid])
+    return out
+
+
+def _parts_by_sequence(
+    tables: Iterable[LabelTable],
+    ids: list[str],
+    behaviors: Mapping[str, str] | None,
+    sequence: str | None,
+    subject: str | None,
+) -> dict[str, list[tuple[LabelTable, np.ndarray]]]:
+    """Each sequence's rows of each table (those about ``subject``), with their class codes."""
     parts: dict[str, list[tuple[LabelTable, np.ndarray]]] = {}
     for table in tables:
         if subject is not None:
@@ -274,34 +289,38 @@ def labels_for_dataset(
         for sid in dict.fromkeys(matched.tolist()):
             rows = matched == sid
             parts.setdefault(sid, []).append((table.select(rows), codes[rows]))
-    out: dict[str, np.ndarray] = {}
-    for sid in (i for i in ids if i in parts):
-        n_frames = poses[sid].n_frames
-        video_fps = poses[sid].video_fps
-        n_video = video_frame_count(n_frames, video_fps or FPS)
-        where = f"{', '.join(str(t.path) for t, _ in parts[sid])}, sequence {sid!r}"
-        starts, stops, kept = [], [], []
-        for table, _ in parts[sid]:
-            if table.every_frame and not np.array_equal(np.sort(table.start), np.arange(n_video)):
-                rate = "" if video_fps is None else f" ({video_fps:g} Hz)"
-                raise DataFormatError(
-                    f"{table.path}, sequence {sid!r}: {len(table)} frame rows for a video of "
-                    f"{n_video} frames{rate}; give exactly one row per frame of the video"
-                )
-            start, stop = _at_30_hz(table, video_fps)
-            keep = np.ones(len(table), dtype=bool)
-            if table.every_frame:  # rows tile the video, up to its last pose frame
-                stop = np.minimum(stop, n_frames)
-                # A row of a video faster than 30 Hz can fall between two pose frames.
-                keep = stop > start
-            starts.append(start)
-            stops.append(stop)
-            kept.append(keep)
-        start, stop = np.concatenate(starts), np.concatenate(stops)
-        codes = np.concatenate([c for _, c in parts[sid]])
-        scored = (codes != OTHER) & np.concatenate(kept)
-        out[sid] = _paint(start[scored], stop[scored], codes[scored], n_frames, where)
-    return out
+    return parts
+
+
+def _sequence_labels(
+    video: Sequence, sid: str, parts: list[tuple[LabelTable, np.ndarray]]
+) -> np.ndarray:
+    """One sequence's per-frame labels, painted from its rows of every table."""
+    n_frames = video.n_frames
+    video_fps = video.video_fps
+    n_video = video_frame_count(n_frames, video_fps or FPS)
+    where = f"{', '.join(str(t.path) for t, _ in parts)}, sequence {sid!r}"
+    starts, stops, kept = [], [], []
+    for table, _ in parts:
+        if table.every_frame and not np.array_equal(np.sort(table.start), np.arange(n_video)):
+            rate = "" if video_fps is None else f" ({video_fps:g} Hz)"
+            raise DataFormatError(
+                f"{table.path}, sequence {sid!r}: {len(table)} frame rows for a video of "
+                f"{n_video} frames{rate}; give exactly one row per frame of the video"
+            )
+        start, stop = _at_30_hz(table, video_fps)
+        keep = np.ones(len(table), dtype=bool)
+        if table.every_frame:  # rows tile the video, up to its last pose frame
+            stop = np.minimum(stop, n_frames)
+            # A row of a video faster than 30 Hz can fall between two pose frames.
+            keep = stop > start
+        starts.append(start)
+        stops.append(stop)
+        kept.append(keep)
+    start, stop = np.concatenate(starts), np.concatenate(stops)
+    codes = np.concatenate([c for _, c in parts])
+    scored = (codes != OTHER) & np.concatenate(kept)
+    return _paint(start[scored], stop[scored], codes[scored], n_frames, where)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,12 @@ search the reference's program (:func:`held_out_reference`), how an annotator's
 videos are split into training and held-out parts (:func:`video_folds`), how
 many bouts of each behaviour an annotator's labels show (:func:`bout_counts`),
 and the warning for an annotator a model has no style for
-(:func:`warn_unknown_annotator`).
+(:func:`warn_unknown_annotator`, from :mod:`ethostyle.models.unknown_annotators`).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections import Counter
 from collections.abc import Mapping
 from collections.abc import Sequence as SequenceOf
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +33,11 @@ from ethostyle.bouts import bout_table
 from ethostyle.data import VOCABULARY, Dataset, Predictions, Sequence
 from ethostyle.errors import DataFormatError, ModelFormatError, ModelParameterError
 from ethostyle.models.program import StyleProgram
+from ethostyle.models.unknown_annotators import (
+    UnknownAnnotatorWarning,
+    warn_unknown_annotator,
+    warn_unknown_annotators,
+)
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.threads import thread_count
 
@@ -114,75 +118,6 @@ class ModelFiles:
         prefix = f"{name}/"
         checked = {k[len(prefix) :]: v for k, v in self.checked.items() if k.startswith(prefix)}
         return ModelFiles(self.path / name, self.manifest, checked)
-
-
-class UnknownAnnotatorWarning(UserWarning):
-    """A sequence names an annotator the model has no style for."""
-
-
-def warn_unknown_annotator(
-    sequence_id: str, annotator: int, known: list[int], reference: int, *, stacklevel: int = 3
-) -> None:
-    """Warn that ``annotator`` has no style and is labelled in the reference style.
-
-    Parameters
-    ----------
-    sequence_id : str
-        The sequence being labelled.
-    annotator : int
-        The annotator it names.
-    known : list of int
-        Annotators the model has styles for.
-    reference : int
-        The reference annotator, whose style is used instead.
-    stacklevel : int, optional
-        Which caller the warning names (as :func:`warnings.warn`).
-    """
-    warnings.warn(
-        f"sequence {sequence_id!r}: annotator {annotator} has no style in this model "
-        f"(known: {known}); labelling it in the reference style (annotator {reference})",
-        UnknownAnnotatorWarning,
-        stacklevel=stacklevel,
-    )
-
-
-def warn_unknown_annotators(
-    styles: Mapping[str, int], known: list[int], reference: int, *, stacklevel: int = 3
-) -> None:
-    """One warning for every sequence whose annotator has no style: how many, whose, which.
-
-    Labelling a file of many sequences with a model that lacks their annotators
-    (the challenge's test file with a reference-only model) gives one line, not
-    one per sequence.
-
-    Parameters
-    ----------
-    styles : mapping of str to int
-        Sequence id to the annotator whose style it is to be labelled in.
-    known : list of int
-        Annotators the model has styles for.
-    reference : int
-        The reference annotator, whose style is used instead.
-    stacklevel : int, optional
-        Which caller the warning names (as :func:`warnings.warn`).
-    """
-    unknown = {sid: who for sid, who in styles.items() if who not in known}
-    if len(unknown) == 1:
-        [(sequence_id, annotator)] = unknown.items()
-        warn_unknown_annotator(sequence_id, annotator, known, reference, stacklevel=stacklevel + 1)
-        return
-    if not unknown:
-        return
-    counts = Counter(unknown.values())
-    each = ", ".join(f"annotator {who} in {counts[who]}" for who in sorted(counts))
-    first = ", ".join(map(repr, list(unknown)[:3]))
-    warnings.warn(
-        f"{len(unknown)} of {len(styles)} sequences name an annotator this model has no style "
-        f"for ({each}; known: {known}), e.g. {first}; labelling them in the reference style "
-        f"(annotator {reference})",
-        UnknownAnnotatorWarning,
-        stacklevel=stacklevel,
-    )
 
 
 def require_labels(train: Dataset, task: str) -> None:
