@@ -293,7 +293,8 @@ def predict(
         typer.Option(
             "--frames-csv",
             help="Also write every frame's prediction (.csv): sequence, annotator style, "
-            "frame, time in seconds, label and each behaviour's probability; frames at --fps.",
+            "frame, time in seconds, label and each behaviour's probability; frames at --fps. "
+            "One test file at a time.",
         ),
     ] = None,
     style: Annotated[

@@ -183,7 +183,8 @@ def _require_pynwb() -> None:
     except ImportError:
         raise EthostyleError(
             "writing NWB files needs the 'pynwb' package; install it with "
-            "pip install 'ethostyle[pose]' (from a clone: .venv/bin/pip install -e '.[pose]')"
+            "the pose extra from the clone, .venv/bin/pip install -e '.[pose]' (pip install "
+            "'ethostyle[pose]' once ethostyle is installed from a package index)"
         ) from None
 
 

@@ -63,7 +63,8 @@ def _require_movement() -> None:
     except ImportError:
         raise DataFormatError(
             "reading pose files needs the 'movement' package; install it with "
-            "pip install 'ethostyle[pose]' (from a clone: .venv/bin/pip install -e '.[pose]')"
+            "the pose extra from the clone, .venv/bin/pip install -e '.[pose]' (pip install "
+            "'ethostyle[pose]' once ethostyle is installed from a package index)"
         ) from None
 
 
