@@ -382,7 +382,7 @@ def _bouts_from_file(path: Path, fps: float) -> pd.DataFrame:
     if "annotator_style" in frame:
         comment = "ethostyle, style of annotator " + frame["annotator_style"]
     if "mean_probability" in frame:
-        comment = comment + ", mean probability " + frame["mean_probability"]
+        comment = comment + ", model probability " + frame["mean_probability"]
     return pd.DataFrame(
         {
             "sequence": table.sequence,

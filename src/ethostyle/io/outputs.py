@@ -82,7 +82,9 @@ def write_bouts_csv(
 
     Columns: ``sequence, annotator_style, behavior, start_frame, stop_frame,
     start_s, stop_s, mean_probability, fps``; ``stop_frame`` is exclusive and
-    frames are at ``fps``. The rows are :func:`~ethostyle.bouts.behavior_bouts`
+    frames are at ``fps``. ``mean_probability`` is the model's probability of the
+    behaviour over the bout, before the style program's rules (which may label
+    frames the model finds unlikely). The rows are :func:`~ethostyle.bouts.behavior_bouts`
     of the predicted labels (at ``fps``, as ``predict --fps`` writes them).
 
     Parameters
