@@ -339,6 +339,10 @@ def test_quiet_prints_only_warnings_and_errors(mabe, tmp_path) -> None:
         assert "predicting" not in result.stderr  # no progress bar
     assert "wrote submission" in run("predict", MODEL_V1, test, "--out", tmp_path / "s.npy").stdout
     assert run("validate", test, "--quiet").stdout == ""
+    files = (mabe["sample_submission"], mabe["test"], mabe["test_labels"])
+    scored = run("evaluate", *files, "--quiet")  # the score is the result: kept
+    assert scored.exit_code == 0, scored.output
+    assert re.fullmatch(r"task2_f1=\S+ task2_precision=\S+\n", scored.stdout), scored.stdout
 
 
 def test_the_score_table_fits_an_80_column_terminal(monkeypatch) -> None:

@@ -169,7 +169,10 @@ _THREADS_HELP = (
     "Use at most this many CPU threads (LightGBM, PyTorch, numpy and ethostyle's own), "
     "e.g. on a shared machine. Default: every core."
 )
-_QUIET_HELP = "Print only warnings and errors: no progress bars, tables or messages."
+_QUIET_HELP = (
+    "Print only warnings, errors and a result line (evaluate's score): no progress bars, "
+    "tables or messages."
+)
 _VERBOSE_HELP = "Also log what happens, step by step."
 
 

@@ -135,7 +135,8 @@ def evaluate(
 
         written = write_report(report, score=score, title=f"ethostyle evaluate: {submission.name}")
         console.print(f"wrote report: {written['report']}", highlight=False)
-    console.print(f"task2_f1={score.f1:.6f} task2_precision={score.precision:.6f}", highlight=False)
+    # The score is the command's result, not a message: --quiet keeps it (on stdout).
+    typer.echo(f"task2_f1={score.f1:.6f} task2_precision={score.precision:.6f}")
 
 
 @app.command()
