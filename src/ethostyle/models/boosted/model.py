@@ -348,63 +348,8 @@ class StyleTransferModel(StylePredictor):
     def _styled_annotators(self) -> list[int]:
         return list(self.styles_)
 
-    def log_proba_in_styles(
-        self, sequence: Sequence, annotators: list[int] | None = None
-    ) -> dict[int, np.ndarray]:
-        """Log-probabilities of one sequence in several annotators' styles at once.
-
-        The pose features and the reference model run once for all styles. A style
-        whose program keeps the boosted residual gets the residual's scores; any
-        other gets the reference's.
-
-        Parameters
-        ----------
-        sequence : Sequence
-            The sequence (its labels are ignored).
-        annotators : list of int, optional
-            Whose styles; defaults to every annotator the model knows.
-
-        Returns
-        -------
-        dict of int to numpy.ndarray
-            Annotator id to ``(frames, classes)`` log-probabilities.
-        """
-        return self._scores(sequence, annotators)[0]
-
-    def labels_in_styles(
-        self, sequence: Sequence, annotators: list[int] | None = None
-    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Labels and probabilities of one sequence in several annotators' styles.
-
-        Each annotator's style program labels the reference's probabilities (or
-        its residual's), with the pose features its rules name.
-
-        Parameters
-        ----------
-        sequence : Sequence
-            The sequence (its labels are ignored).
-        annotators : list of int, optional
-            Whose styles; defaults to every annotator the model knows.
-
-        Returns
-        -------
-        dict of int to (numpy.ndarray, numpy.ndarray)
-            Annotator id to ``(frames,)`` int8 labels and ``(frames, classes)``
-            float32 probabilities.
-        """
-        scores, reference_logp, features = self._scores(sequence, annotators)
-        reference_proba = np.exp(reference_logp)  # every program starts from it
-        out = {}
-        for who, logp in scores.items():
-            proba = np.exp(logp).astype(np.float32)
-            program = self.program_for(who)
-            residual = proba if program.has_residual else None
-            labels = program.apply(
-                reference_proba, features, self.feature_names_, residual=residual
-            )
-            out[who] = (labels, proba)
-        return out
-
+    # labels_in_styles, log_proba_in_styles, describe_styles and style_records come
+    # from StylePredictor, through _scores, program_for and _styled_annotators.
     def _scores(
         self, sequence: Sequence, annotators: list[int] | None
     ) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
@@ -451,28 +396,6 @@ class StyleTransferModel(StylePredictor):
         style = self.styles_.get(int(annotator))
         return self.reference_program_ if style is None else style.program
 
-    def describe_styles(self, *, px_per_cm: float | None = None) -> dict[int, list[str]]:
-        """Every annotator's learned rules in plain language, with units and held-out gains.
-
-        Parameters
-        ----------
-        px_per_cm : float, optional
-            Pixels per centimetre of the videos: distances are then given in cm.
-
-        Returns
-        -------
-        dict of int to list of str
-            Annotator id to its statements; the reference annotator and an
-            annotator labelled as the reference get an empty list.
-        """
-        self._check_fitted()
-        out: dict[int, list[str]] = {self.reference_annotator: []}
-        for annotator, style in sorted(self.styles_.items()):
-            out[annotator] = style.program.describe(
-                annotator, self.reference_annotator, px_per_cm=px_per_cm
-            )
-        return out
-
     def style_summary(self) -> list[dict[str, Any]]:
         """One row per annotator: its data and, in words, what its style changed.
 
@@ -510,24 +433,6 @@ class StyleTransferModel(StylePredictor):
                 }
             )
         return rows
-
-    def style_records(self) -> list[dict[str, Any]]:
-        """Every annotator's learned edits as plain records (``describe-style --json``).
-
-        Returns
-        -------
-        list of dict
-            One record per edit: ``annotator``, ``behavior``, ``kind``, ``gain`` and
-            the kind's fields (see :meth:`StyleProgram.records`).
-        """
-        self._check_fitted()
-        return [
-            record
-            for annotator, style in sorted(self.styles_.items())
-            for record in style.program.records(annotator)
-        ]
-
-    # -------------------------------------------------------------- persisting
 
     # -------------------------------------------------------------- persisting
     def save(self, directory: str | Path) -> dict[str, Any]:

@@ -59,11 +59,9 @@ class Effect:
     lost_to: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        for name in ("videos", "frames", "frames_before", "frames_after"):
+        for name in _COUNTS:
             _check_count(getattr(self, name), name)
-        for name in ("bouts_before", "bouts_after"):
-            _check_count(getattr(self, name), name)
-        for name in ("gained_from", "lost_to"):
+        for name in _PER_LABEL:
             values = tuple(getattr(self, name))
             if len(values) != _N:
                 raise ValueError(f"{name} must give one count per label {list(VOCABULARY)}")
@@ -73,18 +71,8 @@ class Effect:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data; ``gained_from`` / ``lost_to`` name only labels with frames."""
-        out: dict[str, Any] = {
-            name: int(getattr(self, name))
-            for name in (
-                "videos",
-                "frames",
-                "frames_before",
-                "frames_after",
-                "bouts_before",
-                "bouts_after",
-            )
-        }
-        for name in ("gained_from", "lost_to"):
+        out: dict[str, Any] = {name: int(getattr(self, name)) for name in _COUNTS}
+        for name in _PER_LABEL:
             out[name] = {VOCABULARY[i]: v for i, v in enumerate(getattr(self, name)) if v}
         return out
 
@@ -93,26 +81,22 @@ class Effect:
         """Read :meth:`to_dict` data back; ``ValueError`` names the bad field."""
         if not isinstance(data, Mapping):
             raise ValueError("must be a JSON object")
-        expected = {
-            "videos",
-            "frames",
-            "frames_before",
-            "frames_after",
-            "bouts_before",
-            "bouts_after",
-            "gained_from",
-            "lost_to",
-        }
+        expected = {*_COUNTS, *_PER_LABEL}
         if set(data) != expected:
             raise ValueError(f"must have exactly the fields {sorted(expected)}")
         counts = {}
-        for name in ("gained_from", "lost_to"):
+        for name in _PER_LABEL:
             by_label = data[name]
             if not isinstance(by_label, Mapping) or not set(by_label) <= set(VOCABULARY):
                 raise ValueError(f"{name} must map label names {list(VOCABULARY)} to frames")
             counts[name] = tuple(by_label.get(label, 0) for label in VOCABULARY)
         plain = {k: v for k, v in data.items() if k not in counts}
         return cls(**plain, **counts)
+
+
+#: The fields of :class:`Effect` that are one count each, and those with a count per label.
+_COUNTS = ("videos", "frames", "frames_before", "frames_after", "bouts_before", "bouts_after")
+_PER_LABEL = ("gained_from", "lost_to")
 
 
 def _check_count(value: object, name: str) -> None:
