@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ground", ("ethostyle", "ethostyle.errors", "ethostyle.data", "ethostyle.atomic",
                 "ethostyle.progress", "ethostyle.threads", "ethostyle.bouts")),
     ("io", ("ethostyle.io",)),
+    ("video", ("ethostyle.video",)),
     ("features", ("ethostyle.features",)),
     ("simulate", ("ethostyle.simulate",)),
     ("importers", ("ethostyle.importers",)),

@@ -16,6 +16,7 @@ __all__ = [
     "ModelParameterError",
     "UnknownAnnotatorError",
     "UnsafeFileError",
+    "VideoError",
 ]
 
 
@@ -29,6 +30,10 @@ class DataFormatError(EthostyleError, ValueError):
 
 class UnsafeFileError(DataFormatError):
     """A file tries to do something a data file must not (run code, exhaust memory)."""
+
+
+class VideoError(DataFormatError):
+    """A video file is missing, unreadable, or does not match the poses it should show."""
 
 
 class ModelFormatError(EthostyleError, ValueError):

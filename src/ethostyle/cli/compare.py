@@ -3,7 +3,8 @@
 Both write the same report folder (see :func:`ethostyle.report.write_report`):
 ``disagreement.csv``, ``episodes.csv``, ``pairwise.csv``, ``summary.md``, PNG
 figures and a self-contained ``report.html``. ``--out``, ``--episodes`` and
-``--video`` are checked before the work (:func:`ethostyle.report.check_report_options`).
+``--video`` are checked before the work (:func:`ethostyle.report.check_report_options`), and
+so are the files of ``--videos`` (:func:`ethostyle.video.open_videos`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from ethostyle.cli.app import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import numpy as np
+
     from ethostyle.compare import Comparison
+    from ethostyle.data import Dataset
+    from ethostyle.progress import Progress
+    from ethostyle.report.clips import EpisodeClip
+    from ethostyle.video import VideoInfo
 
 __all__: list[str] = []
 
@@ -32,8 +41,15 @@ _OUT_HELP = (
     "pairwise.csv, summary.md, figures)."
 )
 _VIDEO_HELP = (
-    "Video drawn in the ethogram (a sequence id); by default the one whose labels differ most "
-    "from the reference's."
+    "Sequence id of the video drawn in the ethogram (an id such as videoA, not a file; for "
+    "video files see --videos); by default the one whose labels differ most from the "
+    "reference's."
+)
+_VIDEOS_HELP = (
+    "The lab's video files, to watch the longest episodes of each kind as clips in the report "
+    "(the pose drawn over the footage, both annotators' labels under it): a folder whose "
+    "videos are named by sequence id (videoA.mp4; .mp4, .avi, .mov, .mkv, ... in any case) or "
+    "a CSV with columns sequence_id,video. Each video is checked against its poses first."
 )
 _MIN_EPISODE_HELP = (
     "Shortest stretch, in seconds, where two annotators' labels differ that counts as an "
@@ -52,6 +68,7 @@ _PX_PER_CM_HELP = (
 MinEpisode = Annotated[float, typer.Option("--min-episode-s", help=_MIN_EPISODE_HELP)]
 PxPerCm = Annotated[float | None, typer.Option("--px-per-cm", help=_PX_PER_CM_HELP)]
 Episodes = Annotated[int, typer.Option("--episodes", help=_EPISODES_HELP)]
+Videos = Annotated[Path | None, typer.Option("--videos", help=_VIDEOS_HELP)]
 
 
 def _print_result(comparison: Comparison, paths: dict[str, Path]) -> None:
@@ -96,6 +113,7 @@ def compare(
     min_episode_s: MinEpisode = 0.5,
     episodes: Episodes = 5,
     px_per_cm: PxPerCm = None,
+    videos: Videos = None,
 ) -> None:
     """Label the same videos in every annotator's style and show where the styles disagree.
 
@@ -104,10 +122,10 @@ def compare(
     and end, bouts only one side has, frame and bout F1, and the pose features
     (nose-to-intruder distance, speed, facing angle) on the frames each style
     labels. It lists the episodes (stretches of --min-episode-s or more) where two
-    styles label differently, with pose snapshots of the longest, and the agreement
-    (Cohen's kappa, frame and bout F1) of every pair of annotators. When the videos
-    carry labels, the report adds the challenge score of each video labelled in
-    its own annotator's style.
+    styles label differently, with pose snapshots of the longest (and, with --videos,
+    clips of them), and the agreement (Cohen's kappa, frame and bout F1) of every
+    pair of annotators. When the videos carry labels, the report adds the challenge
+    score of each video labelled in its own annotator's style.
     """
     from ethostyle.compare import (
         checked_px_per_cm,
@@ -127,6 +145,7 @@ def compare(
     model = load_model(model_dir)
     dataset = load(sequences)
     check_report_options(out, n_episodes=episodes, sequence_id=video, sequence_ids=dataset.ids)
+    footage = None if videos is None else _open_videos(videos, dataset)
     with progress_bars() as progress:
         comparison = compare_model(
             model,
@@ -136,6 +155,7 @@ def compare(
             px_per_cm=px_per_cm,
             progress=progress,
         )
+        clips = _clips(comparison, footage, out, progress)
     score = own_style_score(comparison, dataset) if dataset.is_labelled else None
     paths = write_report(
         out,
@@ -146,6 +166,7 @@ def compare(
         notes=[f"Videos: {sequences}; every style labelled by the model in {model_dir}."],
         n_episodes=episodes,
         learned_rules=_learned_rules(model),
+        clips=clips,
     )
     _print_result(comparison, paths)
 
@@ -177,12 +198,14 @@ def compare_labels(
     min_episode_s: MinEpisode = 0.5,
     episodes: Episodes = 5,
     px_per_cm: PxPerCm = None,
+    videos: Videos = None,
 ) -> None:
     """Show where several annotators' own labels of the same videos disagree.
 
     The same measures as `ethostyle compare`, on real labels instead of a model's,
     with the episodes where two annotators part and the agreement of every pair.
-    Pose features and snapshots need poses: give train-layout files.
+    Pose features and snapshots need poses: give train-layout files. With --videos,
+    clips of the longest episodes (the pose drawn over them when the files have poses).
     """
     from ethostyle.compare import checked_px_per_cm, min_episode_frames, read_label_files
     from ethostyle.compare import compare_labels as run_compare
@@ -195,16 +218,20 @@ def compare_labels(
     files = read_label_files(labels)
     ids = next(iter(files.labels.values()))
     check_report_options(out, n_episodes=episodes, sequence_id=video, sequence_ids=list(ids))
+    poses = files.poses_for(0 if reference is None else reference)
+    footage = None if videos is None else _open_videos(videos, poses, ids)
     for annotator, path in sorted(files.sources.items()):
         console.print(f"annotator {annotator}: {path}", highlight=False)
     comparison = run_compare(
         files.labels,
-        files.poses_for(0 if reference is None else reference),
+        poses,
         reference=reference,
         source="the annotators' own labels",
         min_episode_s=min_episode_s,
         px_per_cm=px_per_cm,
     )
+    with progress_bars() as progress:
+        clips = _clips(comparison, footage, out, progress)
     paths = write_report(
         out,
         comparison,
@@ -212,6 +239,7 @@ def compare_labels(
         sequence_id=video,
         notes=[f"Label files: {', '.join(str(p) for p in labels)}."],
         n_episodes=episodes,
+        clips=clips,
     )
     _print_result(comparison, paths)
 
@@ -220,3 +248,29 @@ def _learned_rules(model: object) -> dict[int, list[str]] | None:
     """The model's style programs in words, when its family has them."""
     describe = getattr(model, "describe_styles", None)
     return describe() if callable(describe) else None
+
+
+def _open_videos(
+    source: Path, poses: Dataset | None, labels: Mapping[str, np.ndarray] | None = None
+) -> dict[str, VideoInfo]:
+    """Every compared sequence's video, checked against its poses (or, without poses,
+    its labels' frame count), before the comparison runs."""
+    from ethostyle.video import open_videos
+
+    if poses is not None and (labels is None or all(i in poses for i in labels)):
+        ids = list(labels) if labels is not None else poses.ids
+        frames = {i: poses[i].n_frames for i in ids}
+        return open_videos(source, frames, {i: poses[i].video_fps for i in ids})
+    return open_videos(source, {i: len(v) for i, v in (labels or {}).items()})
+
+
+def _clips(
+    comparison: Comparison, footage: dict[str, VideoInfo] | None, out: Path, progress: Progress
+) -> list[EpisodeClip]:
+    from ethostyle.report.clips import write_episode_clips
+
+    if footage is None:
+        return []
+    clips = write_episode_clips(comparison, footage, out / "clips", progress=progress)
+    console.print(f"wrote {len(clips)} episode clips in {out / 'clips'}", highlight=False)
+    return clips

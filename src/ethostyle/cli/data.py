@@ -1,4 +1,4 @@
-"""Commands on data files: ``simulate``, ``validate``, ``evaluate`` and ``demo``."""
+"""Commands on data files: ``simulate``, ``render-videos``, ``validate``, ``evaluate``, ``demo``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ethostyle.cli.app import (
 )
 from ethostyle.errors import EthostyleError
 
-__all__ = ["demo", "evaluate", "simulate", "validate"]
+__all__ = ["demo", "evaluate", "render_videos", "simulate", "validate"]
 
 #: The simulation presets (``ethostyle.simulate.PRESETS``), listed in the help.
 _PRESETS = "calms21-task2-like|tiny"
@@ -63,6 +63,40 @@ def simulate(
     paths = write_simulation(sim, out, layout=layout)
     for name, path in paths.items():
         console.print(f"wrote {name}: {path}", highlight=False)
+
+
+@app.command("render-videos")
+@friendly_errors
+def render_videos(
+    poses: Annotated[
+        Path,
+        typer.Argument(help="Poses to draw: a train.npy or test.npy file, or CalMS21 .json."),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the videos: one <sequence id>.mp4 each.")
+    ],
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            help="Frame rate of the videos (default: each sequence's own, as recorded by "
+            "import-pose --fps, else 30)."
+        ),
+    ] = None,
+) -> None:
+    """Draw each sequence's poses as a small top-view video (MP4, 320 px wide).
+
+    For data without footage, such as the simulator's: each mouse is drawn from its
+    keypoints (resident black, intruder white), one video per sequence, named by its
+    id, so that `ethostyle compare ... --videos FOLDER` can show the episodes as clips.
+    """
+    from ethostyle.io import load
+    from ethostyle.video import render_videos as run_render
+
+    check_output(out, directory=True)
+    dataset = load(poses)
+    with progress_bars() as progress:
+        written = run_render(dataset, out, fps=fps, progress=progress)
+    console.print(f"wrote {len(written)} videos in {out}", highlight=False)
 
 
 @app.command()

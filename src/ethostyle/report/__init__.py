@@ -11,6 +11,7 @@ annotators' styles disagree) and/or challenge scores
 - ``ethogram.png``, ``pairwise.png``, ``episodes_annotator<k>.png``,
   ``disagreement.png``, ``shifts.png``, ``thresholds.png`` (with a comparison;
   the episode snapshots, ``thresholds.png`` and ``feature_lines.csv`` need poses);
+- ``clips/*.mp4`` (with episode clips, :mod:`ethostyle.report.clips`), played by the page;
 - ``scores.csv`` (with scores).
 
 Examples
@@ -36,6 +37,7 @@ from ethostyle.compare import Comparison
 from ethostyle.errors import DataFormatError, EthostyleError
 from ethostyle.metrics import Task2Score
 from ethostyle.report import page
+from ethostyle.report.clips import EpisodeClip, clip_section
 from ethostyle.report.sections import comparison_sections, score_section
 from ethostyle.report.tables import named_scores, score_frame, write_bytes, write_csv
 
@@ -115,6 +117,7 @@ def write_report(
     notes: Sequence[str] = (),
     learned_rules: Mapping[int, Sequence[str]] | None = None,
     n_episodes: int = DEFAULT_EPISODES,
+    clips: Sequence[EpisodeClip] = (),
 ) -> dict[str, Path]:
     """Write the tables, figures and the self-contained HTML page of a report.
 
@@ -150,6 +153,9 @@ def write_report(
     n_episodes : int
         Episodes shown per annotator and kind, the longest first (all are in
         ``episodes.csv``).
+    clips : sequence of EpisodeClip
+        Episode clips written inside ``out_dir``
+        (:func:`~ethostyle.report.clips.write_episode_clips`), played after the episodes.
 
     Returns
     -------
@@ -163,6 +169,33 @@ def write_report(
         When neither a comparison nor a score is given, ``out_dir`` is a file,
         ``n_episodes`` is below 1 or ``sequence_id`` is not a compared video.
     """
+    out = _prepared_folder(out_dir, comparison, score, n_episodes, sequence_id)
+    paths: dict[str, Path] = {}
+    sections = [page.paragraph(note, "note") for note in notes]
+    if comparison is not None:
+        videos = [clip_section(clips, out)] if clips else []
+        sections += comparison_sections(
+            comparison, out, paths, sequence_id, dict(learned_rules or {}), n_episodes, videos
+        )
+        if clips:
+            paths["clips"] = clips[0].path.parent
+    scores = named_scores(score)
+    if scores:
+        sections.append(score_section(scores))
+        paths["scores"] = _write_scores(scores, out / "scores.csv")
+    _write_page(title, sections, out, paths)
+    logger.info("wrote report %s", paths["report"])
+    return paths
+
+
+def _prepared_folder(
+    out_dir: str | Path,
+    comparison: Comparison | None,
+    score: object,
+    n_episodes: int,
+    sequence_id: str | None,
+) -> Path:
+    """The report's folder, made, once the options are checked (:func:`write_report`)."""
     if comparison is None and score is None:
         raise EthostyleError("write_report: give a comparison, a score or both; nothing to report")
     out = check_report_options(
@@ -172,19 +205,7 @@ def write_report(
         sequence_ids=None if comparison is None else comparison.sequence_ids,
     )
     out.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    sections = [page.paragraph(note, "note") for note in notes]
-    if comparison is not None:
-        sections += comparison_sections(
-            comparison, out, paths, sequence_id, dict(learned_rules or {}), n_episodes
-        )
-    scores = named_scores(score)
-    if scores:
-        sections.append(score_section(scores))
-        paths["scores"] = _write_scores(scores, out / "scores.csv")
-    _write_page(title, sections, out, paths)
-    logger.info("wrote report %s", paths["report"])
-    return paths
+    return out
 
 
 def _write_scores(scores: dict[str, Task2Score], path: Path) -> Path:

@@ -247,13 +247,16 @@ def comparison_sections(
     sequence_id: str | None,
     learned_rules: dict[int, Sequence[str]],
     n_episodes: int,
+    after_episodes: Sequence[str] = (),
 ) -> list[str]:
     """Write a comparison's tables and figures into ``out`` (recording each in ``paths``)
-    and return the page's sections about it, in reading order."""
+    and return the page's sections about it, in reading order (``after_episodes``, such
+    as the episode clips' section, right after the episodes)."""
     _write_comparison_tables(comparison, out, paths)
     sections = [
         _answer_section(comparison, learned_rules),
         _episode_section(comparison, out, paths, sequence_id, n_episodes),
+        *after_episodes,
         _pairwise_section(comparison, out, paths),
         _every_difference_section(comparison),
         _measures_section(comparison, out, paths),
