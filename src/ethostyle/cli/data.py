@@ -96,7 +96,7 @@ def render_videos(
     dataset = load(poses)
     with progress_bars() as progress:
         written = run_render(dataset, out, fps=fps, progress=progress)
-    console.print(f"wrote {len(written)} videos in {out}", highlight=False)
+    console.print(f"wrote {len(written)} video(s) in {out}", highlight=False)
 
 
 @app.command()
