@@ -506,7 +506,7 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     steps = [c[1] for c in commands]
     assert steps == [
         "example-lab-files", "simulate", "import-pose", "import-labels", "train", "predict",
-        "export-boris", "compare",
+        "export-boris", "render-videos", "compare",
     ]  # fmt: skip
     script = Path(sys.executable).with_name("ethostyle")
     exe = str(script) if script.exists() else shutil.which("ethostyle")
@@ -543,6 +543,9 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     assert not any("nose to tail base" in text for text in printed.values())
     assert "annotator 0 vs annotator 6" in printed["compare"]
     assert (tmp_path / "lab_vs_calms21" / "report.html").is_file()
+    page = (tmp_path / "lab_vs_calms21" / "report.html").read_text()
+    clips = sorted((tmp_path / "lab_vs_calms21" / "clips").glob("*.mp4"))  # of 25 Hz videos
+    assert clips and all(f'<video src="clips/{c.name}"' in page for c in clips)
 
 
 # ------------------------------------------- issue 19 §2: wrong labels with exit 0 and no warning

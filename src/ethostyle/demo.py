@@ -6,7 +6,9 @@ file, labels the test file in each sequence's annotator style, and scores the
 result beside the style-blind reference model (every sequence labelled as
 annotator 0 would), so the gain from learning styles is visible. It then labels
 the shared videos in every learned style and writes the disagreement report
-(``report/report.html``, ``disagreement.csv``, ``summary.md`` and figures).
+(``report/report.html``, ``disagreement.csv``, ``summary.md`` and figures), with
+clips of the longest episodes cut from the shared videos, which it first draws from
+their poses (``videos/``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ethostyle.compare import compare_model
+from ethostyle.compare import Comparison, compare_model
+from ethostyle.data import Dataset
 from ethostyle.io import load_labels, load_test_npy, load_train_npy, save_submission
 from ethostyle.metrics import Task2Score, task2_score
 from ethostyle.models.base import predict_dataset
@@ -22,7 +25,9 @@ from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.store import save_model
 from ethostyle.progress import NULL_PROGRESS, NamedSteps, Progress
 from ethostyle.report import write_report
+from ethostyle.report.clips import EpisodeClip, write_episode_clips
 from ethostyle.simulate import simulate, write_simulation
+from ethostyle.video import open_videos, render_videos
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -104,6 +109,8 @@ def run_demo(
     # labelled in the simulation) in every style the model learned, without their labels.
     shared = load_train_npy(paths["shared_annotator0"]).without_labels()
     comparison = compare_model(model, shared, progress=progress)
+    clips = _episode_clips(comparison, shared, out, progress)
+    paths["videos"] = out / "videos"
     report = write_report(
         out / "report",
         comparison,
@@ -113,8 +120,22 @@ def run_demo(
         notes=[
             f"Simulated preset {preset!r} (seed {seed}). Scores: test videos, each labelled in "
             "its own annotator's style, against that annotator's true labels. Disagreement: "
-            f"the {len(shared)} shared videos labelled in every learned style, unlabelled."
+            f"the {len(shared)} shared videos labelled in every learned style, unlabelled. "
+            "Their videos are drawn from the poses (ethostyle render-videos)."
         ],
+        clips=clips,
     )
     paths.update({f"report_{k}": v for k, v in report.items()})
     return DemoResult(style_score=style_score, reference_score=reference_score, paths=paths)
+
+
+def _episode_clips(
+    comparison: Comparison, shared: Dataset, out: Path, progress: Progress
+) -> list[EpisodeClip]:
+    """Render the shared videos from their poses (the simulator has no footage), check
+    them as ``compare --videos`` does, and cut the clips of the longest episodes."""
+    render_videos(shared, out / "videos", progress=progress)
+    videos = open_videos(
+        out / "videos", {s.id: s.n_frames for s in shared}, {s.id: s.video_fps for s in shared}
+    )
+    return write_episode_clips(comparison, videos, out / "report" / "clips", progress=progress)
