@@ -155,7 +155,7 @@ def test_a_clip_shows_the_episode_frames_plus_a_second_each_side(tmp_path):
     (clip,) = write_episode_clips(comparison, videos, tmp_path / "clips")
     assert (clip.kind, clip.label_a, clip.label_b) == ("missed", "investigation", "other")
     shown = _decoded(clip.path).astype(float)
-    assert shown.shape[1:] == (320 + 72, 480, 3)  # the video scaled to 480 px, the timeline
+    assert shown.shape[1:] == (320 + 88, 480, 3)  # the video scaled to 480 px, the timeline
     mean = shown[:, 20:300, 20:460].mean(axis=(1, 2))
     index = np.rint((mean[:, 0] - 8) / 16) + 16 * np.rint((mean[:, 1] - 8) / 16)
     times = k / 25.0

@@ -153,6 +153,7 @@ WORKFLOW_ORDER = (
     "describe-style",
     "predict",
     "evaluate",
+    "render-videos",
     "compare",
     "compare-labels",
     "export-boris",

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from ethostyle.bouts import bout_table
 from ethostyle.compare import Comparison
@@ -60,7 +61,7 @@ PAD_S = 1.0
 MAX_EPISODE_S = 20.0
 #: Width of a clip in pixels (the video is scaled to it; the timeline spans it).
 CLIP_WIDTH = 480
-_TIMELINE_HEIGHT = 72
+_TIMELINE_HEIGHT = 88
 _MICE = ((255, 140, 0), (0, 170, 255))  # resident orange, intruder blue
 _MARKER = (220, 0, 0)
 
@@ -203,11 +204,11 @@ def _write_clip(
     n_poses = len(comparison.labels[a][sid])
     span = _span(episode, n_poses, info.fps)
     size = even_size(CLIP_WIDTH, CLIP_WIDTH * info.height / info.width)
-    panel, marker_x = _timeline(comparison, episode, span, size[0])
+    panel, marker = _timeline(comparison, episode, span, size[0])
     keypoints = None if comparison.poses is None else comparison.poses[sid].keypoints
     scale = size[0] / info.width * info.pose_scale
     poses = None if keypoints is None else keypoints[span.pose_frames(n_poses)]
-    chunks = _frames(info, span, size, poses, scale, panel, marker_x)
+    chunks = _frames(info, span, size, poses, scale, panel, marker)
     name = f"{number:02d}_{episode['kind']}_{_safe(sid)}_{a}_vs_{b}.mp4"
     path = write_mp4(chunks, out / name, info.fps)
     return EpisodeClip(
@@ -236,7 +237,7 @@ def _frames(
     poses: np.ndarray | None,
     scale: float,
     panel: np.ndarray,
-    marker_x: np.ndarray,
+    marker: tuple[np.ndarray, np.ndarray],
 ) -> Iterator[np.ndarray]:
     """The clip's frames, a chunk at a time: the video, the poses (one per video frame)
     over it, the timeline under it with each frame's marker."""
@@ -252,8 +253,8 @@ def _frames(
         out = np.empty((n, height + panel.shape[0], width, 3), np.uint8)
         out[:, :height] = chunk
         out[:, height:] = panel
-        xs = marker_x[done : done + n, None] + np.arange(-1, 1)  # 2 px wide
-        rows = height + np.arange(4, panel.shape[0] - 14)
+        xs = marker[0][done : done + n, None] + np.arange(-1, 1)  # 2 px wide
+        rows = height + marker[1]
         inside = (xs >= 0) & (xs < width)
         f = np.broadcast_to(np.arange(n)[:, None], xs.shape)
         out[f[inside][:, None], rows[None, :], xs[inside][:, None]] = _MARKER
@@ -263,15 +264,15 @@ def _frames(
 
 def _timeline(
     comparison: Comparison, episode: pd.Series, span: _Span, width: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """The timeline panel (``(height, width, 3)`` uint8) of both annotators' labels over
-    the clip, and each video frame's marker column."""
+    the clip, and where the marker goes: each video frame's column, and the rows."""
     sid = str(episode["video"])
     a, b = int(episode["annotator_a"]), int(episode["annotator_b"])
     t0, t1 = span.first / FPS, span.stop / FPS
     figure = Figure(figsize=(width / 100, _TIMELINE_HEIGHT / 100), dpi=100)
     canvas = FigureCanvasAgg(figure)
-    ax = figure.add_axes((0.2, 0.3, 0.78, 0.62))
+    ax = figure.add_axes((0.2, 0.36, 0.78, 0.58))
     for row, annotator in enumerate((a, b)):
         labels = comparison.labels[annotator][sid][span.first : span.stop]
         bouts = bout_table(labels)
@@ -288,11 +289,16 @@ def _timeline(
     ticks = (e0, min(e1, t1))  # the episode's start and end, as the caption gives them
     ax.set_xticks(ticks, [clock_time(t) for t in ticks], fontsize=6)
     ax.tick_params(length=2, pad=1)
+    handles = [Patch(color=c, label=b) for b, c in BEHAVIOR_COLORS.items()]
+    figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.59, 0.0), ncol=3,
+                  fontsize=6, frameon=False, handlelength=1, borderpad=0.1)  # fmt: skip
     canvas.draw()
     panel = np.asarray(canvas.buffer_rgba())[..., :3].copy()
-    box = ax.get_window_extent()  # display pixels, from the left
+    box = ax.get_window_extent()  # display pixels, from the lower left
     times = np.arange(span.v0, span.v1) / span.fps
-    return panel, np.rint(box.x0 + (times - t0) / (t1 - t0) * box.width).astype(np.intp)
+    columns = np.rint(box.x0 + (times - t0) / (t1 - t0) * box.width).astype(np.intp)
+    rows = np.arange(int(panel.shape[0] - box.y1), int(np.ceil(panel.shape[0] - box.y0)))
+    return panel, (columns, rows)
 
 
 def clip_section(clips: Sequence[EpisodeClip], report_dir: str | os.PathLike[str]) -> str:
