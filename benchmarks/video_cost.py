@@ -3,7 +3,8 @@
 On the shared videos of a simulated preset (seed 0), labelled by every annotator:
 
 1. ``render_videos`` at 320 px (the simulator's and the demo's renders);
-2. ``compare_annotators`` (what ``compare-labels`` computes), for scale;
+2. ``compare_annotators`` and ``write_report`` without clips (what ``compare-labels``
+   does without ``--videos``): the reference the costs below are measured against;
 3. ``open_videos`` (the checks before any work);
 4. ``write_episode_clips`` from the 320 px renders, and from the same videos rendered at
    CalMS21's full 1024 x 570 (a lab camera's size), per clip.
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 from ethostyle.compare import compare_annotators
+from ethostyle.report import write_report
 from ethostyle.report.clips import write_episode_clips
 from ethostyle.simulate import simulate
 from ethostyle.video import open_videos, render_videos
@@ -52,7 +54,9 @@ def main() -> None:
         out = Path(tmp)
         total = sum(frames.values())
         _timed("render_videos, 320 px", lambda: render_videos(shared, out / "v320"), total)
-        comparison, _ = _timed("compare_annotators", lambda: compare_annotators(sim.shared))
+        comparison, base = _timed("compare_annotators", lambda: compare_annotators(sim.shared))
+        _, report = _timed("write_report (no clips)", lambda: write_report(out / "r", comparison))
+        base += report
         videos, _ = _timed("open_videos (checks)", lambda: open_videos(out / "v320", frames, rates))
         for label, folder in (("320 px renders", out / "v320"), ("1024 x 570", out / "v1024")):
             if folder.name == "v1024":
@@ -69,7 +73,8 @@ def main() -> None:
             seconds = sum(c.clip_end_s - c.clip_start_s for c in clips)
             print(
                 f"  {len(clips)} clips, {seconds:.0f} s of video in all: "
-                f"{wall / max(len(clips), 1):.2f} s per clip"
+                f"{wall / max(len(clips), 1):.2f} s per clip; all clips "
+                f"{wall / base:.2f} x compare-labels' work without videos ({base:.2f} s)"
             )
 
 

@@ -171,7 +171,10 @@ def iter_frames(
             # PyAV hands over one decoded frame at a time: this loop is the decoder's, not
             # a loop over frames that numpy could do at once.
             for frame in container.decode(stream):
-                index = round(float((frame.pts - origin) * base) * info.fps) - first - start
+                if frame.pts is None:  # no time stamp (rare raw streams): after the last
+                    index = int(np.flatnonzero(got)[-1]) + 1 if got.any() else 0
+                else:
+                    index = round(float((frame.pts - origin) * base) * info.fps) - first - start
                 while index >= len(buffer):  # the chunk is complete: hand it over
                     out = _filled(buffer, got, previous, info)
                     yield out
