@@ -129,7 +129,7 @@ def test_rendered_frames_show_the_resident_where_its_poses_put_it(rendered):
     """Each video frame shows the pose frame nearest in time: at 25 Hz, frame k shows pose
     frame round(1.2 k); the resident (black) lies where its keypoints say, scaled."""
     for fps, path in ((30, rendered["30"]), (25, rendered["25"])):
-        frames = _decoded(path).astype(int)
+        frames = _decoded(path)
         dark = frames.max(axis=-1) < 80
         dark[:, :4], dark[:, -4:], dark[:, :, :4], dark[:, :, -4:] = (False,) * 4  # walls
         seen = np.array([np.nonzero(d)[1].mean() for d in dark])  # centre x of the black
@@ -154,7 +154,7 @@ def test_a_clip_shows_the_episode_frames_plus_a_second_each_side(tmp_path):
     videos = open_videos(tmp_path, {"v": n_poses}, {"v": 25.0})
     (clip,) = write_episode_clips(comparison, videos, tmp_path / "clips")
     assert (clip.kind, clip.label_a, clip.label_b) == ("missed", "investigation", "other")
-    shown = _decoded(clip.path).astype(float)
+    shown = _decoded(clip.path)
     assert shown.shape[1:] == (320 + 88, 480, 3)  # the video scaled to 480 px, the timeline
     mean = shown[:, 20:300, 20:460].mean(axis=(1, 2))
     index = np.rint((mean[:, 0] - 8) / 16) + 16 * np.rint((mean[:, 1] - 8) / 16)
