@@ -199,8 +199,9 @@ def demo(
         result = run_demo(out, preset=preset, seed=seed, progress=progress)
     print_score_table(result.reference_score, "style-blind reference model (annotator 0's style)")
     print_score_table(result.style_score, "style models (each sequence in its annotator's style)")
+    shown = ("train", "test", "test_labels", "model", "submission", "videos", "report_report")
     for name, path in result.paths.items():
-        if name in ("train", "test", "test_labels", "model", "submission", "report_report"):
+        if name in shown:
             console.print(f"{name.removeprefix('report_')}: {path}", highlight=False)
     summary = result.paths.get("report_summary")
     if summary is not None:
