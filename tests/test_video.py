@@ -18,6 +18,7 @@ from ethostyle.report.clips import write_episode_clips
 from ethostyle.video import (
     check_videos,
     find_videos,
+    iter_frames,
     open_videos,
     render_video,
     video_info,
@@ -122,6 +123,21 @@ def test_missing_and_unreadable_videos_are_refused_naming_the_file(tmp_path):
     broken.write_bytes(b"not a video at all" * 10)
     with pytest.raises(VideoError, match=r"s.mp4: not a video ethostyle can read"):
         open_videos(tmp_path, {"s": 45})
+
+
+# ------------------------------------------------------------------------ reading
+def test_frames_are_read_by_number_after_a_seek_and_past_the_end_repeat_the_last(tmp_path):
+    """Frame k is coloured by k (x264 puts key frames 250 apart, so reading from 600
+    seeks); chunks of 37 cut across the ranges; two frames asked past the end repeat it."""
+    k = np.arange(1000)
+    colour = np.stack([16 * (k % 16), 16 * (k // 16 % 16), 16 * (k // 256)], axis=1) + 8
+    frames = np.broadcast_to(colour[:, None, None, :], (1000, 32, 32, 3)).astype(np.uint8)
+    info = video_info(write_mp4([frames], tmp_path / "long.mp4", 30))
+    for first, stop in ((600, 700), (251, 260), (0, 5), (995, 1002)):
+        got = np.concatenate(list(iter_frames(info, first, stop, width=32, height=32, chunk=37)))
+        level = np.rint((got.mean(axis=(1, 2)) - 8) / 16)
+        index = level[:, 0] + 16 * level[:, 1] + 256 * level[:, 2]
+        np.testing.assert_array_equal(index, np.minimum(np.arange(first, stop), 999))
 
 
 # ---------------------------------------------------------------------- rendering
