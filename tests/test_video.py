@@ -140,6 +140,20 @@ def test_frames_are_read_by_number_after_a_seek_and_past_the_end_repeat_the_last
         np.testing.assert_array_equal(index, np.minimum(np.arange(first, stop), 999))
 
 
+def test_a_matroska_video_without_a_frame_count_is_counted(tmp_path):
+    with av.open(str(tmp_path / "s.mkv"), "w") as box:  # Matroska stores no frame count
+        stream = box.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for i in range(77):
+            image = np.full((32, 32, 3), i, np.uint8)
+            box.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        box.mux(stream.encode())
+    with av.open(str(tmp_path / "s.mkv")) as box:
+        assert box.streams.video[0].frames == 0
+    info = open_videos(tmp_path, {"s": 92}, {"s": 25.0})["s"]
+    assert (info.fps, info.n_frames) == (25.0, 77) == (25.0, video_frame_count(92, 25.0))
+
+
 # ---------------------------------------------------------------------- rendering
 def test_rendered_frames_show_the_resident_where_its_poses_put_it(rendered):
     """Each video frame shows the pose frame nearest in time: at 25 Hz, frame k shows pose
