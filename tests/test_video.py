@@ -185,8 +185,8 @@ def test_a_clip_shows_the_episode_frames_plus_a_second_each_side(tmp_path):
     (clip,) = write_episode_clips(comparison, videos, tmp_path / "clips")
     assert (clip.kind, clip.label_a, clip.label_b) == ("missed", "investigation", "other")
     shown = _decoded(clip.path)
-    assert shown.shape[1:] == (320 + 88, 480, 3)  # the video scaled to 480 px, the timeline
-    mean = shown[:, 20:300, 20:460].mean(axis=(1, 2))
+    assert shown.shape[1:] == (88 + 320, 480, 3)  # the timeline, the video scaled to 480 px
+    mean = shown[:, 88 + 20 : 88 + 300, 20:460].mean(axis=(1, 2))
     index = np.rint((mean[:, 0] - 8) / 16) + 16 * np.rint((mean[:, 1] - 8) / 16)
     times = k / 25.0
     expected = k[(times >= (45 - 30) / 30) & (times <= (75 + 30 - 1) / 30)]

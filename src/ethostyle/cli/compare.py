@@ -47,7 +47,7 @@ _VIDEO_HELP = (
 )
 _VIDEOS_HELP = (
     "The lab's video files, to watch the longest episodes of each kind as clips in the report "
-    "(the pose drawn over the footage, both annotators' labels under it): a folder whose "
+    "(the pose drawn over the footage, both annotators' labels above it): a folder whose "
     "videos are named by sequence id (videoA.mp4; .mp4, .avi, .mov, .mkv, ... in any case) or "
     "a CSV with columns sequence_id,video. Each video is checked against its poses first."
 )

@@ -2,7 +2,7 @@
 
 For the longest episodes of each kind (against the reference), :func:`write_episode_clips`
 cuts the episode plus :data:`PAD_S` seconds each side out of the sequence's video,
-draws both mice's skeletons over it (when the comparison has poses), and puts under it
+draws both mice's skeletons over it (when the comparison has poses), and puts above it
 a timeline of both annotators' labels with the current frame marked. The clips are
 H.264 MP4 files beside the report, which :func:`clip_section` embeds as ``<video>``
 elements with relative paths.
@@ -64,6 +64,8 @@ CLIP_WIDTH = 480
 _TIMELINE_HEIGHT = 88
 _MICE = ((255, 140, 0), (0, 170, 255))  # resident orange, intruder blue
 _MARKER = (220, 0, 0)
+#: Clips side by side, as many as the page's width holds (the page's own CSS is shared).
+_FIGURE_STYLE = f"display:inline-block;vertical-align:top;width:{CLIP_WIDTH}px;margin:0 1rem 1rem 0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +242,8 @@ def _frames(
     marker: tuple[np.ndarray, np.ndarray],
 ) -> Iterator[np.ndarray]:
     """The clip's frames, a chunk at a time: the video, the poses (one per video frame)
-    over it, the timeline under it with each frame's marker."""
+    over it, the timeline above it (where a player's controls do not cover it) with each
+    frame's marker."""
     width, height = size
     done = 0
     for chunk in iter_frames(info, span.v0, span.v1, width=width, height=height):
@@ -250,11 +253,11 @@ def _frames(
             for mouse, color in enumerate(_MICE):
                 draw_segments(chunk, mouse_skeletons(now, mouse, scale), color, width=2)
                 draw_dots(chunk, now[:, mouse, None, :, 0] * scale, color, radius=3.0)
-        out = np.empty((n, height + panel.shape[0], width, 3), np.uint8)
-        out[:, :height] = chunk
-        out[:, height:] = panel
+        out = np.empty((n, panel.shape[0] + height, width, 3), np.uint8)
+        out[:, : panel.shape[0]] = panel
+        out[:, panel.shape[0] :] = chunk
         xs = marker[0][done : done + n, None] + np.arange(-1, 1)  # 2 px wide
-        rows = height + marker[1]
+        rows = marker[1]
         inside = (xs >= 0) & (xs < width)
         f = np.broadcast_to(np.arange(n)[:, None], xs.shape)
         out[f[inside][:, None], rows[None, :], xs[inside][:, None]] = _MARKER
@@ -322,7 +325,7 @@ def clip_section(clips: Sequence[EpisodeClip], report_dir: str | os.PathLike[str
             f"The longest episodes of each kind, as video: each clip runs from {PAD_S:g} s "
             f"before the episode to {PAD_S:g} s after it (at most {MAX_EPISODE_S:g} s of the "
             "episode), with both mice's skeletons drawn over the footage (resident orange, "
-            "intruder blue). Under it, both annotators' labels (colours are behaviours, blank "
+            "intruder blue). Above it, both annotators' labels (colours are behaviours, blank "
             "is other; the grey band is the episode) and a red line at the frame shown. The "
             "clips are MP4 files in the clips folder beside this page; keep them together."
         )
@@ -336,8 +339,8 @@ def clip_section(clips: Sequence[EpisodeClip], report_dir: str | os.PathLike[str
             f"annotator {clip.annotator_b}: {clip.label_b}"
         )
         parts.append(
-            f'<figure class="clip"><video src="{html.escape(src)}" controls loop muted '
-            f'playsinline preload="metadata" width="{CLIP_WIDTH}"></video>'
+            f'<figure class="clip" style="{_FIGURE_STYLE}"><video src="{html.escape(src)}" '
+            f'controls loop muted playsinline preload="metadata" width="{CLIP_WIDTH}"></video>'
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
     return page.section("Episodes on video", *parts)
