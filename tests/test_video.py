@@ -196,6 +196,8 @@ def test_a_clip_shows_the_episode_frames_plus_a_second_each_side(tmp_path):
 
 
 def test_compare_labels_videos_writes_clips_the_report_plays_and_checks_first(tmp_path):
+    """render-videos draws the poses of a train-layout file; compare-labels --videos cuts
+    the episode's clip and the page plays it; a video 6 frames short is refused first."""
     poses = _moving_pair(90)
     a = np.full(90, OTHER, np.int8)
     a[30:60] = INVESTIGATION
@@ -203,7 +205,8 @@ def test_compare_labels_videos_writes_clips_the_report_plays_and_checks_first(tm
     for annotator, labels in ((0, a), (1, np.full(90, OTHER, np.int8))):
         data = Dataset([Sequence("trial1", poses, annotator, labels)])
         files.append(save_train_npy(data, tmp_path / f"annotator{annotator}.npy"))
-    render_video(Sequence("trial1", poses, 0), tmp_path / "footage" / "Trial1.MP4")
+    rendered = invoke("render-videos", files[0], "--out", tmp_path / "footage")
+    assert "wrote 1 video(s)" in assert_success(rendered)
     out = tmp_path / "report"
     printed = assert_success(
         invoke("compare-labels", *files, "--out", out, "--videos", tmp_path / "footage")
@@ -212,9 +215,9 @@ def test_compare_labels_videos_writes_clips_the_report_plays_and_checks_first(tm
     (clip,) = (out / "clips").iterdir()
     assert f'<video src="clips/{clip.name}"' in (out / "report.html").read_text()
     # a video two frames short of its poses' 3 s passes; six short is refused before any work
-    render_video(Sequence("trial1", poses[:84], 0), tmp_path / "footage" / "Trial1.MP4")
+    render_video(Sequence("trial1", poses[:84], 0), tmp_path / "footage" / "trial1.mp4")
     result = invoke(
         "compare-labels", *files, "--out", tmp_path / "r2", "--videos", tmp_path / "footage"
     )
-    assert_clean_error(result, r"Trial1.MP4: 84 frames at 30 Hz .* sequence 'trial1'")
+    assert_clean_error(result, r"trial1.mp4: 84 frames at 30 Hz .* sequence 'trial1'")
     assert not (tmp_path / "r2").exists()
