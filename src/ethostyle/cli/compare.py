@@ -49,7 +49,8 @@ _VIDEOS_HELP = (
     "The lab's video files, to watch the longest episodes of each kind as clips in the report "
     "(the pose drawn over the footage, both annotators' labels above it): a folder whose "
     "videos are named by sequence id (videoA.mp4; .mp4, .avi, .mov, .mkv, ... in any case) or "
-    "a CSV with columns sequence_id,video. Each video is checked against its poses first."
+    "a CSV with columns sequence_id,video (paths relative to the CSV's folder). Each video is "
+    "checked against its poses first."
 )
 _MIN_EPISODE_HELP = (
     "Shortest stretch, in seconds, where two annotators' labels differ that counts as an "
