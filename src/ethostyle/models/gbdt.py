@@ -18,6 +18,7 @@ import numpy as np
 
 from ethostyle.data import VOCABULARY
 from ethostyle.errors import ModelFormatError
+from ethostyle.metrics.labelled import labelled_mask
 
 __all__ = ["GBDTClassifier", "interpolate_rows", "log_softmax", "softmax", "strided_rows"]
 
@@ -171,7 +172,8 @@ class GBDTClassifier:
         X : numpy.ndarray
             ``(frames, features)`` float32.
         y : numpy.ndarray
-            ``(frames,)`` labels in ``0 .. n_classes-1``.
+            ``(frames,)`` labels in ``0 .. n_classes-1``; frames labelled
+            :data:`~ethostyle.data.UNLABELLED` are left out.
         init_score : numpy.ndarray, optional
             ``(frames, n_classes)`` raw scores to start boosting from.
         sample_weight : numpy.ndarray, optional
@@ -187,6 +189,7 @@ class GBDTClassifier:
             ``self``, fitted.
         """
         rows = np.arange(0, len(y), max(1, self.frame_step))
+        rows = rows[labelled_mask(np.asarray(y)[rows])]  # unlabelled frames teach nothing
         data = lgb.Dataset(
             np.ascontiguousarray(X[rows]),
             label=np.asarray(y)[rows],
