@@ -20,8 +20,8 @@ from ethostyle.data import Dataset
 from ethostyle.decode import DEFAULT_DECODER, decode
 from ethostyle.errors import UnknownAnnotatorError
 from ethostyle.features import compute_features, sequence_features
-from ethostyle.models.boosted import REFERENCE_PARAMS
 from ethostyle.metrics.labelled import labelled_mask
+from ethostyle.models.boosted import REFERENCE_PARAMS
 from ethostyle.models.gbdt import GBDTClassifier, softmax
 
 __all__ = ["AnnotatorAsInputModel", "OwnLabModel"]

@@ -24,8 +24,8 @@ from ethostyle.data import VOCABULARY
 from ethostyle.decode import check_proba, log_scores, segment_starts
 from ethostyle.errors import DataFormatError
 from ethostyle.metrics import check_frame_labels, confusion_counts
-from ethostyle.metrics.labelled import labelled_mask
 from ethostyle.metrics import macro_f1_of_confusion as _f1
+from ethostyle.metrics.labelled import labelled_mask
 from ethostyle.models.program.edits import (
     BEHAVIOR_IDS,
     KINDS,
