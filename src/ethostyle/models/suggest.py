@@ -236,6 +236,7 @@ def suggest_stretches(
     minutes: float,
     *,
     stretch_s: float = 20.0,
+    labelled: Dataset | None = None,
     weights: tuple[float, float, float] = SCORE_WEIGHTS,
     progress: Progress = NULL_PROGRESS,
 ) -> list[Stretch]:
@@ -255,6 +256,10 @@ def suggest_stretches(
         How much to label: ``round(minutes * 60 / stretch_s)`` stretches (at least one).
     stretch_s : float
         Seconds per stretch, :data:`MIN_STRETCH_S` to :data:`MAX_STRETCH_S`.
+    labelled : Dataset, optional
+        Labels already made (``--labelled``, e.g. the file the model was trained
+        on): frames of a video with the same id that this annotator labelled
+        there are never suggested either.
     weights : tuple of float
         Weights of the three reasons (see :class:`FrameScores`).
     progress : Progress, optional
@@ -281,6 +286,13 @@ def suggest_stretches(
     """
     length, n_stretches = _checked_request(model, videos, annotator, minutes, stretch_s)
     candidates = {s.id: _free_frames(s, annotator) for s in videos}
+    for seq in labelled or ():  # a loop over the labelled videos
+        if (
+            seq.id in candidates
+            and seq.labels is not None
+            and seq.n_frames == len(candidates[seq.id])
+        ):
+            candidates[seq.id] &= _free_frames(seq, annotator)
     n_free = sum(int(c.sum()) for c in candidates.values())
     if n_free < length * n_stretches:
         raise ModelParameterError(
