@@ -296,8 +296,9 @@ def suggest_stretches(
     n_free = sum(int(c.sum()) for c in candidates.values())
     if n_free < length * n_stretches:
         raise ModelParameterError(
-            f"--minutes {minutes:g}: the videos hold {n_free / FPS / 60:.2f} minute(s) not yet "
-            f"labelled by annotator {annotator}; ask for at most that much, or give more videos"
+            f"--minutes {minutes:g}: {n_stretches} stretch(es) of {stretch_s:g} s, but the "
+            f"videos hold {n_free / FPS:.2f} s not yet labelled by annotator {annotator}; ask "
+            f"for fewer minutes, or give more videos"
         )
     reasons: dict[str, FrameScores] = {}
     task = progress.task("scoring frames", len(videos))

@@ -6,9 +6,10 @@ back as a partly labelled video (:data:`~ethostyle.data.UNLABELLED` outside the
 stretches; training and scoring leave those frames out).
 
 - ``stretches.csv``: one row per stretch, best first, with its score and why;
-- ``to_label.csv``: a bout table (``sequence, start_frame, stop_frame, behavior``)
-  with an ``unlabelled`` row for every gap between stretches and an ``other`` row
-  per stretch; add one row per bout seen in a stretch, then import it;
+- ``to_label.csv``: a bout table (``sequence, start_s, stop_s, behavior``, times in
+  seconds from the start of the video, whatever its frame rate) with an
+  ``unlabelled`` row for every gap between stretches and an ``other`` row per
+  stretch; add one row per bout seen in a stretch, then import it;
 - ``boris/<sequence>.boris.xlsx``: per video, the event spreadsheet BORIS imports
   (*File > Import observations*) with ``unlabelled`` state events outside the
   stretches; code the stretches in BORIS, export the aggregated events, import them.
@@ -101,7 +102,7 @@ def write_suggestions(
                 out / "boris" / f"{safe}.boris.xlsx",
             )
         )
-    table = pd.concat(rows, ignore_index=True).sort_values(["sequence", "start_frame"])
+    table = pd.concat(rows, ignore_index=True).sort_values(["sequence", "start_s"])
     with atomic_write_path(out / "to_label.csv") as tmp:
         table.to_csv(tmp, index=False)
     written.insert(1, out / "to_label.csv")
@@ -112,8 +113,10 @@ def _bout_rows(sid: str, ranges: np.ndarray, behavior: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "sequence": sid,
-            "start_frame": ranges[:, 0].astype(np.int64),
-            "stop_frame": ranges[:, 1].astype(np.int64),
+            # Seconds: a lab's bout table counts frames of its video's own rate
+            # (import-labels), but 30 Hz pose frames / 30 are the same times at any rate.
+            "start_s": np.round(ranges[:, 0] / FPS, 4),
+            "stop_s": np.round(ranges[:, 1] / FPS, 4),
             "behavior": behavior,
         }
     )
