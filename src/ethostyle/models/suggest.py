@@ -285,14 +285,7 @@ def suggest_stretches(
     [('mouse-12', 2040, 2640)]
     """
     length, n_stretches = _checked_request(model, videos, annotator, minutes, stretch_s)
-    candidates = {s.id: _free_frames(s, annotator) for s in videos}
-    for seq in labelled or ():  # a loop over the labelled videos
-        if (
-            seq.id in candidates
-            and seq.labels is not None
-            and seq.n_frames == len(candidates[seq.id])
-        ):
-            candidates[seq.id] &= _free_frames(seq, annotator)
+    candidates = _candidates(videos, annotator, labelled)
     n_free = sum(int(c.sum()) for c in candidates.values())
     if n_free < length * n_stretches:
         raise ModelParameterError(
@@ -342,6 +335,16 @@ def _checked_request(
             f"minute(s) in all; ask for at most that much, or give more videos"
         )
     return length, max(1, round(minutes * 60 / stretch_s))
+
+
+def _candidates(videos: Dataset, annotator: int, labelled: Dataset | None) -> dict[str, np.ndarray]:
+    """Per video, ``(frames,)`` bool: frames ``annotator`` labelled neither there nor in ``labelled``."""
+    candidates = {s.id: _free_frames(s, annotator) for s in videos}
+    for seq in labelled or ():  # a loop over the labelled videos
+        same = seq.id in candidates and seq.n_frames == len(candidates[seq.id])
+        if same and seq.labels is not None:
+            candidates[seq.id] &= _free_frames(seq, annotator)
+    return candidates
 
 
 def _free_frames(sequence: Sequence, annotator: int) -> np.ndarray:
