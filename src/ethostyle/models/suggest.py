@@ -338,7 +338,7 @@ def _checked_request(
 
 
 def _candidates(videos: Dataset, annotator: int, labelled: Dataset | None) -> dict[str, np.ndarray]:
-    """Per video, ``(frames,)`` bool: frames ``annotator`` labelled neither there nor in ``labelled``."""
+    """Per video, ``(frames,)`` bool: frames left unlabelled here and in ``labelled``."""
     candidates = {s.id: _free_frames(s, annotator) for s in videos}
     for seq in labelled or ():  # a loop over the labelled videos
         same = seq.id in candidates and seq.n_frames == len(candidates[seq.id])
