@@ -40,17 +40,36 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from accuracy import _world
+from accuracy import _HELDOUT_PRESET, _HELDOUT_STYLES, _NOVEL_PRESET, _NOVEL_STYLES
 
 from ethostyle.data import FPS, UNLABELLED, Dataset, Sequence
 from ethostyle.metrics import task2_score
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.suggest import frame_scores, pick_stretches
-from ethostyle.simulate import label_with_style
+from ethostyle.simulate import PRESETS, label_with_style, simulate
 
 ANNOTATORS = (1, 2, 3, 4, 5)
 STRETCH_S = 20.0
+
+
+def _world(name: str, seed: int, reference_videos: int):
+    """``benchmarks/accuracy.py``'s world, smaller: fewer annotator-0 and test videos.
+
+    Every annotator 1-5 gets two training videos (the start video and a second
+    one) and two test videos; two shared videos. The videos are as long as the
+    world's own, its kinematics and annotator rules unchanged.
+    """
+    counts = {
+        "train_sequences": (reference_videos, 2),
+        "test_sequences": (0, 2),
+        "shared_sequences": 2,
+    }
+    if name == "default":
+        return simulate(replace(PRESETS["calms21-task2-like"], **counts), seed=seed)
+    if name == "novel":
+        return simulate(replace(_NOVEL_PRESET, **counts), seed=seed + 2000, styles=_NOVEL_STYLES)
+    return simulate(replace(_HELDOUT_PRESET, **counts), seed=seed + 1000, styles=_HELDOUT_STYLES)
 
 
 def _pool(sim, starts: dict[int, str]) -> list[str]:
@@ -105,9 +124,9 @@ def _score(model, sim) -> dict[str, float]:
 
 def run(world: str, seed: int, minutes: list[float], reference_videos: int) -> list[dict]:
     """Every condition of one world and seed, as rows."""
-    sim = _world(world, seed)
+    sim = _world(world, seed, reference_videos)
     starts = {a: f"sim-a{a}-train-000" for a in ANNOTATORS}
-    reference = [s for s in sim.train if s.annotator_id == 0][:reference_videos]
+    reference = [s for s in sim.train if s.annotator_id == 0]
     start_videos = [sim.train[starts[a]] for a in ANNOTATORS]
     model = StyleTransferModel(seed=seed).fit(Dataset([*reference, *start_videos]))
     pool_ids = _pool(sim, starts)
@@ -121,7 +140,7 @@ def run(world: str, seed: int, minutes: list[float], reference_videos: int) -> l
         scores = {s.id: frame_scores(model, s, a).total() for s in pool}
         suggested[a] = pick_stretches(scores, round(max(minutes) * 60 / STRETCH_S), length)
         random_[a] = _random_picks(pool, n_most, length, rng)
-    second = {a: pool_ids[(a - 1) % len(pool_ids)] for a in ANNOTATORS}
+    second = {a: f"sim-a{a}-train-001" for a in ANNOTATORS}  # its own second video
 
     def adapted(extra: dict[int, list]) -> dict[str, float]:
         data = Dataset([*start_videos, *(s for a in ANNOTATORS for s in extra[a])])
@@ -172,7 +191,7 @@ def main() -> None:
     parser.add_argument("--seed", action="append", type=int)
     parser.add_argument("--minutes", action="append", type=float)
     parser.add_argument(
-        "--reference-videos", type=int, default=12, help="annotator-0 videos the reference uses"
+        "--reference-videos", type=int, default=8, help="annotator-0 videos the reference uses"
     )
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
