@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,6 +30,23 @@ def test_unlabelled_frames_are_not_fitted_as_other() -> None:
     model = GBDTClassifier(n_estimators=20, num_threads=1, frame_step=1, min_child_samples=5)
     proba = np.exp(model.fit(x, y).predict_raw(np.array([[2.5]])))
     assert proba.argmax() == 1
+
+
+def test_a_residual_given_no_labelled_frame_changes_no_score() -> None:
+    x, start = np.linspace(0, 1, 50)[:, None], np.random.default_rng(0).normal(size=(50, 4))
+    model = GBDTClassifier(n_estimators=5, num_threads=1)
+    model.fit(x, np.full(50, UNLABELLED), init_score=start)
+    assert not model.predict_raw(x).any()  # nothing added to the scores it starts from
+
+
+def test_a_style_learns_from_one_video_labelled_only_in_its_first_seconds(tiny) -> None:
+    video = tiny.train["sim-a2-train-000"]
+    labels = np.where(np.arange(video.n_frames) < 300, video.labels, UNLABELLED)
+    model = copy.deepcopy(small_model())
+    with pytest.warns(UserWarning, match="already have a style"):
+        model.adapt(Dataset([video.with_labels(labels)]))
+    assert model.styles_[2].n_frames == 300  # the labelled frames, not the video's 900
+    assert model.predict_sequence(video)[0].min() >= 0
 
 
 def _video(p_attack: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, None, np.ndarray]:
