@@ -8,19 +8,25 @@ annotators label any stretch on request (from the hidden truth, with their own
 rules, jitter and lapses), leaving the rest of the video unlabelled:
 
 - ``suggested M``: the M minutes ``ethostyle suggest`` picks (20-s stretches);
-- ``random M``: M minutes of 20-s stretches drawn at random from the same videos;
-- ``second video``: one whole further video, labelled throughout.
+- ``random M`` and ``random 2M``: M and twice M minutes of 20-s stretches drawn at
+  random from the same videos (the target: suggested M reaches random 2M);
+- ``second video``: the annotator's own second training video, labelled throughout.
 
 The pool the stretches come from is every simulated video that is neither annotator
 0's (the reference learned from those) nor a start video nor a test video: the
-other annotators' training videos and the shared videos. Each condition adapts the
+annotators' second training videos and a shared video. Each condition adapts the
 start model (the reference is not retrained) on the start videos plus what was
 labelled, and is scored by Task 2 F1 on the test videos of annotators 1-5.
 
-Run (about N minutes per world and seed on 2 busy cores; see benchmarks/README.md)::
+To fit a shared 2-core machine the worlds are smaller than ``accuracy.py``'s (6
+annotator-0 training videos, 2 test videos per annotator; videos as long, rules and
+kinematics unchanged) and LightGBM is lighter (:data:`LIGHT`), the same for every
+condition.
+
+Run (4-5 minutes per world and seed on 2 shared cores, much longer when they are busy)::
 
     nice -n 5 .venv/bin/python benchmarks/suggest_minutes.py --world default \\
-        --world heldout --world novel --seed 0 --seed 1 --seed 2
+        --world heldout --world novel --seed 0 --seed 1 --seed 2 --minutes 1
 
 It prints a Markdown table to paste into ``benchmarks/README.md``, and the rows as JSON
 with ``--json``.
