@@ -12,7 +12,7 @@ import numpy as np
 
 from ethostyle.data import UNLABELLED
 
-__all__ = ["labelled_mask", "labelled_runs", "n_labelled"]
+__all__ = ["labelled_mask", "n_labelled"]
 
 
 def labelled_mask(labels: np.ndarray) -> np.ndarray:
@@ -48,26 +48,3 @@ def n_labelled(labels: np.ndarray) -> int:
     """
     return int(np.count_nonzero(labelled_mask(labels)))
 
-
-def labelled_runs(labels: np.ndarray) -> np.ndarray:
-    """The stretches somebody labelled, as ``(start, stop)`` frame ranges.
-
-    Parameters
-    ----------
-    labels : numpy.ndarray
-        ``(frames,)`` integer labels.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(runs, 2)`` int64: start (inclusive) and stop (exclusive) of each run of
-        labelled frames, in order.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> labelled_runs(np.array([-1, 3, 0, -1, 1])).tolist()
-    [[1, 3], [4, 5]]
-    """
-    edges = np.diff(np.concatenate([[0], labelled_mask(labels).astype(np.int8), [0]]))
-    return np.stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)], axis=1)
