@@ -47,4 +47,3 @@ def n_labelled(labels: np.ndarray) -> int:
     2
     """
     return int(np.count_nonzero(labelled_mask(labels)))
-
