@@ -303,7 +303,8 @@ def test_every_command_takes_quiet_and_verbose_and_every_computing_one_threads()
     from ethostyle.cli.app import COMPUTING
 
     assert COMPUTING == {
-        "demo", "simulate", "train", "adapt", "predict", "evaluate", "compare", "compare-labels"
+        "demo", "simulate", "train", "adapt", "suggest", "predict", "evaluate", "compare",
+        "compare-labels",
     }  # fmt: skip
     for name in _command_names():
         text = flat(_help(name, columns=200))

@@ -506,7 +506,7 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     steps = [c[1] for c in commands]
     assert steps == [
         "example-lab-files", "simulate", "import-pose", "import-labels", "train", "predict",
-        "export-boris", "render-videos", "compare",
+        "export-boris", "render-videos", "compare", "suggest", "import-labels", "adapt",
     ]  # fmt: skip
     script = Path(sys.executable).with_name("ethostyle")
     exe = str(script) if script.exists() else shutil.which("ethostyle")
@@ -519,7 +519,7 @@ def test_the_walkthrough_runs_as_written(tmp_path):
             [exe, *command[1:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
         )
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
-        printed[command[1]] = " ".join((done.stdout + done.stderr).split())
+        printed.setdefault(command[1], " ".join((done.stdout + done.stderr).split()))
     # What the page says each step prints, word for word and in order.
     for command, passages in _walkthrough_quotes():
         at = 0
@@ -546,6 +546,12 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     page = (tmp_path / "lab_vs_calms21" / "report.html").read_text()
     clips = sorted((tmp_path / "lab_vs_calms21" / "clips").glob("*.mp4"))  # of 25 Hz videos
     assert clips and all(f'<video src="clips/{c.name}"' in page for c in clips)
+    # The loop: suggest picks a stretch of the one video Alice did not label; it comes back
+    # partly labelled (-1 outside the stretch) and the model adapts on it.
+    assert (tmp_path / "to_label" / "boris" / "videoD.boris.xlsx").is_file()
+    again = load_lab_dataset(tmp_path / "lab_train2.npy").dataset["videoD"].labels
+    assert (again == -1).sum() == 899 - 450 and (again == 3).sum() == 450
+    assert (tmp_path / "lab_model2" / "model.json").is_file()
 
 
 # ------------------------------------------- issue 19 §2: wrong labels with exit 0 and no warning

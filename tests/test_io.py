@@ -305,9 +305,9 @@ MALFORMED = {
         {"annotations": [3] * 6 + [7] + [3] * 3},
         r"sequence 's1', frame 6: label 7 is out of range",
     ),
-    "negative label": (
-        {"annotations": [-1] + [3] * 9},
-        r"sequence 's1', frame 0: label -1 is out of range",
+    "negative label": (  # -1 is UNLABELLED, a frame nobody labelled
+        {"annotations": [-2] + [3] * 9},
+        r"sequence 's1', frame 0: label -2 is out of range",
     ),
     "label name out of vocabulary": (
         {"annotations": ["other"] * 3 + ["sniff"] + ["other"] * 6},

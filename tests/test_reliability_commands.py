@@ -161,6 +161,17 @@ COMMANDS = {
         tmp / "o.npy",
     ],
     "export-boris": lambda h, tmp: ["export-boris", h, "--out", tmp / "boris"],
+    "suggest": lambda h, tmp: [
+        "suggest",
+        small_model_dir(),
+        h,
+        "--annotator",
+        1,
+        "--minutes",
+        0.5,
+        "--out",
+        tmp / "s",
+    ],
 }
 
 
@@ -177,7 +188,7 @@ def test_hostile_npy_is_refused_by_the_newer_commands(tmp_path, hostile, command
     result = invoke(*COMMANDS[command](path, tmp_path))
     assert_clean_error(result, re.escape(str(path)), "never runs code")
     assert not marker.exists()
-    assert not {"report", "r", "o.npy", "boris"} & {p.name for p in tmp_path.iterdir()}
+    assert not {"report", "r", "o.npy", "boris", "s"} & {p.name for p in tmp_path.iterdir()}
 
 
 @pytest.mark.parametrize("names", [{"alice": "x"}, {"alice": None}, {"alice": True}, ["alice"]])
@@ -322,6 +333,9 @@ def _unwritable_runs(files: dict[str, Path], tmp_path: Path) -> dict[str, list[o
         ],
         "export-boris": ["export-boris", missing, "--out", UNWRITABLE / "boris"],
         "example-lab-files": ["example-lab-files", "--out", UNWRITABLE / "lab"],
+        "suggest": [
+            "suggest", MODEL_V1, test, "--annotator", 1, "--minutes", 0.5, "--out", UNWRITABLE / "s"
+        ],
     }  # fmt: skip
 
 
@@ -330,7 +344,7 @@ def _unwritable_runs(files: dict[str, Path], tmp_path: Path) -> dict[str, list[o
     [
         "train", "adapt", "predict --out", "predict --probabilities", "predict --bouts",
         "evaluate --json", "evaluate --report", "compare", "compare-labels", "simulate", "demo",
-        "import-pose", "import-labels", "export-boris", "example-lab-files",
+        "import-pose", "import-labels", "export-boris", "example-lab-files", "suggest",
     ],
 )  # fmt: skip
 def test_an_output_that_cannot_be_written_is_refused_before_the_work(

@@ -320,7 +320,7 @@ def test_labels_as_class_names_read_like_indices(tmp_path, tiny):
     ("labels", "message"),
     [
         (lambda y: np.where(np.arange(len(y)) == 17, 4, y), r"sequence 's', frame 17: label 4"),
-        (lambda y: np.where(np.arange(len(y)) == 5, -1, y), r"sequence 's', frame 5: label -1"),
+        (lambda y: np.where(np.arange(len(y)) == 5, -2, y), r"sequence 's', frame 5: label -2"),
         (lambda y: y[:-3], r"sequence 's': 897 labels for 900 frames"),
         (lambda y: np.r_[y, 3], r"sequence 's': 901 labels for 900 frames"),
         (lambda y: y.astype(np.float64) + 0.5, r"sequence 's', frame 0: label .* not a whole"),

@@ -19,6 +19,7 @@ __all__ = [
     "BODY_PARTS",
     "FPS",
     "OTHER",
+    "UNLABELLED",
     "VOCABULARY",
     "Dataset",
     "Predictions",
@@ -43,6 +44,10 @@ VOCABULARY: tuple[str, ...] = ("attack", "investigation", "mount", "other")
 BEHAVIORS: tuple[str, ...] = ("attack", "investigation", "mount")
 #: Index of ``other`` in :data:`VOCABULARY`.
 OTHER: int = 3
+#: The label of a frame nobody labelled (a partly labelled video): such frames are
+#: left out of fitting and scoring, never taken as ``other``. Never written to a
+#: challenge (MABe 2021) file.
+UNLABELLED: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,9 @@ class Sequence:
     annotator_id : int
         Who labelled (or should be predicted in the style of) this sequence.
     labels : numpy.ndarray or None
-        ``(frames,)`` int8 indices into :data:`VOCABULARY`, or None when unlabelled.
+        ``(frames,)`` int8 indices into :data:`VOCABULARY`, or None when unlabelled;
+        :data:`UNLABELLED` (-1) marks the frames of a partly labelled video that
+        nobody labelled.
     scores : numpy.ndarray or None
         ``(frames, 2, 7)`` float32 keypoint confidences, when the source has them.
     video_fps : float or None

@@ -150,6 +150,7 @@ WORKFLOW_ORDER = (
     "validate",
     "train",
     "adapt",
+    "suggest",
     "describe-style",
     "predict",
     "evaluate",
@@ -163,7 +164,17 @@ WORKFLOW_ORDER = (
 
 #: Commands that compute enough to take ``--threads``.
 COMPUTING = frozenset(
-    {"demo", "simulate", "train", "adapt", "predict", "evaluate", "compare", "compare-labels"}
+    {
+        "demo",
+        "simulate",
+        "train",
+        "adapt",
+        "suggest",
+        "predict",
+        "evaluate",
+        "compare",
+        "compare-labels",
+    }
 )
 
 _THREADS_HELP = (

@@ -217,11 +217,17 @@ def import_labels(
 
 def _print_labels_summary(annotator: str, result: LabelImport, out: Path) -> None:
     """Say which id the annotator got, what it labelled, what was left out and what was written."""
+    from ethostyle.metrics.labelled import n_labelled
+
     dataset = result.lab.dataset
     mine = dataset.filter([result.annotator_id])
+    labelled = sum(n_labelled(s.labels) for s in mine if s.labels is not None)
+    unlabelled = (
+        f" (and {mine.n_frames - labelled} marked unlabelled)" if labelled < mine.n_frames else ""
+    )
     console.print(
         f"{annotator!r} is annotator {result.annotator_id}: {len(mine)} labelled sequence(s), "
-        f"{mine.n_frames} frames",
+        f"{labelled} frames{unlabelled}",
         highlight=False,
     )
     if result.unlabelled:

@@ -6,6 +6,14 @@ paints the tables onto the frames of the imported poses, after mapping the lab's
 behaviour names to ethostyle's (``attack``, ``investigation``, ``mount``;
 everything else is ``other``, see :func:`behavior_codes`); :func:`import_labels`
 adds the result to a lab's data set under the annotator's name.
+
+Partly labelled videos: bouts of the behaviour ``unlabelled`` (any case; a lab's
+own name mapped to it with ``--behaviors 'not scored=unlabelled'``) mark frames
+nobody labelled. They get :data:`~ethostyle.data.UNLABELLED` (-1), which training,
+adapting and scoring leave out; a behaviour bout over such a frame wins. Frames of
+a video that no row covers are ``other`` as before, so a file that labels only part
+of a video says which part with ``unlabelled`` rows (as ``ethostyle suggest`` writes
+them).
 """
 
 from __future__ import annotations
@@ -20,12 +28,13 @@ import numpy as np
 import pandas as pd
 
 from ethostyle.bouts import Bouts, labels_from_bouts
-from ethostyle.data import FPS, OTHER, VOCABULARY, Dataset, Sequence
+from ethostyle.data import FPS, OTHER, UNLABELLED, VOCABULARY, Dataset, Sequence
 from ethostyle.errors import DataFormatError
 from ethostyle.importers.boris import is_boris_table, read_boris
 from ethostyle.importers.dataset import LabDataset, add_annotator
 from ethostyle.importers.label_tables import LabelTable, checked_units, read_label_csv
 from ethostyle.io.frame_rate import video_frame_count
+from ethostyle.io.label_checks import UNLABELLED_NAMES
 
 __all__ = [
     "LabelImport",
@@ -75,7 +84,8 @@ def behavior_codes(
 
     ethostyle's own names (any case) map to themselves; ``mapping`` maps other
     names (``{"sniff": "investigation"}``, any case); empty cells and names such
-    as "none" or "background" are ``other``.
+    as "none" or "background" are ``other``; ``unlabelled`` (or a name mapped to
+    it) is :data:`~ethostyle.data.UNLABELLED`, frames nobody labelled.
 
     Parameters
     ----------
@@ -89,7 +99,7 @@ def behavior_codes(
     Returns
     -------
     numpy.ndarray
-        ``(rows,)`` int8 indices into :data:`~ethostyle.data.VOCABULARY`.
+        ``(rows,)`` int8 indices into :data:`~ethostyle.data.VOCABULARY`, or -1.
 
     Raises
     ------
@@ -101,15 +111,19 @@ def behavior_codes(
     >>> import numpy as np
     >>> behavior_codes(np.array(["Attack", "sniff", ""]), {"sniff": "investigation"}).tolist()
     [0, 1, 3]
+    >>> behavior_codes(np.array(["Unlabelled", "mount"])).tolist()
+    [-1, 2]
     """
     table: dict[str, int] = {name: i for i, name in enumerate(VOCABULARY)}
     table.update(dict.fromkeys(_NOTHING, OTHER))
+    table.update(dict.fromkeys(UNLABELLED_NAMES, UNLABELLED))
     for theirs, ours in (mapping or {}).items():
-        if ours.lower() not in VOCABULARY:
+        if ours.lower() not in table or ours.lower() in _NOTHING - {"other"}:
             raise DataFormatError(
-                f"--behaviors maps {theirs!r} to {ours!r}; map to one of {list(VOCABULARY)}"
+                f"--behaviors maps {theirs!r} to {ours!r}; map to one of {list(VOCABULARY)} "
+                f"(or {UNLABELLED_NAMES[0]!r} for frames nobody labelled)"
             )
-        table[theirs.strip().lower()] = VOCABULARY.index(ours.lower())
+        table[theirs.strip().lower()] = table[ours.lower()]
     normal = pd.Series(names, dtype=str).str.strip().str.lower().to_numpy(dtype=str)
     unique, inverse = np.unique(normal, return_inverse=True)
     unknown = [str(u) for u in unique if u not in table]
@@ -163,7 +177,11 @@ def _paint(
     n_frames: int,
     where: str,
 ) -> np.ndarray:
-    """Per-frame labels from bouts; frames no bout covers are ``other``."""
+    """Per-frame labels from bouts; frames no bout covers are ``other``.
+
+    Bouts of :data:`~ethostyle.data.UNLABELLED` mark frames nobody labelled; a
+    behaviour's bout over them wins.
+    """
     if (stop <= start).any():
         row = int(np.flatnonzero(stop <= start)[0])
         raise DataFormatError(
@@ -185,11 +203,13 @@ def _paint(
             n_frames,
         )
         stop = np.minimum(stop, n_frames)
-    # Frames covered by each behaviour: +1 at a start, -1 at a stop, summed over time.
-    active = np.zeros((len(VOCABULARY), n_frames + 1), dtype=np.int32)
+    # Frames covered by each behaviour: +1 at a start, -1 at a stop, summed over time;
+    # UNLABELLED (-1) counts in the last row.
+    active = np.zeros((len(VOCABULARY) + 1, n_frames + 1), dtype=np.int32)
     np.add.at(active, (codes.astype(np.intp), start), 1)
     np.add.at(active, (codes.astype(np.intp), stop), -1)
     covered = np.cumsum(active[:, :n_frames], axis=1) > 0
+    unlabelled, covered = covered[-1], covered[:-1]
     clash = covered.sum(axis=0) > 1
     if clash.any():
         frame = int(np.flatnonzero(clash)[0])
@@ -198,9 +218,14 @@ def _paint(
             f"{where}, frame {frame}: bouts of {both} overlap; ethostyle gives each frame one "
             f"behaviour. Keep one animal's rows (--subject), or map one of them to 'other'"
         )
-    order = np.argsort(start, kind="stable")
-    bouts = Bouts(start[order], stop[order], codes[order].astype(np.int8))
-    return labels_from_bouts(bouts, n_frames)
+    behaviour = codes != UNLABELLED
+    order = np.argsort(start[behaviour], kind="stable")
+    bouts = Bouts(
+        start[behaviour][order], stop[behaviour][order], codes[behaviour][order].astype(np.int8)
+    )
+    labels = labels_from_bouts(bouts, n_frames)
+    labels[unlabelled & ~covered.any(axis=0)] = UNLABELLED
+    return labels
 
 
 def _at_30_hz(table: LabelTable, video_fps: float | None) -> tuple[np.ndarray, np.ndarray]:

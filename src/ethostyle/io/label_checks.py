@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ethostyle.data import VOCABULARY
+from ethostyle.data import UNLABELLED, VOCABULARY
 from ethostyle.errors import DataFormatError
 from ethostyle.io.basic_checks import location, map_vocabulary
 
-__all__ = ["checked_labels"]
+__all__ = ["UNLABELLED_NAMES", "checked_labels"]
+
+#: Class names that mark frames nobody labelled (:data:`~ethostyle.data.UNLABELLED`),
+#: in label arrays and in every label file a lab writes (any case).
+UNLABELLED_NAMES: tuple[str, ...] = ("unlabelled", "unlabeled")
 
 
 def checked_labels(
@@ -43,12 +47,15 @@ def checked_labels(
         From :func:`map_vocabulary`: maps the file's class indices to the canonical
         ones (default: the file uses :data:`VOCABULARY`'s order).
     names_allowed : bool
-        Whether class names are accepted (a submission holds indices only).
+        Whether class names are accepted, and with them
+        :data:`~ethostyle.data.UNLABELLED` (-1, or the name ``"unlabelled"``) for
+        frames nobody labelled: a lab's label files and train files may be partly
+        labelled; a submission (indices only) may not.
 
     Returns
     -------
     numpy.ndarray
-        ``(frames,)`` int8.
+        ``(frames,)`` int8; -1 where nobody labelled.
 
     Raises
     ------
@@ -62,6 +69,8 @@ def checked_labels(
     [3, 3, 1]
     >>> checked_labels(["other", "mount"], "labels.npy", "s1").tolist()
     [3, 2]
+    >>> checked_labels(["unlabelled", "other"], "labels.npy", "s1").tolist()
+    [-1, 3]
     >>> checked_labels([3, 7], "labels.npy", "s1")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ethostyle.errors.DataFormatError: labels.npy, sequence 's1', frame 1: label 7 is out of range...
@@ -73,8 +82,10 @@ def checked_labels(
     array = _label_array(raw, where, n_frames)
     if array.dtype.kind == "U" and names_allowed:
         return _indices_of_names(array, path, sequence)
-    _refuse_non_indices(array, path, sequence, n_classes)
-    return vocabulary_map[array.astype(np.intp)]
+    _refuse_non_indices(array, path, sequence, n_classes, names_allowed)
+    indices = array.astype(np.intp)
+    # UNLABELLED stays itself: it indexes no class of the file's vocabulary.
+    return np.where(indices == UNLABELLED, UNLABELLED, vocabulary_map[indices]).astype(np.int8)
 
 
 def _label_array(raw: object, where: str, n_frames: int | None) -> np.ndarray:
@@ -105,19 +116,29 @@ def _label_array(raw: object, where: str, n_frames: int | None) -> np.ndarray:
 def _indices_of_names(array: np.ndarray, path: object, sequence: str) -> np.ndarray:
     """Return the :data:`VOCABULARY` indices of class names, refusing an unknown name."""
     names, inverse = np.unique(array, return_inverse=True)
-    unknown = [str(n) for n in names if str(n) not in VOCABULARY]
+    known = (*VOCABULARY, *UNLABELLED_NAMES)
+    unknown = [str(n) for n in names if str(n) not in known]
     if unknown:
         frame = int(np.flatnonzero(np.isin(array, unknown))[0])
         raise DataFormatError(
             f"{location(path, sequence, frame)}: label {unknown[0]!r} is not one of "
-            f"{list(VOCABULARY)}; rename it to one of these classes"
+            f"{list(VOCABULARY)} (or {UNLABELLED_NAMES[0]!r} where nobody labelled); rename it "
+            f"to one of these classes"
         )
-    lookup = np.array([VOCABULARY.index(str(n)) for n in names], dtype=np.int8)
+    lookup = np.array(
+        [UNLABELLED if str(n) in UNLABELLED_NAMES else VOCABULARY.index(str(n)) for n in names],
+        dtype=np.int8,
+    )
     return lookup[inverse.reshape(-1)]
 
 
-def _refuse_non_indices(array: np.ndarray, path: object, sequence: str, n_classes: int) -> None:
-    """Refuse labels that are not whole numbers in ``range(n_classes)``, naming the frame."""
+def _refuse_non_indices(
+    array: np.ndarray, path: object, sequence: str, n_classes: int, unlabelled_ok: bool
+) -> None:
+    """Refuse labels that are not whole numbers in ``range(n_classes)``, naming the frame.
+
+    With ``unlabelled_ok``, :data:`~ethostyle.data.UNLABELLED` is allowed too.
+    """
     where = location(path, sequence)
     if array.dtype.kind == "f":
         bad = ~np.isfinite(array) | (array != np.round(array))
@@ -133,10 +154,11 @@ def _refuse_non_indices(array: np.ndarray, path: object, sequence: str, n_classe
             f"{where}: labels are {kind}; give integer class indices 0-{n_classes - 1} "
             f"(index i means {list(VOCABULARY)}[i])"
         )
-    bad = (array < 0) | (array >= n_classes)
+    bad = ((array < 0) & ~(unlabelled_ok & (array == UNLABELLED))) | (array >= n_classes)
     if bad.any():
         frame = int(np.flatnonzero(bad)[0])
+        also = f", or {UNLABELLED} where nobody labelled" if unlabelled_ok else ""
         raise DataFormatError(
             f"{location(path, sequence, frame)}: label {array[frame].item()} is out of range; "
-            f"labels are class indices 0-{n_classes - 1} ({list(VOCABULARY)})"
+            f"labels are class indices 0-{n_classes - 1} ({list(VOCABULARY)}){also}"
         )

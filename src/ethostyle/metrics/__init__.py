@@ -297,7 +297,8 @@ def confusion_counts(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     true, pred : numpy.ndarray
-        ``(frames,)`` integer labels in 0-3 (indices into ``VOCABULARY``).
+        ``(frames,)`` integer labels in 0-3 (indices into ``VOCABULARY``); a true
+        label :data:`~ethostyle.data.UNLABELLED` leaves its frame uncounted.
 
     Returns
     -------
@@ -311,7 +312,11 @@ def confusion_counts(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
     1
     """
     n = len(VOCABULARY)
-    counts = np.bincount(np.asarray(true) * n + np.asarray(pred), minlength=n * n)
+    true, pred = np.asarray(true), np.asarray(pred)
+    if true.size and true.min() < 0:  # UNLABELLED frames are not scored
+        keep = true >= 0
+        true, pred = true[keep], pred[keep]
+    counts = np.bincount(true * n + pred, minlength=n * n)
     return counts.reshape(n, n)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ethostyle.data import VOCABULARY
+from ethostyle.data import UNLABELLED, VOCABULARY
 from ethostyle.errors import DataFormatError
 
 __all__ = ["check_frame_labels", "paired_labels", "pool_labels"]
@@ -16,8 +16,11 @@ __all__ = ["check_frame_labels", "paired_labels", "pool_labels"]
 logger = logging.getLogger("ethostyle.metrics")
 
 
-def _check_labels(arr: object, seq_id: str, what: str) -> np.ndarray:
-    """Return ``arr`` as int64 labels, or raise naming the sequence and first bad frame."""
+def _check_labels(arr: object, seq_id: str, what: str, unlabelled_ok: bool = False) -> np.ndarray:
+    """Return ``arr`` as int64 labels, or raise naming the sequence and first bad frame.
+
+    With ``unlabelled_ok`` (true labels), :data:`UNLABELLED` marks frames nobody labelled.
+    """
     a = np.asarray(arr)
     if a.ndim != 1:
         raise DataFormatError(
@@ -36,11 +39,13 @@ def _check_labels(arr: object, seq_id: str, what: str) -> np.ndarray:
                 f"integer; give indices into {list(VOCABULARY)}"
             )
     a = a.astype(np.int64)
-    bad = np.flatnonzero((a < 0) | (a >= len(VOCABULARY)))
+    low = UNLABELLED if unlabelled_ok else 0
+    bad = np.flatnonzero((a < low) | (a >= len(VOCABULARY)))
     if bad.size:
+        allowed = f" ({UNLABELLED}: unlabelled)" if unlabelled_ok else ""
         raise DataFormatError(
             f"sequence {seq_id!r}, frame {bad[0]}: {what} label {a[bad[0]]} is outside "
-            f"0-{len(VOCABULARY) - 1}; labels index {list(VOCABULARY)}"
+            f"{low}-{len(VOCABULARY) - 1}; labels index {list(VOCABULARY)}{allowed}"
         )
     return a
 
@@ -63,12 +68,13 @@ def check_frame_labels(labels: object, n_frames: int, where: str) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(frames,)`` int64.
+        ``(frames,)`` int64; :data:`~ethostyle.data.UNLABELLED` (-1) marks frames
+        nobody labelled, which fitting and scoring leave out.
 
     Raises
     ------
     DataFormatError
-        On a wrong shape, or a label outside 0-3 (naming the frame).
+        On a wrong shape, or a label outside -1-3 (naming the frame).
 
     Examples
     --------
@@ -82,9 +88,12 @@ def check_frame_labels(labels: object, n_frames: int, where: str) -> np.ndarray:
             f"{y.shape}; give one label per frame"
         )
     n = len(VOCABULARY)
-    if y.size and (y.min() < 0 or y.max() >= n):
-        frame = int(np.flatnonzero((y < 0) | (y >= n))[0])
-        raise DataFormatError(f"{where}, frame {frame}: label {y[frame]} is outside 0-{n - 1}")
+    if y.size and (y.min() < UNLABELLED or y.max() >= n):
+        frame = int(np.flatnonzero((y < UNLABELLED) | (y >= n))[0])
+        raise DataFormatError(
+            f"{where}, frame {frame}: label {y[frame]} is outside 0-{n - 1} "
+            f"({UNLABELLED}: unlabelled)"
+        )
     return y.astype(np.int64)
 
 
@@ -104,7 +113,7 @@ def paired_labels(
         logger.info("ignoring %d predicted sequences without true labels", len(extra))
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for seq_id, t in true.items():
-        t = _check_labels(t, seq_id, "true")
+        t = _check_labels(t, seq_id, "true", unlabelled_ok=True)
         p = _check_labels(pred[seq_id], seq_id, "predicted")
         if t.shape != p.shape:
             raise DataFormatError(
@@ -116,8 +125,15 @@ def paired_labels(
 
 
 def pool_labels(pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """The true and the predicted labels of several sequences, each end to end."""
+    """The true and the predicted labels of several sequences, each end to end.
+
+    Frames whose true label is :data:`~ethostyle.data.UNLABELLED` are left out:
+    nobody labelled them, so they are not scored.
+    """
     pairs = list(pairs)
     if not pairs:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate([t for t, _ in pairs]), np.concatenate([p for _, p in pairs])
+    true = np.concatenate([t for t, _ in pairs])
+    pred = np.concatenate([p for _, p in pairs])
+    keep = true != UNLABELLED
+    return true[keep], pred[keep]

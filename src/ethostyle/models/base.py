@@ -277,7 +277,8 @@ def bout_counts(label_arrays: SequenceOf[np.ndarray]) -> np.ndarray:
     """
     counts = np.zeros(len(VOCABULARY), dtype=np.int64)
     for y in label_arrays:
-        counts += np.bincount(bout_table(y).label, minlength=len(VOCABULARY))[: len(VOCABULARY)]
+        found = bout_table(y).label
+        counts += np.bincount(found[found >= 0], minlength=len(VOCABULARY))[: len(VOCABULARY)]
     return counts
 
 

@@ -20,6 +20,7 @@ from ethostyle.data import Dataset
 from ethostyle.decode import DEFAULT_DECODER, decode
 from ethostyle.errors import UnknownAnnotatorError
 from ethostyle.features import compute_features, sequence_features
+from ethostyle.metrics.labelled import labelled_mask
 from ethostyle.models.boosted import REFERENCE_PARAMS
 from ethostyle.models.gbdt import GBDTClassifier, softmax
 
@@ -54,6 +55,7 @@ class AnnotatorAsInputModel(BaseEstimator):
         y = np.concatenate([s.labels for s in train]).astype(np.int64)
         estimator = GBDTClassifier(**{**REFERENCE_PARAMS, **(self.params or {})}, seed=self.seed)
         rows = np.arange(0, len(y), max(1, estimator.frame_step))
+        rows = rows[labelled_mask(y[rows])]
         data = lgb.Dataset(X[rows], label=y[rows], categorical_feature=[X.shape[1] - 1])
         estimator.booster_ = lgb.train(
             estimator._params(), data, num_boost_round=estimator.n_estimators

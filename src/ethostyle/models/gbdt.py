@@ -18,6 +18,7 @@ import numpy as np
 
 from ethostyle.data import VOCABULARY
 from ethostyle.errors import ModelFormatError
+from ethostyle.metrics.labelled import labelled_mask
 
 __all__ = ["GBDTClassifier", "interpolate_rows", "log_softmax", "softmax", "strided_rows"]
 
@@ -171,7 +172,9 @@ class GBDTClassifier:
         X : numpy.ndarray
             ``(frames, features)`` float32.
         y : numpy.ndarray
-            ``(frames,)`` labels in ``0 .. n_classes-1``.
+            ``(frames,)`` labels in ``0 .. n_classes-1``; frames labelled
+            :data:`~ethostyle.data.UNLABELLED` are left out (with none labelled, the
+            trees add nothing to ``init_score``).
         init_score : numpy.ndarray, optional
             ``(frames, n_classes)`` raw scores to start boosting from.
         sample_weight : numpy.ndarray, optional
@@ -186,11 +189,19 @@ class GBDTClassifier:
         GBDTClassifier
             ``self``, fitted.
         """
+        y = np.asarray(y)
         rows = np.arange(0, len(y), max(1, self.frame_step))
+        labelled = labelled_mask(y[rows])  # unlabelled frames teach nothing
+        weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+        if labelled.any():
+            rows, weight = rows[labelled], None if weight is None else weight[labelled]
+            label = y[rows]
+        else:  # LightGBM refuses no rows: every weight 0 fits trees that add nothing
+            label, weight = np.full(len(rows), VOCABULARY.index("other")), np.zeros(len(rows))
         data = lgb.Dataset(
             np.ascontiguousarray(X[rows]),
-            label=np.asarray(y)[rows],
-            weight=None if sample_weight is None else np.asarray(sample_weight)[rows],
+            label=label,
+            weight=weight,
             init_score=None if init_score is None else np.asarray(init_score)[rows],
             feature_name=feature_names or "auto",
             free_raw_data=True,

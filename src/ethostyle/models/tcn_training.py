@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ethostyle.errors import EthostyleError, ModelFormatError
+from ethostyle.metrics.labelled import labelled_mask
 from ethostyle.models.base import video_folds
 
 if TYPE_CHECKING:
@@ -228,7 +229,8 @@ def train_steps(
                 styled = masked_log_proba(logp[idx], ref, evidence[slot[idx]])
                 logp = logp.index_put((idx,), styled)
             loss = style_l2 * net.style_penalty()
-        yb = torch.from_numpy(np.where(valid, data.labels[rows], _IGNORE)).to(data.device)
+        y = data.labels[rows]
+        yb = torch.from_numpy(np.where(valid & labelled_mask(y), y, _IGNORE)).to(data.device)
         loss = loss + torch.nn.functional.nll_loss(logp, yb, ignore_index=_IGNORE)
         opt.zero_grad(set_to_none=True)
         loss.backward()

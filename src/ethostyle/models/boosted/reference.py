@@ -18,6 +18,7 @@ import numpy as np
 from ethostyle.data import Dataset
 from ethostyle.errors import DataFormatError
 from ethostyle.features import FeatureTable
+from ethostyle.metrics.labelled import n_labelled
 from ethostyle.models.base import held_out_reference
 from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.program import StyleProgram, fit_program
@@ -83,7 +84,7 @@ def require_reference_frames(train: Dataset, ref_ids: list[str], annotator: int)
     DataFormatError
         Naming the annotator, its frames, and the fix.
     """
-    n_reference = sum(train[i].n_frames for i in ref_ids)
+    n_reference = sum(n_labelled(train[i].labels) for i in ref_ids)
     if n_reference < MIN_TRAINING_FRAMES:
         raise DataFormatError(
             f"the reference annotator {annotator} has {n_reference} "

@@ -27,6 +27,7 @@ import numpy as np
 from ethostyle.data import Sequence
 from ethostyle.features import FeatureTable
 from ethostyle.metrics import macro_f1
+from ethostyle.metrics.labelled import n_labelled
 from ethostyle.models.base import bout_counts, video_folds
 from ethostyle.models.boosted.context import stage2_inputs, with_evidence
 from ethostyle.models.boosted.records import HeldOutPiece, StyleModel, StyleVideo
@@ -144,7 +145,7 @@ def fit_style(
     FittedStyle
     """
     videos = _style_videos(settings, sequences, table)
-    n_frames = sum(len(v) for v in videos)
+    n_frames = sum(n_labelled(v.labels) for v in videos)
     evidence = evidence_weights([v.labels for v in videos], settings.min_bouts_for_evidence)
     if n_frames < MIN_TRAINING_FRAMES and evidence.any():
         logger.warning(
@@ -232,7 +233,7 @@ def _searched(
     start: StyleProgram,
 ) -> StyleProgram:
     """The program searched from ``start`` on the videos, or ``start`` when not searched."""
-    n_frames = sum(len(v[2]) for v in videos)
+    n_frames = sum(n_labelled(v[2]) for v in videos)
     if not settings.searches(n_frames):
         return start
     return fit_program(videos, names, start=start)

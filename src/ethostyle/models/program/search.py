@@ -25,6 +25,7 @@ from ethostyle.decode import check_proba, log_scores, segment_starts
 from ethostyle.errors import DataFormatError
 from ethostyle.metrics import check_frame_labels, confusion_counts
 from ethostyle.metrics import macro_f1_of_confusion as _f1
+from ethostyle.metrics.labelled import labelled_mask
 from ethostyle.models.program.edits import (
     BEHAVIOR_IDS,
     KINDS,
@@ -142,12 +143,17 @@ class _Search:
         self.n_videos = len(checked)
         self.n = sum(lengths)
         self.true = np.concatenate([v.labels for v in checked])
+        self.labelled = labelled_mask(self.true)
         if len(checked) >= 2:
             self.fold = np.repeat(np.arange(len(checked)), lengths)
-        else:  # one video: its two halves are the folds
-            self.fold = (np.arange(self.n) >= self.n // 2).astype(np.int64)
+        else:  # one video: the two halves of its labelled frames are the folds
+            seen = np.cumsum(self.labelled)
+            self.fold = (seen > seen[-1] // 2).astype(np.int64)
         self.k = int(self.fold.max()) + 1
-        self.cm_index = self.fold * _N * _N + self.true * _N
+        # Frames nobody labelled count in one more fold that no score reads.
+        self.cm_index = np.where(
+            self.labelled, self.fold * _N * _N + self.true * _N, self.k * _N * _N
+        )
         logp = np.concatenate([log_scores(v.proba, smooth) for v in checked])
         residual_logp = None
         with_residual = [v.residual is not None for v in checked]
@@ -172,8 +178,8 @@ class _Search:
 
     def cms(self, labels: np.ndarray) -> np.ndarray:
         """``(folds, 4, 4)`` confusion matrices of labels over all frames."""
-        counts = np.bincount(self.cm_index + labels, minlength=self.k * _N * _N)
-        return counts.reshape(self.k, _N, _N)
+        counts = np.bincount(self.cm_index + labels, minlength=(self.k + 1) * _N * _N)
+        return counts[: self.k * _N * _N].reshape(self.k, _N, _N)
 
     def cms_of(self, plan: Plan, step: int, trace: dict[str, np.ndarray]) -> np.ndarray:
         return self.cms(execute(plan, self.frames, step, trace))
@@ -304,7 +310,7 @@ class _Fitter:
             return None
         assert s.codes is not None and s.edges is not None
         step = KINDS[kind].step
-        region = how.region(self.trace[str(step)], c, s.frames.near)
+        region = how.region(self.trace[str(step)], c, s.frames.near) & s.labelled
         target = (s.true == c) if how.adds else (s.true != c)
         rules_by_fold: list[list[tuple[Condition, ...]]] = []
         for f in (*range(s.k), None):
