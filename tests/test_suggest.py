@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import av
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,14 +12,15 @@ import pytest
 from ethostyle.data import UNLABELLED, Dataset
 from ethostyle.errors import DataFormatError, ModelParameterError, UnknownAnnotatorError
 from ethostyle.importers import labels_for_dataset, read_label_file
-from ethostyle.io import load_labels, save_labels_npy, save_submission
+from ethostyle.io import load_labels, save_labels_npy, save_submission, save_test_npy
 from ethostyle.metrics import task2_score
 from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.program import StyleProgram, fit_program, pooled_f1
 from ethostyle.models.suggest import pick_stretches, suggest_stretches
 from ethostyle.models.suggest_files import write_suggestions
 from ethostyle.simulate import label_with_style
-from support import small_model
+from ethostyle.video import render_videos
+from support import assert_clean_error, assert_success, invoke, small_model, small_model_dir
 
 
 # --------------------------------------------------------------- unlabelled frames: fitting
@@ -184,3 +186,28 @@ def test_suggested_files_import_back_as_partly_labelled_videos(tiny, tmp_path) -
             for s in (s for s in stretches if s.sequence == sid):
                 inside[s.start : s.stop] = True
             assert (y[inside] == 3).all() and (y[~inside] == UNLABELLED).all(), files
+
+
+def test_suggest_videos_cuts_one_clip_per_stretch_and_checks_the_videos_first(
+    tiny, tmp_path
+) -> None:
+    """--videos: a clip of exactly each stretch's frames in OUT/clips; a missing video
+    is refused before anything is written."""
+    one = tiny.test.without_labels().select(["sim-a1-test-000"])  # 30 s
+    save_test_npy(one, tmp_path / "test.npy")
+    render_videos(one, tmp_path / "footage", width=160)
+    args = (small_model_dir(), tmp_path / "test.npy", "--annotator", 3, "--minutes", 0.34)
+    args += ("--stretch", 10, "--videos", tmp_path / "footage")
+    out = tmp_path / "out"
+    assert_success(invoke("suggest", *args, "--out", out))
+    listed = pd.read_csv(out / "stretches.csv")
+    clips = sorted((out / "clips").glob("*.mp4"))
+    assert len(clips) == len(listed) == 2  # 2 x 10 s
+    for clip, (_, row) in zip(clips, listed.iterrows(), strict=True):
+        with av.open(str(clip)) as box:
+            n_shown = sum(1 for _ in box.decode(video=0))
+        assert n_shown == row["stop_frame"] - row["start_frame"], clip
+    (tmp_path / "footage" / "sim-a1-test-000.mp4").unlink()
+    result = invoke("suggest", *args, "--out", tmp_path / "refused")
+    assert_clean_error(result, "no video for 1")
+    assert not (tmp_path / "refused").exists()

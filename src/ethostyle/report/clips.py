@@ -35,7 +35,7 @@ from matplotlib.patches import Patch
 from ethostyle.bouts import bout_table
 from ethostyle.compare import Comparison
 from ethostyle.compare.episodes import EPISODE_KINDS
-from ethostyle.data import FPS, VOCABULARY
+from ethostyle.data import FPS, VOCABULARY, Dataset
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.report import page
 from ethostyle.report.style import BEHAVIOR_COLORS, clock_time
@@ -51,6 +51,7 @@ __all__ = [
     "clip_episodes",
     "clip_section",
     "write_episode_clips",
+    "write_stretch_clips",
 ]
 
 #: Clips cut per kind of episode (the longest episodes of that kind, any annotator).
@@ -166,9 +167,64 @@ def write_episode_clips(
     advance = progress.task("cutting episode clips", len(chosen))
     clips = []
     for number, (_, episode) in enumerate(chosen.iterrows(), start=1):
-        clips.append(_write_clip(comparison, videos[episode["video"]], episode, out, number))
+        info = videos[episode["video"]]
+        clips.append(_write_clip(comparison.labels, comparison.poses, info, episode, out, number))
         advance(1)
     return clips
+
+
+def write_stretch_clips(
+    stretches: Sequence[tuple[str, int, int]],
+    labels: Mapping[int, Mapping[str, np.ndarray]],
+    poses: Dataset,
+    videos: Mapping[str, VideoInfo],
+    out_dir: str | os.PathLike[str],
+    *,
+    progress: Progress = NULL_PROGRESS,
+) -> list[Path]:
+    """Cut one clip per stretch to label, with the poses over it and two styles' labels above.
+
+    The clips of :func:`write_episode_clips`, without the padding or the cut at
+    :data:`MAX_EPISODE_S`: each shows exactly the video frames of its stretch
+    (``ethostyle suggest --videos``).
+
+    Parameters
+    ----------
+    stretches : sequence of (str, int, int)
+        ``(sequence id, start, stop)`` in 30 Hz pose frames, best first.
+    labels : mapping of int to mapping of str to numpy.ndarray
+        Two annotators' labels of each stretch's video (30 Hz): the first key is
+        drawn as the reference, the last as the style.
+    poses : Dataset
+        The poses of the videos.
+    videos : mapping of str to VideoInfo
+        Sequence id -> its checked video (:func:`ethostyle.video.open_videos`).
+    out_dir : path-like
+        Folder for the MP4 files (created if missing).
+    progress : Progress, optional
+        Advanced by one per clip.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The clips, in the stretches' order, named ``NN_<sequence>_<start s>s.mp4``.
+    """
+    keys = list(labels)
+    reference, annotator = keys[0], keys[-1]  # one key: the same labels twice
+    advance = progress.task("cutting stretch clips", len(stretches))
+    paths = []
+    for number, (sid, start, stop) in enumerate(stretches, start=1):
+        stretch = pd.Series(
+            {"video": sid, "kind": "stretch", "annotator_a": reference,
+             "annotator_b": annotator, "label_a": "", "label_b": "", "start_frame": start,
+             "end_frame": stop, "start_s": start / FPS, "end_s": stop / FPS}
+        )  # fmt: skip
+        name = f"{number:02d}_{_safe(sid)}_{start / FPS:.1f}s.mp4"
+        clip = _write_clip(labels, poses, videos[sid], stretch, Path(out_dir), number,
+                           pad_s=0.0, name=name)  # fmt: skip
+        paths.append(clip.path)
+        advance(1)
+    return paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +243,13 @@ class _Span:
         return np.clip(np.rint(times * FPS).astype(np.int64), 0, n_poses - 1)
 
 
-def _span(episode: pd.Series, n_poses: int, fps: float) -> _Span:
+def _span(episode: pd.Series, n_poses: int, fps: float, pad_s: float) -> _Span:
     start = int(episode["start_frame"])
-    end = min(int(episode["end_frame"]), start + round(MAX_EPISODE_S * FPS))
-    first = max(start - round(PAD_S * FPS), 0)
-    stop = min(end + round(PAD_S * FPS), n_poses)
+    end = int(episode["end_frame"])
+    if pad_s:  # an episode's clip: padded, and at most MAX_EPISODE_S of the episode
+        end = min(end, start + round(MAX_EPISODE_S * FPS))
+    first = max(start - round(pad_s * FPS), 0)
+    stop = min(end + round(pad_s * FPS), n_poses)
     # the video frames whose instants fall within the pose frames' [first, stop - 1]
     v0 = int(np.ceil(first * fps / FPS - 1e-9))
     v1 = int(np.floor((stop - 1) * fps / FPS + 1e-9)) + 1
@@ -199,19 +257,27 @@ def _span(episode: pd.Series, n_poses: int, fps: float) -> _Span:
 
 
 def _write_clip(
-    comparison: Comparison, info: VideoInfo, episode: pd.Series, out: Path, number: int
+    labels: Mapping[int, Mapping[str, np.ndarray]],
+    poses_of: Dataset | None,
+    info: VideoInfo,
+    episode: pd.Series,
+    out: Path,
+    number: int,
+    *,
+    pad_s: float = PAD_S,
+    name: str | None = None,
 ) -> EpisodeClip:
     sid = str(episode["video"])
     a, b = int(episode["annotator_a"]), int(episode["annotator_b"])
-    n_poses = len(comparison.labels[a][sid])
-    span = _span(episode, n_poses, info.fps)
+    n_poses = len(labels[a][sid])
+    span = _span(episode, n_poses, info.fps, pad_s)
     size = even_size(CLIP_WIDTH, CLIP_WIDTH * info.height / info.width)
-    panel, marker = _timeline(comparison, episode, span, size[0])
-    keypoints = None if comparison.poses is None else comparison.poses[sid].keypoints
+    panel, marker = _timeline(labels, episode, span, size[0])
+    keypoints = None if poses_of is None else poses_of[sid].keypoints
     scale = size[0] / info.width * info.pose_scale
     poses = None if keypoints is None else keypoints[span.pose_frames(n_poses)]
     chunks = _frames(info, span, size, poses, scale, panel, marker)
-    name = f"{number:02d}_{episode['kind']}_{_safe(sid)}_{a}_vs_{b}.mp4"
+    name = name or f"{number:02d}_{episode['kind']}_{_safe(sid)}_{a}_vs_{b}.mp4"
     path = write_mp4(chunks, out / name, info.fps)
     return EpisodeClip(
         path=path,
@@ -266,7 +332,7 @@ def _frames(
 
 
 def _timeline(
-    comparison: Comparison, episode: pd.Series, span: _Span, width: int
+    labels_of: Mapping[int, Mapping[str, np.ndarray]], episode: pd.Series, span: _Span, width: int
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """The timeline panel (``(height, width, 3)`` uint8) of both annotators' labels over
     the clip, and where the marker goes: each video frame's column, and the rows."""
@@ -277,7 +343,7 @@ def _timeline(
     canvas = FigureCanvasAgg(figure)
     ax = figure.add_axes((0.2, 0.36, 0.78, 0.58))
     for row, annotator in enumerate((a, b)):
-        labels = comparison.labels[annotator][sid][span.first : span.stop]
+        labels = labels_of[annotator][sid][span.first : span.stop]
         bouts = bout_table(labels)
         for start, stop, label in zip(bouts.start, bouts.stop, bouts.label, strict=True):
             color = BEHAVIOR_COLORS.get(VOCABULARY[int(label)])
