@@ -357,6 +357,9 @@ def _timeline(
     ax.set_yticks([1.4, 0.4], [f"ann. {a} (ref.)", f"ann. {b}"], fontsize=6)
     ticks = (e0, min(e1, t1))  # the episode's start and end, as the caption gives them
     ax.set_xticks(ticks, [clock_time(t) for t in ticks], fontsize=6)
+    first, last = ax.get_xticklabels()
+    first.set_horizontalalignment("left" if ticks[0] <= t0 else "center")  # inside the panel
+    last.set_horizontalalignment("right" if ticks[1] >= t1 else "center")
     ax.tick_params(length=2, pad=1)
     handles = [Patch(color=c, label=b) for b, c in BEHAVIOR_COLORS.items()]
     figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.59, 0.0), ncol=3,
