@@ -1,0 +1,150 @@
+"""Scoring every motif edit of one kind and behaviour at once (the search's motif step).
+
+A motif edit acts last in the pipeline (:mod:`.motif_edits`), so what it does to a
+program's labels is exactly the frames it moves: those of its motif labelled
+``source`` (near a bout of the behaviour, for a windowed ``include_motif``) become
+``target``. One :func:`numpy.bincount` over the frames gives, for every motif at
+once, how many frames of each fold and true class would move; each option's
+confusion matrices are the current ones with those counts moved from the
+``source`` column to the ``target`` column. No option is decoded one by one.
+
+Examples
+--------
+>>> import numpy as np
+>>> labels = np.array([3, 3, 3, 3]); motifs = np.array([0, 1, 1, 0]); true = np.array([0, 0, 3, 3])
+>>> base = np.zeros((1, 4, 4)); base[0, 0, 3] = 2; base[0, 3, 3] = 2
+>>> found = motif_options([(3, 0, 0)], labels, motifs, true, np.zeros(4, int), None, base)
+>>> found.options, float(found.cms[1, 0, 0, 0]), float(found.cms[1, 0, 3, 0])
+([((3, 0, 0), 0), ((3, 0, 0), 1)], 1.0, 1.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence as SequenceABC
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from ethostyle.data import VOCABULARY
+from ethostyle.models.program.selection import Candidate, choose, held_out_gain
+from ethostyle.models.program.spec import MotifSearch
+
+__all__ = ["MotifOptions", "best_motif_edit", "motif_options"]
+
+_N = len(VOCABULARY)
+# Tie-breaking size of an include edit allowed anywhere (larger than any window).
+_ANYWHERE = 10**6
+
+
+@dataclass(frozen=True)
+class MotifOptions:
+    """Every option of one motif kind and behaviour, with its confusion matrices.
+
+    Attributes
+    ----------
+    options : list of ((int, int, int), int)
+        ``(variant, motif)`` of option ``i + 1`` (option 0 is the program unchanged).
+    cms : numpy.ndarray
+        ``(1 + options, folds, 4, 4)`` the confusion matrices of each option.
+    sizes : numpy.ndarray
+        ``(1 + options,)`` tie-breaking sizes (option 0: 0; narrower windows first).
+    """
+
+    options: list[tuple[tuple[int, int, int], int]]
+    cms: np.ndarray
+    sizes: np.ndarray
+
+
+def motif_options(
+    variants: list[tuple[int, int, int]],
+    labels: np.ndarray,
+    motifs: np.ndarray,
+    true: np.ndarray,
+    fold: np.ndarray,
+    near: Callable[[np.ndarray, int], np.ndarray] | None,
+    base: np.ndarray,
+) -> MotifOptions:
+    """The confusion matrices of moving each motif's frames, for every variant.
+
+    Parameters
+    ----------
+    variants : list of (int, int, int)
+        ``(source, target, window)``: frames labelled ``source`` become ``target``;
+        with ``window`` > 0 only within ``window`` frames of a frame labelled
+        ``target`` (``near(mask, window)`` finds them).
+    labels, motifs, true, fold : numpy.ndarray
+        ``(frames,)`` the program's labels, each frame's motif, the annotator's
+        labels and each frame's fold.
+    near : callable or None
+        ``near(mask, window)``: frames within ``window`` of ``mask`` in the same video.
+    base : numpy.ndarray
+        ``(folds, 4, 4)`` the confusion matrices of ``labels``.
+
+    Returns
+    -------
+    MotifOptions
+    """
+    k = base.shape[0]
+    n_motifs = int(motifs.max()) + 1 if motifs.size else 0
+    options: list[tuple[tuple[int, int, int], int]] = []
+    blocks = [base[None]]
+    sizes = [0.0]
+    for variant in variants:
+        source, target, window = variant
+        mask = labels == source
+        if window > 0:
+            assert near is not None
+            mask &= near(labels == target, window)
+        index = (motifs[mask] * k + fold[mask]) * _N + true[mask]
+        moved = np.bincount(index, minlength=n_motifs * k * _N).reshape(n_motifs, k, _N)
+        present = np.flatnonzero(moved.sum(axis=(1, 2)))
+        cms = np.repeat(base[None], present.size, axis=0).astype(np.float64)
+        cms[:, :, :, source] -= moved[present]
+        cms[:, :, :, target] += moved[present]
+        blocks.append(cms)
+        options.extend((variant, int(m)) for m in present)
+        sizes.extend([float(window if window > 0 else _ANYWHERE)] * present.size)
+    return MotifOptions(options, np.concatenate(blocks), np.asarray(sizes))
+
+
+def best_motif_edit(
+    how: MotifSearch,
+    c: int,
+    found: MotifOptions,
+    own: set[Any],
+    base: np.ndarray,
+    words: SequenceABC[str],
+) -> Candidate | None:
+    """The option with the best held-out gain as an edit (None: none beats no change).
+
+    Parameters
+    ----------
+    how : MotifSearch
+        The kind's search (it makes the edit).
+    c : int
+        The behaviour edited.
+    found : MotifOptions
+        Every option with its confusion matrices (:func:`motif_options`).
+    own : set
+        Keys of the program's own edits (an option with one of them is not tried).
+    base : numpy.ndarray
+        ``(folds, 4, 4)`` the program's confusion matrices unchanged.
+    words : sequence of str
+        Each motif in words, kept with the edit.
+
+    Returns
+    -------
+    Candidate or None
+    """
+    edits = [None] + [
+        how.make(c, variant, m, words[m] if m < len(words) else "") for variant, m in found.options
+    ]
+    allowed = np.ones((base.shape[0] + 1, len(edits)), dtype=bool)
+    allowed[:, 1:] = [e.key not in own for e in edits[1:]]
+    picks, pick_all = choose(found.cms, found.sizes, allowed)
+    if pick_all == 0:
+        return None
+    gain, folds = held_out_gain(found.cms, picks, base)
+    return Candidate(gain, replace(edits[pick_all], gain=gain), folds)
