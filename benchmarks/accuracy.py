@@ -324,7 +324,25 @@ def _markdown(world: str, result: dict[str, object]) -> str:
     for name, score in scores.items():
         cells = " | ".join(f"{score.per_annotator[a].f1:.3f}" for a in ids)
         lines.append(f"| {name} | **{score.f1:.3f}** | {cells} |")
+    if {"style-blind", "style-transfer", "same-annotator-again"} <= set(scores):
+        lines.append(_gap_closed_row(scores, ids))
     return "\n".join(lines)
+
+
+def _gap_closed_row(scores: dict[str, object], ids: list[int]) -> str:
+    """The share of the gap from style-blind to same-annotator-again the style models close
+    (overall and per annotator; n/a where the gap is under 0.005)."""
+
+    def closed(pick) -> str:
+        blind, styled, again = (pick(scores[r]) for r in _GAP_ROWS)
+        gap = again - blind
+        return "n/a" if gap < 0.005 else f"{(styled - blind) / gap:.0%}"
+
+    cells = " | ".join(closed(lambda s, a=a: s.per_annotator[a].f1) for a in ids)
+    return f"| share of the gap closed | **{closed(lambda s: s.f1)}** | {cells} |"
+
+
+_GAP_ROWS = ("style-blind", "style-transfer", "same-annotator-again")
 
 
 def main() -> None:

@@ -505,8 +505,8 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     commands = _walkthrough_commands()
     steps = [c[1] for c in commands]
     assert steps == [
-        "example-lab-files", "simulate", "import-pose", "import-labels", "train", "predict",
-        "export-boris", "compare",
+        "example-lab-files", "simulate", "import-pose", "import-labels", "train", "motifs",
+        "predict", "export-boris", "compare",
     ]  # fmt: skip
     script = Path(sys.executable).with_name("ethostyle")
     exe = str(script) if script.exists() else shutil.which("ethostyle")
@@ -543,6 +543,7 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     assert not any("nose to tail base" in text for text in printed.values())
     assert "annotator 0 vs annotator 6" in printed["compare"]
     assert (tmp_path / "lab_vs_calms21" / "report.html").is_file()
+    assert {"motif", "annotator6_investigation"} <= set(pd.read_csv(tmp_path / "lab_motifs.csv"))
 
 
 # ------------------------------------------- issue 19 §2: wrong labels with exit 0 and no warning

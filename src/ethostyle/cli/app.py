@@ -151,6 +151,7 @@ WORKFLOW_ORDER = (
     "train",
     "adapt",
     "describe-style",
+    "motifs",
     "predict",
     "evaluate",
     "compare",
