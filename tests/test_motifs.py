@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ethostyle.errors import ModelFormatError
+from ethostyle.errors import DataFormatError, ModelFormatError
 from ethostyle.features import FeatureTable, compute_features
+from ethostyle.models.program import Edit, StyleProgram, Video, fit_program
 from ethostyle.models.store import load_model, save_model
 from ethostyle.motifs import MOTIF_FILE, MotifVocabulary
 from support import small_model
@@ -130,3 +132,62 @@ def test_a_model_keeps_its_motifs_through_the_model_store(tmp_path: Path) -> Non
     manifest = json.loads((tmp_path / "m" / "model.json").read_text())
     assert (tmp_path / "m" / manifest["config"]["motifs"]["file"]).is_file()
     _same(model.motifs_, load_model(tmp_path / "m").motifs_)
+
+
+# ------------------------------------------------------------------ motif edits
+def _videos(tiny, vocab, table, relabel=None) -> list[Video]:
+    """Two videos of annotator 1; its labels, with motif ``relabel[0]``'s
+    investigation frames called ``relabel[1]`` when given; the 'reference' scores are
+    the labels themselves (a reference that labels as the annotator otherwise does)."""
+    videos = []
+    for seq in [s for s in tiny.train if s.annotator_id == 1][:2]:
+        x = table.values[table.rows(seq.id)]
+        motifs = vocab.assign(x)
+        y = seq.labels.astype(np.int64)
+        proba = np.eye(4)[y] * 0.8 + 0.05
+        if relabel is not None:
+            y = np.where((motifs == relabel[0]) & (y == 1), relabel[1], y)
+        videos.append(Video(proba, x, y, motifs=motifs))
+    return videos
+
+
+def test_a_style_that_relabels_one_motif_is_recovered_from_two_videos(tiny, vocab, table) -> None:
+    # The motif whose frames annotator 1 most often calls investigation.
+    motif = int(np.argmax(vocab.label_counts[1][:, 1]))
+    videos = _videos(tiny, vocab, table, relabel=(motif, 0))
+    program = fit_program(videos, table.names, motif_descriptions=vocab.descriptions())
+    [edit] = program.own_edits
+    assert (edit.kind, edit.behavior_name, edit.motif) == ("relabel_motif", "investigation", motif)
+    assert edit.to_behavior == 0 and edit.gain > 0.05
+    assert edit.motif_description == vocab.describe(motif)
+    for v in videos:  # it labels exactly as the annotator does
+        labels = program.apply(v.proba, v.features, table.names, motifs=v.motifs)
+        np.testing.assert_array_equal(labels, v.labels)
+    # Without the motifs given, the program cannot label.
+    with pytest.raises(DataFormatError, match="give the motif of every frame"):
+        program.apply(videos[0].proba, videos[0].features, table.names)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_annotator_labelling_as_the_reference_gets_no_motif_edit(
+    tiny, vocab, table, seed
+) -> None:
+    # The annotator labels as the reference does, with its own lapses: 5% of the frames,
+    # in runs of 10, get a random label.
+    rng = np.random.default_rng(seed)
+    videos = []
+    for v in _videos(tiny, vocab, table):
+        runs = np.repeat(rng.random(len(v.labels) // 10 + 1) < 0.05, 10)[: len(v.labels)]
+        lapses = np.repeat(rng.integers(0, 4, len(v.labels) // 10 + 1), 10)[: len(v.labels)]
+        videos.append(replace(v, labels=np.where(runs, lapses, v.labels)))
+    program = fit_program(videos, table.names, motif_descriptions=vocab.descriptions())
+    assert [e for e in program.own_edits if e.motif is not None] == []
+
+
+def test_include_motif_adds_only_within_its_window_of_the_behaviour() -> None:
+    proba = np.array([[0.9, 0.0, 0.0, 0.1]] * 2 + [[0.0, 0.0, 0.0, 1.0]] * 6)
+    motifs = np.array([0, 0, 5, 5, 5, 5, 0, 5])
+    near = StyleProgram(edits=(Edit("include_motif", "attack", motif=5, frames=2),))
+    anywhere = StyleProgram(edits=(Edit("include_motif", "attack", motif=5, frames=0),))
+    assert near.apply(proba, motifs=motifs).tolist() == [0, 0, 0, 0, 3, 3, 3, 3]
+    assert anywhere.apply(proba, motifs=motifs).tolist() == [0, 0, 0, 0, 0, 0, 3, 0]
