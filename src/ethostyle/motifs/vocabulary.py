@@ -182,7 +182,8 @@ class MotifVocabulary:
                 f"{n} frames are too few to find motifs; give at least a few minutes of pose"
             )
         rng = np.random.default_rng(seed)
-        sample = _rows(blocks, np.sort(rng.choice(n, min(n, FIT_FRAMES), replace=False)))
+        rows = np.sort(rng.choice(n, min(n, FIT_FRAMES), replace=False))
+        sample = np.nan_to_num(_rows(blocks, rows), posinf=0.0, neginf=0.0)
         mean = sample.mean(axis=0, dtype=np.float64)
         scale = sample.std(axis=0, dtype=np.float64)
         scale[~(scale > 1e-9)] = 1.0  # a constant column adds nothing
@@ -193,16 +194,8 @@ class MotifVocabulary:
         pca.fit(z_all[small_rows])
         z = pca.transform(z_all)
         small = z[small_rows]
-        mixtures = {k: _mixture(k, seed, 1e-2).fit(small) for k in candidates}
-        bic = {k: g.bic(small) / len(small) for k, g in mixtures.items()}
-        chosen = min(bic, key=bic.__getitem__)
-        logger.info("motifs: %d chosen by BIC per frame %s", chosen, bic)
-        first = mixtures[chosen]  # refined on every sampled frame, from where it stopped
-        gmm = _mixture(chosen, seed)
-        gmm.set_params(
-            weights_init=first.weights_, means_init=first.means_, precisions_init=first.precisions_
-        )
-        gmm.fit(z)
+        gmm, bic = _chosen_mixture(z, small, candidates, seed)
+        chosen = gmm.n_components
         vocab = cls(
             mean=mean,
             scale=scale,
@@ -404,6 +397,22 @@ class MotifVocabulary:
             label_counts=label_counts,
             bic=bic,
         )
+
+
+def _chosen_mixture(
+    z: np.ndarray, small: np.ndarray, candidates: list[int], seed: int
+) -> tuple[GaussianMixture, dict[int, float]]:
+    """The mixture whose size has the lowest BIC on ``small``, refined on ``z``; the BICs."""
+    mixtures = {k: _mixture(k, seed, 1e-2).fit(small) for k in candidates}
+    bic = {k: g.bic(small) / len(small) for k, g in mixtures.items()}
+    chosen = min(bic, key=bic.__getitem__)
+    logger.info("motifs: %d chosen by BIC per frame %s", chosen, bic)
+    first = mixtures[chosen]  # refined on every sampled frame, from where it stopped
+    gmm = _mixture(chosen, seed)
+    gmm.set_params(
+        weights_init=first.weights_, means_init=first.means_, precisions_init=first.precisions_
+    )
+    return gmm.fit(z), bic
 
 
 def _mixture(k: int, seed: int, tol: float = 1e-3) -> GaussianMixture:

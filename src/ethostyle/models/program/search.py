@@ -301,7 +301,10 @@ class _Fitter:
                 and (best.edit.kind, best.edit.behavior) != (edit.kind, edit.behavior)
             ):
                 logger.info(
-                    "style program: %s (held-out gain %+.4f) replaces %s", best.edit, best.gain, edit
+                    "style program: %s (held-out gain %+.4f) replaces %s",
+                    best.edit,
+                    best.gain,
+                    edit,
                 )
                 self.program = self.program.with_edit(self.effect_of(best.edit))
                 swapped = True
