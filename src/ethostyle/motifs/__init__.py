@@ -21,7 +21,7 @@ Examples
 --------
 >>> import numpy as np
 >>> rng = np.random.default_rng(1)
->>> x = np.concatenate([rng.normal(m, 1.0, (300, 4)) for m in (-5, 5)]).astype(np.float32)
+>>> x = np.concatenate([rng.normal(m, 1.0, (800, 4)) for m in (-5, 5)]).astype(np.float32)
 >>> vocab = MotifVocabulary.fit([x], ["a", "b", "c", "d"], candidates=(2, 3))
 >>> vocab.n_motifs
 2
@@ -30,6 +30,7 @@ Examples
 from ethostyle.motifs.vocabulary import (
     BIC_FRAMES,
     FIT_FRAMES,
+    MIN_FRAMES_PER_MOTIF,
     MOTIF_CANDIDATES,
     MOTIF_DIMENSIONS,
     MOTIF_FILE,
@@ -41,6 +42,7 @@ __all__ = [
     "BIC_FRAMES",
     "FIT_FRAMES",
     "MEASURES",
+    "MIN_FRAMES_PER_MOTIF",
     "MOTIF_CANDIDATES",
     "MOTIF_DIMENSIONS",
     "MOTIF_FILE",

@@ -103,8 +103,11 @@ def read_arrays(
         raise ModelFormatError(
             f"{path}: not a readable motif file ({type(exc).__name__}: {exc}); {_FIX}"
         ) from None
-    n_labelled = arrays["labelled_annotators"].shape[0] if "labelled_annotators" in arrays else 0
-    dims = min(n_features, int(arrays["centres"].shape[1])) if "centres" in arrays else 0
+    missing = [name for name in ndims if name not in arrays]
+    if missing:
+        raise ModelFormatError(f"{path}: field {missing[0]!r} is missing; {_FIX}")
+    n_labelled = arrays["labelled_annotators"].shape[0]
+    dims = arrays["components"].shape[0] if arrays["components"].ndim == 2 else 0
     expected = {
         "mean": (n_features,),
         "scale": (n_features,),
@@ -120,15 +123,13 @@ def read_arrays(
         "label_counts": (n_labelled, n_motifs, len(VOCABULARY)),
     }
     for name, ndim in ndims.items():
-        if name not in arrays:
-            raise ModelFormatError(f"{path}: field {name!r} is missing; {_FIX}")
         a = arrays[name]
+        if a.dtype.kind not in "iuf":
+            raise ModelFormatError(f"{path}: field {name!r} is not numeric; {_FIX}")
         if a.ndim != ndim or a.shape != expected[name]:
             raise ModelFormatError(
                 f"{path}: field {name!r} has shape {a.shape}, expected {expected[name]}; {_FIX}"
             )
-        if a.dtype.kind not in "iuf":
-            raise ModelFormatError(f"{path}: field {name!r} is not numeric; {_FIX}")
         finite = np.isfinite(a) | (np.isnan(a) if name in _MAY_BE_NAN else False)
         if not finite.all():
             raise ModelFormatError(f"{path}: field {name!r} holds non-finite values; {_FIX}")

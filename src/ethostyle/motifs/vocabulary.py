@@ -4,11 +4,12 @@
 is given (every annotator's labelled videos and the unlabelled ones), reduces them to
 :data:`MOTIF_DIMENSIONS` principal components (scikit-learn's PCA) and fits diagonal
 Gaussian mixtures (scikit-learn's ``GaussianMixture``) with each number of motifs in
-:data:`MOTIF_CANDIDATES`. The number kept is the one with the lowest BIC on
+:data:`MOTIF_CANDIDATES` that leave at least :data:`MIN_FRAMES_PER_MOTIF` frames per
+motif. The number kept is the one with the lowest BIC on
 :data:`BIC_FRAMES` frames drawn at random: consecutive frames are far from
 independent, and on every frame BIC would keep growing the mixture to the largest
 candidate (on the simulated worlds the minimum lies inside the range, near 48). The
-mixture with that number is then fitted again on up to :data:`FIT_FRAMES` frames.
+mixture with that number is then refined on up to :data:`FIT_FRAMES` frames.
 
 :meth:`MotifVocabulary.assign` gives each frame its most likely motif: one matrix
 product for the projection and one for the mixture's log-densities, vectorised
@@ -19,10 +20,10 @@ Examples
 --------
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
->>> x = np.concatenate([rng.normal(m, 1.0, (400, 6)) for m in (-4, 0, 4)]).astype(np.float32)
+>>> x = np.concatenate([rng.normal(m, 1.0, (700, 6)) for m in (-4, 0, 4)]).astype(np.float32)
 >>> vocab = MotifVocabulary.fit([x], [f"f{i}" for i in range(6)], candidates=(2, 3, 4))
 >>> vocab.n_motifs, int(vocab.counts.sum())
-(3, 1200)
+(3, 2100)
 >>> bool((vocab.assign(x[:5]) == vocab.assign(x[:5])).all())
 True
 """
@@ -49,6 +50,7 @@ from ethostyle.motifs.words import MEASURES, describe_motif
 __all__ = [
     "BIC_FRAMES",
     "FIT_FRAMES",
+    "MIN_FRAMES_PER_MOTIF",
     "MOTIF_CANDIDATES",
     "MOTIF_DIMENSIONS",
     "MOTIF_FILE",
@@ -61,10 +63,14 @@ logger = logging.getLogger(__name__)
 MOTIF_CANDIDATES: tuple[int, ...] = (16, 24, 32, 48, 64)
 #: Principal components of the standardised windowed features the motifs live in.
 MOTIF_DIMENSIONS = 16
+#: Fewest frames of pose per motif on average (17 s at 30 Hz): a candidate number of
+#: motifs is compared only when the pose given holds that many frames for each.
+MIN_FRAMES_PER_MOTIF = 500
 #: Frames (drawn at random) on which BIC compares the candidate numbers of motifs.
 BIC_FRAMES = 4000
-#: Most frames (drawn at random) the chosen mixture is fitted on.
-FIT_FRAMES = 20000
+#: Most frames (drawn at random) the chosen mixture is fitted on (the principal axes
+#: are found on the BIC frames).
+FIT_FRAMES = 10000
 #: The file :meth:`MotifVocabulary.save` writes.
 MOTIF_FILE = "motifs.npz"
 _N_CLASSES = len(VOCABULARY)
@@ -170,25 +176,26 @@ class MotifVocabulary:
         if any(b.ndim != 2 or b.shape[1] != len(names) for b in blocks):
             raise DataFormatError(f"give (frames, {len(names)}) feature blocks, one per source")
         n = sum(len(b) for b in blocks)
-        candidates = sorted({int(k) for k in candidates if 2 * int(k) <= n})
+        candidates = sorted({int(k) for k in candidates if MIN_FRAMES_PER_MOTIF * int(k) <= n})
         if not candidates:
             raise DataFormatError(
                 f"{n} frames are too few to find motifs; give at least a few minutes of pose"
             )
         rng = np.random.default_rng(seed)
-        sample = _rows(blocks, np.sort(rng.choice(n, min(n, FIT_FRAMES), replace=False)))
+        rows = np.sort(rng.choice(n, min(n, FIT_FRAMES), replace=False))
+        sample = np.nan_to_num(_rows(blocks, rows), posinf=0.0, neginf=0.0)
         mean = sample.mean(axis=0, dtype=np.float64)
         scale = sample.std(axis=0, dtype=np.float64)
         scale[~(scale > 1e-9)] = 1.0  # a constant column adds nothing
         z_all = (sample - mean) / scale
-        dims = min(MOTIF_DIMENSIONS, *z_all.shape)
-        pca = PCA(n_components=dims, svd_solver="randomized", random_state=seed).fit(z_all)
+        small_rows = rng.choice(len(z_all), min(len(z_all), BIC_FRAMES), replace=False)
+        dims = min(MOTIF_DIMENSIONS, len(small_rows), z_all.shape[1])
+        pca = PCA(n_components=dims, svd_solver="randomized", random_state=seed)
+        pca.fit(z_all[small_rows])
         z = pca.transform(z_all)
-        small = z[rng.choice(len(z), min(len(z), BIC_FRAMES), replace=False)]
-        bic = {k: _mixture(k, seed, 1e-2).fit(small).bic(small) / len(small) for k in candidates}
-        chosen = min(bic, key=bic.__getitem__)
-        logger.info("motifs: %d chosen by BIC per frame %s", chosen, bic)
-        gmm = _mixture(chosen, seed).fit(z)
+        small = z[small_rows]
+        gmm, bic = _chosen_mixture(z, small, candidates, seed)
+        chosen = gmm.n_components
         vocab = cls(
             mean=mean,
             scale=scale,
@@ -261,11 +268,12 @@ class MotifVocabulary:
                 f"features of shape {x.shape}; the motifs read ({x.shape[0]}, "
                 f"{self.mean.shape[0]}): the model's features"
             )
-        # The diagonal Gaussian log-density, expanded so that it is two matrix products
-        # (what GaussianMixture.predict computes; kept here so nothing is pickled).
-        z = ((np.nan_to_num(x, posinf=0.0, neginf=0.0) - self.mean) / self.scale) @ (
-            self.components.T
-        )
+        # Standardising and projecting is one float32 matrix product; the diagonal
+        # Gaussian log-density, expanded, two more (what GaussianMixture.predict
+        # computes, kept here so that nothing is pickled).
+        axes = (self.components / self.scale).T.astype(np.float32)
+        shift = (self.mean / self.scale) @ self.components.T
+        z = np.nan_to_num((x.astype(np.float32, copy=False) @ axes) - shift, posinf=0, neginf=0)
         score = (
             -0.5 * (z * z) @ self.precisions.T
             + z @ (self.centres * self.precisions).T
@@ -391,6 +399,22 @@ class MotifVocabulary:
         )
 
 
+def _chosen_mixture(
+    z: np.ndarray, small: np.ndarray, candidates: list[int], seed: int
+) -> tuple[GaussianMixture, dict[int, float]]:
+    """The mixture whose size has the lowest BIC on ``small``, refined on ``z``; the BICs."""
+    mixtures = {k: _mixture(k, seed, 1e-2).fit(small) for k in candidates}
+    bic = {k: g.bic(small) / len(small) for k, g in mixtures.items()}
+    chosen = min(bic, key=bic.__getitem__)
+    logger.info("motifs: %d chosen by BIC per frame %s", chosen, bic)
+    first = mixtures[chosen]  # refined on every sampled frame, from where it stopped
+    gmm = _mixture(chosen, seed)
+    gmm.set_params(
+        weights_init=first.weights_, means_init=first.means_, precisions_init=first.precisions_
+    )
+    return gmm.fit(z), bic
+
+
 def _mixture(k: int, seed: int, tol: float = 1e-3) -> GaussianMixture:
     """The Gaussian mixture of ``k`` motifs (diagonal covariances: cheap and stable)."""
     return GaussianMixture(
@@ -418,11 +442,16 @@ def _profiles(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per motif the median of each describing measure; each measure's median and IQR."""
     index = {n: i for i, n in enumerate(names)}
-    cols = np.array([index.get(m, -1) for m in MEASURES])
-    values = np.where(cols >= 0, sample[:, np.maximum(cols, 0)], np.nan)
-    overall = np.nanmedian(values, axis=0) if len(values) else np.full(len(MEASURES), np.nan)
-    q1, q3 = np.nanpercentile(values, [25, 75], axis=0)
-    profile = np.tile(overall, (n_motifs, 1))  # a motif no sampled frame fell in
-    for m in np.unique(motifs):  # a loop over motifs (a few dozen), not frames
-        profile[m] = np.nanmedian(values[motifs == m], axis=0)
-    return profile, overall, np.where(q3 > q1, q3 - q1, 1.0)
+    have = [j for j, m in enumerate(MEASURES) if m in index]  # measures the features hold
+    values = sample[:, [index[MEASURES[j]] for j in have]]
+    overall = np.full(len(MEASURES), np.nan)
+    spread = np.ones(len(MEASURES))
+    profile = np.full((n_motifs, len(MEASURES)), np.nan)
+    if have and len(values):
+        overall[have] = np.median(values, axis=0)
+        q1, q3 = np.percentile(values, [25, 75], axis=0)
+        spread[have] = np.where(q3 > q1, q3 - q1, 1.0)
+        profile[:, have] = overall[have]  # a motif no sampled frame fell in
+        for m in np.unique(motifs):  # a loop over motifs (a few dozen), not frames
+            profile[m, have] = np.median(values[motifs == m], axis=0)
+    return profile, overall, spread
