@@ -62,8 +62,11 @@ def motifs(
     table = motif_overview(vocab, px_per_cm)
     annotators = sorted(vocab.label_counts)
     shown = Table(title=f"{vocab.n_motifs} motifs of {model_dir}", show_lines=False)
-    for name in ("motif", "frames", "description", *(f"annotator {a}" for a in annotators)):
-        shown.add_column(name, overflow="fold")
+    shown.add_column("motif", justify="right")
+    shown.add_column("frames", justify="right")
+    shown.add_column("description", overflow="fold", min_width=24, ratio=2)
+    for a in annotators:
+        shown.add_column(f"annotator {a}", overflow="fold", ratio=1)
     for _, row in table.iterrows():
         cells = [_cell(row, a) for a in annotators]
         shown.add_row(str(row["motif"]), str(row["frames"]), row["description"], *cells)
