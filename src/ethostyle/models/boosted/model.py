@@ -98,6 +98,8 @@ class StyleTransferModel(StylePredictor):
         Learn a motif vocabulary (:class:`~ethostyle.motifs.MotifVocabulary`) from
         every video's pose, labelled and unlabelled, without labels, and let the
         style programs include, exclude or relabel motifs (``model.motifs_``).
+        ``adapt`` keeps the motifs learned when the reference was trained (counting
+        the new annotators' labelled frames in them), or drops them when False.
     seed : int
         Random seed (training is deterministic for a fixed seed).
 
@@ -298,6 +300,8 @@ class StyleTransferModel(StylePredictor):
                 UserWarning,
                 stacklevel=2,
             )
+        if not self.motifs:
+            self.motifs_ = None
         if self.motifs_ is not None:
             labels = np.concatenate([s.labels for s in train]).astype(np.int64)
             self.motifs_ = self.motifs_.with_labels(
