@@ -11,11 +11,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ethostyle.data import Sequence
 from ethostyle.errors import DataFormatError, ModelFormatError
-from ethostyle.features import FeatureTable, compute_features
+from ethostyle.features import FeatureTable, compute_features, sequence_features
 from ethostyle.models.program import Edit, StyleProgram, Video, fit_program
 from ethostyle.models.store import load_model, save_model
 from ethostyle.motifs import MOTIF_FILE, MotifVocabulary
+from ethostyle.simulate import (
+    STYLES,
+    BehaviourParams,
+    SubBehaviourParams,
+    label_with_style,
+    simulate_world,
+)
 from support import small_model
 
 
@@ -191,3 +199,45 @@ def test_include_motif_adds_only_within_its_window_of_the_behaviour() -> None:
     anywhere = StyleProgram(edits=(Edit("include_motif", "attack", motif=5, frames=0),))
     assert near.apply(proba, motifs=motifs).tolist() == [0, 0, 0, 0, 3, 3, 3, 3]
     assert anywhere.apply(proba, motifs=motifs).tolist() == [0, 0, 0, 0, 0, 0, 3, 0]
+
+
+@pytest.fixture(scope="module")
+def sub_world() -> tuple[list, list[np.ndarray], list[str], MotifVocabulary]:
+    """Four 4-minute videos with the simulator's sub-behaviours, the intruder's upright
+    defence often; motifs learned from all of their pose, without labels."""
+    params = BehaviourParams(
+        attack_after_investigation=0.3,
+        sub_behaviours=SubBehaviourParams(upright_probability=0.8),
+    )
+    worlds = [simulate_world(7200, seed=s, params=params) for s in range(4)]
+    features = []
+    for i, w in enumerate(worlds):
+        x, names = sequence_features(Sequence(id=f"v{i}", keypoints=w.keypoints, annotator_id=0))
+        features.append(x)
+    return worlds, features, names, MotifVocabulary.fit(features, names, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("sub", "label", "behavior"),
+    [("upright", "other", "attack"), ("allogroom", "other", "investigation")],
+)
+def test_a_sub_behaviour_style_is_recovered_as_an_edit_of_its_behaviour(
+    sub_world, sub, label, behavior
+) -> None:
+    # Two videos of an annotator who labels as the reference but for one sub-behaviour;
+    # the "reference" scores are the reference annotator's labels of the same videos.
+    worlds, features, names, vocab = sub_world
+    style = STYLES[0].replace(sub_behaviour_labels={sub: label})
+    videos = [
+        Video(
+            np.eye(4)[label_with_style(w, STYLES[0], seed=1)] * 0.8 + 0.05,
+            x,
+            label_with_style(w, style, seed=1),
+            motifs=vocab.assign(x),
+        )
+        for w, x in zip(worlds[:2], features[:2], strict=True)
+    ]
+    program = fit_program(videos, names, motif_descriptions=vocab.descriptions())
+    kinds = [(e.kind, e.behavior_name) for e in program.own_edits]
+    assert kinds and kinds[0][1] == behavior, kinds
+    assert kinds[0][0] in ("exclude_motif", "relabel_motif", "exclude_when"), kinds

@@ -98,6 +98,8 @@ class StyleTransferModel(StylePredictor):
         Learn a motif vocabulary (:class:`~ethostyle.motifs.MotifVocabulary`) from
         every video's pose, labelled and unlabelled, without labels, and let the
         style programs include, exclude or relabel motifs (``model.motifs_``).
+        ``adapt`` keeps the motifs learned when the reference was trained (counting
+        the new annotators' labelled frames in them), or drops them when False.
     seed : int
         Random seed (training is deterministic for a fixed seed).
 
@@ -298,6 +300,8 @@ class StyleTransferModel(StylePredictor):
                 UserWarning,
                 stacklevel=2,
             )
+        if not self.motifs:
+            self.motifs_ = None
         if self.motifs_ is not None:
             labels = np.concatenate([s.labels for s in train]).astype(np.int64)
             self.motifs_ = self.motifs_.with_labels(
@@ -416,6 +420,15 @@ class StyleTransferModel(StylePredictor):
                 stage2 = stage2_inputs(pose, logp, self.style_columns_, rows)
             out[who] = style.log_proba(stage2, logp, rows)
         return out, logp, features
+
+    def _motif_ids(self, features: np.ndarray) -> np.ndarray:
+        """The motif of every frame: that of the nearest of every PREDICT_FRAME_STRIDE-th
+        frame (the windowed features change smoothly, as for the scores; a third of the
+        cost)."""
+        rows = strided_rows(len(features), PREDICT_FRAME_STRIDE)
+        ids = super()._motif_ids(features[rows])
+        position = np.interp(np.arange(len(features)), rows, np.arange(rows.size))
+        return ids[np.rint(position).astype(np.int64)]
 
     def program_for(self, annotator: int) -> StyleProgram:
         """The style program of an annotator (the reference's for unknown ones).

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from ethostyle.data import VOCABULARY
-from ethostyle.models.program.selection import Candidate, choose, held_out_gain
+from ethostyle.metrics import macro_f1_of_confusion as _f1
+from ethostyle.models.program.selection import Candidate
 from ethostyle.models.program.spec import MotifSearch
 
 __all__ = ["MotifOptions", "best_motif_edit", "motif_options"]
@@ -117,34 +118,64 @@ def best_motif_edit(
     base: np.ndarray,
     words: SequenceABC[str],
 ) -> Candidate | None:
-    """The option with the best held-out gain as an edit (None: none beats no change).
+    """The best variant's motifs, each a one-bit decision on pooled evidence, as edits.
+
+    For each variant (a window, a target), every motif is a bit: on when moving its
+    frames raises F1 on the frames it is decided on. Per fold the bits are decided on
+    the *other* folds, and the fold's frames score the motifs that are on together; the
+    variant's held-out gain pools those folds. The variant with the best held-out gain
+    is the candidate, its bits decided on every fold: its first motif is the edit, the
+    others ``more`` (each an edit of its own, carrying the group's gain).
 
     Parameters
     ----------
     how : MotifSearch
-        The kind's search (it makes the edit).
+        The kind's search (it makes the edits).
     c : int
         The behaviour edited.
     found : MotifOptions
         Every option with its confusion matrices (:func:`motif_options`).
     own : set
-        Keys of the program's own edits (an option with one of them is not tried).
+        Keys of the program's own edits (a motif already edited so is not tried).
     base : numpy.ndarray
         ``(folds, 4, 4)`` the program's confusion matrices unchanged.
     words : sequence of str
-        Each motif in words, kept with the edit.
+        Each motif in words, kept with its edit.
 
     Returns
     -------
     Candidate or None
+        None when no variant has a motif whose bit is on everywhere.
     """
-    edits = [None] + [
+    edits = [
         how.make(c, variant, m, words[m] if m < len(words) else "") for variant, m in found.options
     ]
-    allowed = np.ones((base.shape[0] + 1, len(edits)), dtype=bool)
-    allowed[:, 1:] = [e.key not in own for e in edits[1:]]
-    picks, pick_all = choose(found.cms, found.sizes, allowed)
-    if pick_all == 0:
-        return None
-    gain, folds = held_out_gain(found.cms, picks, base)
-    return Candidate(gain, replace(edits[pick_all], gain=gain), folds)
+    usable = np.array([e.key not in own for e in edits], dtype=bool)
+    keys = [variant for variant, _ in found.options]
+    best: Candidate | None = None
+    for variant in dict.fromkeys(keys):  # each variant once, in order
+        rows = np.flatnonzero(usable & np.array([k == variant for k in keys]))
+        if rows.size == 0:
+            continue
+        gain, folds, on = _bits(found.cms[1 + rows], base)
+        if on.any() and (best is None or gain > best.gain):
+            chosen = [replace(edits[r], gain=gain) for r in rows[on]]
+            best = Candidate(gain, chosen[0], folds, tuple(chosen[1:]))
+    return best
+
+
+def _bits(cms: np.ndarray, base: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Held-out gain of deciding each option's bit on the other folds, and the bits on all.
+
+    ``cms``: ``(options, folds, 4, 4)``, each option one motif's frames moved (their
+    moves are disjoint, so the moves of the options that are on add up).
+    """
+    total, base_total = cms.sum(axis=1), base.sum(axis=0)
+    delta = cms - base[None]
+    held = []
+    for f in range(base.shape[0]):  # a loop over folds (videos)
+        on = _f1(total - cms[:, f]) > _f1(base_total - base[f])
+        held.append(base[f] + delta[on, f].sum(axis=0))
+    stacked = np.stack(held)
+    gain = float(_f1(stacked.sum(axis=0)) - _f1(base_total))
+    return gain, _f1(stacked) - _f1(base), _f1(total) > _f1(base_total)

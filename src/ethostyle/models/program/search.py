@@ -245,14 +245,9 @@ class _Fitter:
                         best = cand
         return best
 
-    def run(
-        self, max_edits: int, penalty: float, progress: Progress, swaps: bool = True
-    ) -> StyleProgram:
-        """Greedy rounds; then, with ``swaps``, each edit against the best without it."""
-        advance = progress.task("style program", max_edits)
-        self._greedy(max_edits, penalty, advance)
-        if swaps and self._swap(penalty):
-            self._greedy(max_edits - len(self.program.own_edits), penalty, advance)
+    def run(self, max_edits: int, penalty: float, progress: Progress) -> StyleProgram:
+        """Greedy rounds while the best edit's held-out gain reaches ``penalty``."""
+        self._greedy(max_edits, penalty, progress.task("style program", max_edits))
         return self.program
 
     def _greedy(self, rounds: int, penalty: float, advance: Any) -> None:
@@ -275,42 +270,14 @@ class _Fitter:
                 best.gain,
                 np.round(best.fold_gains, 4).tolist(),
             )
-            self.program = self.program.with_edit(self.effect_of(best.edit))
+            self._take(best)
 
-    def _swap(self, penalty: float) -> bool:
-        """Replace an edit by the best edit of another kind or behaviour found without it.
-
-        An edit taken early can hide a better one of another kind (an attack threshold
-        the ``include_when`` the annotator's rule is): each own edit in turn is taken
-        out and a round searched without it; when that round's best is another kind or
-        behaviour (so it beat this edit's own kind refitted there), it takes the place.
-        Returns whether any edit was replaced.
-        """
-        swapped, i = False, 0
-        for _ in range(len(self.program.own_edits)):
-            kept = self.program
-            at = kept.inherited + i
-            edit = kept.edits[at]
-            self.program = StyleProgram(
-                kept.smooth, (*kept.edits[:at], *kept.edits[at + 1 :]), kept.inherited
-            )
-            best = self.round()
-            if (
-                best is not None
-                and best.gain >= penalty
-                and (best.edit.kind, best.edit.behavior) != (edit.kind, edit.behavior)
-            ):
-                logger.info(
-                    "style program: %s (held-out gain %+.4f) replaces %s",
-                    best.edit,
-                    best.gain,
-                    edit,
-                )
-                self.program = self.program.with_edit(self.effect_of(best.edit))
-                swapped = True
-            else:
-                self.program, i = kept, i + 1
-        return swapped
+    def _take(self, best: Candidate) -> None:
+        """Append a candidate's edit, and the edits chosen with it, each with its effect."""
+        for edit in (best.edit, *best.more):
+            # The effect of each is measured from the labels of the program before it.
+            self.labels = execute(self.program.plan, self.s.frames)
+            self.program = self.program.with_edit(self.effect_of(edit))
 
     def effect_of(self, edit: Edit) -> Edit:
         """The edit with its effect on the labels of all videos (None for ``residual``)."""
@@ -422,7 +389,6 @@ def fit_program(
     max_edits: int = DEFAULT_MAX_EDITS,
     min_leaf: int = _MIN_LEAF_FRAMES,
     motif_descriptions: SequenceABC[str] | None = None,
-    swaps: bool = True,
     progress: Progress = NULL_PROGRESS,
 ) -> StyleProgram:
     """Fit one annotator's style program by greedy forward selection on held-out videos.
@@ -450,8 +416,6 @@ def fit_program(
     motif_descriptions : sequence of str, optional
         Each motif in words, kept with a motif edit (the videos' ``motifs`` give
         each frame's motif; without them no motif edit is tried).
-    swaps : bool
-        After the greedy rounds, try each edit against the best edit found without it.
     progress : Progress, optional
         Receives one unit per search round.
 
@@ -479,7 +443,7 @@ def fit_program(
     program = StyleProgram(start.smooth, start.edits, inherited=len(start.edits))
     search = _Search(videos, feature_names, program.smooth)
     fitter = _Fitter(search, program, min_leaf, motif_descriptions or ())
-    return fitter.run(max_edits, penalty, progress, swaps)
+    return fitter.run(max_edits, penalty, progress)
 
 
 def residual_gain(

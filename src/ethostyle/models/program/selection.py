@@ -20,11 +20,13 @@ __all__ = ["Candidate", "choose", "held_out_gain"]
 
 @dataclass
 class Candidate:
-    """A candidate edit: its pooled held-out gain, the edit, each fold's own gain."""
+    """A candidate edit: its pooled held-out gain, the edit, each fold's own gain, and the
+    edits chosen with it (``more``: motif edits decided together, one bit per motif)."""
 
     gain: float
     edit: Any
     fold_gains: np.ndarray
+    more: tuple[Any, ...] = ()
 
 
 def choose(
