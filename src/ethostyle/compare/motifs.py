@@ -314,7 +314,7 @@ def episode_motifs(episodes: pd.DataFrame, ids: Mapping[str, np.ndarray]) -> pd.
     videos = episodes["video"].to_numpy()
     for video, frames in ids.items():  # a loop over videos, vectorised over episodes
         rows = np.flatnonzero(videos == video)
-        if rows.size == 0:
+        if rows.size == 0 or len(frames) == 0:
             continue
         onehot = np.asarray(frames, np.int64)[None, :] == np.arange(int(frames.max()) + 1)[:, None]
         prefix = np.concatenate([np.zeros((onehot.shape[0], 1), np.int64), onehot.cumsum(1)], 1)
