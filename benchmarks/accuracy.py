@@ -31,6 +31,12 @@ Worlds
     investigation and labels attacks shorter than 27 frames (0.9 s) as
     investigation. ``_NOVEL_STYLES[k].rules()`` lists each as records (the
     truth a learned style program should recover).
+``subs-design``, ``subs-confirm``, ``subs-untouched``
+    Three worlds whose annotators differ on sub-behaviours the reference folds
+    into another label or into ``other`` (rearing beside the intruder, following
+    at a distance, allogrooming, the intruder upright between attacks; issue 21):
+    one to design on, one to confirm on, one nobody designs on. See
+    ``benchmarks/sub_worlds.py``.
 
 Rows (Task 2 F1, the challenge metric over annotators 1-5, and per annotator):
 
@@ -59,9 +65,11 @@ It prints a Markdown table to paste into ``benchmarks/README.md``.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -81,6 +89,12 @@ from ethostyle.simulate import (
     label_with_style,
     simulate,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sub_worlds import SUB_WORLDS  # a sibling script, not a package
+
+#: Every world :func:`_world` makes, by name.
+WORLDS = ["default", "heldout", "novel", *SUB_WORLDS]
 
 _HELDOUT_STYLES = {
     0: STYLES[0].replace(name="reference-b", description="Reference of the held-out world."),
@@ -223,6 +237,9 @@ def _world(name: str, seed: int):
         return simulate("calms21-task2-like", seed=seed)
     if name == "novel":
         return simulate(_NOVEL_PRESET, seed=seed + 2000, styles=_NOVEL_STYLES)
+    if name in SUB_WORLDS:
+        preset, styles, offset = SUB_WORLDS[name]
+        return simulate(preset, seed=seed + offset, styles=styles)
     return simulate(_HELDOUT_PRESET, seed=seed + 1000, styles=_HELDOUT_STYLES)
 
 
@@ -307,13 +324,31 @@ def _markdown(world: str, result: dict[str, object]) -> str:
     for name, score in scores.items():
         cells = " | ".join(f"{score.per_annotator[a].f1:.3f}" for a in ids)
         lines.append(f"| {name} | **{score.f1:.3f}** | {cells} |")
+    if {"style-blind", "style-transfer", "same-annotator-again"} <= set(scores):
+        lines.append(_gap_closed_row(scores, ids))
     return "\n".join(lines)
+
+
+def _gap_closed_row(scores: dict[str, object], ids: list[int]) -> str:
+    """The share of the gap from style-blind to same-annotator-again the style models close
+    (overall and per annotator; n/a where the gap is under 0.005)."""
+
+    def closed(pick) -> str:
+        blind, styled, again = (pick(scores[r]) for r in _GAP_ROWS)
+        gap = again - blind
+        return "n/a" if gap < 0.005 else f"{(styled - blind) / gap:.0%}"
+
+    cells = " | ".join(closed(lambda s, a=a: s.per_annotator[a].f1) for a in ids)
+    return f"| share of the gap closed | **{closed(lambda s: s.f1)}** | {cells} |"
+
+
+_GAP_ROWS = ("style-blind", "style-transfer", "same-annotator-again")
 
 
 def main() -> None:
     """Command-line entry: run the chosen worlds and print Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--world", action="append", choices=["default", "heldout", "novel"])
+    parser.add_argument("--world", action="append", choices=WORLDS)
     parser.add_argument(
         "--seed",
         type=int,

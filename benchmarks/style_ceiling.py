@@ -61,7 +61,7 @@ from ethostyle.models.program import (
 from ethostyle.simulate import AnnotatorStyle, Simulation, label_with_style
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import _world, label_rows
+from accuracy import WORLDS, _world, label_rows
 
 #: The annotators whose styles are measured (those the challenge scores).
 STYLED_ANNOTATORS: tuple[int, ...] = (1, 2, 3, 4, 5)
@@ -429,7 +429,7 @@ def main() -> None:
     parser.add_argument(
         "--world",
         action="append",
-        choices=["default", "heldout", "novel"],
+        choices=WORLDS,
         help="Simulated world (repeat for several; default all three).",
     )
     parser.add_argument(

@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("simulate", ("ethostyle.simulate",)),
     ("importers", ("ethostyle.importers",)),
     ("scoring", ("ethostyle.decode", "ethostyle.metrics")),
+    ("motifs", ("ethostyle.motifs",)),
     ("models", ("ethostyle.models",)),
     ("compare", ("ethostyle.compare",)),
     ("report", ("ethostyle.report",)),

@@ -505,8 +505,8 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     commands = _walkthrough_commands()
     steps = [c[1] for c in commands]
     assert steps == [
-        "example-lab-files", "simulate", "import-pose", "import-labels", "train", "predict",
-        "export-boris", "render-videos", "compare", "suggest", "import-labels", "adapt",
+        "example-lab-files", "simulate", "import-pose", "import-labels", "train", "motifs",
+        "predict", "export-boris", "render-videos", "compare", "suggest", "import-labels", "adapt",
     ]  # fmt: skip
     script = Path(sys.executable).with_name("ethostyle")
     exe = str(script) if script.exists() else shutil.which("ethostyle")
@@ -552,6 +552,7 @@ def test_the_walkthrough_runs_as_written(tmp_path):
     again = load_lab_dataset(tmp_path / "lab_train2.npy").dataset["videoD"].labels
     assert (again == -1).sum() == 899 - 450 and (again == 3).sum() == 450
     assert (tmp_path / "lab_model2" / "model.json").is_file()
+    assert {"motif", "annotator6_investigation"} <= set(pd.read_csv(tmp_path / "lab_motifs.csv"))
 
 
 # ------------------------------------------- issue 19 §2: wrong labels with exit 0 and no warning

@@ -357,6 +357,9 @@ def _every_kind() -> StyleProgram:
                 frames=60,
                 rule=(Condition("nose_to_intruder_min_px", "<", 45.0),),
             ),
+            Edit("include_motif", "attack", gain=0.02, motif=3, frames=60),
+            Edit("exclude_motif", "mount", gain=0.01, motif=1, motif_description="still"),
+            Edit("relabel_motif", "attack", gain=0.01, motif=2, to_behavior="investigation"),
             Edit("residual", gain=0.01),
         ),
     )
@@ -387,7 +390,7 @@ def test_a_program_round_trips_through_json() -> None:
         ("edits[4].speed", 3, "edits[4].speed is not a field of a merge_gap edit"),
         ("edits[1].gain", "big", "edits[1].gain must be a finite number"),
         ("smooth", 4, "program.smooth must be an odd int"),
-        ("inherited", 99, "program.inherited must be an int in 0-11"),
+        ("inherited", 99, "program.inherited must be an int in 0-14"),
         ("edits", {}, "program.edits must be a list"),
     ],
 )
@@ -419,7 +422,7 @@ def test_a_missing_field_and_a_non_object_are_refused() -> None:
 def test_describe_states_each_own_edit_with_units_and_gain() -> None:
     lines = _every_kind().describe(3, px_per_cm=10.0)
     text = "\n".join(lines)
-    assert len(lines) == 10  # the inherited min_bout is the reference's, not annotator 3's
+    assert len(lines) == 13  # the inherited min_bout is the reference's, not annotator 3's
     assert lines[1] == (
         "Annotator 3 starts attack 0.6 s (18 frames) before the reference annotator does "
         "(held-out F1 gain +0.04)."
@@ -435,6 +438,12 @@ def test_describe_states_each_own_edit_with_units_and_gain() -> None:
     assert "within 2.0 s (60 frames) of an investigation bout" in text
     assert "is below 4.5 cm" in text
     assert "residual" in lines[-1]
+    assert lines[-4].startswith(
+        "Annotator 3 also calls motif 3 attack within 2.0 s (60 frames) of an attack bout, "
+        "where the reference annotator says other (held-out F1 gain +0.02)"
+    )
+    assert lines[-3].startswith("Annotator 3 does not call motif 1 — still — mount (held-out")
+    assert "calls motif 2 investigation where the reference annotator says attack" in lines[-2]
     assert "21.0 px" in "\n".join(_every_kind().describe(3))
     ref = StyleProgram(edits=(Edit("onset_shift", "attack", gain=0.02, frames=6),)).describe(0)
     assert ref == [
@@ -445,7 +454,7 @@ def test_describe_states_each_own_edit_with_units_and_gain() -> None:
 
 def test_records_carry_the_fields_of_each_kind() -> None:
     records = _every_kind().records(3)
-    assert len(records) == 10 and all(r["annotator"] == 3 for r in records)
+    assert len(records) == 13 and all(r["annotator"] == 3 for r in records)
     by_kind = {r["kind"]: r for r in records}
     assert by_kind["onset_shift"] == {
         "annotator": 3,
@@ -462,6 +471,17 @@ def test_records_carry_the_fields_of_each_kind() -> None:
         {"feature": "facing_cos", "op": ">", "value": 0.5},
     ]
     assert by_kind["residual"]["behavior"] is None
+    assert by_kind["relabel_motif"] == {
+        "annotator": 3,
+        "behavior": "attack",
+        "kind": "relabel_motif",
+        "gain": 0.01,
+        "motif": 2,
+        "motif_description": "",
+        "to_behavior": "investigation",
+    }
+    assert by_kind["include_motif"]["frames"] == 60
+    assert by_kind["exclude_motif"]["motif_description"] == "still"
     json.dumps(records)
 
 

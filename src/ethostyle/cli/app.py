@@ -152,6 +152,7 @@ WORKFLOW_ORDER = (
     "adapt",
     "suggest",
     "describe-style",
+    "motifs",
     "predict",
     "evaluate",
     "render-videos",

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ethostyle.compare.intervals import DIFFERENCE_COLUMNS
 from ethostyle.compare.lines import Feature, feature_set
+from ethostyle.compare.motifs import MotifComparison
 from ethostyle.compare.summary import NoDifference, ranked_differences, stated_differences
 from ethostyle.data import FPS, Dataset
 from ethostyle.errors import DataFormatError
@@ -99,6 +100,10 @@ class Comparison:
     px_per_cm : float or None
         Pixels per centimetre when given: pose features are then in cm and cm/s
         (named ``..._cm``, ``..._cm_s``), else in px and px/s.
+    motifs : MotifComparison or None
+        How each annotator labels each motif of the model's vocabulary, the most
+        disputed first (:func:`~ethostyle.compare.motifs.compare_motifs`); None
+        without a model with motifs.
     """
 
     reference: int
@@ -124,6 +129,7 @@ class Comparison:
         default_factory=lambda: pd.DataFrame(columns=list(DIFFERENCE_COLUMNS))
     )
     px_per_cm: float | None = None
+    motifs: MotifComparison | None = None
 
     @property
     def feature_specs(self) -> dict[str, Feature]:

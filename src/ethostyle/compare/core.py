@@ -58,6 +58,7 @@ from ethostyle.compare.measures import (
     pool,
     unmatched_frames,
 )
+from ethostyle.compare.motifs import with_motifs
 from ethostyle.compare.pairwise import pairwise_table
 from ethostyle.compare.summary import (
     NO_DIFFERENCE,
@@ -471,7 +472,8 @@ def compare_model(
     Returns
     -------
     Comparison
-        See :func:`compare_labels`; ``source`` is ``"style models"``.
+        See :func:`compare_labels`; ``source`` is ``"style models"``; ``motifs``
+        and the episodes' motif with a motif model (:mod:`ethostyle.compare.motifs`).
 
     Raises
     ------
@@ -503,11 +505,9 @@ def compare_model(
         min_episode_s=min_episode_s,
         px_per_cm=px_per_cm,
     )
-    if chosen:
-        return comparison
-    return replace(
-        comparison, reference_note=f"annotator {reference}, the model's reference annotator"
-    )
+    note = f"annotator {reference}, the model's reference annotator"
+    comparison = with_motifs(comparison, model, sequences)
+    return comparison if chosen else replace(comparison, reference_note=note)
 
 
 def _checked_styles(

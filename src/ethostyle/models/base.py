@@ -38,6 +38,7 @@ from ethostyle.models.unknown_annotators import (
     warn_unknown_annotator,
     warn_unknown_annotators,
 )
+from ethostyle.motifs import MotifVocabulary
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.threads import thread_count
 
@@ -348,6 +349,9 @@ class StylePredictor(BaseEstimator):
 
     #: Attribute that exists only once the model is fitted.
     _fitted_attribute: ClassVar[str] = ""
+    #: The motif vocabulary whose motifs the programs' motif edits name (None: none; a
+    #: family that learns one sets it in ``fit``).
+    motifs_: MotifVocabulary | None = None
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
     def _check_params(self) -> None:
@@ -491,15 +495,27 @@ class StylePredictor(BaseEstimator):
         scores, reference_logp, features = self._scores(sequence, annotators)
         reference_proba = np.exp(reference_logp)  # every program starts from it
         out = {}
+        motifs = None
         for who, logp in scores.items():
             proba = np.exp(logp).astype(np.float32)
             program = self.program_for(who)
             residual = proba if program.has_residual else None
+            if motifs is None and program.uses_motifs:
+                motifs = self._motif_ids(features)
             labels = program.apply(
-                reference_proba, features, self.feature_names_, residual=residual
+                reference_proba, features, self.feature_names_, residual=residual, motifs=motifs
             )
             out[who] = (labels, proba)
         return out
+
+    def _motif_ids(self, features: np.ndarray) -> np.ndarray:
+        """``(frames,)`` the motif of each frame, for programs with motif edits."""
+        if self.motifs_ is None:
+            raise ModelFormatError(
+                "a style program of this model has motif edits but the model has no motif "
+                "vocabulary; the model is damaged, retrain it"
+            )
+        return self.motifs_.assign(features)
 
     def describe_styles(self, *, px_per_cm: float | None = None) -> dict[int, list[str]]:
         """Every annotator's learned rules in plain language, with units and held-out gains.
@@ -518,9 +534,11 @@ class StylePredictor(BaseEstimator):
         self._check_fitted()
         reference = int(self.reference_annotator)
         out: dict[int, list[str]] = {reference: []}
+        vocab = self.motifs_
+        words = None if vocab is None else (lambda m: vocab.describe(m, px_per_cm))
         for annotator in sorted(set(self._styled_annotators()) - {reference}):
             out[annotator] = self.program_for(annotator).describe(
-                annotator, reference, px_per_cm=px_per_cm
+                annotator, reference, px_per_cm=px_per_cm, motif_words=words
             )
         return out
 

@@ -31,6 +31,7 @@ from ethostyle.report.figures import (
     shift_figure,
     threshold_figure,
 )
+from ethostyle.report.motifs import motif_section
 from ethostyle.report.tables import (
     comparison_overview,
     score_frame,
@@ -255,6 +256,7 @@ def comparison_sections(
     _write_comparison_tables(comparison, out, paths)
     sections = [
         _answer_section(comparison, learned_rules),
+        *motif_section(comparison, out, paths),  # empty without motifs
         _episode_section(comparison, out, paths, sequence_id, n_episodes),
         *after_episodes,
         _pairwise_section(comparison, out, paths),

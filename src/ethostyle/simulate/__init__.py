@@ -27,13 +27,20 @@ from ethostyle.simulate.styles import (
     RelabelShort,
     label_with_style,
 )
+from ethostyle.simulate.sub_behaviours import (
+    REFERENCE_SUB_LABELS,
+    SUB_BEHAVIOURS,
+    SubBehaviourParams,
+)
 from ethostyle.simulate.tracking import TrackingNoise
 
 __all__ = [
     "LAYOUTS",
     "PRESETS",
+    "REFERENCE_SUB_LABELS",
     "RULES_PRESET",
     "STYLES",
+    "SUB_BEHAVIOURS",
     "AnnotatorStyle",
     "BehaviourParams",
     "FeatureRule",
@@ -42,6 +49,7 @@ __all__ = [
     "Preset",
     "RelabelShort",
     "Simulation",
+    "SubBehaviourParams",
     "TrackingNoise",
     "WorldSequence",
     "label_with_style",

@@ -59,6 +59,13 @@ from ethostyle.simulate.kinematics import (
     nose_position,
 )
 from ethostyle.simulate.plan import BoutSpec, bout_frames, plan_episode
+from ethostyle.simulate.sub_behaviours import (
+    INTRUDER_RESPONSE,
+    SUB_BEHAVIOURS,
+    add_sub_behaviours,
+    stand_upright,
+    sub_behaviour_pose,
+)
 from ethostyle.simulate.tracking import TrackingNoise, add_tracking_noise
 
 __all__ = [
@@ -82,6 +89,7 @@ _INTRUDER_RESPONSE: dict[int, tuple[float, float, float]] = {
     Hidden.ATTEMPTED_MOUNT: (0.25, 0.0, 0.0),
     Hidden.MOUNT: (0.08, 0.0, 0.0),
     Hidden.CONTACT: (0.03, 0.0, 0.0),
+    **INTRUDER_RESPONSE,
 }
 # Trunk centres keep this far (px) from the walls; the intruder keeps further so a
 # resident driven beside or behind it still fits in the arena.
@@ -172,6 +180,7 @@ class _World:
         self.heading = np.zeros((2, n))
         self.bends = np.zeros((2, n))
         self.stretch = np.ones(n)  # resident body length factor (hunched when mounting)
+        self.intruder_stretch = np.ones(n)  # shortened where it stands upright
         self.state = np.zeros(n, np.int8)
         self.subtype = np.full(n, Subtype.NONE, np.int8)
         self.anchor = np.full((n, 2), np.nan)
@@ -226,15 +235,16 @@ class _World:
     # -- the resident -------------------------------------------------------------------------
     def _target(
         self, spec: BoutSpec, sl: slice, parts: dict[str, np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | float, np.ndarray]:
         """The resident's pose for a bout: trunk centre, heading, head bend, stretch, target point.
 
         All in world coordinates for the frames ``sl``, derived from the intruder's
         pose; the pose puts the resident's nose where the behaviour wants it.
         """
+        if spec.state in SUB_BEHAVIOURS.values():
+            return sub_behaviour_pose(self, spec, sl, parts)
         h, hs = parts["heading"], parts["follow"]
-        li = self.length[1]
-        hw = self.hw[1]
+        li, hw = self.length[1], self.hw[1]
         jit = self.jitter[:, sl]
         fast = self.fast[:, sl]
         gap = self.gap[sl]
@@ -424,12 +434,15 @@ class _World:
         along0, side0 = rel @ _unit(h_prev), rel @ _left(h_prev)
         rel_heading = self.theta[0] - h_prev
         self._move_intruder(sl, spec.state)
-        parts = self._intruder_parts(sl)
+        walked = parts = self._intruder_parts(sl)
+        if spec.state == Hidden.UPRIGHT:  # it turns to face the resident, which is not swung round
+            stand_upright(self, sl)
+            parts = self._intruder_parts(sl)
         centre_t, heading_t, bend_t, stretch_t, anchor = self._target(spec, sl, parts)
         # Held in the intruder's frame as it turns (the heading it follows), from where it was.
-        h = parts["follow"] + (h_prev + float(_wrap(parts["heading"][0] - h_prev)))
-        h -= parts["follow"][0]
-        held = parts["centre"] + along0 * _unit(h) + side0 * _left(h)
+        h = walked["follow"] + (h_prev + float(_wrap(walked["heading"][0] - h_prev)))
+        h -= walked["follow"][0]
+        held = walked["centre"] + along0 * _unit(h) + side0 * _left(h)
         held_heading = h + rel_heading
         # Moving round the intruder takes longer the further the new pose is, and the
         # more the body must turn, so the trunk never moves or turns abruptly.
@@ -462,6 +475,8 @@ class _World:
                 self.drive(spec)
             self.free(bout_frames(rng, p.other_median_s, p.other_sigma, 15))
             plan = plan_episode(rng, p, aggression, sexual)
+            if p.sub_behaviours is not None:  # draws nothing in worlds without them
+                plan = add_sub_behaviours(rng, p.sub_behaviours, plan)
             self.approach(plan[0], Hidden.APPROACH)
             for spec in plan:
                 self.drive(spec)
@@ -474,7 +489,7 @@ class _World:
         centre[0] = _soft_clamp(centre[0], lo, hi)
         keypoints = np.empty((self.n, 2, 2, 7))
         for mouse in range(2):
-            length = self.length[mouse] * (self.stretch if mouse == 0 else 1.0)
+            length = self.length[mouse] * (self.stretch if mouse == 0 else self.intruder_stretch)
             keypoints[:, mouse] = body_keypoints(
                 centre[mouse], self.heading[mouse], self.bends[mouse], length
             )

@@ -10,7 +10,7 @@ import numpy as np
 
 from ethostyle.errors import EthostyleError
 
-__all__ = ["BehaviourParams", "Hidden", "Subtype"]
+__all__ = ["BehaviourParams", "Hidden", "SubBehaviourParams", "Subtype"]
 
 
 class Hidden(IntEnum):
@@ -24,6 +24,12 @@ class Hidden(IntEnum):
     ATTEMPTED_MOUNT = 5  #: climbing on the intruder from behind without thrusting
     MOUNT = 6  #: on the intruder's back, headings aligned, rhythmic thrusts
     CONTACT = 7  #: resting side by side against the intruder (still ``other``)
+    # The sub-behaviours below occur only where BehaviourParams.sub_behaviours asks for
+    # them (see ethostyle.simulate.sub_behaviours); annotators disagree on their labels.
+    REAR = 8  #: rearing beside the intruder, body shortened in the top view, nose up
+    FOLLOW = 9  #: walking behind the intruder along its path, 1-3 body lengths back
+    ALLOGROOM = 10  #: grooming the intruder: slow strokes of the nose on its head and back
+    UPRIGHT = 11  #: between attacks, facing the intruder, which stands upright in defence
 
 
 class Subtype(IntEnum):
@@ -33,6 +39,93 @@ class Subtype(IntEnum):
     FACE = 0
     BODY = 1
     ANOGENITAL = 2
+
+
+@dataclass(frozen=True, slots=True)
+class SubBehaviourParams:
+    """How often and how the sub-behaviours that annotators argue about occur.
+
+    Each is its own hidden state (:class:`Hidden`), visible in the pose, that the
+    reference annotator folds into another label or into ``other`` (see
+    :mod:`ethostyle.simulate.sub_behaviours`). Durations are log-normal around
+    the median (seconds) with a log-spread of 0.4.
+
+    Parameters
+    ----------
+    rear_probability : float
+        Chance that an investigation starts with the resident rearing beside the intruder.
+    rear_median_s : float
+        Length of a rearing bout.
+    rear_stretch : float
+        The rearing resident's body length in the top view, as a fraction of its length.
+    rear_gap_px : tuple of float
+        Range of the gap (px) between the two bodies' sides while rearing.
+    follow_probability : float
+        Chance that an episode opens with the resident following the intruder at a distance.
+    follow_median_s : float
+        Length of a following bout.
+    follow_body_lengths : tuple of float
+        Range of the distance (intruder body lengths) along the intruder's path from its
+        tail base back to the follower's nose.
+    allogroom_probability : float
+        Chance that a face or body investigation goes on into grooming the intruder.
+    allogroom_median_s : float
+        Length of a grooming bout.
+    allogroom_stroke_px : tuple of float
+        Range of the amplitude (px) of the nose's strokes along the intruder's neck and back
+        (about one stroke a second).
+    upright_probability : float
+        Chance that the intruder stands upright in defence after an attack bout.
+    upright_median_s : float
+        Length of the upright stand-off.
+    upright_stretch : float
+        The upright intruder's body length in the top view, as a fraction of its length.
+    upright_resume_probability : float
+        Chance that the attack goes on after the stand-off (so the stand-off lies inside
+        one attack).
+    """
+
+    rear_probability: float = 0.3
+    rear_median_s: float = 1.2
+    rear_stretch: float = 0.6
+    rear_gap_px: tuple[float, float] = (24.0, 44.0)
+    follow_probability: float = 0.25
+    follow_median_s: float = 2.0
+    follow_body_lengths: tuple[float, float] = (1.0, 3.0)
+    allogroom_probability: float = 0.3
+    allogroom_median_s: float = 2.5
+    allogroom_stroke_px: tuple[float, float] = (5.0, 10.0)
+    upright_probability: float = 0.4
+    upright_median_s: float = 1.0
+    upright_stretch: float = 0.62
+    upright_resume_probability: float = 0.6
+
+    def __post_init__(self) -> None:
+        for name in (
+            "rear_probability",
+            "follow_probability",
+            "allogroom_probability",
+            "upright_probability",
+            "upright_resume_probability",
+        ):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise EthostyleError(
+                    f"SubBehaviourParams.{name} = {value}: give a probability in [0, 1]"
+                )
+        for name in ("rear_stretch", "upright_stretch"):
+            if not 0.3 <= getattr(self, name) <= 1.0:
+                raise EthostyleError(
+                    f"SubBehaviourParams.{name} = {getattr(self, name)}: give a fraction of "
+                    "the body length between 0.3 and 1"
+                )
+        for name in ("rear_gap_px", "follow_body_lengths", "allogroom_stroke_px"):
+            lo, hi = getattr(self, name)
+            if not 0.0 <= lo <= hi:
+                raise EthostyleError(
+                    f"SubBehaviourParams.{name} = {getattr(self, name)}: give the smallest and "
+                    "largest value, 0 <= smallest <= largest"
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +174,10 @@ class BehaviourParams:
     propensity_sd : float
         Log-scale spread of each video's aggression and sexual propensity
         (multipliers of the attack and mount probabilities).
+    sub_behaviours : SubBehaviourParams, optional
+        The sub-behaviours annotators argue about (rearing beside the intruder,
+        following at a distance, allogrooming, the intruder upright in defence);
+        none when omitted, so worlds without them stay as they were.
     """
 
     body_length_px: tuple[float, float] = (85.0, 108.0)
@@ -106,6 +203,7 @@ class BehaviourParams:
     mount_sigma: float = 0.45
     investigate_after_mount: float = 0.3
     propensity_sd: float = 0.35
+    sub_behaviours: SubBehaviourParams | None = None
 
     def __post_init__(self) -> None:
         for name in (

@@ -59,6 +59,11 @@ from ethostyle.simulate.style_parts import (
     checked_feature_rule,
     checked_relabel,
 )
+from ethostyle.simulate.sub_behaviours import (
+    checked_sub_labels,
+    sub_behaviour_masks,
+    sub_behaviour_records,
+)
 
 __all__ = [
     "STYLES",
@@ -127,6 +132,14 @@ class AnnotatorStyle:
         Sub-types defined by pose features, applied frame by frame after
         ``relabel_short`` and before the priority: ``exclude_when`` removes the
         behaviour where its tests all hold, ``include_when`` adds it there.
+    sub_behaviour_labels : tuple of (str, str)
+        How this annotator labels the sub-behaviours of
+        :mod:`ethostyle.simulate.sub_behaviours` (``"rear"``, ``"follow"``,
+        ``"allogroom"``, ``"upright"``), as ``(sub-behaviour, label)`` pairs or a
+        mapping, e.g. ``{"rear": "investigation"}``; the others are labelled as the
+        reference does (:data:`~ethostyle.simulate.sub_behaviours.REFERENCE_SUB_LABELS`).
+        Every frame of the sub-behaviour gets the label (before lapses and shifts),
+        whatever its distance.
 
     Examples
     --------
@@ -158,6 +171,7 @@ class AnnotatorStyle:
     label_noise_probability: float = 0.0
     relabel_short: tuple[RelabelShort, ...] = ()
     feature_rules: tuple[FeatureRule, ...] = ()
+    sub_behaviour_labels: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # Accept plain tuples/lists from users; store the named form.
@@ -219,6 +233,8 @@ class AnnotatorStyle:
             "feature_rules",
             tuple(checked_feature_rule(self.name, r) for r in self.feature_rules),
         )
+        labels = checked_sub_labels(self.name, self.sub_behaviour_labels)
+        object.__setattr__(self, "sub_behaviour_labels", labels)
 
     def rules(self, reference: AnnotatorStyle | None = None) -> list[dict[str, Any]]:
         """How this style differs from ``reference``, as plain, machine-readable records.
@@ -411,7 +427,7 @@ def _definition_differences(style: AnnotatorStyle, ref: AnnotatorStyle) -> list[
         if mine != theirs:
             kind = "include_when" if mine else "exclude_when"
             out.append(_feature_record(kind, "investigation", (), hidden=f"{sub} investigation"))
-    return out
+    return out + sub_behaviour_records(style.sub_behaviour_labels, ref.sub_behaviour_labels)
 
 
 #: The built-in annotators: 0 is the reference, 1-5 each differ from it as described.
@@ -487,7 +503,10 @@ def _definition(world: WorldSequence, style: AnnotatorStyle) -> dict[str, np.nda
     mount = state == Hidden.MOUNT
     if style.mount_includes_attempts:
         mount = mount | (state == Hidden.ATTEMPTED_MOUNT)
-    return {"attack": attack, "investigation": sniffing & allowed & close, "mount": mount}
+    out = {"attack": attack, "investigation": sniffing & allowed & close, "mount": mount}
+    for behaviour, frames in sub_behaviour_masks(state, style.sub_behaviour_labels).items():
+        out[behaviour] = out[behaviour] | frames
+    return out
 
 
 def label_with_style(

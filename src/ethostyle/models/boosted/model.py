@@ -52,6 +52,7 @@ from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, log_softmax,
 from ethostyle.models.program import DEFAULT_PENALTY, StyleProgram
 from ethostyle.models.registry import register_family
 from ethostyle.models.self_training import SelfTrainingRecord
+from ethostyle.motifs import MotifVocabulary
 from ethostyle.progress import NULL_PROGRESS, Progress
 
 __all__ = ["PREDICT_FRAME_STRIDE", "StyleTransferModel"]
@@ -93,6 +94,12 @@ class StyleTransferModel(StylePredictor):
         Held-out F1 the boosted residual must gain over the style program to be
         kept (default: the per-edit penalty); ``inf`` keeps every style a pure
         program, a negative value keeps the residual wherever its rounds were chosen.
+    motifs : bool
+        Learn a motif vocabulary (:class:`~ethostyle.motifs.MotifVocabulary`) from
+        every video's pose, labelled and unlabelled, without labels, and let the
+        style programs include, exclude or relabel motifs (``model.motifs_``).
+        ``adapt`` keeps the motifs learned when the reference was trained (counting
+        the new annotators' labelled frames in them), or drops them when False.
     seed : int
         Random seed (training is deterministic for a fixed seed).
 
@@ -102,6 +109,14 @@ class StyleTransferModel(StylePredictor):
     >>> sim = simulate("tiny", seed=0)
     >>> model = StyleTransferModel().fit(sim.train)
     >>> predictions = model.predict(sim.test)
+
+    Attributes
+    ----------
+    motifs_ : MotifVocabulary or None
+        After ``fit``: the motifs of all the pose it was given, with every
+        annotator's labelled frames counted per motif and class
+        (``motifs_.label_shares(annotator)``); None with ``motifs=False``, or when
+        the data hold too few frames to find motifs.
     """
 
     _fitted_attribute: ClassVar[str] = "reference_"
@@ -113,6 +128,7 @@ class StyleTransferModel(StylePredictor):
         "min_bouts_for_evidence": [Interval(Integral, 0, None, closed="left")],
         "tune_decoding": ["boolean"],
         "residual_min_gain": [Real],
+        "motifs": ["boolean"],
         "seed": [Interval(Integral, 0, None, closed="left")],
     }
 
@@ -126,6 +142,7 @@ class StyleTransferModel(StylePredictor):
         min_bouts_for_evidence: int = MIN_BOUTS_FOR_EVIDENCE,
         tune_decoding: bool = True,
         residual_min_gain: float = DEFAULT_PENALTY,
+        motifs: bool = True,
         seed: int = 0,
     ) -> None:
         self.reference_annotator = reference_annotator
@@ -135,6 +152,7 @@ class StyleTransferModel(StylePredictor):
         self.min_bouts_for_evidence = min_bouts_for_evidence
         self.tune_decoding = tune_decoding
         self.residual_min_gain = residual_min_gain
+        self.motifs = motifs
         self.seed = seed
 
     # ------------------------------------------------------------------ fitting
@@ -201,9 +219,24 @@ class StyleTransferModel(StylePredictor):
         self.reference_ = reference.estimator
         self.reference_program_ = reference.program
         self.self_training_ = SelfTrainingRecord(reference=reference.self_training)
+        self.motifs_ = self._fit_motifs(table, pose_only, labels)
         self.styles_: dict[int, StyleModel] = {}
         self._fit_styles(train, table, progress, pose_only)
         return self
+
+    def _fit_motifs(
+        self, table: FeatureTable, unlabelled: UnlabelledVideos | None, labels: np.ndarray
+    ) -> MotifVocabulary | None:
+        """The motif vocabulary of all the pose given, labelled frames counted (or None)."""
+        if not self.motifs:
+            return None
+        blocks = [table.values] + ([] if unlabelled is None else [unlabelled.table.values])
+        try:
+            vocab = MotifVocabulary.fit(blocks, table.names, seed=self.seed)
+        except DataFormatError as err:
+            logger.warning("no motif vocabulary: %s", err)
+            return None
+        return vocab.with_labels(vocab.assign(table.values), labels, table.annotators)
 
     def adapt(
         self,
@@ -266,6 +299,13 @@ class StyleTransferModel(StylePredictor):
                 "replaces it with the one learned from these videos",
                 UserWarning,
                 stacklevel=2,
+            )
+        if not self.motifs:
+            self.motifs_ = None
+        if self.motifs_ is not None:
+            labels = np.concatenate([s.labels for s in train]).astype(np.int64)
+            self.motifs_ = self.motifs_.with_labels(
+                self.motifs_.assign(table.values), labels, table.annotators
             )
         self._fit_styles(train, table, progress, pose_only)
         return self
@@ -331,12 +371,14 @@ class StyleTransferModel(StylePredictor):
             min_bouts_for_evidence=self.min_bouts_for_evidence,
             tune_decoding=self.tune_decoding,
             residual_min_gain=self.residual_min_gain,
+            motifs=self.motifs_,
         )
+        motif_ids = None if self.motifs_ is None else self.motifs_.assign(table.values)
         advance = progress.task("style models", len(others))
         for annotator in others:
             sequences = [s for s in train if s.annotator_id == annotator]
             poses = None if unlabelled is None else unlabelled.poses_of(annotator)
-            fitted = fit_style(settings, annotator, sequences, table, poses or None)
+            fitted = fit_style(settings, annotator, sequences, table, poses or None, motif_ids)
             self.styles_[annotator] = fitted.style
             if fitted.self_training is not None:
                 self.self_training_ = self.self_training_.with_style(
@@ -378,6 +420,15 @@ class StyleTransferModel(StylePredictor):
                 stage2 = stage2_inputs(pose, logp, self.style_columns_, rows)
             out[who] = style.log_proba(stage2, logp, rows)
         return out, logp, features
+
+    def _motif_ids(self, features: np.ndarray) -> np.ndarray:
+        """The motif of every frame: that of the nearest of every PREDICT_FRAME_STRIDE-th
+        frame (the windowed features change smoothly, as for the scores; a third of the
+        cost)."""
+        rows = strided_rows(len(features), PREDICT_FRAME_STRIDE)
+        ids = super()._motif_ids(features[rows])
+        position = np.interp(np.arange(len(features)), rows, np.arange(rows.size))
+        return ids[np.rint(position).astype(np.int64)]
 
     def program_for(self, annotator: int) -> StyleProgram:
         """The style program of an annotator (the reference's for unknown ones).

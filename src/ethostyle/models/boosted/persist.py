@@ -23,6 +23,7 @@ from ethostyle.models.boosted.records import StyleModel
 from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.program import Edit, StyleProgram
 from ethostyle.models.self_training import SelfTrainingRecord
+from ethostyle.motifs import MotifVocabulary
 
 __all__ = ["read_model", "write_model"]
 
@@ -34,6 +35,7 @@ _SAVED_PARAMS = (
     "min_bouts_for_evidence",
     "tune_decoding",
     "residual_min_gain",
+    "motifs",
     "seed",
 )
 
@@ -82,6 +84,7 @@ def write_model(model: Any, directory: Path) -> dict[str, Any]:
         },
         "styles": styles,
         "self_training": model.self_training_.to_dict(),
+        "motifs": None if model.motifs_ is None else model.motifs_.save(directory),
     }
 
 
@@ -120,6 +123,7 @@ def read_model(cls: type, directory: ModelFiles, config: dict[str, Any]) -> Any:
         model.styles_ = {
             int(key): _style(directory, key, entry) for key, entry in config["styles"].items()
         }
+        model.motifs_ = _motifs(directory, config.get("motifs"))
     except ModelFormatError as exc:
         if str(where) in str(exc) or str(directory.path) in str(exc):
             raise
@@ -146,6 +150,16 @@ def _style(directory: ModelFiles, key: str, entry: dict[str, Any]) -> StyleModel
         n_videos=int(entry["n_videos"]),
         n_frames=int(entry["n_frames"]),
     )
+
+
+def _motifs(directory: ModelFiles, config: Any) -> MotifVocabulary | None:
+    """The model's motif vocabulary (None: written without one, or before motifs)."""
+    if config is None:
+        return None
+    where = f"{directory.manifest}: motifs"
+    if not isinstance(config, dict) or not isinstance(config.get("file"), str):
+        raise ModelFormatError(f"{where}.file must name the motif file; retrain the model")
+    return MotifVocabulary.load(directory.file(config["file"]), config, where)
 
 
 def _program(entry: dict[str, Any], where: str) -> StyleProgram:
@@ -177,6 +191,12 @@ def _check_shapes(model: Any, directory: ModelFiles) -> None:
                 f"annotator {annotator}'s weights read {style.booster.booster_.num_feature()} "
                 f"features, not {expected}"
             )
+    n_motifs = 0 if model.motifs_ is None else model.motifs_.n_motifs
+    if model.motifs_ is not None and model.motifs_.mean.shape[0] != n_features:
+        problems.append("the motif vocabulary reads another number of features")
+    for annotator, style in model.styles_.items():
+        if any(e.motif is not None and e.motif >= n_motifs for e in style.program.edits):
+            problems.append(f"annotator {annotator}'s program names a motif the model lacks")
     boosters = [model.reference_, *(s.booster for s in model.styles_.values() if s.booster)]
     if any(b.n_classes != len(VOCABULARY) for b in boosters):
         problems.append(f"a weight file does not score the {len(VOCABULARY)} classes")

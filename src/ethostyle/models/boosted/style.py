@@ -33,8 +33,9 @@ from ethostyle.models.boosted.context import stage2_inputs, with_evidence
 from ethostyle.models.boosted.records import HeldOutPiece, StyleModel, StyleVideo
 from ethostyle.models.boosted.reference import MIN_TRAINING_FRAMES
 from ethostyle.models.gbdt import GBDTClassifier, log_softmax
-from ethostyle.models.program import Edit, StyleProgram, fit_program, pooled_f1
+from ethostyle.models.program import Edit, StyleProgram, Video, fit_program, pooled_f1
 from ethostyle.models.self_training import PseudoLabels, with_pseudo_labels
+from ethostyle.motifs import MotifVocabulary
 
 __all__ = [
     "EVIDENCE_HALF_BOUTS",
@@ -94,6 +95,8 @@ class StyleSettings:
         Search style programs (else the reference's program, with or without a residual).
     residual_min_gain : float
         Held-out F1 the residual must gain over the program to be kept.
+    motifs : MotifVocabulary or None
+        The model's motif vocabulary (None: no motif edits).
     """
 
     reference: GBDTClassifier
@@ -103,6 +106,7 @@ class StyleSettings:
     min_bouts_for_evidence: int
     tune_decoding: bool
     residual_min_gain: float
+    motifs: MotifVocabulary | None = None
 
     def searches(self, n_frames: int) -> bool:
         """Whether programs are searched for an annotator with ``n_frames`` labelled frames."""
@@ -123,6 +127,7 @@ def fit_style(
     sequences: list[Sequence],
     table: FeatureTable,
     unlabelled_poses: list[np.ndarray] | None = None,
+    motifs: np.ndarray | None = None,
 ) -> FittedStyle:
     """Fit one annotator's style program and, where it earns its place, boosted residual.
 
@@ -139,6 +144,9 @@ def fit_style(
     unlabelled_poses : list of numpy.ndarray, optional
         ``(frames, features)`` pose features of the annotator's unlabelled
         sequences, to self-train a kept residual on.
+    motifs : numpy.ndarray, optional
+        ``(table rows,)`` the motif of every row of ``table`` (with
+        ``settings.motifs``): the programs may then have motif edits.
 
     Returns
     -------
@@ -159,7 +167,12 @@ def fit_style(
     # The program's search sees the reference's probabilities on the annotator's
     # videos: the reference never trained on them, so they are held out.
     program_videos = [
-        (np.exp(v.reference_logp), table.values[table.rows(seq.id)], v.labels)
+        Video(
+            np.exp(v.reference_logp),
+            table.values[table.rows(seq.id)],
+            v.labels,
+            motifs=None if motifs is None else motifs[table.rows(seq.id)],
+        )
         for seq, v in zip(sequences, videos, strict=True)
     ]
     program = _searched(settings, program_videos, table.names, settings.reference_program)
@@ -228,15 +241,16 @@ def _style_videos(
 
 def _searched(
     settings: StyleSettings,
-    videos: list[tuple[np.ndarray, ...]],
+    videos: list[Video],
     names: list[str],
     start: StyleProgram,
 ) -> StyleProgram:
     """The program searched from ``start`` on the videos, or ``start`` when not searched."""
-    n_frames = sum(n_labelled(v[2]) for v in videos)
+    n_frames = sum(n_labelled(v.labels) for v in videos)
     if not settings.searches(n_frames):
         return start
-    return fit_program(videos, names, start=start)
+    words = None if settings.motifs is None else settings.motifs.descriptions()
+    return fit_program(videos, names, start=start, motif_descriptions=words)
 
 
 def _held_out_pieces(settings: StyleSettings, videos: list[StyleVideo]) -> list[HeldOutPiece]:
@@ -302,7 +316,7 @@ def _held_out_residual(
 def _program_with_residual(
     settings: StyleSettings,
     annotator: int,
-    videos: list[tuple[np.ndarray, ...]],
+    videos: list[Video],
     names: list[str],
     program: StyleProgram,
     residual: list[np.ndarray],
@@ -320,7 +334,7 @@ def _program_with_residual(
     """
     start = settings.reference_program
     residual_start = start.with_edit(Edit("residual", frames=rounds))
-    residual_videos = [(*v, r) for v, r in zip(videos, residual, strict=True)]
+    residual_videos = [replace(v, residual=r) for v, r in zip(videos, residual, strict=True)]
     with_residual = _searched(settings, residual_videos, names, residual_start)
     held_out_with = pooled_f1(residual_start, videos, names, residual) + sum(
         e.gain for e in with_residual.edits[len(residual_start.edits) :]

@@ -39,6 +39,12 @@ from ethostyle.models.program.conditions import (
     rule_from_list,
 )
 from ethostyle.models.program.effect import Effect
+from ethostyle.models.program.motif_edits import (
+    MOTIF_WINDOWS,
+    check_motif,
+    compile_motif,
+    motif_sentence,
+)
 from ethostyle.models.program.plan import (
     STEP_BOUTS,
     STEP_CONDITIONS,
@@ -47,7 +53,7 @@ from ethostyle.models.program.plan import (
     STEP_SHIFTS,
     PlanBuilder,
 )
-from ethostyle.models.program.spec import GridSearch, KindSpec, RuleSearch, Wording
+from ethostyle.models.program.spec import GridSearch, KindSpec, MotifSearch, RuleSearch, Wording
 
 __all__ = [
     "BEHAVIOR_IDS",
@@ -80,6 +86,8 @@ _DEFAULTS: dict[str, Any] = {
     "to_behavior": None,
     "over": None,
     "rule": (),
+    "motif": None,
+    "motif_description": "",
 }
 
 
@@ -127,6 +135,12 @@ class Edit:
     rule : tuple of Condition
         ``exclude_when`` / ``include_when``: one or two conditions, all of which
         must hold.
+    motif : int, optional
+        ``include_motif`` / ``exclude_motif`` / ``relabel_motif``: the motif id
+        (:mod:`ethostyle.motifs`); ``include_motif``'s ``frames`` is then its window
+        (0: anywhere).
+    motif_description : str
+        The motif in words when the edit was chosen.
     effect : Effect, optional
         What the edit changed on the videos its program was fitted on (measured by
         :func:`fit_program`; None when not measured).
@@ -147,6 +161,8 @@ class Edit:
     to_behavior: int | None = None
     over: int | None = None
     rule: tuple[Condition, ...] = ()
+    motif: int | None = None
+    motif_description: str = ""
     effect: Effect | None = None
 
     def __post_init__(self) -> None:
@@ -518,6 +534,45 @@ KINDS: dict[str, KindSpec] = {
         sentence=_shift_sentence("ends"),
     ),
 }
+
+
+def _motif_spec(kind: str, fields: tuple[str, ...], variants: Any) -> KindSpec:
+    """A motif kind (:mod:`.motif_edits`): applied last, searched over every motif at once."""
+
+    def make(c: int, variant: tuple[int, int, int], motif: int, words: str) -> Edit:
+        extra: dict[str, Any] = {}
+        if "frames" in fields:
+            extra["frames"] = variant[2]
+        if "to_behavior" in fields:
+            extra["to_behavior"] = variant[1]
+        return Edit(kind, c, motif=motif, motif_description=words, **extra)
+
+    return KindSpec(
+        fields=("motif", "motif_description", *fields),
+        step=STEP_SHIFTS,
+        compile=compile_motif,
+        key_fields=("motif", *(("to_behavior",) if "to_behavior" in fields else ())),
+        min_frames=0,
+        optional=("motif_description",),
+        check=check_motif,
+        search=MotifSearch(variants=variants, make=make),
+        sentence=motif_sentence,
+    )
+
+
+KINDS.update(
+    {
+        "include_motif": _motif_spec(
+            "include_motif", ("frames",), lambda c: [(OTHER, c, w) for w in MOTIF_WINDOWS]
+        ),
+        "exclude_motif": _motif_spec("exclude_motif", (), lambda c: [(c, OTHER, 0)]),
+        "relabel_motif": _motif_spec(
+            "relabel_motif",
+            ("to_behavior",),
+            lambda c: [(c, d, 0) for d in BEHAVIOR_IDS if d != c],
+        ),
+    }
+)
 #: Every kind of edit, in the order of the pipeline steps that apply them.
 EDIT_KINDS: tuple[str, ...] = tuple(KINDS)
 #: The kinds whose edits carry a rule.

@@ -63,6 +63,8 @@ class Frames:
         Their names.
     residual_logp : numpy.ndarray, optional
         ``(frames, 4)`` log-scores of the residual model.
+    motifs : numpy.ndarray, optional
+        ``(frames,)`` the motif of each frame (:mod:`ethostyle.motifs`), for motif edits.
     """
 
     def __init__(
@@ -72,8 +74,10 @@ class Frames:
         features: np.ndarray | None = None,
         names: SequenceABC[str] | None = None,
         residual_logp: np.ndarray | None = None,
+        motifs: np.ndarray | None = None,
     ) -> None:
         self.logp = logp
+        self.motifs = motifs
         self.residual_logp = residual_logp
         self.seg_start = seg_start
         self.features = features

@@ -33,12 +33,15 @@ from ethostyle.models.program.edits import (
     Condition,
     Edit,
     GridSearch,
+    MotifSearch,
     RuleSearch,
 )
 from ethostyle.models.program.effect import measure_effect
+from ethostyle.models.program.motif_search import best_motif_edit, motif_options
 from ethostyle.models.program.pipeline import Frames, compile_edits, execute
 from ethostyle.models.program.plan import Plan
 from ethostyle.models.program.rules import quantile_bins, rule_features, tree_rules
+from ethostyle.models.program.selection import Candidate, choose, held_out_gain
 from ethostyle.models.program.style_program import StyleProgram
 from ethostyle.progress import NULL_PROGRESS, Progress
 
@@ -77,6 +80,9 @@ class Video:
         ``(frames,)`` the annotator's labels.
     residual : numpy.ndarray, optional
         ``(frames, 4)`` probabilities of a residual model fitted without the video.
+    motifs : numpy.ndarray, optional
+        ``(frames,)`` the motif of each frame (:mod:`ethostyle.motifs`; None: no
+        motif edits).
 
     Examples
     --------
@@ -89,6 +95,7 @@ class Video:
     features: np.ndarray | None
     labels: np.ndarray
     residual: np.ndarray | None = None
+    motifs: np.ndarray | None = None
 
     @classmethod
     def of(cls, item: Video | SequenceABC[Any], where: str) -> Video:
@@ -120,7 +127,15 @@ class Video:
                 raise DataFormatError(
                     f"{where}: features of shape {x.shape}; expected ({p.shape[0]}, features)"
                 )
-        return Video(p, x, y, r)
+        m = self.motifs
+        if m is not None:
+            m = np.asarray(m)
+            if m.shape != y.shape or m.dtype.kind not in "iu" or (m.size and m.min() < 0):
+                raise DataFormatError(
+                    f"{where}: motifs of shape {m.shape}; expected ({y.size},) motif ids >= 0"
+                )
+            m = m.astype(np.int64)
+        return Video(p, x, y, r, m)
 
 
 #: What the search is given per video: a :class:`Video`, or the tuple it was before.
@@ -174,7 +189,13 @@ class _Search:
             x_rule = np.concatenate([np.asarray(x[:, cols], np.float32) for x in feats])  # type: ignore[index]
         self.x_rule = x_rule
         self.edges, self.codes = (None, None) if x_rule is None else quantile_bins(x_rule)
-        self.frames = Frames(logp, segment_starts(lengths), x_rule, self.rule_names, residual_logp)
+        motifs = None
+        if all(v.motifs is not None for v in checked):
+            motifs = np.concatenate([v.motifs for v in checked])  # type: ignore[misc]
+        self.motifs = motifs
+        self.frames = Frames(
+            logp, segment_starts(lengths), x_rule, self.rule_names, residual_logp, motifs
+        )
 
     def cms(self, labels: np.ndarray) -> np.ndarray:
         """``(folds, 4, 4)`` confusion matrices of labels over all frames."""
@@ -185,64 +206,36 @@ class _Search:
         return self.cms(execute(plan, self.frames, step, trace))
 
 
-@dataclass
-class _Candidate:
-    gain: float
-    edit: Edit
-    fold_gains: np.ndarray
-
-
-def _choose(
-    cms: np.ndarray, sizes: np.ndarray, allowed: np.ndarray, midpoint: bool = False
-) -> tuple[np.ndarray, int]:
-    """Per fold, the option best on the *other* folds; and the option best on all.
-
-    ``cms``: ``(options, folds, 4, 4)``, option 0 the program unchanged;
-    ``allowed``: ``(folds + 1, options)`` bool (the last row for all folds pooled).
-    Ties go to option 0, else to the smallest ``sizes``, or with ``midpoint`` to
-    the middle of the tied sizes: a gap or duration on a plateau of equal F1 (no
-    bout in the data falls between its ends) is then the value farthest from both.
-    """
-    total = cms.sum(axis=1)
-    train = _f1(total[:, None] - cms)  # (options, folds)
-    scores = np.concatenate([train, _f1(total)[:, None]], axis=1).T  # (folds + 1, options)
-    scores = np.where(allowed, scores, -np.inf)
-    best = scores.max(axis=1, keepdims=True)
-    tied = scores >= best - 1e-12
-    # Among tied options, the smallest size; np.argmin over a masked size array.
-    pick = np.argmin(np.where(tied, sizes[None, :], np.inf), axis=1)
-    if midpoint:
-        for row in np.flatnonzero(~tied[:, 0]):  # a loop over folds
-            options = np.flatnonzero(tied[row])
-            options = options[np.argsort(sizes[options], kind="stable")]
-            pick[row] = options[(options.size - 1) // 2]
-    return pick[:-1], int(pick[-1])
-
-
-def _held_out_gain(cms: np.ndarray, pick: np.ndarray, base: np.ndarray) -> tuple[float, np.ndarray]:
-    """Pooled held-out F1 gain of the folds' picks over ``base``, and each fold's own gain."""
-    held = cms[pick, np.arange(pick.size)]
-    pooled = float(_f1(held.sum(axis=0)) - _f1(base.sum(axis=0)))
-    return pooled, _f1(held) - _f1(base)
-
-
 class _Fitter:
     """Greedy forward selection of edits (see :func:`fit_program`)."""
 
-    def __init__(self, search: _Search, program: StyleProgram, min_leaf: int) -> None:
+    def __init__(
+        self,
+        search: _Search,
+        program: StyleProgram,
+        min_leaf: int,
+        motif_words: SequenceABC[str] = (),
+    ) -> None:
         self.s = search
         self.program = program
         self.min_leaf = min_leaf
+        self.motif_words = list(motif_words)
 
-    def round(self) -> _Candidate | None:
+    def round(self) -> Candidate | None:
         """The best candidate edit of one round (None: no candidate changes anything)."""
         self.trace: dict[str, np.ndarray] = {}
         self.labels = execute(self.program.plan, self.s.frames, keep=self.trace)
         self.base = self.s.cms(self.labels)
         own = {e.key for e in self.program.own_edits}
-        best: _Candidate | None = None
+        best: Candidate | None = None
         for kind in SEARCHED_KINDS:
             spec = KINDS[kind]
+            if isinstance(spec.search, MotifSearch):
+                for c in BEHAVIOR_IDS:
+                    cand = self._motif(kind, spec.search, c, own)
+                    if cand is not None and (best is None or cand.gain > best.gain):
+                        best = cand
+                continue
             for c in BEHAVIOR_IDS:
                 partners = [d for d in BEHAVIOR_IDS if d != c] if spec.key_fields else [None]
                 for d in partners:
@@ -258,6 +251,40 @@ class _Fitter:
                         best = cand
         return best
 
+    def run(self, max_edits: int, penalty: float, progress: Progress) -> StyleProgram:
+        """Greedy rounds while the best edit's held-out gain reaches ``penalty``."""
+        self._greedy(max_edits, penalty, progress.task("style program", max_edits))
+        return self.program
+
+    def _greedy(self, rounds: int, penalty: float, advance: Any) -> None:
+        """Add the best edit of each round while its held-out gain reaches ``penalty``."""
+        for round_ in range(rounds):
+            best = self.round()
+            advance(1)
+            if best is None or best.gain < penalty or best.gain <= 0:
+                logger.info(
+                    "style program: stop after %d edit(s); best next gain %s < %.3f (%s)",
+                    round_,
+                    "none" if best is None else f"{best.gain:+.4f}",
+                    penalty,
+                    None if best is None else best.edit,
+                )
+                return
+            logger.info(
+                "style program: + %s (held-out gain %+.4f; per fold %s)",
+                best.edit,
+                best.gain,
+                np.round(best.fold_gains, 4).tolist(),
+            )
+            self._take(best)
+
+    def _take(self, best: Candidate) -> None:
+        """Append a candidate's edit, and the edits chosen with it, each with its effect."""
+        for edit in (best.edit, *best.more):
+            # The effect of each is measured from the labels of the program before it.
+            self.labels = execute(self.program.plan, self.s.frames)
+            self.program = self.program.with_edit(self.effect_of(edit))
+
     def effect_of(self, edit: Edit) -> Edit:
         """The edit with its effect on the labels of all videos (None for ``residual``)."""
         if edit.behavior is None:
@@ -268,7 +295,7 @@ class _Fitter:
             edit, effect=measure_effect(self.labels, after, edit.behavior, seg, self.s.n_videos)
         )
 
-    def _grid(self, kind: str, grid: GridSearch, c: int, d: int | None) -> _Candidate | None:
+    def _grid(self, kind: str, grid: GridSearch, c: int, d: int | None) -> Candidate | None:
         step = KINDS[kind].step
         coarse = grid.coarse(c)
         options: list[Any] = [None]  # None: the program unchanged
@@ -284,7 +311,7 @@ class _Fitter:
         k = self.s.k
         sizes = np.array([0.0] + [grid.size(v) for v in coarse])
         allowed = np.ones((k + 1, len(options)), dtype=bool)
-        picks, pick_all = _choose(np.stack(cms), sizes, allowed)
+        picks, pick_all = choose(np.stack(cms), sizes, allowed)
         # Refine around each fold's own coarse best (and the pooled best): a fold may
         # then pick only among the coarse grid and its own refinement.
         own_best = [options[i] for i in (*picks, pick_all)]
@@ -298,13 +325,23 @@ class _Fitter:
             for j, v in enumerate(extra):
                 allowed[row, len(coarse) + 1 + j] = v in values
         stacked = np.stack(cms)
-        picks, pick_all = _choose(stacked, sizes, allowed, midpoint=grid.plateau)
+        picks, pick_all = choose(stacked, sizes, allowed, midpoint=grid.plateau)
         if pick_all == 0:
             return None
-        gain, folds = _held_out_gain(stacked, picks, self.base)
-        return _Candidate(gain, replace(grid.make(c, d, options[pick_all]), gain=gain), folds)
+        gain, folds = held_out_gain(stacked, picks, self.base)
+        return Candidate(gain, replace(grid.make(c, d, options[pick_all]), gain=gain), folds)
 
-    def _rule(self, kind: str, how: RuleSearch, c: int) -> _Candidate | None:
+    def _motif(self, kind: str, how: MotifSearch, c: int, own: set[Any]) -> Candidate | None:
+        """The best edit of a motif kind for behaviour ``c``: every motif scored at once."""
+        s = self.s
+        if s.motifs is None:
+            return None
+        options = motif_options(
+            how.variants(c), self.labels, s.motifs, s.true, s.fold, s.frames.near, self.base
+        )
+        return best_motif_edit(how, c, options, own, self.base, self.motif_words)
+
+    def _rule(self, kind: str, how: RuleSearch, c: int) -> Candidate | None:
         s = self.s
         if s.x_rule is None or not s.rule_names:
             return None
@@ -342,11 +379,11 @@ class _Fitter:
                 allowed[row, 1 + unique.index(rule)] = True
         sizes = np.array([0.0] + [len(r) for r in unique])
         stacked = np.stack(cms)
-        picks, pick_all = _choose(stacked, sizes, allowed)
+        picks, pick_all = choose(stacked, sizes, allowed)
         if pick_all == 0:
             return None
-        gain, folds = _held_out_gain(stacked, picks, self.base)
-        return _Candidate(gain, replace(how.make(c, unique[pick_all - 1]), gain=gain), folds)
+        gain, folds = held_out_gain(stacked, picks, self.base)
+        return Candidate(gain, replace(how.make(c, unique[pick_all - 1]), gain=gain), folds)
 
 
 def fit_program(
@@ -357,6 +394,7 @@ def fit_program(
     penalty: float = DEFAULT_PENALTY,
     max_edits: int = DEFAULT_MAX_EDITS,
     min_leaf: int = _MIN_LEAF_FRAMES,
+    motif_descriptions: SequenceABC[str] | None = None,
     progress: Progress = NULL_PROGRESS,
 ) -> StyleProgram:
     """Fit one annotator's style program by greedy forward selection on held-out videos.
@@ -381,6 +419,9 @@ def fit_program(
         Most edits added.
     min_leaf : int
         Fewest frames in a rule tree's leaf (grows to 2% of the frames it is fitted on).
+    motif_descriptions : sequence of str, optional
+        Each motif in words, kept with a motif edit (the videos' ``motifs`` give
+        each frame's motif; without them no motif edit is tried).
     progress : Progress, optional
         Receives one unit per search round.
 
@@ -407,28 +448,8 @@ def fit_program(
         raise ValueError(f"penalty={penalty} must be in [0, 1)")
     program = StyleProgram(start.smooth, start.edits, inherited=len(start.edits))
     search = _Search(videos, feature_names, program.smooth)
-    fitter = _Fitter(search, program, min_leaf)
-    advance = progress.task("style program", max_edits)
-    for round_ in range(max_edits):
-        best = fitter.round()
-        advance(1)
-        if best is None or best.gain < penalty or best.gain <= 0:
-            logger.info(
-                "style program: stop after %d edit(s); best next gain %s < %.3f (%s)",
-                round_,
-                "none" if best is None else f"{best.gain:+.4f}",
-                penalty,
-                None if best is None else best.edit,
-            )
-            break
-        logger.info(
-            "style program: + %s (held-out gain %+.4f; per fold %s)",
-            best.edit,
-            best.gain,
-            np.round(best.fold_gains, 4).tolist(),
-        )
-        fitter.program = fitter.program.with_edit(fitter.effect_of(best.edit))
-    return fitter.program
+    fitter = _Fitter(search, program, min_leaf, motif_descriptions or ())
+    return fitter.run(max_edits, penalty, progress)
 
 
 def residual_gain(
@@ -517,6 +538,7 @@ def pooled_f1(
             x,
             feature_names if x is not None else None,
             residual=video.residual if residual is None else residual[i],
+            motifs=video.motifs,
         )
         cm += confusion_counts(np.asarray(video.labels, np.int64), pred)
     return float(_f1(cm))

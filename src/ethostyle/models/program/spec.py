@@ -15,7 +15,7 @@ import numpy as np
 from ethostyle.models.program.conditions import Condition
 from ethostyle.models.program.plan import PlanBuilder
 
-__all__ = ["GridSearch", "KindSpec", "RuleSearch", "Wording"]
+__all__ = ["GridSearch", "KindSpec", "MotifSearch", "RuleSearch", "Wording"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class Wording:
     fps: float
     px_per_cm: float | None
     was: str = ""
+    motif_words: Callable[[int], str] | None = None
 
     def seconds(self, frames: int) -> str:
         """``frames`` as seconds, with the frames ("0.6 s (18 frames)")."""
@@ -67,6 +68,20 @@ class RuleSearch:
 
 
 @dataclass(frozen=True)
+class MotifSearch:
+    """How the search tries a motif kind: every motif at once, for each variant.
+
+    ``variants(c)`` lists, for behaviour ``c``, the ``(source, target, window)`` of each
+    variant: frames of a motif labelled ``source`` become ``target``, only within
+    ``window`` frames of a bout of ``c`` when ``window`` > 0. ``make(c, variant,
+    motif, description)`` is the edit.
+    """
+
+    variants: Callable[[int], list[tuple[int, int, int]]]
+    make: Callable[[int, tuple[int, int, int], int, str], Any]
+
+
+@dataclass(frozen=True)
 class KindSpec:
     """Everything about one kind of edit (see the module docstring).
 
@@ -84,7 +99,7 @@ class KindSpec:
         A later edit with the same :attr:`Edit.key` replaces an earlier one.
     key_fields : tuple of str
         Fields beside the behaviour that make up the key (``priority``: ``over``).
-    search : GridSearch or RuleSearch, optional
+    search : GridSearch, RuleSearch or MotifSearch, optional
         How :func:`fit_program` searches it; None: never searched.
     has_behavior : bool
         Whether the edit names a behaviour.
@@ -106,7 +121,7 @@ class KindSpec:
     sentence: Callable[[Any, Wording], str]
     last_wins: bool = False
     key_fields: tuple[str, ...] = ()
-    search: GridSearch | RuleSearch | None = None
+    search: GridSearch | RuleSearch | MotifSearch | None = None
     has_behavior: bool = True
     min_frames: int | None = None
     optional: tuple[str, ...] = ()

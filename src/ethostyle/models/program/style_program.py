@@ -6,7 +6,7 @@ errors that name the field, and states itself in words (:mod:`.words`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,6 +130,11 @@ class StyleProgram:
         return self.edits[self.inherited :]
 
     @property
+    def uses_motifs(self) -> bool:
+        """Whether it has motif edits (it then labels only with each frame's motif given)."""
+        return any(e.motif is not None for e in self.edits)
+
+    @property
     def has_residual(self) -> bool:
         """Whether the scores come from a residual model (a ``residual`` edit)."""
         return any(e.kind == "residual" for e in self.edits)
@@ -143,6 +148,7 @@ class StyleProgram:
         *,
         lengths: SequenceABC[int] | None = None,
         residual: np.ndarray | None = None,
+        motifs: np.ndarray | None = None,
     ) -> np.ndarray:
         """Label frames in this program's style.
 
@@ -161,6 +167,9 @@ class StyleProgram:
         residual : numpy.ndarray, optional
             ``(frames, 4)`` probabilities of the residual model; needed only when
             the program has a ``residual`` edit.
+        motifs : numpy.ndarray, optional
+            ``(frames,)`` the motif of each frame (``MotifVocabulary.assign``); needed
+            only when the program has motif edits (:attr:`uses_motifs`).
 
         Returns
         -------
@@ -182,6 +191,20 @@ class StyleProgram:
         >>> StyleProgram(edits=(Edit("threshold", "attack", bias=1.5),)).apply(p).tolist()
         [0, 0, 0]
         """
+        return execute(
+            self.plan, self._frames(proba, features, feature_names, lengths, residual, motifs)
+        )
+
+    def _frames(
+        self,
+        proba: np.ndarray,
+        features: np.ndarray | None,
+        feature_names: SequenceABC[str] | None,
+        lengths: SequenceABC[int] | None,
+        residual: np.ndarray | None,
+        motifs: np.ndarray | None,
+    ) -> Frames:
+        """The checked inputs of :meth:`apply`, smoothed, as the pipeline's frames."""
         p = check_proba(proba, "probabilities")
         n = p.shape[0]
         lengths = [n] if lengths is None else [int(v) for v in lengths]
@@ -207,9 +230,16 @@ class StyleProgram:
                 )
             if feature_names is None or len(feature_names) != x.shape[1]:
                 raise DataFormatError(f"give one name per feature column ({x.shape[1]} columns)")
+        m = None
+        if motifs is not None:
+            m = np.asarray(motifs)
+            if m.shape != (n,) or m.dtype.kind not in "iu":
+                raise DataFormatError(
+                    f"motifs of shape {m.shape} ({m.dtype}); expected ({n},) whole numbers, "
+                    "one motif per frame"
+                )
         logp = smoothed_log(p, self.smooth, cuts)
-        frames = Frames(logp, segment_starts(lengths), x, feature_names, res)
-        return execute(self.plan, frames)
+        return Frames(logp, segment_starts(lengths), x, feature_names, res, m)
 
     # ---------------------------------------------------------------- plain data
     def to_dict(self) -> dict[str, Any]:
@@ -300,6 +330,7 @@ class StyleProgram:
         reference_annotator: int = 0,
         fps: float = FPS,
         px_per_cm: float | None = None,
+        motif_words: Callable[[int], str] | None = None,
     ) -> list[str]:
         """State each own edit in plain language, with units, held-out gain and effect.
 
@@ -313,6 +344,9 @@ class StyleProgram:
             Frames per second, to state frames as seconds.
         px_per_cm : float, optional
             Pixels per centimetre; distances (and speeds) are then given in cm.
+        motif_words : callable, optional
+            ``motif_words(motif)``: a motif in words (the model's vocabulary's, in the
+            units above); default: the description stored with each motif edit.
 
         Returns
         -------
@@ -333,4 +367,5 @@ class StyleProgram:
             reference_annotator=reference_annotator,
             fps=fps,
             px_per_cm=px_per_cm,
+            motif_words=motif_words,
         )

@@ -21,7 +21,7 @@ Annotator 3 calls attack more readily than the reference annotator (held-out F1 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
@@ -102,6 +102,7 @@ def describe_edits(
     reference_annotator: int = 0,
     fps: float = FPS,
     px_per_cm: float | None = None,
+    motif_words: Callable[[int], str] | None = None,
 ) -> list[str]:
     """State each own edit in plain language, with units, held-out gain and effect.
 
@@ -119,6 +120,9 @@ def describe_edits(
         Frames per second, to state frames as seconds.
     px_per_cm : float, optional
         Pixels per centimetre; distances (and speeds) are then given in cm.
+    motif_words : callable, optional
+        ``motif_words(motif)``: a motif in words; default: each motif edit's stored
+        ``motif_description``.
 
     Returns
     -------
@@ -139,7 +143,9 @@ def describe_edits(
             continue
         earlier = [x for x in edits[:i] if x.key == e.key]
         was = f"; {ref_short}: {e.spec.was(earlier[-1])}" if e.spec.last_wins and earlier else ""
-        wording = Wording(f"Annotator {annotator}", ref, ref_short, fps, px_per_cm, was)
+        wording = Wording(
+            f"Annotator {annotator}", ref, ref_short, fps, px_per_cm, was, motif_words
+        )
         text = e.spec.sentence(e, wording)
         if e.gain != 0:
             text += f" (held-out F1 gain {e.gain:+.2f})"

@@ -1,0 +1,63 @@
+"""Choosing among a candidate edit's options on held-out folds, and its honest gain.
+
+Every kind's search ends the same way: the confusion matrices of each option (option
+0: the program unchanged) on each fold; each fold picks the option best on the
+*other* folds (:func:`choose`), and the candidate's gain is the pooled F1 of the
+folds' picks on their own frames (:func:`held_out_gain`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ethostyle.metrics import macro_f1_of_confusion as _f1
+
+__all__ = ["Candidate", "choose", "held_out_gain"]
+
+
+@dataclass
+class Candidate:
+    """A candidate edit: its pooled held-out gain, the edit, each fold's own gain, and the
+    edits chosen with it (``more``: motif edits decided together, one bit per motif)."""
+
+    gain: float
+    edit: Any
+    fold_gains: np.ndarray
+    more: tuple[Any, ...] = ()
+
+
+def choose(
+    cms: np.ndarray, sizes: np.ndarray, allowed: np.ndarray, midpoint: bool = False
+) -> tuple[np.ndarray, int]:
+    """Per fold, the option best on the *other* folds; and the option best on all.
+
+    ``cms``: ``(options, folds, 4, 4)``, option 0 the program unchanged;
+    ``allowed``: ``(folds + 1, options)`` bool (the last row for all folds pooled).
+    Ties go to option 0, else to the smallest ``sizes``, or with ``midpoint`` to
+    the middle of the tied sizes: a gap or duration on a plateau of equal F1 (no
+    bout in the data falls between its ends) is then the value farthest from both.
+    """
+    total = cms.sum(axis=1)
+    train = _f1(total[:, None] - cms)  # (options, folds)
+    scores = np.concatenate([train, _f1(total)[:, None]], axis=1).T  # (folds + 1, options)
+    scores = np.where(allowed, scores, -np.inf)
+    best = scores.max(axis=1, keepdims=True)
+    tied = scores >= best - 1e-12
+    # Among tied options, the smallest size; np.argmin over a masked size array.
+    pick = np.argmin(np.where(tied, sizes[None, :], np.inf), axis=1)
+    if midpoint:
+        for row in np.flatnonzero(~tied[:, 0]):  # a loop over folds
+            options = np.flatnonzero(tied[row])
+            options = options[np.argsort(sizes[options], kind="stable")]
+            pick[row] = options[(options.size - 1) // 2]
+    return pick[:-1], int(pick[-1])
+
+
+def held_out_gain(cms: np.ndarray, pick: np.ndarray, base: np.ndarray) -> tuple[float, np.ndarray]:
+    """Pooled held-out F1 gain of the folds' picks over ``base``, and each fold's own gain."""
+    held = cms[pick, np.arange(pick.size)]
+    pooled = float(_f1(held.sum(axis=0)) - _f1(base.sum(axis=0)))
+    return pooled, _f1(held) - _f1(base)
