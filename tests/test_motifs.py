@@ -55,7 +55,9 @@ def test_motifs_are_found_without_labels_deterministically(vocab, table) -> None
     assert vocab.n_motifs == min(vocab.bic, key=vocab.bic.__getitem__)
     assert vocab.counts.sum() == table.n_frames
     # Unlabelled pose counts too: a second block adds its frames.
-    more = MotifVocabulary.fit([table.values, table.values[:5000]], table.names, seed=0)
+    more = MotifVocabulary.fit(
+        [table.values, table.values[:5000]], table.names, candidates=(16,), seed=0
+    )
     assert more.counts.sum() == table.n_frames + 5000
 
 

@@ -34,7 +34,10 @@ that labels identically (:meth:`StyleProgram.from_decoder`):
 6. ``onset_shift`` / ``offset_shift``: every bout of the behaviour starts / ends
    ``frames`` later (negative: earlier); shifts of one behaviour add up. A bout
    that grows takes ``other`` frames, and the frames of ``over`` when a
-   ``priority`` edit says so.
+   ``priority`` edit says so;
+7. ``include_motif`` / ``exclude_motif`` / ``relabel_motif`` (:mod:`.motif_edits`):
+   frames of a motif (:mod:`ethostyle.motifs`, given as ``motifs=``) labelled
+   ``other`` / the behaviour become the behaviour / ``other`` / ``to_behavior``.
 
 For ``merge_gap``, ``min_bout``, ``relabel_short`` and ``priority`` a later
 edit of the same behaviour (and ``over``) replaces an earlier one. Rules are
@@ -50,7 +53,10 @@ The package
 - :mod:`.style_program`: the :class:`StyleProgram` record, its JSON and its labelling;
 - :mod:`.words`: sentences, JSON records (fields in ``docs/styles.md``), per-annotator lines;
 - :mod:`.effect`: what an edit changed in frames and bouts where it was fitted;
-- :mod:`.rules`: the depth-2 rule learner; :mod:`.search`: :func:`fit_program`.
+- :mod:`.rules`: the depth-2 rule learner; :mod:`.search`: :func:`fit_program`;
+  :mod:`.selection`: the held-out choice every kind's search ends with;
+  :mod:`.motif_edits` and :mod:`.motif_search`: the motif kinds, and their search (one
+  bit per motif, every motif scored at once).
 
 How edits are chosen (:func:`fit_program`)
 ------------------------------------------

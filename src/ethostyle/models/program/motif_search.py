@@ -124,8 +124,9 @@ def best_motif_edit(
     frames raises F1 on the frames it is decided on. Per fold the bits are decided on
     the *other* folds, and the fold's frames score the motifs that are on together; the
     variant's held-out gain pools those folds. The variant with the best held-out gain
-    is the candidate, its bits decided on every fold: its first motif is the edit, the
-    others ``more`` (each an edit of its own, carrying the group's gain).
+    is the candidate; a motif is in it when its bit is on for all folds pooled and in
+    every fold's decision. Its first motif is the edit, the others ``more`` (each an
+    edit of its own, carrying the group's gain).
 
     Parameters
     ----------
@@ -165,7 +166,11 @@ def best_motif_edit(
 
 
 def _bits(cms: np.ndarray, base: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Held-out gain of deciding each option's bit on the other folds, and the bits on all.
+    """Held-out gain of deciding each option's bit on the other folds, and the final bits.
+
+    A bit is finally on only where it is on for all folds pooled *and* for every
+    fold's decision (on the other folds): a motif that one split of the videos turns
+    off rests on too little evidence to be stated.
 
     ``cms``: ``(options, folds, 4, 4)``, each option one motif's frames moved (their
     moves are disjoint, so the moves of the options that are on add up).
@@ -173,9 +178,11 @@ def _bits(cms: np.ndarray, base: np.ndarray) -> tuple[float, np.ndarray, np.ndar
     total, base_total = cms.sum(axis=1), base.sum(axis=0)
     delta = cms - base[None]
     held = []
+    everywhere = _f1(total) > _f1(base_total)
     for f in range(base.shape[0]):  # a loop over folds (videos)
         on = _f1(total - cms[:, f]) > _f1(base_total - base[f])
         held.append(base[f] + delta[on, f].sum(axis=0))
+        everywhere &= on
     stacked = np.stack(held)
     gain = float(_f1(stacked.sum(axis=0)) - _f1(base_total))
-    return gain, _f1(stacked) - _f1(base), _f1(total) > _f1(base_total)
+    return gain, _f1(stacked) - _f1(base), everywhere
