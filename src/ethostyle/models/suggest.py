@@ -140,11 +140,14 @@ def frame_scores(model: StylePredictor, sequence: Sequence, annotator: int) -> F
     reference = np.exp(reference_logp)
     proba = np.exp(styles[annotator])
     program = model.program_for(annotator)
+    reference_program = model.program_for(model.reference_annotator)
     names = model.feature_names_
+    uses_motifs = program.uses_motifs or reference_program.uses_motifs
+    motifs = model._motif_ids(features) if uses_motifs else None
 
     def labels_of(edits: tuple, residual: np.ndarray | None) -> np.ndarray:
         variant = replace(program, edits=edits, inherited=min(program.inherited, len(edits)))
-        return variant.apply(reference, features, names, residual=residual)
+        return variant.apply(reference, features, names, residual=residual, motifs=motifs)
 
     residual = proba if program.has_residual else None
     labels = labels_of(program.edits, residual)
@@ -155,9 +158,7 @@ def frame_scores(model: StylePredictor, sequence: Sequence, annotator: int) -> F
         kept = residual if any(e.kind == "residual" for e in edits) else None
         differ += labels_of(edits, kept) != labels
     edits_share = differ / max(1, len(own))
-    reference_labels = model.program_for(model.reference_annotator).apply(
-        reference, features, names
-    )
+    reference_labels = reference_program.apply(reference, features, names, motifs=motifs)
     distance = 0.5 * np.abs(proba - reference).sum(axis=1)
     style = 0.5 * (labels != reference_labels) + 0.5 * distance
     top = np.sort(reference, axis=1)[:, -2:]

@@ -44,6 +44,7 @@ from sklearn.mixture import GaussianMixture
 from ethostyle.atomic import atomic_write_path
 from ethostyle.data import VOCABULARY
 from ethostyle.errors import DataFormatError
+from ethostyle.metrics.labelled import labelled_mask
 from ethostyle.motifs.files import read_arrays, read_config
 from ethostyle.motifs.words import MEASURES, describe_motif
 
@@ -226,7 +227,8 @@ class MotifVocabulary:
         motifs : numpy.ndarray
             ``(frames,)`` motif of each labelled frame (:meth:`assign`).
         labels : numpy.ndarray
-            ``(frames,)`` class of each frame (:data:`~ethostyle.data.VOCABULARY` index).
+            ``(frames,)`` class of each frame (:data:`~ethostyle.data.VOCABULARY` index);
+            frames nobody labelled (:data:`~ethostyle.data.UNLABELLED`) are not counted.
         annotators : numpy.ndarray
             ``(frames,)`` annotator of each frame. An annotator counted before is
             counted again from these frames only.
@@ -237,8 +239,9 @@ class MotifVocabulary:
         """
         m, y, a = (np.asarray(v, np.int64) for v in (motifs, labels, annotators))
         counts = dict(self.label_counts)
+        labelled = labelled_mask(y)
         for who in np.unique(a):
-            rows = a == who
+            rows = (a == who) & labelled
             flat = np.bincount(m[rows] * _N_CLASSES + y[rows], minlength=self.n_motifs * _N_CLASSES)
             counts[int(who)] = flat.reshape(self.n_motifs, _N_CLASSES)
         return replace(self, label_counts=dict(sorted(counts.items())))
