@@ -4,7 +4,7 @@ Each variant trains on annotator 0's videos and returns a function that labels t
 videos. ``baseline`` is the product's reference; the others are the ideas tried, kept
 here so each row of ``benchmarks/README.md``'s issue-22 table can be run again.
 Feature variants swap the product reference's features
-(:func:`ethostyle.features.steps.reference_features`) for the duration of one fit and
+(:func:`ethostyle.models.boosted.reference.reference_features`) for the duration of one fit and
 its predictions; ``before-steps`` is the reference as it was before issue 22.
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 import ethostyle.features as features_module
-import ethostyle.features.steps as steps_module
 import ethostyle.models.boosted.model as model_module
+import ethostyle.models.boosted.reference as reference_module
 from ethostyle.data import FPS, Dataset, Sequence
 from ethostyle.features import clean_keypoints, compute_features, temporal_context
 from ethostyle.models.base import predict_dataset
@@ -32,19 +32,19 @@ __all__ = ["VARIANTS"]
 Labeller = Callable[[Dataset], dict]
 Features = Callable[[Sequence], tuple[np.ndarray, list[str]]]
 #: The product reference's features; a feature variant adds columns to them.
-_PRODUCT_FEATURES = steps_module.reference_features
+_PRODUCT_FEATURES = reference_module.reference_features
 _NOSE, _NECK, _TAIL = 0, 3, 6
 
 
 @contextlib.contextmanager
 def _features(fn: Features) -> Iterator[None]:
     """Use ``fn`` as the product reference's features within the block."""
-    steps_module.reference_features = fn
+    reference_module.reference_features = fn
     model_module.reference_features = fn
     try:
         yield
     finally:
-        steps_module.reference_features = _PRODUCT_FEATURES
+        reference_module.reference_features = _PRODUCT_FEATURES
         model_module.reference_features = _PRODUCT_FEATURES
 
 

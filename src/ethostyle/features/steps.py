@@ -6,11 +6,8 @@ telling *where* it rose takes a difference of two columns, which trees build poo
 A step column hands them that difference: the mean of the next ``w`` frames minus the
 mean of the past ``w`` frames, largest at the frame where the feature jumps.
 
-The reference model's features are :func:`reference_features`: the pose features and
-their context (:func:`ethostyle.features.sequence_features`) plus these steps of the key
-features. A model records its feature names, and :func:`features_for` gives back the
-function that computes them, so a model saved before the steps existed computes, and
-labels with, exactly the features it was trained on.
+The reference model adds these steps of the key pose features to its inputs
+(:func:`ethostyle.models.boosted.reference.reference_features`).
 
 Examples
 --------
@@ -23,28 +20,16 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from collections.abc import Sequence as SequenceABC
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from ethostyle.data import Sequence
-from ethostyle.features import KEY_FEATURES, sequence_features
-
-__all__ = [
-    "STEP_WINDOWS",
-    "FeatureFunction",
-    "features_for",
-    "reference_features",
-    "step_context",
-]
+__all__ = ["STEP_WINDOWS", "step_context"]
 
 #: Lengths (frames) of the past and future windows a step compares: 0.17, 0.5 and 1.5 s.
 STEP_WINDOWS: tuple[int, ...] = (5, 15, 45)
-
-#: A function from one sequence to its ``(frames, features)`` float32 values and names.
-FeatureFunction = Callable[[Sequence], tuple[np.ndarray, list[str]]]
 
 
 def step_context(
@@ -86,43 +71,3 @@ def step_context(
     if not blocks or n == 0:
         return np.empty((n, len(out_names)), np.float32), out_names
     return np.concatenate(blocks, axis=0).T, out_names
-
-
-def reference_features(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
-    """The reference model's features: the pose features, their context, and key steps.
-
-    Parameters
-    ----------
-    sequence : Sequence
-        The sequence to describe.
-
-    Returns
-    -------
-    values : numpy.ndarray
-        ``(frames, features)`` float32: :func:`ethostyle.features.sequence_features`,
-        then :func:`step_context` of its key features
-        (:data:`ethostyle.features.KEY_FEATURES`).
-    names : list of str
-        Feature names.
-    """
-    values, names = sequence_features(sequence)
-    key = [names.index(k) for k in KEY_FEATURES]
-    steps, step_names = step_context(values[:, key], KEY_FEATURES)
-    return np.concatenate([values, steps], axis=1), [*names, *step_names]
-
-
-def features_for(names: SequenceABC[str]) -> FeatureFunction:
-    """The function that computes the features named ``names``, as a model recorded them.
-
-    Parameters
-    ----------
-    names : sequence of str
-        A fitted model's feature names.
-
-    Returns
-    -------
-    callable
-        :func:`reference_features` when the names hold step columns, else
-        :func:`ethostyle.features.sequence_features` (models saved before steps).
-    """
-    return reference_features if any("@step" in n for n in names) else sequence_features

@@ -22,7 +22,6 @@ from sklearn.utils._param_validation import Interval
 from ethostyle.data import VOCABULARY, Dataset, Sequence
 from ethostyle.errors import DataFormatError
 from ethostyle.features import FeatureTable, check_feature_names, compute_features
-from ethostyle.features.steps import features_for, reference_features
 from ethostyle.models.base import (
     ModelFiles,
     StylePredictor,
@@ -35,7 +34,9 @@ from ethostyle.models.boosted.persist import read_model, write_model
 from ethostyle.models.boosted.records import StyleModel, UnlabelledVideos
 from ethostyle.models.boosted.reference import (
     REFERENCE_PARAMS,
+    features_for,
     fit_reference,
+    reference_features,
     require_reference_frames,
 )
 from ethostyle.models.boosted.style import (
