@@ -3,9 +3,8 @@
 Each variant trains on annotator 0's videos and returns a function that labels test
 videos. ``baseline`` is the product's reference; the others are the ideas tried, kept
 here so each row of ``benchmarks/README.md``'s issue-22 table can be run again.
-Feature variants swap the product reference's features
-(:func:`ethostyle.models.boosted.reference.reference_features`) for the duration of one fit and
-its predictions; ``before-steps`` is the reference as it was before issue 22.
+Feature variants swap the product's :func:`ethostyle.features.sequence_features` for the
+duration of one fit and its predictions.
 """
 
 from __future__ import annotations
@@ -14,10 +13,10 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 import ethostyle.features as features_module
 import ethostyle.models.boosted.model as model_module
-import ethostyle.models.boosted.reference as reference_module
 from ethostyle.data import FPS, Dataset, Sequence
 from ethostyle.features import clean_keypoints, compute_features, temporal_context
 from ethostyle.models.base import predict_dataset
@@ -31,21 +30,23 @@ __all__ = ["VARIANTS"]
 
 Labeller = Callable[[Dataset], dict]
 Features = Callable[[Sequence], tuple[np.ndarray, list[str]]]
-#: The product reference's features; a feature variant adds columns to them.
-_PRODUCT_FEATURES = reference_module.reference_features
+#: The product's features; a feature variant adds columns to them.
+_PRODUCT_FEATURES = features_module.sequence_features
+#: Base features that get steps (the product's key features: distances, speeds, facing).
+_KEY = features_module._KEY_FEATURES
 _NOSE, _NECK, _TAIL = 0, 3, 6
 
 
 @contextlib.contextmanager
 def _features(fn: Features) -> Iterator[None]:
-    """Use ``fn`` as the product reference's features within the block."""
-    reference_module.reference_features = fn
-    model_module.reference_features = fn
+    """Use ``fn`` as the product's sequence features within the block."""
+    features_module.sequence_features = fn
+    model_module.sequence_features = fn
     try:
         yield
     finally:
-        reference_module.reference_features = _PRODUCT_FEATURES
-        model_module.reference_features = _PRODUCT_FEATURES
+        features_module.sequence_features = _PRODUCT_FEATURES
+        model_module.sequence_features = _PRODUCT_FEATURES
 
 
 def _with_features(fn: Features, **model_args) -> Callable[[Dataset, int], Labeller]:
@@ -64,8 +65,7 @@ def _with_features(fn: Features, **model_args) -> Callable[[Dataset, int], Label
 
 
 def baseline(train: Dataset, seed: int) -> Labeller:
-    """The product's reference model (StyleTransferModel on annotator 0 only): with the
-    step features of ethostyle.features.steps since issue 22."""
+    """The product's reference model (StyleTransferModel on annotator 0 only)."""
     model = StyleTransferModel(seed=seed).fit(train)
     return lambda test: predict_dataset(model, test).labels
 
@@ -118,7 +118,7 @@ def scaled(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
 def long_context(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
     """The product's features plus a 241-frame (8 s) mean of the key features."""
     values, names = _PRODUCT_FEATURES(sequence)
-    key = [names.index(k) for k in features_module.KEY_FEATURES]
+    key = [names.index(k) for k in _KEY]
     extra, extra_names = temporal_context(values[:, key], [names[i] for i in key], windows=(241,))
     return np.concatenate([values, extra], axis=1), [*names, *extra_names]
 
@@ -180,14 +180,26 @@ def fold_ensemble(train: Dataset, seed: int) -> Labeller:
     return _folds(train, seed, k=3, final="folds")
 
 
-def before_steps(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
-    """Today's reference before issue 22: the pose features and their context, no steps."""
-    return features_module.sequence_features(sequence)
+def steps(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """The product's features plus steps of the key features: the mean of the next w frames
+    minus that of the past w frames (w = 5, 15, 45), for sharper bout edges."""
+    values, names = _PRODUCT_FEATURES(sequence)
+    key = [names.index(k) for k in _KEY]
+    blocks, out = [values], list(names)
+    frames = np.arange(len(values))
+    for w in (5, 15, 45):
+        mean = uniform_filter1d(values[:, key], size=w, axis=0, mode="nearest")
+        half = (w + 1) // 2
+        ahead = mean[np.minimum(frames + half, max(len(values) - 1, 0))]
+        behind = mean[np.maximum(frames - half, 0)]
+        blocks.append(ahead - behind)
+        out += [f"{names[i]}@step{w}" for i in key]
+    return np.concatenate(blocks, axis=1), out
 
 
 VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "baseline": baseline,
-    "before-steps": _with_features(before_steps),
+    "steps": _with_features(steps),
     "scaled": _with_features(scaled),
     "long-context": _with_features(long_context),
     "oof-program": oof_program,
