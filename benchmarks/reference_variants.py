@@ -1,0 +1,207 @@
+"""The reference models that ``benchmarks/reference_curve.py`` compares (issue 22).
+
+Each variant trains on annotator 0's videos and returns a function that labels test
+videos. ``baseline`` is the product's reference; the others are the ideas tried, kept
+here so each row of ``benchmarks/README.md``'s issue-22 table can be run again.
+Feature variants swap the product's :func:`ethostyle.features.sequence_features` for the
+duration of one fit and its predictions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+import ethostyle.features as features_module
+import ethostyle.models.boosted.model as model_module
+from ethostyle.data import FPS, Dataset, Sequence
+from ethostyle.features import clean_keypoints, compute_features, temporal_context
+from ethostyle.models.base import predict_dataset
+from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.boosted.model import PREDICT_FRAME_STRIDE
+from ethostyle.models.boosted.reference import REFERENCE_PARAMS
+from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, softmax, strided_rows
+from ethostyle.models.program import fit_program
+
+__all__ = ["VARIANTS"]
+
+Labeller = Callable[[Dataset], dict]
+Features = Callable[[Sequence], tuple[np.ndarray, list[str]]]
+#: The product's features; a feature variant adds columns to them.
+_PRODUCT_FEATURES = features_module.sequence_features
+#: Base features that get steps (the product's key features: distances, speeds, facing).
+_KEY = features_module._KEY_FEATURES
+_NOSE, _NECK, _TAIL = 0, 3, 6
+
+
+@contextlib.contextmanager
+def _features(fn: Features) -> Iterator[None]:
+    """Use ``fn`` as the product's sequence features within the block."""
+    features_module.sequence_features = fn
+    model_module.sequence_features = fn
+    try:
+        yield
+    finally:
+        features_module.sequence_features = _PRODUCT_FEATURES
+        model_module.sequence_features = _PRODUCT_FEATURES
+
+
+def _with_features(fn: Features, **model_args) -> Callable[[Dataset, int], Labeller]:
+    def variant(train: Dataset, seed: int) -> Labeller:
+        with _features(fn):
+            model = StyleTransferModel(seed=seed, **model_args).fit(train)
+
+        def label(test: Dataset) -> dict:
+            with _features(fn):
+                return predict_dataset(model, test).labels
+
+        return label
+
+    variant.__doc__ = fn.__doc__
+    return variant
+
+
+def baseline(train: Dataset, seed: int) -> Labeller:
+    """The product's reference model (StyleTransferModel on annotator 0 only)."""
+    model = StyleTransferModel(seed=seed).fit(train)
+    return lambda test: predict_dataset(model, test).labels
+
+
+def _frame(origin: np.ndarray, axis: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pts (frames, parts, 2)`` in the frame at ``origin`` with x along ``axis``."""
+    ang = np.arctan2(axis[:, 1], axis[:, 0])
+    c, s = np.cos(-ang)[:, None], np.sin(-ang)[:, None]
+    rel = pts - origin[:, None, :]
+    return rel[..., 0] * c - rel[..., 1] * s, rel[..., 0] * s + rel[..., 1] * c
+
+
+def scaled_base(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """Egocentric keypoints of each mouse in the other's frame, distances and speeds in
+    body lengths (the video's median nose-to-tail length)."""
+    kp = clean_keypoints(sequence.keypoints)
+    pts = np.moveaxis(kp, 2, 3).astype(np.float64)  # (frames, mouse, part, xy)
+    res, intr = pts[:, 0], pts[:, 1]
+    lengths = np.hypot(*(pts[:, :, _NOSE] - pts[:, :, _TAIL]).transpose(2, 0, 1))
+    body = max(float(np.median(lengths)), 1e-3) if len(lengths) else 1.0
+    cols: dict[str, np.ndarray] = {}
+    ix, iy = _frame(res[:, _NECK], res[:, _NECK] - res[:, _TAIL], intr)
+    for j, part in enumerate(("nose", "lear", "rear", "neck", "lhip", "rhip", "tail")):
+        cols[f"i_{part}_x_ego_bl"] = ix[:, j] / body
+        cols[f"i_{part}_abs_y_ego_bl"] = np.abs(iy[:, j]) / body
+    rx, ry = _frame(intr[:, _NECK], intr[:, _NECK] - intr[:, _TAIL], res)
+    for j, part in ((0, "nose"), (3, "neck"), (6, "tail")):
+        cols[f"r_{part}_x_in_intruder_bl"] = rx[:, j] / body
+        cols[f"r_{part}_abs_y_in_intruder_bl"] = np.abs(ry[:, j]) / body
+    d = np.hypot(*(res[:, :, None, :] - intr[:, None, :, :]).transpose(3, 0, 1, 2))
+    cols["nose_to_intruder_min_bl"] = d[:, _NOSE].min(axis=1) / body
+    cols["r_nose-i_tail_bl"] = d[:, _NOSE, _TAIL] / body
+    cols["closest_parts_bl"] = d.reshape(len(d), -1).min(axis=1) / body
+    for name, xy in (("resident", res.mean(1)), ("intruder", intr.mean(1)), ("r_nose", res[:, 0])):
+        v = np.gradient(xy, axis=0) * FPS if len(xy) > 1 else np.zeros_like(xy)
+        cols[f"{name}_speed_bl_s"] = np.hypot(v[:, 0], v[:, 1]) / body
+    names = list(cols)
+    return np.stack([cols[n] for n in names], axis=1).astype(np.float32), names
+
+
+def scaled(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """The product's features plus egocentric keypoints of both mice in body lengths and
+    speeds in body lengths per second, with the same temporal context."""
+    values, names = _PRODUCT_FEATURES(sequence)
+    base, base_names = scaled_base(sequence)
+    context, context_names = temporal_context(base, base_names)
+    return np.concatenate([values, base, context], axis=1), [*names, *base_names, *context_names]
+
+
+def long_context(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """The product's features plus a 241-frame (8 s) mean of the key features."""
+    values, names = _PRODUCT_FEATURES(sequence)
+    key = [names.index(k) for k in _KEY]
+    extra, extra_names = temporal_context(values[:, key], [names[i] for i in key], windows=(241,))
+    return np.concatenate([values, extra], axis=1), [*names, *extra_names]
+
+
+def _folds(
+    train: Dataset, seed: int, *, k: int, final: str, features: Features = _PRODUCT_FEATURES
+) -> Labeller:
+    """Fit ``k`` fold models; search the program on their out-of-fold scores of every video.
+
+    ``final="refit"``: label with one model refitted on every video; ``"folds"``: with the
+    mean raw score of the fold models.
+    """
+    with _features(features):
+        table = compute_features(train)
+    labels = np.concatenate([s.labels for s in train]).astype(np.int64)
+    ids = list(np.random.default_rng(seed).permutation(train.ids))
+    fold_of = {sid: i % k for i, sid in enumerate(ids)}
+    names = [n.replace("@", "__").replace("+", "p").replace("-", "_") for n in table.names]
+
+    def rows(keep: Callable[[str], bool]) -> np.ndarray:
+        return np.concatenate(
+            [np.arange(table.rows(s).start, table.rows(s).stop) for s in train.ids if keep(s)]
+        )
+
+    def fit(r: np.ndarray) -> GBDTClassifier:
+        model = GBDTClassifier(**REFERENCE_PARAMS, seed=seed)
+        return model.fit(table.values[r], labels[r], feature_names=names)
+
+    models = [fit(rows(lambda s, f=f: fold_of[s] != f)) for f in range(k)]
+    videos = []
+    for sid in train.ids:
+        x = table.values[table.rows(sid)]
+        videos.append((models[fold_of[sid]].predict_proba(x), x, labels[table.rows(sid)]))
+    program = fit_program(videos, table.names)
+    scorers = models if final == "folds" else [fit(rows(lambda s: True))]
+
+    def label(test: Dataset) -> dict:
+        out = {}
+        for seq in test:
+            values, _ = features(seq)
+            r = strided_rows(len(values), PREDICT_FRAME_STRIDE)
+            raw = np.mean([m.predict_raw(values[r]) for m in scorers], axis=0)
+            proba = softmax(interpolate_rows(raw, r, len(values)))
+            out[seq.id] = program.apply(proba, values, table.names)
+        return out
+
+    return label
+
+
+def oof_program(train: Dataset, seed: int) -> Labeller:
+    """The program searched on 3 folds' out-of-fold scores of every video; the model
+    refitted on every video (4 fits)."""
+    return _folds(train, seed, k=3, final="refit")
+
+
+def fold_ensemble(train: Dataset, seed: int) -> Labeller:
+    """The program searched on 3 folds' out-of-fold scores of every video; labels from
+    the fold models' mean raw score (3 fits on 2/3 of the videos)."""
+    return _folds(train, seed, k=3, final="folds")
+
+
+def steps(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """The product's features plus steps of the key features: the mean of the next w frames
+    minus that of the past w frames (w = 5, 15, 45), for sharper bout edges."""
+    values, names = _PRODUCT_FEATURES(sequence)
+    key = [names.index(k) for k in _KEY]
+    blocks, out = [values], list(names)
+    frames = np.arange(len(values))
+    for w in (5, 15, 45):
+        mean = uniform_filter1d(values[:, key], size=w, axis=0, mode="nearest")
+        half = (w + 1) // 2
+        ahead = mean[np.minimum(frames + half, max(len(values) - 1, 0))]
+        behind = mean[np.maximum(frames - half, 0)]
+        blocks.append(ahead - behind)
+        out += [f"{names[i]}@step{w}" for i in key]
+    return np.concatenate(blocks, axis=1), out
+
+
+VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
+    "baseline": baseline,
+    "steps": _with_features(steps),
+    "scaled": _with_features(scaled),
+    "long-context": _with_features(long_context),
+    "oof-program": oof_program,
+    "fold-ensemble": fold_ensemble,
+}
