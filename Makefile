@@ -32,7 +32,7 @@ browser:
 
 test: browser $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
