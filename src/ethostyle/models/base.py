@@ -495,18 +495,37 @@ class StylePredictor(BaseEstimator):
         scores, reference_logp, features = self._scores(sequence, annotators)
         reference_proba = np.exp(reference_logp)  # every program starts from it
         out = {}
-        motifs = None
+        motifs = self.motifs_for([self.program_for(who) for who in scores], features)
         for who, logp in scores.items():
             proba = np.exp(logp).astype(np.float32)
             program = self.program_for(who)
             residual = proba if program.has_residual else None
-            if motifs is None and program.uses_motifs:
-                motifs = self._motif_ids(features)
             labels = program.apply(
                 reference_proba, features, self.feature_names_, residual=residual, motifs=motifs
             )
             out[who] = (labels, proba)
         return out
+
+    def motifs_for(
+        self, programs: SequenceOf[StyleProgram], features: np.ndarray
+    ) -> np.ndarray | None:
+        """The motif of each frame when one of ``programs`` has motif edits, else None.
+
+        Parameters
+        ----------
+        programs : sequence of StyleProgram
+            The programs about to label these frames.
+        features : numpy.ndarray
+            ``(frames, features)`` the frames' pose features.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            ``(frames,)`` motif ids (assigned once, for every program), or None.
+        """
+        if not any(program.uses_motifs for program in programs):
+            return None
+        return self._motif_ids(features)
 
     def _motif_ids(self, features: np.ndarray) -> np.ndarray:
         """``(frames,)`` the motif of each frame, for programs with motif edits."""

@@ -142,8 +142,7 @@ def frame_scores(model: StylePredictor, sequence: Sequence, annotator: int) -> F
     program = model.program_for(annotator)
     reference_program = model.program_for(model.reference_annotator)
     names = model.feature_names_
-    uses_motifs = program.uses_motifs or reference_program.uses_motifs
-    motifs = model._motif_ids(features) if uses_motifs else None
+    motifs = model.motifs_for([program, reference_program], features)
 
     def labels_of(edits: tuple, residual: np.ndarray | None) -> np.ndarray:
         variant = replace(program, edits=edits, inherited=min(program.inherited, len(edits)))
