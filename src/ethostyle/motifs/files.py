@@ -10,6 +10,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Mapping
 from collections.abc import Sequence as SequenceABC
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +18,32 @@ import numpy as np
 from ethostyle.data import VOCABULARY
 from ethostyle.errors import ModelFormatError
 
-__all__ = ["read_arrays", "read_config"]
+__all__ = ["MotifConfig", "read_arrays", "read_config"]
 
 _FIX = "the model is damaged or was written by another ethostyle; retrain it"
 # Arrays that may hold NaN (a describing measure the features lack).
 _MAY_BE_NAN = ("profile", "overall")
 
 
+@dataclass(frozen=True)
+class MotifConfig:
+    """What a saved configuration says: sizes, layout version and the BIC records."""
+
+    n_motifs: int
+    n_features: int
+    version: int
+    bic: dict[int, float]
+    group_bic: dict[int, dict[int, float]]
+
+
 def read_config(
-    config: object, where: str, measures: SequenceABC[str]
-) -> tuple[int, int, dict[int, float]]:
-    """The number of motifs and of features, and the BIC record, of a saved configuration.
+    config: object,
+    where: str,
+    measures: SequenceABC[str],
+    groups: SequenceABC[str],
+    newest: int,
+) -> MotifConfig:
+    """The sizes, layout version and BIC records of a saved configuration, checked.
 
     Parameters
     ----------
@@ -37,11 +53,15 @@ def read_config(
         Where it was read, for the errors (``"model.json: motifs"``).
     measures : sequence of str
         The describing measures this ethostyle uses (they must match).
+    groups : sequence of str
+        The names of the groups motifs may be found in (the classes).
+    newest : int
+        The newest layout version this ethostyle reads (a configuration without a
+        version is version 1).
 
     Returns
     -------
-    tuple
-        ``(n_motifs, n_features, bic)``.
+    MotifConfig
 
     Raises
     ------
@@ -51,23 +71,36 @@ def read_config(
     if not isinstance(config, Mapping):
         raise ModelFormatError(f"{where} must be a JSON object; {_FIX}")
     out = []
-    for name in ("n_motifs", "n_features"):
-        value = config.get(name)
+    for name in ("n_motifs", "n_features", "version"):
+        value = config.get(name, 1 if name == "version" else None)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ModelFormatError(f"{where}.{name} must be a positive whole number; {_FIX}")
         out.append(value)
+    if out[2] > newest:
+        raise ModelFormatError(
+            f"{where}.version is {out[2]}: motifs saved by a newer ethostyle (this one reads "
+            f"versions 1-{newest}); upgrade ethostyle or retrain the model"
+        )
     if list(config.get("measures", [])) != list(measures):
         raise ModelFormatError(
             f"{where}.measures names other describing measures than this ethostyle's; {_FIX}"
         )
-    raw = config.get("bic", {})
-    try:
-        bic = {int(k): float(v) for k, v in dict(raw).items()}
-    except (TypeError, ValueError):
+    bic = _bic(config.get("bic", {}), f"{where}.bic")
+    raw = config.get("group_bic", {})
+    if not isinstance(raw, Mapping) or any(g not in groups for g in raw):
         raise ModelFormatError(
-            f"{where}.bic must map numbers of motifs to numbers; {_FIX}"
-        ) from None
-    return out[0], out[1], bic
+            f"{where}.group_bic must map class names ({', '.join(groups)}) to BIC records; {_FIX}"
+        )
+    group_bic = {list(groups).index(g): _bic(b, f"{where}.group_bic.{g}") for g, b in raw.items()}
+    return MotifConfig(out[0], out[1], out[2], bic, group_bic)
+
+
+def _bic(raw: object, where: str) -> dict[int, float]:
+    """A BIC record: numbers of motifs to BIC per frame."""
+    try:
+        return {int(k): float(v) for k, v in dict(raw).items()}  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ModelFormatError(f"{where} must map numbers of motifs to numbers; {_FIX}") from None
 
 
 def read_arrays(
@@ -121,6 +154,7 @@ def read_arrays(
         "spread": (n_measures,),
         "labelled_annotators": (n_labelled,),
         "label_counts": (n_labelled, n_motifs, len(VOCABULARY)),
+        "groups": (n_motifs,),
     }
     for name, ndim in ndims.items():
         a = arrays[name]
@@ -137,4 +171,11 @@ def read_arrays(
         raise ModelFormatError(f"{path}: field 'scale' or 'precisions' is not positive; {_FIX}")
     if (arrays["counts"] < 0).any() or (arrays["label_counts"] < 0).any():
         raise ModelFormatError(f"{path}: field 'counts' or 'label_counts' is negative; {_FIX}")
+    if "groups" in ndims and (
+        (arrays["groups"] % 1 != 0).any()
+        or ((arrays["groups"] < -1) | (arrays["groups"] >= len(VOCABULARY))).any()
+    ):
+        raise ModelFormatError(
+            f"{path}: field 'groups' must hold class numbers 0-{len(VOCABULARY) - 1} or -1; {_FIX}"
+        )
     return arrays

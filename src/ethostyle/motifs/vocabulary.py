@@ -39,13 +39,20 @@ from typing import Any
 
 import numpy as np
 from sklearn.decomposition import PCA
-from sklearn.mixture import GaussianMixture
 
 from ethostyle.atomic import atomic_write_path
 from ethostyle.data import VOCABULARY
 from ethostyle.errors import DataFormatError
 from ethostyle.metrics.labelled import labelled_mask
 from ethostyle.motifs.files import read_arrays, read_config
+from ethostyle.motifs.mixture import (
+    BIC_FRAMES,
+    FIT_FRAMES,
+    MIN_FRAMES_PER_MOTIF,
+    Mixture,
+    chosen_mixture,
+    grouped_mixture,
+)
 from ethostyle.motifs.words import MEASURES, describe_motif
 
 __all__ = [
@@ -55,6 +62,7 @@ __all__ = [
     "MOTIF_CANDIDATES",
     "MOTIF_DIMENSIONS",
     "MOTIF_FILE",
+    "MOTIF_FORMAT",
     "MotifVocabulary",
 ]
 
@@ -64,16 +72,11 @@ logger = logging.getLogger(__name__)
 MOTIF_CANDIDATES: tuple[int, ...] = (16, 24, 32, 48, 64)
 #: Principal components of the standardised windowed features the motifs live in.
 MOTIF_DIMENSIONS = 16
-#: Fewest frames of pose per motif on average (17 s at 30 Hz): a candidate number of
-#: motifs is compared only when the pose given holds that many frames for each.
-MIN_FRAMES_PER_MOTIF = 500
-#: Frames (drawn at random) on which BIC compares the candidate numbers of motifs.
-BIC_FRAMES = 4000
-#: Most frames (drawn at random) the chosen mixture is fitted on (the principal axes
-#: are found on the BIC frames).
-FIT_FRAMES = 10000
 #: The file :meth:`MotifVocabulary.save` writes.
 MOTIF_FILE = "motifs.npz"
+#: The version of the saved layout (1: no ``groups`` array, every motif found
+#: among all frames; 2: each motif's group saved).
+MOTIF_FORMAT = 2
 _N_CLASSES = len(VOCABULARY)
 # The arrays of the .npz file: name -> number of dimensions.
 _ARRAYS: dict[str, int] = {
@@ -122,7 +125,13 @@ class MotifVocabulary:
         Annotator id to ``(M, 4)`` int64: its labelled frames of each motif in each
         class (:data:`~ethostyle.data.VOCABULARY` order).
     bic : mapping of int to float
-        The criterion: each candidate number of motifs to its BIC per frame.
+        The criterion: each candidate number of motifs to its BIC per frame (motifs
+        found on every frame; empty when found within groups).
+    groups : numpy.ndarray or None
+        ``(M,)`` int64: the group (a class of :data:`~ethostyle.data.VOCABULARY`)
+        each motif was found in, -1 for every frame; None: every motif -1.
+    group_bic : mapping of int to mapping of int to float
+        Per group, each candidate number of its motifs to its BIC per frame.
     """
 
     mean: np.ndarray
@@ -137,6 +146,8 @@ class MotifVocabulary:
     spread: np.ndarray
     label_counts: Mapping[int, np.ndarray] = field(default_factory=dict)
     bic: Mapping[int, float] = field(default_factory=dict)
+    groups: np.ndarray | None = None
+    group_bic: Mapping[int, Mapping[int, float]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -145,10 +156,11 @@ class MotifVocabulary:
         values: SequenceABC[np.ndarray],
         names: SequenceABC[str],
         *,
+        groups: SequenceABC[np.ndarray] | None = None,
         candidates: SequenceABC[int] = MOTIF_CANDIDATES,
         seed: int = 0,
     ) -> MotifVocabulary:
-        """Find the motifs of every frame given, without labels.
+        """Find the motifs of every frame given, without labels (or within groups).
 
         Parameters
         ----------
@@ -157,8 +169,15 @@ class MotifVocabulary:
             one block per source: the labelled videos' table, the unlabelled videos' table.
         names : sequence of str
             The ``F`` feature names (the describing measures are read by name).
+        groups : sequence of numpy.ndarray, optional
+            One ``(frames,)`` integer array per block: the group of each frame, a class
+            of :data:`~ethostyle.data.VOCABULARY` (for example the reference
+            annotator's label), or -1 for a frame in no group (unlabelled pose). When
+            given, the motifs are found within each group (:func:`.grouped_mixture`,
+            BIC per group over :data:`~.mixture.GROUP_CANDIDATES`); every frame still
+            shapes the principal axes, and frames of any group may fall in any motif.
         candidates : sequence of int
-            Numbers of motifs compared by BIC.
+            Numbers of motifs compared by BIC (without ``groups``).
         seed : int
             Seed of the frame draws and of the mixtures (the result is deterministic).
 
@@ -170,10 +189,11 @@ class MotifVocabulary:
         Raises
         ------
         DataFormatError
-            When there are fewer frames than twice the largest candidate, or blocks
-            with other numbers of columns than ``names``.
+            When there are fewer frames than twice the largest candidate (or no frame
+            in any group), or blocks with other numbers of columns than ``names``.
         """
-        blocks = [np.asarray(v) for v in values if len(v)]
+        kept = [i for i, v in enumerate(values) if len(v)]
+        blocks = [np.asarray(values[i]) for i in kept]
         if any(b.ndim != 2 or b.shape[1] != len(names) for b in blocks):
             raise DataFormatError(f"give (frames, {len(names)}) feature blocks, one per source")
         n = sum(len(b) for b in blocks)
@@ -182,38 +202,31 @@ class MotifVocabulary:
             raise DataFormatError(
                 f"{n} frames are too few to find motifs; give at least a few minutes of pose"
             )
+        group = None if groups is None else _groups(groups, values, kept, n)
         rng = np.random.default_rng(seed)
-        rows = np.sort(rng.choice(n, min(n, FIT_FRAMES), replace=False))
-        sample = np.nan_to_num(_rows(blocks, rows), posinf=0.0, neginf=0.0)
-        mean = sample.mean(axis=0, dtype=np.float64)
-        scale = sample.std(axis=0, dtype=np.float64)
-        scale[~(scale > 1e-9)] = 1.0  # a constant column adds nothing
-        z_all = (sample - mean) / scale
-        small_rows = rng.choice(len(z_all), min(len(z_all), BIC_FRAMES), replace=False)
-        dims = min(MOTIF_DIMENSIONS, len(small_rows), z_all.shape[1])
-        pca = PCA(n_components=dims, svd_solver="randomized", random_state=seed)
-        pca.fit(z_all[small_rows])
-        z = pca.transform(z_all)
-        small = z[small_rows]
-        gmm, bic = _chosen_mixture(z, small, candidates, seed)
-        chosen = gmm.n_components
+        sample, mean, scale, pca, small_rows = _axes(blocks, n, rng, seed)
+        if group is None:
+            z = pca.transform((sample - mean) / scale)
+            mixture = chosen_mixture(z, z[small_rows], candidates, seed)
+        else:
+            mixture = _fit_groups(blocks, group, (mean, scale, pca), rng, seed)
+        chosen = mixture.centres.shape[0]
         vocab = cls(
             mean=mean,
             scale=scale,
             components=np.asarray(pca.components_, np.float64),
-            centres=np.asarray(gmm.means_, np.float64),
-            precisions=np.asarray(gmm.precisions_, np.float64),
-            log_weights=np.log(np.asarray(gmm.weights_, np.float64)),
+            centres=mixture.centres,
+            precisions=mixture.precisions,
+            log_weights=mixture.log_weights,
             counts=np.zeros(chosen, np.int64),
             profile=np.zeros((chosen, len(MEASURES))),
             overall=np.zeros(len(MEASURES)),
             spread=np.ones(len(MEASURES)),
-            bic={int(k): float(v) for k, v in bic.items()},
+            groups=mixture.groups,
+            bic={k: v for g, b in mixture.bic.items() if g < 0 for k, v in b.items()},
+            group_bic={g: b for g, b in mixture.bic.items() if g >= 0},
         )
-        counts = sum(
-            (np.bincount(vocab.assign(b), minlength=chosen) for b in blocks),
-            np.zeros(chosen, np.int64),
-        )
+        counts = np.sum([np.bincount(vocab.assign(b), minlength=chosen) for b in blocks], 0)
         profile, overall, spread = _profiles(sample, names, vocab.assign(sample), chosen)
         return replace(vocab, counts=counts, profile=profile, overall=overall, spread=spread)
 
@@ -310,6 +323,13 @@ class MotifVocabulary:
         with np.errstate(invalid="ignore", divide="ignore"):
             return counts / counts.sum(axis=1, keepdims=True)
 
+    @property
+    def motif_groups(self) -> np.ndarray:
+        """``(M,)`` int64 the group each motif was found in (-1: among every frame)."""
+        if self.groups is None:
+            return np.full(self.n_motifs, -1, np.int64)
+        return np.asarray(self.groups, np.int64)
+
     def describe(self, motif: int, px_per_cm: float | None = None) -> str:
         """One motif in words a biologist can check, with units.
 
@@ -323,11 +343,14 @@ class MotifVocabulary:
         Returns
         -------
         str
-            E.g. "resident moving at 25 cm/s (all frames: 4 cm/s); ...".
+            E.g. "resident moving at 25 cm/s (all frames: 4 cm/s); ...", after
+            "among the reference's other: " for a motif found within a group.
         """
         if not 0 <= int(motif) < self.n_motifs:
             raise ValueError(f"motif {motif} is not in 0-{self.n_motifs - 1}")
-        return describe_motif(self.profile[int(motif)], self.overall, self.spread, px_per_cm)
+        words = describe_motif(self.profile[int(motif)], self.overall, self.spread, px_per_cm)
+        group = int(self.motif_groups[int(motif)])
+        return words if group < 0 else f"among the reference's {VOCABULARY[group]}: {words}"
 
     def descriptions(self, px_per_cm: float | None = None) -> list[str]:
         """:meth:`describe` of every motif, in id order."""
@@ -347,11 +370,13 @@ class MotifVocabulary:
         Returns
         -------
         dict
-            ``{"file", "n_motifs", "n_features", "measures", "bic"}``: plain JSON data
-            :meth:`load` needs back (a model keeps it in ``model.json``).
+            ``{"file", "n_motifs", "n_features", "measures", "bic", "version",
+            "group_bic"}``: plain JSON data :meth:`load` needs back (a model keeps it
+            in ``model.json``).
         """
         labelled = sorted(self.label_counts)
         arrays = {k: getattr(self, k) for k in _ARRAYS if hasattr(self, k)}
+        arrays["groups"] = self.motif_groups
         arrays["labelled_annotators"] = np.asarray(labelled, np.int64)
         arrays["label_counts"] = np.asarray(
             [self.label_counts[a] for a in labelled], np.int64
@@ -364,6 +389,10 @@ class MotifVocabulary:
             "n_features": int(self.mean.shape[0]),
             "measures": list(MEASURES),
             "bic": {str(k): v for k, v in self.bic.items()},
+            "version": MOTIF_FORMAT,
+            "group_bic": {
+                VOCABULARY[g]: {str(k): v for k, v in b.items()} for g, b in self.group_bic.items()
+            },
         }
 
     @classmethod
@@ -389,8 +418,9 @@ class MotifVocabulary:
             Naming the file (or ``where``) and the field that is missing, malformed
             or of the wrong shape.
         """
-        n_motifs, n_features, bic = read_config(config, where, MEASURES)
-        a = read_arrays(Path(path), _ARRAYS, n_motifs, n_features, len(MEASURES))
+        read = read_config(config, where, MEASURES, VOCABULARY, MOTIF_FORMAT)
+        ndims = _ARRAYS | ({"groups": 1} if read.version >= 2 else {})
+        a = read_arrays(Path(path), ndims, read.n_motifs, read.n_features, len(MEASURES))
         label_counts = {
             int(who): a["label_counts"][i]
             for i, who in enumerate(a["labelled_annotators"].tolist())
@@ -398,37 +428,67 @@ class MotifVocabulary:
         return cls(
             **{k: a[k] for k in _ARRAYS if k not in ("labelled_annotators", "label_counts")},
             label_counts=label_counts,
-            bic=bic,
+            bic=read.bic,
+            groups=a["groups"].astype(np.int64) if "groups" in ndims else None,
+            group_bic=read.group_bic,
         )
 
 
-def _chosen_mixture(
-    z: np.ndarray, small: np.ndarray, candidates: list[int], seed: int
-) -> tuple[GaussianMixture, dict[int, float]]:
-    """The mixture whose size has the lowest BIC on ``small``, refined on ``z``; the BICs."""
-    mixtures = {k: _mixture(k, seed, 1e-2).fit(small) for k in candidates}
-    bic = {k: g.bic(small) / len(small) for k, g in mixtures.items()}
-    chosen = min(bic, key=bic.__getitem__)
-    logger.info("motifs: %d chosen by BIC per frame %s", chosen, bic)
-    first = mixtures[chosen]  # refined on every sampled frame, from where it stopped
-    gmm = _mixture(chosen, seed)
-    gmm.set_params(
-        weights_init=first.weights_, means_init=first.means_, precisions_init=first.precisions_
-    )
-    return gmm.fit(z), bic
+def _axes(
+    blocks: list[np.ndarray], n: int, rng: np.random.Generator, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, PCA, np.ndarray]:
+    """Frames drawn at random; the features' means and scales; their principal axes
+    (found on :data:`BIC_FRAMES` of the drawn frames, whose rows are returned too)."""
+    rows = np.sort(rng.choice(n, min(n, FIT_FRAMES), replace=False))
+    sample = np.nan_to_num(_rows(blocks, rows), posinf=0.0, neginf=0.0)
+    mean = sample.mean(axis=0, dtype=np.float64)
+    scale = sample.std(axis=0, dtype=np.float64)
+    scale[~(scale > 1e-9)] = 1.0  # a constant column adds nothing
+    z_all = (sample - mean) / scale
+    small_rows = rng.choice(len(z_all), min(len(z_all), BIC_FRAMES), replace=False)
+    dims = min(MOTIF_DIMENSIONS, len(small_rows), z_all.shape[1])
+    pca = PCA(n_components=dims, svd_solver="randomized", random_state=seed)
+    pca.fit(z_all[small_rows])
+    return sample, mean, scale, pca, small_rows
 
 
-def _mixture(k: int, seed: int, tol: float = 1e-3) -> GaussianMixture:
-    """The Gaussian mixture of ``k`` motifs (diagonal covariances: cheap and stable)."""
-    return GaussianMixture(
-        n_components=k,
-        covariance_type="diag",
-        reg_covar=1e-3,
-        tol=tol,
-        max_iter=100,
-        init_params="k-means++",
-        random_state=seed,
+def _groups(
+    groups: SequenceABC[np.ndarray], values: SequenceABC[np.ndarray], kept: list[int], n: int
+) -> np.ndarray:
+    """``(frames,)`` int64 the group of every frame of the non-empty blocks, checked."""
+    if len(groups) != len(values) or any(
+        np.shape(g) != (len(v),) for g, v in zip(groups, values, strict=False)
+    ):
+        raise DataFormatError("give one (frames,) group array per block of features")
+    group = np.concatenate([np.asarray(groups[i], np.int64) for i in kept])
+    group[(group < 0) | (group >= _N_CLASSES)] = -1
+    if not (group >= 0).any():
+        raise DataFormatError(
+            f"none of the {n} frames is in a group; give the reference annotator's labels"
+        )
+    return group
+
+
+def _fit_groups(
+    blocks: list[np.ndarray],
+    group: np.ndarray,
+    scaling: tuple[np.ndarray, np.ndarray, PCA],
+    rng: np.random.Generator,
+    seed: int,
+) -> Mixture:
+    """:func:`.grouped_mixture` on up to :data:`FIT_FRAMES` frames drawn from each group."""
+    mean, scale, pca = scaling
+    counts = np.bincount(group[group >= 0], minlength=_N_CLASSES)
+    rows = np.sort(
+        np.concatenate(
+            [
+                rng.permutation(np.flatnonzero(group == g))[:FIT_FRAMES]
+                for g in range(_N_CLASSES)  # a loop over groups
+            ]
+        )
     )
+    x = np.nan_to_num(_rows(blocks, rows), posinf=0.0, neginf=0.0)
+    return grouped_mixture(pca.transform((x - mean) / scale), group[rows], counts, seed)
 
 
 def _rows(blocks: list[np.ndarray], rows: np.ndarray) -> np.ndarray:

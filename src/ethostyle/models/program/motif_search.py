@@ -51,11 +51,16 @@ class MotifOptions:
         ``(1 + options, folds, 4, 4)`` the confusion matrices of each option.
     sizes : numpy.ndarray
         ``(1 + options,)`` tie-breaking sizes (option 0: 0; narrower windows first).
+    bouts : tuple of numpy.ndarray
+        Per option (option 0 left out), the ids of the ``source`` bouts (runs of
+        frames labelled ``source`` in one video) whose frames it moves: the evidence
+        it rests on. Empty when no ``seg_start`` was given.
     """
 
     options: list[tuple[tuple[int, int, int], int]]
     cms: np.ndarray
     sizes: np.ndarray
+    bouts: tuple[np.ndarray, ...] = ()
 
 
 def motif_options(
@@ -66,6 +71,7 @@ def motif_options(
     fold: np.ndarray,
     near: Callable[[np.ndarray, int], np.ndarray] | None,
     base: np.ndarray,
+    seg_start: np.ndarray | None = None,
 ) -> MotifOptions:
     """The confusion matrices of moving each motif's frames, for every variant.
 
@@ -82,6 +88,9 @@ def motif_options(
         ``near(mask, window)``: frames within ``window`` of ``mask`` in the same video.
     base : numpy.ndarray
         ``(folds, 4, 4)`` the confusion matrices of ``labels``.
+    seg_start : numpy.ndarray, optional
+        ``(frames,)`` bool, True at each video's first frame: with it, each option's
+        ``bouts`` (the evidence) are counted.
 
     Returns
     -------
@@ -92,6 +101,7 @@ def motif_options(
     options: list[tuple[tuple[int, int, int], int]] = []
     blocks = [base[None]]
     sizes = [0.0]
+    bouts: list[np.ndarray] = []
     for variant in variants:
         source, target, window = variant
         mask = labels == source
@@ -107,7 +117,29 @@ def motif_options(
         blocks.append(cms)
         options.extend((variant, int(m)) for m in present)
         sizes.extend([float(window if window > 0 else _ANYWHERE)] * present.size)
-    return MotifOptions(options, np.concatenate(blocks), np.asarray(sizes))
+        if seg_start is not None:
+            bouts.extend(_bouts_touched(labels == source, mask, motifs, seg_start, present))
+    return MotifOptions(options, np.concatenate(blocks), np.asarray(sizes), tuple(bouts))
+
+
+def _bouts_touched(
+    source: np.ndarray,
+    mask: np.ndarray,
+    motifs: np.ndarray,
+    seg_start: np.ndarray,
+    present: np.ndarray,
+) -> list[np.ndarray]:
+    """Per motif in ``present``, the ids of the runs of ``source`` whose frames it moves."""
+    start = seg_start.astype(bool).copy()
+    start[1:] |= source[1:] != source[:-1]
+    bout = np.cumsum(start) - 1
+    n_bouts = int(bout[-1]) + 1 if bout.size else 1
+    # Sorted (motif, bout) pairs: each motif's bouts are one slice.
+    pairs = np.unique(motifs[mask].astype(np.int64) * n_bouts + bout[mask])
+    motif_of = pairs // n_bouts
+    lo = np.searchsorted(motif_of, present, side="left")
+    hi = np.searchsorted(motif_of, present, side="right")
+    return [pairs[a:b] % n_bouts for a, b in zip(lo, hi, strict=True)]
 
 
 def best_motif_edit(
@@ -161,7 +193,10 @@ def best_motif_edit(
         gain, folds, on = _bits(found.cms[1 + rows], base)
         if on.any() and (best is None or gain > best.gain):
             chosen = [replace(edits[r], gain=gain) for r in rows[on]]
-            best = Candidate(gain, chosen[0], folds, tuple(chosen[1:]))
+            evidence = None
+            if found.bouts:
+                evidence = int(np.unique(np.concatenate([found.bouts[r] for r in rows[on]])).size)
+            best = Candidate(gain, chosen[0], folds, tuple(chosen[1:]), evidence)
     return best
 
 

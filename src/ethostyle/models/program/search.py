@@ -41,7 +41,7 @@ from ethostyle.models.program.motif_search import best_motif_edit, motif_options
 from ethostyle.models.program.pipeline import Frames, compile_edits, execute
 from ethostyle.models.program.plan import Plan
 from ethostyle.models.program.rules import quantile_bins, rule_features, tree_rules
-from ethostyle.models.program.selection import Candidate, choose, held_out_gain
+from ethostyle.models.program.selection import Candidate, choose, held_out_gain, required_gain
 from ethostyle.models.program.style_program import StyleProgram
 from ethostyle.progress import NULL_PROGRESS, Progress
 
@@ -220,6 +220,7 @@ class _Fitter:
         self.program = program
         self.min_leaf = min_leaf
         self.motif_words = list(motif_words)
+        self.penalty = 0.0
 
     def round(self) -> Candidate | None:
         """The best candidate edit of one round (None: no candidate changes anything)."""
@@ -233,7 +234,7 @@ class _Fitter:
             if isinstance(spec.search, MotifSearch):
                 for c in BEHAVIOR_IDS:
                     cand = self._motif(kind, spec.search, c, own)
-                    if cand is not None and (best is None or cand.gain > best.gain):
+                    if self._better(cand, best):
                         best = cand
                 continue
             for c in BEHAVIOR_IDS:
@@ -247,12 +248,22 @@ class _Fitter:
                     else:
                         assert isinstance(spec.search, GridSearch)
                         cand = self._grid(kind, spec.search, c, d)
-                    if cand is not None and (best is None or cand.gain > best.gain):
+                    if self._better(cand, best):
                         best = cand
         return best
 
+    def _better(self, cand: Candidate | None, best: Candidate | None) -> bool:
+        """Whether ``cand`` clears its own penalty by more than ``best`` clears its."""
+        if cand is None:
+            return False
+        if best is None:
+            return True
+        surplus = cand.gain - required_gain(cand, self.penalty)
+        return surplus > best.gain - required_gain(best, self.penalty)
+
     def run(self, max_edits: int, penalty: float, progress: Progress) -> StyleProgram:
-        """Greedy rounds while the best edit's held-out gain reaches ``penalty``."""
+        """Greedy rounds while the best edit's held-out gain reaches its penalty."""
+        self.penalty = penalty
         self._greedy(max_edits, penalty, progress.task("style program", max_edits))
         return self.program
 
@@ -261,7 +272,7 @@ class _Fitter:
         for round_ in range(rounds):
             best = self.round()
             advance(1)
-            if best is None or best.gain < penalty or best.gain <= 0:
+            if best is None or best.gain < required_gain(best, penalty) or best.gain <= 0:
                 logger.info(
                     "style program: stop after %d edit(s); best next gain %s < %.3f (%s)",
                     round_,
@@ -337,9 +348,26 @@ class _Fitter:
         if s.motifs is None:
             return None
         options = motif_options(
-            how.variants(c), self.labels, s.motifs, s.true, s.fold, s.frames.near, self.base
+            how.variants(c),
+            self.labels,
+            s.motifs,
+            s.true,
+            s.fold,
+            s.frames.near,
+            self.base,
+            s.frames.seg_start,
         )
-        return best_motif_edit(how, c, options, own, self.base, self.motif_words)
+        cand = best_motif_edit(how, c, options, own, self.base, self.motif_words)
+        if cand is not None:
+            logger.debug(
+                "motif candidate %s %s: gain %+.4f on %s bouts (%d motifs)",
+                kind,
+                VOCABULARY[c],
+                cand.gain,
+                cand.evidence,
+                1 + len(cand.more),
+            )
+        return cand
 
     def _rule(self, kind: str, how: RuleSearch, c: int) -> Candidate | None:
         s = self.s

@@ -15,18 +15,57 @@ import numpy as np
 
 from ethostyle.metrics import macro_f1_of_confusion as _f1
 
-__all__ = ["Candidate", "choose", "held_out_gain"]
+__all__ = [
+    "EVIDENCE_BOUTS",
+    "EVIDENCE_SCALE",
+    "Candidate",
+    "choose",
+    "held_out_gain",
+    "required_gain",
+]
+
+#: The bouts of evidence at which a motif edit's penalty is the penalty itself; it
+#: scales as ``sqrt(EVIDENCE_BOUTS / bouts)`` (the standard error of a share of
+#: ``bouts`` independent bouts), within :data:`EVIDENCE_SCALE`.
+EVIDENCE_BOUTS = 10
+#: The least and most a motif edit's penalty is scaled by.
+EVIDENCE_SCALE = (0.5, 2.0)
 
 
 @dataclass
 class Candidate:
-    """A candidate edit: its pooled held-out gain, the edit, each fold's own gain, and the
-    edits chosen with it (``more``: motif edits decided together, one bit per motif)."""
+    """A candidate edit: its pooled held-out gain, the edit, each fold's own gain, the
+    edits chosen with it (``more``: motif edits decided together, one bit per motif),
+    and the evidence it rests on (``evidence``: the bouts a motif edit changes; None
+    for the other kinds, whose penalty is not scaled)."""
 
     gain: float
     edit: Any
     fold_gains: np.ndarray
     more: tuple[Any, ...] = ()
+    evidence: int | None = None
+
+
+def required_gain(candidate: Candidate, penalty: float) -> float:
+    """The held-out gain a candidate must reach: the penalty, scaled by its evidence.
+
+    A motif edit resting on ``n`` bouts needs ``penalty * sqrt(EVIDENCE_BOUTS / n)``
+    (clipped to :data:`EVIDENCE_SCALE`): a motif decided on a few bouts of two videos
+    must gain more than one that moves many; the other kinds need ``penalty``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> required_gain(Candidate(0.01, None, np.zeros(2), (), 40), 0.008)
+    0.004
+    >>> required_gain(Candidate(0.01, None, np.zeros(2)), 0.008)
+    0.008
+    """
+    if candidate.evidence is None:
+        return penalty
+    low, high = EVIDENCE_SCALE
+    scale = float(np.clip(np.sqrt(EVIDENCE_BOUTS / max(candidate.evidence, 1)), low, high))
+    return penalty * scale
 
 
 def choose(
