@@ -10,6 +10,8 @@ style programs' motif edits (``include_motif``, ``exclude_motif``,
 ``relabel_motif``) make those decisions.
 
 - :mod:`.vocabulary`: :class:`MotifVocabulary` (fit, assign, label counts, save/load);
+- :mod:`.mixture`: the Gaussian mixtures behind it, sized by BIC, over every frame or
+  within each group of frames (the reference's behaviours: ``fit(groups=...)``);
 - :mod:`.words`: a motif in words, with units (:func:`describe_motif`);
 - :mod:`.files`: reading its files back, with errors that name file and field.
 
@@ -27,6 +29,7 @@ Examples
 2
 """
 
+from ethostyle.motifs.mixture import GROUP_CANDIDATES
 from ethostyle.motifs.vocabulary import (
     BIC_FRAMES,
     FIT_FRAMES,
@@ -34,6 +37,7 @@ from ethostyle.motifs.vocabulary import (
     MOTIF_CANDIDATES,
     MOTIF_DIMENSIONS,
     MOTIF_FILE,
+    MOTIF_FORMAT,
     MotifVocabulary,
 )
 from ethostyle.motifs.words import MEASURES, describe_motif
@@ -41,11 +45,13 @@ from ethostyle.motifs.words import MEASURES, describe_motif
 __all__ = [
     "BIC_FRAMES",
     "FIT_FRAMES",
+    "GROUP_CANDIDATES",
     "MEASURES",
     "MIN_FRAMES_PER_MOTIF",
     "MOTIF_CANDIDATES",
     "MOTIF_DIMENSIONS",
     "MOTIF_FILE",
+    "MOTIF_FORMAT",
     "MotifVocabulary",
     "describe_motif",
 ]

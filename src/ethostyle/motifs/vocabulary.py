@@ -10,6 +10,10 @@ motif. The number kept is the one with the lowest BIC on
 independent, and on every frame BIC would keep growing the mixture to the largest
 candidate (on the simulated worlds the minimum lies inside the range, near 48). The
 mixture with that number is then refined on up to :data:`FIT_FRAMES` frames.
+With ``groups`` (for example the reference annotator's label of each frame), the
+motifs are found within each group instead, each group sized by its own BIC
+(:func:`~ethostyle.motifs.mixture.grouped_mixture`), and joined into one mixture
+with global ids; each motif keeps its group (:attr:`MotifVocabulary.motif_groups`).
 
 :meth:`MotifVocabulary.assign` gives each frame its most likely motif: one matrix
 product for the projection and one for the mixture's log-densities, vectorised

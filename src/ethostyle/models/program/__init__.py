@@ -101,6 +101,11 @@ own program; the other 16 form 8 pairs of two videos of one annotator.
 
 With more videos the noise shrinks, so δ is conservative there.
 
+A motif edit's penalty is scaled by the evidence it rests on
+(:func:`~.selection.required_gain`): the bouts of the label it takes frames from
+that it changes, ``n``, give ``δ * sqrt(10 / n)``, clipped to 0.5-2 δ; each round's
+candidates are compared by how far their gain clears their own penalty.
+
 Examples
 --------
 >>> import numpy as np
