@@ -1,22 +1,35 @@
-"""Task 2 F1 with and without motif edits, one reference for both (issue 21).
+"""Task 2 F1 with and without motif edits, one reference for every row (issue 21).
 
 Per world (those of ``benchmarks/accuracy.py``, the sub-behaviour worlds included) and
 seed, one :class:`StyleTransferModel` is fitted with its motif vocabulary (the
-product default) and scored; then every style is fitted again on the same reference
-without the vocabulary (no motif edit can be chosen) and scored. Rows: style-blind
-(the reference for everyone), without motifs, with motifs; then the motif edits the
-model chose, with their held-out gains and the motifs in words.
+product default) and scored; then, per row asked for, every style is fitted again on
+the same reference and scored:
+
+``without``
+    no vocabulary (no motif edit can be chosen);
+``flat``
+    the product: the model as fitted (motifs over every frame, one penalty δ for
+    every edit);
+``evidence``
+    the product's vocabulary, motif edits' penalty scaled by the bouts they rest on
+    (``selection.EVIDENCE_SCALE_TRIED``);
+``grouped``
+    motifs found within each of the reference annotator's behaviours
+    (``MotifVocabulary.fit(groups=...)``), penalty scaled as in ``evidence``;
+``unlabelled``
+    motifs over every frame of the training videos *and* of the test videos' pose
+    (unlabelled, as ``--unlabelled`` gives it; only the vocabulary sees it here),
+    penalty scaled as in ``evidence``.
+
+Rows: style-blind (the reference for everyone), then those asked for, each followed
+by the motif edits it chose (held-out gains, the motifs in words).
 
 Run::
 
-    nice -n 5 .venv/bin/python benchmarks/motif_edits.py --world subs-design --seed 0
+    nice -n 5 .venv/bin/python benchmarks/motif_edits.py --world subs-design --seed 0 \\
+        --rows flat,evidence,grouped
 
-(``--unlabelled`` also gives the test videos' pose as unlabelled videos, to the
-vocabulary and to self-training). About 5 minutes per world and seed on 2 idle cores.
-``--grouped`` adds a row whose vocabulary is found within each of the reference
-annotator's behaviours (``MotifVocabulary.fit(groups=...)``; the unlabelled pose is
-in no group), every style fitted again on the same reference with it; the edits
-listed are then those of that row.
+About 2 minutes for the model and 1 minute per row on 2 idle cores.
 """
 
 from __future__ import annotations
@@ -29,13 +42,15 @@ import warnings
 import numpy as np
 from accuracy import WORLDS, _world
 
-from ethostyle.data import VOCABULARY
 from ethostyle.features import compute_features
 from ethostyle.metrics import Task2Score, task2_score
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
+from ethostyle.models.program import selection
 from ethostyle.motifs import MotifVocabulary
 from ethostyle.progress import NULL_PROGRESS
+
+ROWS = ("without", "flat", "evidence", "grouped", "unlabelled")
 
 
 def _row(name: str, score: Task2Score) -> str:
@@ -43,88 +58,74 @@ def _row(name: str, score: Task2Score) -> str:
     return f"| {name} | **{score.f1:.4f}** | {cells} |"
 
 
-def _grouped(model: StyleTransferModel, train, unlabelled) -> StyleTransferModel:
-    """A copy of ``model`` whose styles are fitted again with a grouped vocabulary."""
-    table = compute_features(train)
-    labels = np.concatenate([s.labels for s in train]).astype(np.int64)
-    groups = np.where(table.annotators == model.reference_annotator, labels, -1)
-    blocks, group_blocks = [table.values], [groups]
-    if unlabelled is not None:
-        extra = compute_features(unlabelled)
-        blocks.append(extra.values)
-        group_blocks.append(np.full(len(extra.values), -1))
-    vocab = MotifVocabulary.fit(blocks, table.names, groups=group_blocks, seed=model.seed)
+def _vocabulary(row: str, model: StyleTransferModel, sim, table) -> MotifVocabulary | None:
+    """The vocabulary of a row (None: no motifs), its labelled frames counted."""
+    if row == "without":
+        return None
+    if row in ("flat", "evidence"):
+        return model.motifs_
+    labels = np.concatenate([s.labels for s in sim.train]).astype(np.int64)
+    if row == "grouped":
+        groups = np.where(table.annotators == model.reference_annotator, labels, -1)
+        vocab = MotifVocabulary.fit([table.values], table.names, groups=[groups], seed=model.seed)
+    else:
+        extra = compute_features(sim.test.without_labels()).values
+        vocab = MotifVocabulary.fit([table.values, extra], table.names, seed=model.seed)
+    return vocab.with_labels(vocab.assign(table.values), labels, table.annotators)
+
+
+def _refitted(row: str, model: StyleTransferModel, sim, table) -> StyleTransferModel:
+    """A copy of ``model`` whose styles are fitted again as the row says."""
+    if row == "flat":
+        return model
     out = copy.copy(model)
     out.styles_ = {}
-    out.motifs_ = vocab.with_labels(vocab.assign(table.values), labels, table.annotators)
-    out._fit_styles(train, table, NULL_PROGRESS)
+    out.motifs_ = _vocabulary(row, model, sim, table)
+    scale = selection.EVIDENCE_SCALE
+    if row != "without":
+        selection.EVIDENCE_SCALE = selection.EVIDENCE_SCALE_TRIED
+    try:
+        out._fit_styles(sim.train, table, NULL_PROGRESS)
+    finally:
+        selection.EVIDENCE_SCALE = scale
     return out
 
 
-def run(
-    world: str, seed: int, unlabelled: bool, grouped: bool = False, plain_row: bool = True
-) -> list[str]:
+def run(world: str, seed: int, rows: list[str]) -> list[str]:
     """The Markdown lines of one world and seed."""
     sim = _world(world, seed)
     test = sim.test
     truth = {s.id: s.labels for s in test}
     who = {s.id: s.annotator_id for s in test}
     started = time.perf_counter()
-    model = StyleTransferModel(seed=seed).fit(
-        sim.train, unlabelled=test.without_labels() if unlabelled else None
-    )
+    model = StyleTransferModel(seed=seed).fit(sim.train)
     fitted = time.perf_counter() - started
-    plain = None
-    if plain_row:
-        plain = copy.copy(model)
-        plain.styles_, plain.motifs_ = {}, None
-        plain._fit_styles(sim.train, compute_features(sim.train), NULL_PROGRESS)
     vocab = model.motifs_
-    annotators = sorted(set(who.values()))
     lines = [
-        f"### {world}, seed {seed}{' (test videos as --unlabelled)' if unlabelled else ''}",
+        f"### {world}, seed {seed}",
         "",
         f"{sim.train.n_frames} training frames; fit {fitted:.0f} s; "
-        + (
-            "no motifs"
-            if vocab is None
-            else f"{vocab.n_motifs} motifs (BIC per frame "
-            + ", ".join(f"{k}: {v:.2f}" for k, v in vocab.bic.items())
-            + ")"
-        ),
+        + ("no motifs" if vocab is None else f"{vocab.n_motifs} motifs"),
         "",
-        "| row | Task 2 F1 | " + " | ".join(f"ann {a}" for a in annotators) + " |",
-        "|---|---|" + "---|" * len(annotators),
+        "| row | Task 2 F1 | " + " | ".join(f"ann {a}" for a in sorted(set(who.values()))) + " |",
+        "|---|---|" + "---|" * len(set(who.values())),
     ]
     blind = predict_dataset(model, test, style=model.reference_annotator).labels
     lines.append(_row("style-blind", task2_score(truth, blind, who)))
-    if plain is not None:
-        without = predict_dataset(plain, test).labels
-        lines.append(_row("without motifs", task2_score(truth, without, who)))
-    lines.append(_row("with motifs", task2_score(truth, predict_dataset(model, test).labels, who)))
-    if grouped:
-        model = _grouped(model, sim.train, test.without_labels() if unlabelled else None)
-        groups = model.motifs_.motif_groups
-        lines.append(
-            _row(
-                "with grouped motifs", task2_score(truth, predict_dataset(model, test).labels, who)
-            )
-        )
-        lines.append(
-            "\ngrouped: "
-            + ", ".join(f"{c} {int((groups == i).sum())}" for i, c in enumerate(VOCABULARY))
-            + " motifs"
-        )
-    lines.append("")
-    for r in model.style_records():
-        if r["kind"].endswith("_motif"):
-            to = f" -> {r['to_behavior']}" if "to_behavior" in r else ""
-            lines.append(
-                f"- annotator {r['annotator']}: {r['kind']} {r['behavior']}{to}, motif "
-                f"{r['motif']} (window {r.get('frames', '-')}), gain {r['gain']:+.4f}: "
-                f"{r['motif_description']}"
-            )
-    return lines
+    table = compute_features(sim.train)
+    notes = []
+    for row in rows:
+        styled = _refitted(row, model, sim, table)
+        lines.append(_row(row, task2_score(truth, predict_dataset(styled, test).labels, who)))
+        for r in styled.style_records():
+            if r["kind"].endswith("_motif"):
+                to = f" -> {r['to_behavior']}" if "to_behavior" in r else ""
+                notes.append(
+                    f"- {row}, annotator {r['annotator']}: {r['kind']} {r['behavior']}{to}, "
+                    f"motif {r['motif']} (window {r.get('frames', '-')}), gain "
+                    f"{r['gain']:+.4f}: {r['motif_description']}"
+                )
+    return [*lines, "", *notes]
 
 
 def main() -> None:
@@ -132,15 +133,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--world", action="append", required=True, choices=WORLDS)
     parser.add_argument("--seed", type=int, action="append")
-    parser.add_argument("--unlabelled", action="store_true")
-    parser.add_argument("--grouped", action="store_true")
-    parser.add_argument("--no-plain", action="store_true", help="skip the row without motifs")
+    parser.add_argument("--rows", default="without,flat", help=f"comma-separated of {ROWS}")
     args = parser.parse_args()
+    rows = args.rows.split(",")
+    if any(r not in ROWS for r in rows):
+        parser.error(f"--rows takes {', '.join(ROWS)}")
     warnings.simplefilter("ignore")
     for world in args.world:
         for seed in args.seed or [0]:
-            lines = run(world, seed, args.unlabelled, args.grouped, not args.no_plain)
-            print("\n".join(lines) + "\n", flush=True)
+            print("\n".join(run(world, seed, rows)) + "\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ import pytest
 
 from ethostyle.errors import ModelFormatError
 from ethostyle.models.program.motif_search import motif_options
-from ethostyle.models.program.selection import Candidate, required_gain
+from ethostyle.models.program.selection import (
+    EVIDENCE_SCALE_TRIED,
+    Candidate,
+    required_gain,
+)
 from ethostyle.motifs import MEASURES, MOTIF_FILE, MotifVocabulary
 
 _NAMES = list(MEASURES[:6])
@@ -116,7 +120,12 @@ def test_a_motif_edit_resting_on_few_bouts_must_gain_more() -> None:
     )
     bouts = {m: b.size for (_, m), b in zip(found.options, found.bouts, strict=True)}
     assert bouts == {0: 2, 1: 3, 2: 1}
-    # The penalty grows as the bouts shrink, within its limits; other kinds keep it.
-    needs = [required_gain(Candidate(0.0, None, np.zeros(2), (), n), 0.008) for n in (1, 10, 90)]
+    # Scaled, the penalty grows as the bouts shrink, within its limits; other kinds keep
+    # it, and by default (the scaling off) every edit does.
+    tried = EVIDENCE_SCALE_TRIED
+    needs = [
+        required_gain(Candidate(0.0, None, np.zeros(2), (), n), 0.008, tried) for n in (1, 10, 90)
+    ]
     assert needs == pytest.approx([0.016, 0.008, 0.004])
-    assert required_gain(Candidate(0.0, None, np.zeros(2)), 0.008) == 0.008
+    assert required_gain(Candidate(0.0, None, np.zeros(2)), 0.008, tried) == 0.008
+    assert required_gain(Candidate(0.0, None, np.zeros(2), (), 1), 0.008) == 0.008

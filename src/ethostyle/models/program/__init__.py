@@ -101,10 +101,12 @@ own program; the other 16 form 8 pairs of two videos of one annotator.
 
 With more videos the noise shrinks, so δ is conservative there.
 
-A motif edit's penalty is scaled by the evidence it rests on
-(:func:`~.selection.required_gain`): the bouts of the label it takes frames from
-that it changes, ``n``, give ``δ * sqrt(10 / n)``, clipped to 0.5-2 δ; each round's
-candidates are compared by how far their gain clears their own penalty.
+A motif edit's penalty may be scaled by the evidence it rests on
+(:func:`~.selection.required_gain`, :data:`~.selection.EVIDENCE_SCALE`): the bouts
+of the label it takes frames from that it changes, ``n``, give ``δ * sqrt(10 / n)``,
+clipped; each round's candidates are compared by how far their gain clears their own
+penalty. It is off by default: clipped to 0.5-2 δ it changed Task 2 F1 by at most
+0.0007 on the sub-behaviour worlds (benchmarks/README.md, issue 21).
 
 Examples
 --------
