@@ -16,6 +16,9 @@ the same reference and scored:
 ``grouped``
     motifs found within each of the reference annotator's behaviours
     (``MotifVocabulary.fit(groups=...)``), penalty scaled as in ``evidence``;
+``near``
+    as ``grouped``, with the reference's ``other`` split into frames within 5 s of a
+    bout of a behaviour and the rest (``reference_groups``);
 ``unlabelled``
     motifs over every frame of the training videos *and* of the test videos' pose
     (unlabelled, as ``--unlabelled`` gives it; only the vocabulary sees it here),
@@ -48,9 +51,12 @@ from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.program import selection
 from ethostyle.motifs import MotifVocabulary
+from ethostyle.motifs.mixture import reference_groups
 from ethostyle.progress import NULL_PROGRESS
 
-ROWS = ("without", "flat", "evidence", "grouped", "unlabelled")
+ROWS = ("without", "flat", "evidence", "grouped", "near", "unlabelled")
+# The window (frames) of the ``near`` row: 5 s, the widest include_motif window.
+_NEAR = 150
 
 
 def _row(name: str, score: Task2Score) -> str:
@@ -65,8 +71,12 @@ def _vocabulary(row: str, model: StyleTransferModel, sim, table) -> MotifVocabul
     if row in ("flat", "evidence"):
         return model.motifs_
     labels = np.concatenate([s.labels for s in sim.train]).astype(np.int64)
-    if row == "grouped":
+    if row in ("grouped", "near"):
         groups = np.where(table.annotators == model.reference_annotator, labels, -1)
+        if row == "near":
+            seg_start = np.zeros(len(labels), bool)
+            seg_start[table.offsets[:-1]] = True
+            groups = reference_groups(groups, seg_start, _NEAR)
         vocab = MotifVocabulary.fit([table.values], table.names, groups=[groups], seed=model.seed)
     else:
         extra = compute_features(sim.test.without_labels()).values

@@ -17,6 +17,7 @@ from ethostyle.models.program.selection import (
     required_gain,
 )
 from ethostyle.motifs import MEASURES, MOTIF_FILE, MotifVocabulary
+from ethostyle.motifs.mixture import NEAR_OTHER, reference_groups
 
 _NAMES = list(MEASURES[:6])
 
@@ -96,7 +97,7 @@ def test_a_grouped_vocabulary_round_trips_and_old_files_still_load(
     with pytest.raises(ModelFormatError, match="field 'groups' is missing"):
         MotifVocabulary.load(path, config, "model.json: motifs")
     np.savez(path, **arrays, groups=np.full(grouped.n_motifs, 7))
-    with pytest.raises(ModelFormatError, match="field 'groups' must hold class numbers"):
+    with pytest.raises(ModelFormatError, match="field 'groups' must hold group numbers 0-4"):
         MotifVocabulary.load(path, config, "model.json: motifs")
 
 
@@ -129,3 +130,23 @@ def test_a_motif_edit_resting_on_few_bouts_must_gain_more() -> None:
     assert needs == pytest.approx([0.016, 0.008, 0.004])
     assert required_gain(Candidate(0.0, None, np.zeros(2)), 0.008, tried) == 0.008
     assert required_gain(Candidate(0.0, None, np.zeros(2), (), 1), 0.008) == 0.008
+
+
+def test_other_near_a_bout_can_be_a_group_of_its_own(world, tmp_path: Path) -> None:
+    x, group, rare = world
+    seg_start = np.zeros(len(group), bool)
+    seg_start[0] = True
+    # The rare sub-behaviour sits next to investigation frames: within the window.
+    labels = np.concatenate([group[~rare], group[rare]])
+    order = np.concatenate([np.flatnonzero(~rare), np.flatnonzero(rare)])
+    labels[len(labels) - rare.sum() - 1] = 1
+    groups = reference_groups(labels, seg_start, 600)
+    assert (groups[-rare.sum() :] == NEAR_OTHER).all() and (groups == 3).any()
+    vocab = MotifVocabulary.fit([x[order]], _NAMES, groups=[groups], seed=0)
+    assert NEAR_OTHER in vocab.motif_groups
+    near = int(np.flatnonzero(vocab.motif_groups == NEAR_OTHER)[0])
+    assert vocab.describe(near).startswith("among the reference's other near a bout: ")
+    config = json.loads(json.dumps(vocab.save(tmp_path)))
+    assert "other near a bout" in config["group_bic"]
+    loaded = MotifVocabulary.load(tmp_path / MOTIF_FILE, config, "model.json: motifs")
+    np.testing.assert_array_equal(loaded.motif_groups, vocab.motif_groups)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ethostyle.data import VOCABULARY
 from ethostyle.errors import ModelFormatError
+from ethostyle.motifs.mixture import GROUPS
 
 __all__ = ["MotifConfig", "read_arrays", "read_config"]
 
@@ -54,7 +55,7 @@ def read_config(
     measures : sequence of str
         The describing measures this ethostyle uses (they must match).
     groups : sequence of str
-        The names of the groups motifs may be found in (the classes).
+        The names of the groups motifs may be found in.
     newest : int
         The newest layout version this ethostyle reads (a configuration without a
         version is version 1).
@@ -89,7 +90,7 @@ def read_config(
     raw = config.get("group_bic", {})
     if not isinstance(raw, Mapping) or any(g not in groups for g in raw):
         raise ModelFormatError(
-            f"{where}.group_bic must map class names ({', '.join(groups)}) to BIC records; {_FIX}"
+            f"{where}.group_bic must map group names ({', '.join(groups)}) to BIC records; {_FIX}"
         )
     group_bic = {list(groups).index(g): _bic(b, f"{where}.group_bic.{g}") for g, b in raw.items()}
     return MotifConfig(out[0], out[1], out[2], bic, group_bic)
@@ -173,9 +174,9 @@ def read_arrays(
         raise ModelFormatError(f"{path}: field 'counts' or 'label_counts' is negative; {_FIX}")
     if "groups" in ndims and (
         (arrays["groups"] % 1 != 0).any()
-        or ((arrays["groups"] < -1) | (arrays["groups"] >= len(VOCABULARY))).any()
+        or ((arrays["groups"] < -1) | (arrays["groups"] >= len(GROUPS))).any()
     ):
         raise ModelFormatError(
-            f"{path}: field 'groups' must hold class numbers 0-{len(VOCABULARY) - 1} or -1; {_FIX}"
+            f"{path}: field 'groups' must hold group numbers 0-{len(GROUPS) - 1} or -1; {_FIX}"
         )
     return arrays

@@ -28,14 +28,19 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.mixture import GaussianMixture
 
+from ethostyle.data import OTHER, VOCABULARY
+
 __all__ = [
     "BIC_FRAMES",
     "FIT_FRAMES",
+    "GROUPS",
     "GROUP_CANDIDATES",
     "MIN_FRAMES_PER_MOTIF",
+    "NEAR_OTHER",
     "Mixture",
     "chosen_mixture",
     "grouped_mixture",
+    "reference_groups",
 ]
 
 logger = logging.getLogger(__name__)
@@ -49,6 +54,51 @@ BIC_FRAMES = 4000
 FIT_FRAMES = 10000
 #: Numbers of motifs compared by BIC within one group of frames.
 GROUP_CANDIDATES: tuple[int, ...] = (2, 4, 8, 12, 16, 24)
+
+
+#: The groups motifs may be found in: the classes, and ``other`` near a bout of a behaviour
+#: (:func:`reference_groups`).
+GROUPS: tuple[str, ...] = (*VOCABULARY, "other near a bout")
+#: The group of ``other`` frames near a bout.
+NEAR_OTHER = len(VOCABULARY)
+
+
+def reference_groups(labels: np.ndarray, seg_start: np.ndarray, window: int) -> np.ndarray:
+    """Each frame's group: its label, with ``other`` within ``window`` frames of a behaviour
+    (in the same video) as :data:`NEAR_OTHER`.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        ``(frames,)`` the reference's labels (-1: no label, no group).
+    seg_start : numpy.ndarray
+        ``(frames,)`` bool, True at each video's first frame.
+    window : int
+        Frames; 0 keeps ``other`` one group.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames,)`` int64 groups (indices of :data:`GROUPS`, or -1).
+
+    Examples
+    --------
+    >>> y = np.array([3, 3, 3, 0, 3, 3, 3, 3])
+    >>> reference_groups(y, np.array([1, 0, 0, 0, 0, 0, 1, 0], bool), 2).tolist()
+    [3, 4, 4, 0, 4, 4, 3, 3]
+    """
+    out = np.asarray(labels, np.int64).copy()
+    n = out.size
+    behaviour = (out >= 0) & (out != OTHER)
+    idx = np.arange(n)
+    video = np.cumsum(seg_start) - 1
+    # The nearest behaviour frame before and after each frame, in the same video.
+    last = np.maximum.accumulate(np.where(behaviour, idx, -1))
+    after = np.minimum.accumulate(np.where(behaviour, idx, n)[::-1])[::-1]
+    close = (last >= 0) & (idx - last <= window) & (video[np.maximum(last, 0)] == video)
+    close |= (after < n) & (after - idx <= window) & (video[np.minimum(after, n - 1)] == video)
+    out[(out == OTHER) & close & (window > 0)] = NEAR_OTHER
+    return out
 
 
 @dataclass(frozen=True)

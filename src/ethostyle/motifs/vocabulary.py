@@ -52,6 +52,7 @@ from ethostyle.motifs.files import read_arrays, read_config
 from ethostyle.motifs.mixture import (
     BIC_FRAMES,
     FIT_FRAMES,
+    GROUPS,
     MIN_FRAMES_PER_MOTIF,
     Mixture,
     chosen_mixture,
@@ -82,6 +83,7 @@ MOTIF_FILE = "motifs.npz"
 #: among all frames; 2: each motif's group saved).
 MOTIF_FORMAT = 2
 _N_CLASSES = len(VOCABULARY)
+_N_GROUPS = len(GROUPS)
 # The arrays of the .npz file: name -> number of dimensions.
 _ARRAYS: dict[str, int] = {
     "mean": 1,
@@ -132,7 +134,7 @@ class MotifVocabulary:
         The criterion: each candidate number of motifs to its BIC per frame (motifs
         found on every frame; empty when found within groups).
     groups : numpy.ndarray or None
-        ``(M,)`` int64: the group (a class of :data:`~ethostyle.data.VOCABULARY`)
+        ``(M,)`` int64: the group (an index of :data:`~ethostyle.motifs.mixture.GROUPS`)
         each motif was found in, -1 for every frame; None: every motif -1.
     group_bic : mapping of int to mapping of int to float
         Per group, each candidate number of its motifs to its BIC per frame.
@@ -174,9 +176,11 @@ class MotifVocabulary:
         names : sequence of str
             The ``F`` feature names (the describing measures are read by name).
         groups : sequence of numpy.ndarray, optional
-            One ``(frames,)`` integer array per block: the group of each frame, a class
-            of :data:`~ethostyle.data.VOCABULARY` (for example the reference
-            annotator's label), or -1 for a frame in no group (unlabelled pose). When
+            One ``(frames,)`` integer array per block: the group of each frame, an
+            index of :data:`~ethostyle.motifs.mixture.GROUPS` (the reference
+            annotator's label, ``other`` perhaps split by
+            :func:`~ethostyle.motifs.mixture.reference_groups`), or -1 for a frame in
+            no group (unlabelled pose). When
             given, the motifs are found within each group (:func:`.grouped_mixture`,
             BIC per group over :data:`~.mixture.GROUP_CANDIDATES`); every frame still
             shapes the principal axes, and frames of any group may fall in any motif.
@@ -354,7 +358,7 @@ class MotifVocabulary:
             raise ValueError(f"motif {motif} is not in 0-{self.n_motifs - 1}")
         words = describe_motif(self.profile[int(motif)], self.overall, self.spread, px_per_cm)
         group = int(self.motif_groups[int(motif)])
-        return words if group < 0 else f"among the reference's {VOCABULARY[group]}: {words}"
+        return words if group < 0 else f"among the reference's {GROUPS[group]}: {words}"
 
     def descriptions(self, px_per_cm: float | None = None) -> list[str]:
         """:meth:`describe` of every motif, in id order."""
@@ -395,7 +399,7 @@ class MotifVocabulary:
             "bic": {str(k): v for k, v in self.bic.items()},
             "version": MOTIF_FORMAT,
             "group_bic": {
-                VOCABULARY[g]: {str(k): v for k, v in b.items()} for g, b in self.group_bic.items()
+                GROUPS[g]: {str(k): v for k, v in b.items()} for g, b in self.group_bic.items()
             },
         }
 
@@ -422,7 +426,7 @@ class MotifVocabulary:
             Naming the file (or ``where``) and the field that is missing, malformed
             or of the wrong shape.
         """
-        read = read_config(config, where, MEASURES, VOCABULARY, MOTIF_FORMAT)
+        read = read_config(config, where, MEASURES, GROUPS, MOTIF_FORMAT)
         ndims = _ARRAYS | ({"groups": 1} if read.version >= 2 else {})
         a = read_arrays(Path(path), ndims, read.n_motifs, read.n_features, len(MEASURES))
         label_counts = {
@@ -465,7 +469,7 @@ def _groups(
     ):
         raise DataFormatError("give one (frames,) group array per block of features")
     group = np.concatenate([np.asarray(groups[i], np.int64) for i in kept])
-    group[(group < 0) | (group >= _N_CLASSES)] = -1
+    group[(group < 0) | (group >= _N_GROUPS)] = -1
     if not (group >= 0).any():
         raise DataFormatError(
             f"none of the {n} frames is in a group; give the reference annotator's labels"
@@ -482,12 +486,12 @@ def _fit_groups(
 ) -> Mixture:
     """:func:`.grouped_mixture` on up to :data:`FIT_FRAMES` frames drawn from each group."""
     mean, scale, pca = scaling
-    counts = np.bincount(group[group >= 0], minlength=_N_CLASSES)
+    counts = np.bincount(group[group >= 0], minlength=_N_GROUPS)
     rows = np.sort(
         np.concatenate(
             [
                 rng.permutation(np.flatnonzero(group == g))[:FIT_FRAMES]
-                for g in range(_N_CLASSES)  # a loop over groups
+                for g in range(_N_GROUPS)  # a loop over groups
             ]
         )
     )
