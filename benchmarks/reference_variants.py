@@ -49,7 +49,9 @@ def _features(fn: Features) -> Iterator[None]:
         model_module.sequence_features = _PRODUCT_FEATURES
 
 
-def _with_features(fn: Features, **model_args) -> Callable[[Dataset, int], Labeller]:
+def _with_features(
+    fn: Features, doc: str | None = None, **model_args
+) -> Callable[[Dataset, int], Labeller]:
     def variant(train: Dataset, seed: int) -> Labeller:
         with _features(fn):
             model = StyleTransferModel(seed=seed, **model_args).fit(train)
@@ -60,7 +62,7 @@ def _with_features(fn: Features, **model_args) -> Callable[[Dataset, int], Label
 
         return label
 
-    variant.__doc__ = fn.__doc__
+    variant.__doc__ = doc or fn.__doc__
     return variant
 
 
@@ -180,21 +182,70 @@ def fold_ensemble(train: Dataset, seed: int) -> Labeller:
     return _folds(train, seed, k=3, final="folds")
 
 
+def _steps(values: np.ndarray, names: list[str], cols: list[int], widths: tuple[int, ...]):
+    """Steps of ``values[:, cols]``: the mean of the next w frames minus that of the past w."""
+    blocks, out = [], []
+    frames = np.arange(len(values))
+    for w in widths:
+        mean = uniform_filter1d(values[:, cols], size=w, axis=0, mode="nearest")
+        half = (w + 1) // 2
+        ahead = mean[np.minimum(frames + half, max(len(values) - 1, 0))]
+        behind = mean[np.maximum(frames - half, 0)]
+        blocks.append(ahead - behind)
+        out += [f"{names[i]}@step{w}" for i in cols]
+    return blocks, out
+
+
 def steps(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
     """The product's features plus steps of the key features: the mean of the next w frames
     minus that of the past w frames (w = 5, 15, 45), for sharper bout edges."""
     values, names = _PRODUCT_FEATURES(sequence)
     key = [names.index(k) for k in _KEY]
-    blocks, out = [values], list(names)
-    frames = np.arange(len(values))
-    for w in (5, 15, 45):
-        mean = uniform_filter1d(values[:, key], size=w, axis=0, mode="nearest")
-        half = (w + 1) // 2
-        ahead = mean[np.minimum(frames + half, max(len(values) - 1, 0))]
-        behind = mean[np.maximum(frames - half, 0)]
-        blocks.append(ahead - behind)
-        out += [f"{names[i]}@step{w}" for i in key]
-    return np.concatenate(blocks, axis=1), out
+    blocks, out = _steps(values, names, key, (5, 15, 45))
+    return np.concatenate([values, *blocks], axis=1), [*names, *out]
+
+
+def steps_plus(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """Steps of the key features over 3, 9, 27 and 81 frames, plus their 241-frame (8 s)
+    mean (long context)."""
+    values, names = _PRODUCT_FEATURES(sequence)
+    key = [names.index(k) for k in _KEY]
+    blocks, out = _steps(values, names, key, (3, 9, 27, 81))
+    extra, extra_names = temporal_context(values[:, key], [names[i] for i in key], windows=(241,))
+    return np.concatenate([values, *blocks, extra], axis=1), [*names, *out, *extra_names]
+
+
+def steps_wide(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """Steps (5, 15, 45 frames) of every per-frame pose feature, not only the key ones."""
+    values, names = _PRODUCT_FEATURES(sequence)
+    base = [i for i, n in enumerate(names) if "@" not in n]
+    blocks, out = _steps(values, names, base, (5, 15, 45))
+    return np.concatenate([values, *blocks], axis=1), [*names, *out]
+
+
+#: More capacity for the reference: 63 leaves, 160 rounds at rate 0.12 (REFERENCE_PARAMS:
+#: 31 leaves, 120 rounds at 0.15).
+_BIG = {"num_leaves": 63, "n_estimators": 160, "learning_rate": 0.12}
+
+
+def _self_trained(fn: Features, **model_args) -> Callable[[Dataset, int], Labeller]:
+    """The reference self-trained on the test videos' poses, their labels hidden.
+
+    The MABe 2021 challenge allows the unlabelled test videos; the fit happens when the
+    test videos are given, so ``reference_curve.py``'s fit time is that of the labeller.
+    """
+
+    def variant(train: Dataset, seed: int) -> Labeller:
+        def label(test: Dataset) -> dict:
+            with _features(fn):
+                model = StyleTransferModel(seed=seed, **model_args)
+                model.fit(train, unlabelled=test.without_labels())
+                return predict_dataset(model, test).labels
+
+        return label
+
+    variant.__doc__ = f"Self-trained on the test poses (labels hidden): {fn.__doc__}"
+    return variant
 
 
 VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
@@ -204,4 +255,10 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "long-context": _with_features(long_context),
     "oof-program": oof_program,
     "fold-ensemble": fold_ensemble,
+    "steps-plus": _with_features(steps_plus),
+    "steps-wide": _with_features(steps_wide),
+    "steps-big": _with_features(
+        steps, "The steps with more capacity: 63 leaves, 160 rounds at 0.12.", reference_params=_BIG
+    ),
+    "steps-self": _self_trained(steps),
 }
