@@ -19,10 +19,10 @@ import ethostyle.features as features_module
 import ethostyle.models.boosted.model as model_module
 from ethostyle.data import FPS, Dataset, Sequence
 from ethostyle.features import clean_keypoints, compute_features, temporal_context
-from ethostyle.models.base import predict_dataset
+from ethostyle.models.base import held_out_reference, predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.boosted.model import PREDICT_FRAME_STRIDE
-from ethostyle.models.boosted.reference import REFERENCE_PARAMS
+from ethostyle.models.boosted.reference import REFERENCE_PARAMS, _lgb_safe
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, softmax, strided_rows
 from ethostyle.models.program import fit_program
 
@@ -215,6 +215,14 @@ def steps_plus(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
     return np.concatenate([values, *blocks, extra], axis=1), [*names, *out, *extra_names]
 
 
+def steps_long(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """The steps (5, 15, 45 frames) plus the key features' 241-frame (8 s) mean."""
+    values, names = steps(sequence)
+    key = [names.index(k) for k in _KEY]
+    extra, extra_names = temporal_context(values[:, key], [names[i] for i in key], windows=(241,))
+    return np.concatenate([values, extra], axis=1), [*names, *extra_names]
+
+
 def steps_wide(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
     """Steps (5, 15, 45 frames) of every per-frame pose feature, not only the key ones."""
     values, names = _PRODUCT_FEATURES(sequence)
@@ -248,6 +256,108 @@ def _self_trained(fn: Features, **model_args) -> Callable[[Dataset, int], Labell
     return variant
 
 
+def _refit(fn: Features) -> Callable[[Dataset, int], Labeller]:
+    """The reference's program searched as today, then its model refitted on every video."""
+
+    def variant(train: Dataset, seed: int) -> Labeller:
+        with _features(fn):
+            model = StyleTransferModel(seed=seed).fit(train)
+            table = compute_features(train)
+        labels = np.concatenate([s.labels for s in train]).astype(np.int64)
+        estimator = model._new_reference()
+        estimator.fit(table.values, labels, feature_names=_lgb_safe(table.names))
+        model.reference_ = estimator
+
+        def label(test: Dataset) -> dict:
+            with _features(fn):
+                return predict_dataset(model, test).labels
+
+        return label
+
+    variant.__doc__ = f"Refitted on all videos after its program's search: {fn.__doc__}"
+    return variant
+
+
+#: The second stage of ``steps-stack``: a small LightGBM on the first stage's probabilities.
+_STAGE2 = {
+    "n_estimators": 100,
+    "learning_rate": 0.1,
+    "num_leaves": 15,
+    "min_child_samples": 40,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "frame_step": 2,
+}
+
+
+def _stage2_inputs(proba: np.ndarray, values: np.ndarray, names: list[str]) -> np.ndarray:
+    """The first stage's probabilities with their context and steps, beside the key
+    features and their steps."""
+    p_names = [f"p{c}" for c in range(proba.shape[1])]
+    context, _ = temporal_context(proba, p_names, windows=(7, 15, 31, 61), spread_windows=(15,))
+    p_steps, _ = _steps(proba, p_names, list(range(proba.shape[1])), (5, 15, 45))
+    keep = [
+        i for i, n in enumerate(names) if n in _KEY or (n.split("@")[0] in _KEY and "step" in n)
+    ]
+    return np.concatenate([proba, context, *p_steps, values[:, keep]], axis=1)
+
+
+def steps_stack(train: Dataset, seed: int) -> Labeller:
+    """A second LightGBM on the steps model's out-of-fold probabilities (3 folds) with
+    their context and steps; the program searched on its output for the held-out videos."""
+    with _features(steps):
+        table = compute_features(train)
+    labels = np.concatenate([s.labels for s in train]).astype(np.int64)
+    ids = list(np.random.default_rng(seed).permutation(train.ids))
+    fold_of = {sid: i % 3 for i, sid in enumerate(ids)}
+    held = set(held_out_reference(train.ids, np.random.default_rng(seed)))
+    names = _lgb_safe(table.names)
+
+    def rows(keep: Callable[[str], bool]) -> np.ndarray:
+        return np.concatenate(
+            [np.arange(table.rows(s).start, table.rows(s).stop) for s in train.ids if keep(s)]
+        )
+
+    stage1 = []
+    for f in range(3):
+        r = rows(lambda s, f=f: fold_of[s] != f)
+        stage1.append(
+            GBDTClassifier(**REFERENCE_PARAMS, seed=seed).fit(
+                table.values[r], labels[r], feature_names=names
+            )
+        )
+    x2 = {}
+    for sid in train.ids:
+        x = table.values[table.rows(sid)]
+        x2[sid] = _stage2_inputs(stage1[fold_of[sid]].predict_proba(x), x, table.names)
+    fit_ids = [s for s in train.ids if s not in held]
+    stage2 = GBDTClassifier(**_STAGE2, seed=seed).fit(
+        np.concatenate([x2[s] for s in fit_ids]),
+        np.concatenate([labels[table.rows(s)] for s in fit_ids]),
+    )
+    videos = [
+        (stage2.predict_proba(x2[s]), table.values[table.rows(s)], labels[table.rows(s)])
+        for s in sorted(held)
+    ]
+    program = fit_program(videos, table.names)
+
+    def label(test: Dataset) -> dict:
+        out = {}
+        for seq in test:
+            values, _ = steps(seq)
+            r = strided_rows(len(values), PREDICT_FRAME_STRIDE)
+            raw = np.mean([m.predict_raw(values[r]) for m in stage1], axis=0)
+            proba = softmax(interpolate_rows(raw, r, len(values)))
+            out[seq.id] = program.apply(
+                stage2.predict_proba(_stage2_inputs(proba, values, table.names)),
+                values,
+                table.names,
+            )
+        return out
+
+    return label
+
+
 VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "baseline": baseline,
     "steps": _with_features(steps),
@@ -257,8 +367,16 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "fold-ensemble": fold_ensemble,
     "steps-plus": _with_features(steps_plus),
     "steps-wide": _with_features(steps_wide),
+    "steps-long": _with_features(steps_long),
+    "steps-all-frames": _with_features(
+        steps,
+        "The steps fitted on every frame (frame_step 1, not 2).",
+        reference_params={"frame_step": 1},
+    ),
     "steps-big": _with_features(
         steps, "The steps with more capacity: 63 leaves, 160 rounds at 0.12.", reference_params=_BIG
     ),
     "steps-self": _self_trained(steps),
+    "steps-refit": _refit(steps),
+    "steps-stack": steps_stack,
 }
