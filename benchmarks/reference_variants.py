@@ -236,6 +236,13 @@ def steps_wide(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
 _BIG = {"num_leaves": 63, "n_estimators": 160, "learning_rate": 0.12}
 
 
+class _Reseeded(GBDTClassifier):
+    """The reference's LightGBM with its seed moved by 100 (the seed noise of one fit)."""
+
+    def __init__(self, **params) -> None:
+        super().__init__(**{**params, "seed": params.get("seed", 0) + 100})
+
+
 def _self_trained(fn: Features, **model_args) -> Callable[[Dataset, int], Labeller]:
     """The reference self-trained on the test videos' poses, their labels hidden.
 
@@ -379,4 +386,13 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "steps-self": _self_trained(steps),
     "steps-refit": _refit(steps),
     "steps-stack": steps_stack,
+    "steps-reseeded": _with_features(
+        steps, "The steps with LightGBM's seed moved by 100.", reference_estimator=_Reseeded
+    ),
+    "steps-reg": _with_features(
+        steps,
+        "The steps with stronger regularisation: leaves of 300 frames, L2 10, 25 % features.",
+        reference_params={"min_child_samples": 300, "lambda_l2": 10.0, "feature_fraction": 0.25},
+    ),
+    "steps-oof": lambda train, seed: _folds(train, seed, k=3, final="refit", features=steps),
 }
