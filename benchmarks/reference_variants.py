@@ -309,9 +309,13 @@ def _stage2_inputs(proba: np.ndarray, values: np.ndarray, names: list[str]) -> n
     return np.concatenate([proba, context, *p_steps, values[:, keep]], axis=1)
 
 
-def steps_stack(train: Dataset, seed: int) -> Labeller:
+def steps_stack(train: Dataset, seed: int, first_stage: dict | None = None) -> Labeller:
     """A second LightGBM on the steps model's out-of-fold probabilities (3 folds) with
-    their context and steps; the program searched on its output for the held-out videos."""
+    their context and steps; the program searched on its output for the held-out videos.
+
+    ``first_stage`` overrides :data:`REFERENCE_PARAMS` for the three first-stage models, which
+    label the test videos together (their mean raw score).
+    """
     with _features(steps):
         table = compute_features(train)
     labels = np.concatenate([s.labels for s in train]).astype(np.int64)
@@ -325,13 +329,12 @@ def steps_stack(train: Dataset, seed: int) -> Labeller:
             [np.arange(table.rows(s).start, table.rows(s).stop) for s in train.ids if keep(s)]
         )
 
+    params = {**REFERENCE_PARAMS, **(first_stage or {})}
     stage1 = []
     for f in range(3):
         r = rows(lambda s, f=f: fold_of[s] != f)
         stage1.append(
-            GBDTClassifier(**REFERENCE_PARAMS, seed=seed).fit(
-                table.values[r], labels[r], feature_names=names
-            )
+            GBDTClassifier(**params, seed=seed).fit(table.values[r], labels[r], feature_names=names)
         )
     x2 = {}
     for sid in train.ids:
@@ -386,6 +389,9 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "steps-self": _self_trained(steps),
     "steps-refit": _refit(steps),
     "steps-stack": steps_stack,
+    "steps-stack-lite": lambda train, seed: steps_stack(
+        train, seed, {"n_estimators": 60, "learning_rate": 0.3, "frame_step": 3}
+    ),
     "steps-reseeded": _with_features(
         steps, "The steps with LightGBM's seed moved by 100.", reference_estimator=_Reseeded
     ),
