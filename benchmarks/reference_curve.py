@@ -119,7 +119,7 @@ def main() -> None:
             results.setdefault((world, times), []).append(f1)
             print(
                 f"{world} seed {seed} {times}x {name}: annotator-0 test F1 {f1:.4f} "
-                f"(fit {seconds:.0f} s, fit and label {total:.0f} s)",
+                f"(fit {seconds:.0f} s, label {total - seconds:.1f} s)",
                 flush=True,
             )
     for (world, times), f1 in results.items():

@@ -297,19 +297,35 @@ _STAGE2 = {
 }
 
 
-def _stage2_inputs(proba: np.ndarray, values: np.ndarray, names: list[str]) -> np.ndarray:
-    """The first stage's probabilities with their context and steps, beside the key
+#: The context of the first stage's probabilities that ``steps-stack`` gives the second.
+_STAGE2_CONTEXT = {"windows": (7, 15, 31, 61), "spread_windows": (15,), "steps": (5, 15, 45)}
+#: ``steps-stack-wide``'s: longer means and spreads, shifts, and more steps.
+_STAGE2_WIDE = {
+    "windows": (7, 15, 31, 61, 121, 241),
+    "spread_windows": (15, 61),
+    "shifts": (-30, -10, 10, 30),
+    "steps": (3, 9, 27, 81),
+}
+
+
+def _stage2_inputs(
+    proba: np.ndarray, values: np.ndarray, names: list[str], context: dict = _STAGE2_CONTEXT
+) -> np.ndarray:
+    """The first stage's probabilities with their ``context`` and steps, beside the key
     features and their steps."""
     p_names = [f"p{c}" for c in range(proba.shape[1])]
-    context, _ = temporal_context(proba, p_names, windows=(7, 15, 31, 61), spread_windows=(15,))
-    p_steps, _ = _steps(proba, p_names, list(range(proba.shape[1])), (5, 15, 45))
+    around = {k: v for k, v in context.items() if k != "steps"}
+    context_values, _ = temporal_context(proba, p_names, **around)
+    p_steps, _ = _steps(proba, p_names, list(range(proba.shape[1])), context["steps"])
     keep = [
         i for i, n in enumerate(names) if n in _KEY or (n.split("@")[0] in _KEY and "step" in n)
     ]
-    return np.concatenate([proba, context, *p_steps, values[:, keep]], axis=1)
+    return np.concatenate([proba, context_values, *p_steps, values[:, keep]], axis=1)
 
 
-def steps_stack(train: Dataset, seed: int, first_stage: dict | None = None) -> Labeller:
+def steps_stack(
+    train: Dataset, seed: int, first_stage: dict | None = None, context: dict = _STAGE2_CONTEXT
+) -> Labeller:
     """A second LightGBM on the steps model's out-of-fold probabilities (3 folds) with
     their context and steps; the program searched on its output for the held-out videos.
 
@@ -339,7 +355,7 @@ def steps_stack(train: Dataset, seed: int, first_stage: dict | None = None) -> L
     x2 = {}
     for sid in train.ids:
         x = table.values[table.rows(sid)]
-        x2[sid] = _stage2_inputs(stage1[fold_of[sid]].predict_proba(x), x, table.names)
+        x2[sid] = _stage2_inputs(stage1[fold_of[sid]].predict_proba(x), x, table.names, context)
     fit_ids = [s for s in train.ids if s not in held]
     stage2 = GBDTClassifier(**_STAGE2, seed=seed).fit(
         np.concatenate([x2[s] for s in fit_ids]),
@@ -359,7 +375,7 @@ def steps_stack(train: Dataset, seed: int, first_stage: dict | None = None) -> L
             raw = np.mean([m.predict_raw(values[r]) for m in stage1], axis=0)
             proba = softmax(interpolate_rows(raw, r, len(values)))
             out[seq.id] = program.apply(
-                stage2.predict_proba(_stage2_inputs(proba, values, table.names)),
+                stage2.predict_proba(_stage2_inputs(proba, values, table.names, context)),
                 values,
                 table.names,
             )
@@ -389,6 +405,7 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "steps-self": _self_trained(steps),
     "steps-refit": _refit(steps),
     "steps-stack": steps_stack,
+    "steps-stack-wide": lambda train, seed: steps_stack(train, seed, context=_STAGE2_WIDE),
     "steps-stack-lite": lambda train, seed: steps_stack(
         train, seed, {"n_estimators": 60, "learning_rate": 0.3, "frame_step": 3}
     ),
