@@ -324,19 +324,23 @@ def _stage2_inputs(
 
 
 def steps_stack(
-    train: Dataset, seed: int, first_stage: dict | None = None, context: dict = _STAGE2_CONTEXT
+    train: Dataset,
+    seed: int,
+    first_stage: dict | None = None,
+    context: dict = _STAGE2_CONTEXT,
+    folds: int = 3,
 ) -> Labeller:
     """A second LightGBM on the steps model's out-of-fold probabilities (3 folds) with
     their context and steps; the program searched on its output for the held-out videos.
 
-    ``first_stage`` overrides :data:`REFERENCE_PARAMS` for the three first-stage models, which
-    label the test videos together (their mean raw score).
+    ``first_stage`` overrides :data:`REFERENCE_PARAMS` for the ``folds`` first-stage models,
+    which label the test videos together (their mean raw score).
     """
     with _features(steps):
         table = compute_features(train)
     labels = np.concatenate([s.labels for s in train]).astype(np.int64)
     ids = list(np.random.default_rng(seed).permutation(train.ids))
-    fold_of = {sid: i % 3 for i, sid in enumerate(ids)}
+    fold_of = {sid: i % folds for i, sid in enumerate(ids)}
     held = set(held_out_reference(train.ids, np.random.default_rng(seed)))
     names = _lgb_safe(table.names)
 
@@ -347,7 +351,7 @@ def steps_stack(
 
     params = {**REFERENCE_PARAMS, **(first_stage or {})}
     stage1 = []
-    for f in range(3):
+    for f in range(folds):
         r = rows(lambda s, f=f: fold_of[s] != f)
         stage1.append(
             GBDTClassifier(**params, seed=seed).fit(table.values[r], labels[r], feature_names=names)
@@ -406,6 +410,7 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "steps-refit": _refit(steps),
     "steps-stack": steps_stack,
     "steps-stack-wide": lambda train, seed: steps_stack(train, seed, context=_STAGE2_WIDE),
+    "steps-stack-2fold": lambda train, seed: steps_stack(train, seed, folds=2),
     "steps-stack-lite": lambda train, seed: steps_stack(
         train, seed, {"n_estimators": 60, "learning_rate": 0.3, "frame_step": 3}
     ),
