@@ -388,6 +388,16 @@ def steps_stack(
     return label
 
 
+def _variant(doc: str, fn: Callable[..., Labeller], **kwargs) -> Callable[[Dataset, int], Labeller]:
+    """``fn`` with ``kwargs``, described by ``doc`` (for ``reference_curve.py --list``)."""
+
+    def variant(train: Dataset, seed: int) -> Labeller:
+        return fn(train, seed, **kwargs)
+
+    variant.__doc__ = doc
+    return variant
+
+
 VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "baseline": baseline,
     "steps": _with_features(steps),
@@ -409,10 +419,18 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "steps-self": _self_trained(steps),
     "steps-refit": _refit(steps),
     "steps-stack": steps_stack,
-    "steps-stack-wide": lambda train, seed: steps_stack(train, seed, context=_STAGE2_WIDE),
-    "steps-stack-2fold": lambda train, seed: steps_stack(train, seed, folds=2),
-    "steps-stack-lite": lambda train, seed: steps_stack(
-        train, seed, {"n_estimators": 60, "learning_rate": 0.3, "frame_step": 3}
+    "steps-stack-wide": _variant(
+        "steps-stack, its second stage given longer context, shifts and more steps.",
+        steps_stack,
+        context=_STAGE2_WIDE,
+    ),
+    "steps-stack-2fold": _variant(
+        "steps-stack with two first-stage models, each on half the videos.", steps_stack, folds=2
+    ),
+    "steps-stack-lite": _variant(
+        "steps-stack, first-stage models of 60 rounds at 0.3 on every third frame.",
+        steps_stack,
+        first_stage={"n_estimators": 60, "learning_rate": 0.3, "frame_step": 3},
     ),
     "steps-reseeded": _with_features(
         steps, "The steps with LightGBM's seed moved by 100.", reference_estimator=_Reseeded
@@ -422,5 +440,11 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
         "The steps with stronger regularisation: leaves of 300 frames, L2 10, 25 % features.",
         reference_params={"min_child_samples": 300, "lambda_l2": 10.0, "feature_fraction": 0.25},
     ),
-    "steps-oof": lambda train, seed: _folds(train, seed, k=3, final="refit", features=steps),
+    "steps-oof": _variant(
+        "The steps; the program searched on 3 folds' out-of-fold scores, one model refitted.",
+        _folds,
+        k=3,
+        final="refit",
+        features=steps,
+    ),
 }
