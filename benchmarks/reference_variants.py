@@ -329,10 +329,12 @@ def steps_stack(
     first_stage: dict | None = None,
     context: dict = _STAGE2_CONTEXT,
     folds: int = 3,
+    boost_seed: int = 0,
 ) -> Labeller:
     """A second LightGBM on the steps model's out-of-fold probabilities (3 folds) with
     their context and steps; the program searched on its output for the held-out videos.
 
+    ``boost_seed`` moves every LightGBM seed (the folds and the held-out draw stay).
     ``first_stage`` overrides :data:`REFERENCE_PARAMS` for the ``folds`` first-stage models,
     which label the test videos together (their mean raw score).
     """
@@ -354,14 +356,16 @@ def steps_stack(
     for f in range(folds):
         r = rows(lambda s, f=f: fold_of[s] != f)
         stage1.append(
-            GBDTClassifier(**params, seed=seed).fit(table.values[r], labels[r], feature_names=names)
+            GBDTClassifier(**params, seed=seed + boost_seed).fit(
+                table.values[r], labels[r], feature_names=names
+            )
         )
     x2 = {}
     for sid in train.ids:
         x = table.values[table.rows(sid)]
         x2[sid] = _stage2_inputs(stage1[fold_of[sid]].predict_proba(x), x, table.names, context)
     fit_ids = [s for s in train.ids if s not in held]
-    stage2 = GBDTClassifier(**_STAGE2, seed=seed).fit(
+    stage2 = GBDTClassifier(**_STAGE2, seed=seed + boost_seed).fit(
         np.concatenate([x2[s] for s in fit_ids]),
         np.concatenate([labels[table.rows(s)] for s in fit_ids]),
     )
@@ -426,6 +430,12 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     ),
     "steps-stack-2fold": _variant(
         "steps-stack with two first-stage models, each on half the videos.", steps_stack, folds=2
+    ),
+    "steps-stack-2fold-reseeded": _variant(
+        "steps-stack-2fold with LightGBM's seeds moved by 100.",
+        steps_stack,
+        folds=2,
+        boost_seed=100,
     ),
     "steps-stack-lite": _variant(
         "steps-stack, first-stage models of 60 rounds at 0.3 on every third frame.",
