@@ -17,6 +17,8 @@ Run::
 
     nice -n 5 .venv/bin/python benchmarks/reference_curve.py --three-x
     nice -n 5 .venv/bin/python benchmarks/reference_curve.py --variant NAME --world novel --seed 1
+    nice -n 5 .venv/bin/python benchmarks/reference_curve.py --variant NAME \
+        --point default:0 --point heldout:1 --point novel:1
 
 It prints one line per world, seed and training size (F1 and fit time), then the mean F1
 per world. ``--list`` names the variants (``benchmarks/reference_variants.py``).
@@ -67,8 +69,11 @@ def annotator0_world(world: str, seed: int, times: int = TIMES):
     return simulate(big, seed=world_seed, styles={0: styles[0]}), n_train
 
 
-def score(world: str, seed: int, variant: str, sizes: list[int]) -> list[tuple[int, float, float]]:
-    """Annotator 0's test F1 and fit seconds of ``variant`` at each training size."""
+def score(
+    world: str, seed: int, variant: str, sizes: list[int]
+) -> list[tuple[int, float, float, float]]:
+    """Annotator 0's test F1, fit seconds and fit-and-label seconds of ``variant`` at each
+    training size."""
     sim, n_train = annotator0_world(world, seed, max(sizes))
     test = sim.test
     truth = {s.id: s.labels for s in test}
@@ -79,8 +84,10 @@ def score(world: str, seed: int, variant: str, sizes: list[int]) -> list[tuple[i
         start = time.perf_counter()
         predict = VARIANTS[variant if times == 1 else "baseline"](train, seed)
         seconds = time.perf_counter() - start
-        f1 = task2_score(truth, predict(test), scored_as).f1
-        out.append((times, f1, seconds))
+        labels = predict(test)
+        total = time.perf_counter() - start
+        f1 = task2_score(truth, labels, scored_as).f1
+        out.append((times, f1, seconds, total))
     return out
 
 
@@ -90,6 +97,9 @@ def main() -> None:
     parser.add_argument("--world", action="append", choices=WORLDS)
     parser.add_argument("--seed", type=int, action="append")
     parser.add_argument("--variant", default="baseline", help="what the 1x reference is")
+    parser.add_argument(
+        "--point", action="append", help="WORLD:SEED (repeatable) instead of --world/--seed"
+    )
     parser.add_argument("--three-x", action="store_true", help="also today's reference at 3x")
     parser.add_argument("--list", action="store_true", help="list the variants and stop")
     args = parser.parse_args()
@@ -100,16 +110,18 @@ def main() -> None:
     warnings.simplefilter("ignore")
     sizes = [1, TIMES] if args.three_x else [1]
     results: dict[tuple[str, int], list[float]] = {}
-    for world in args.world or WORLDS:
-        for seed in args.seed or [0, 1, 2]:
-            for times, f1, seconds in score(world, seed, args.variant, sizes):
-                name = args.variant if times == 1 else "baseline"
-                results.setdefault((world, times), []).append(f1)
-                print(
-                    f"{world} seed {seed} {times}x {name}: annotator-0 test F1 {f1:.4f} "
-                    f"(fit {seconds:.0f} s)",
-                    flush=True,
-                )
+    points = [(w, int(s)) for w, s in (p.split(":") for p in args.point or [])] or [
+        (world, seed) for world in args.world or WORLDS for seed in args.seed or [0, 1, 2]
+    ]
+    for world, seed in points:
+        for times, f1, seconds, total in score(world, seed, args.variant, sizes):
+            name = args.variant if times == 1 else "baseline"
+            results.setdefault((world, times), []).append(f1)
+            print(
+                f"{world} seed {seed} {times}x {name}: annotator-0 test F1 {f1:.4f} "
+                f"(fit {seconds:.0f} s, label {total - seconds:.1f} s)",
+                flush=True,
+            )
     for (world, times), f1 in results.items():
         print(f"mean {world} {times}x: {np.mean(f1):.4f} over {len(f1)} seed(s)")
 

@@ -19,10 +19,10 @@ import ethostyle.features as features_module
 import ethostyle.models.boosted.model as model_module
 from ethostyle.data import FPS, Dataset, Sequence
 from ethostyle.features import clean_keypoints, compute_features, temporal_context
-from ethostyle.models.base import predict_dataset
+from ethostyle.models.base import held_out_reference, predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.boosted.model import PREDICT_FRAME_STRIDE
-from ethostyle.models.boosted.reference import REFERENCE_PARAMS
+from ethostyle.models.boosted.reference import REFERENCE_PARAMS, _lgb_safe
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, softmax, strided_rows
 from ethostyle.models.program import fit_program
 
@@ -49,7 +49,9 @@ def _features(fn: Features) -> Iterator[None]:
         model_module.sequence_features = _PRODUCT_FEATURES
 
 
-def _with_features(fn: Features, **model_args) -> Callable[[Dataset, int], Labeller]:
+def _with_features(
+    fn: Features, doc: str | None = None, **model_args
+) -> Callable[[Dataset, int], Labeller]:
     def variant(train: Dataset, seed: int) -> Labeller:
         with _features(fn):
             model = StyleTransferModel(seed=seed, **model_args).fit(train)
@@ -60,7 +62,7 @@ def _with_features(fn: Features, **model_args) -> Callable[[Dataset, int], Label
 
         return label
 
-    variant.__doc__ = fn.__doc__
+    variant.__doc__ = doc or fn.__doc__
     return variant
 
 
@@ -180,21 +182,224 @@ def fold_ensemble(train: Dataset, seed: int) -> Labeller:
     return _folds(train, seed, k=3, final="folds")
 
 
+def _steps(values: np.ndarray, names: list[str], cols: list[int], widths: tuple[int, ...]):
+    """Steps of ``values[:, cols]``: the mean of the next w frames minus that of the past w."""
+    blocks, out = [], []
+    frames = np.arange(len(values))
+    for w in widths:
+        mean = uniform_filter1d(values[:, cols], size=w, axis=0, mode="nearest")
+        half = (w + 1) // 2
+        ahead = mean[np.minimum(frames + half, max(len(values) - 1, 0))]
+        behind = mean[np.maximum(frames - half, 0)]
+        blocks.append(ahead - behind)
+        out += [f"{names[i]}@step{w}" for i in cols]
+    return blocks, out
+
+
 def steps(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
     """The product's features plus steps of the key features: the mean of the next w frames
     minus that of the past w frames (w = 5, 15, 45), for sharper bout edges."""
     values, names = _PRODUCT_FEATURES(sequence)
     key = [names.index(k) for k in _KEY]
-    blocks, out = [values], list(names)
-    frames = np.arange(len(values))
-    for w in (5, 15, 45):
-        mean = uniform_filter1d(values[:, key], size=w, axis=0, mode="nearest")
-        half = (w + 1) // 2
-        ahead = mean[np.minimum(frames + half, max(len(values) - 1, 0))]
-        behind = mean[np.maximum(frames - half, 0)]
-        blocks.append(ahead - behind)
-        out += [f"{names[i]}@step{w}" for i in key]
-    return np.concatenate(blocks, axis=1), out
+    blocks, out = _steps(values, names, key, (5, 15, 45))
+    return np.concatenate([values, *blocks], axis=1), [*names, *out]
+
+
+def steps_plus(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """Steps of the key features over 3, 9, 27 and 81 frames, plus their 241-frame (8 s)
+    mean (long context)."""
+    values, names = _PRODUCT_FEATURES(sequence)
+    key = [names.index(k) for k in _KEY]
+    blocks, out = _steps(values, names, key, (3, 9, 27, 81))
+    extra, extra_names = temporal_context(values[:, key], [names[i] for i in key], windows=(241,))
+    return np.concatenate([values, *blocks, extra], axis=1), [*names, *out, *extra_names]
+
+
+def steps_long(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """The steps (5, 15, 45 frames) plus the key features' 241-frame (8 s) mean."""
+    values, names = steps(sequence)
+    key = [names.index(k) for k in _KEY]
+    extra, extra_names = temporal_context(values[:, key], [names[i] for i in key], windows=(241,))
+    return np.concatenate([values, extra], axis=1), [*names, *extra_names]
+
+
+def steps_wide(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+    """Steps (5, 15, 45 frames) of every per-frame pose feature, not only the key ones."""
+    values, names = _PRODUCT_FEATURES(sequence)
+    base = [i for i, n in enumerate(names) if "@" not in n]
+    blocks, out = _steps(values, names, base, (5, 15, 45))
+    return np.concatenate([values, *blocks], axis=1), [*names, *out]
+
+
+#: More capacity for the reference: 63 leaves, 160 rounds at rate 0.12 (REFERENCE_PARAMS:
+#: 31 leaves, 120 rounds at 0.15).
+_BIG = {"num_leaves": 63, "n_estimators": 160, "learning_rate": 0.12}
+
+
+class _Reseeded(GBDTClassifier):
+    """The reference's LightGBM with its seed moved by 100 (the seed noise of one fit)."""
+
+    def __init__(self, **params) -> None:
+        super().__init__(**{**params, "seed": params.get("seed", 0) + 100})
+
+
+def _self_trained(fn: Features, **model_args) -> Callable[[Dataset, int], Labeller]:
+    """The reference self-trained on the test videos' poses, their labels hidden.
+
+    The MABe 2021 challenge allows the unlabelled test videos; the fit happens when the
+    test videos are given, so ``reference_curve.py``'s fit time is that of the labeller.
+    """
+
+    def variant(train: Dataset, seed: int) -> Labeller:
+        def label(test: Dataset) -> dict:
+            with _features(fn):
+                model = StyleTransferModel(seed=seed, **model_args)
+                model.fit(train, unlabelled=test.without_labels())
+                return predict_dataset(model, test).labels
+
+        return label
+
+    variant.__doc__ = f"Self-trained on the test poses (labels hidden): {fn.__doc__}"
+    return variant
+
+
+def _refit(fn: Features) -> Callable[[Dataset, int], Labeller]:
+    """The reference's program searched as today, then its model refitted on every video."""
+
+    def variant(train: Dataset, seed: int) -> Labeller:
+        with _features(fn):
+            model = StyleTransferModel(seed=seed).fit(train)
+            table = compute_features(train)
+        labels = np.concatenate([s.labels for s in train]).astype(np.int64)
+        estimator = model._new_reference()
+        estimator.fit(table.values, labels, feature_names=_lgb_safe(table.names))
+        model.reference_ = estimator
+
+        def label(test: Dataset) -> dict:
+            with _features(fn):
+                return predict_dataset(model, test).labels
+
+        return label
+
+    variant.__doc__ = f"Refitted on all videos after its program's search: {fn.__doc__}"
+    return variant
+
+
+#: The second stage of ``steps-stack``: a small LightGBM on the first stage's probabilities.
+_STAGE2 = {
+    "n_estimators": 100,
+    "learning_rate": 0.1,
+    "num_leaves": 15,
+    "min_child_samples": 40,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "frame_step": 2,
+}
+
+
+#: The context of the first stage's probabilities that ``steps-stack`` gives the second.
+_STAGE2_CONTEXT = {"windows": (7, 15, 31, 61), "spread_windows": (15,), "steps": (5, 15, 45)}
+#: ``steps-stack-wide``'s: longer means and spreads, shifts, and more steps.
+_STAGE2_WIDE = {
+    "windows": (7, 15, 31, 61, 121, 241),
+    "spread_windows": (15, 61),
+    "shifts": (-30, -10, 10, 30),
+    "steps": (3, 9, 27, 81),
+}
+
+
+def _stage2_inputs(
+    proba: np.ndarray, values: np.ndarray, names: list[str], context: dict = _STAGE2_CONTEXT
+) -> np.ndarray:
+    """The first stage's probabilities with their ``context`` and steps, beside the key
+    features and their steps."""
+    p_names = [f"p{c}" for c in range(proba.shape[1])]
+    around = {k: v for k, v in context.items() if k != "steps"}
+    context_values, _ = temporal_context(proba, p_names, **around)
+    p_steps, _ = _steps(proba, p_names, list(range(proba.shape[1])), context["steps"])
+    keep = [
+        i for i, n in enumerate(names) if n in _KEY or (n.split("@")[0] in _KEY and "step" in n)
+    ]
+    return np.concatenate([proba, context_values, *p_steps, values[:, keep]], axis=1)
+
+
+def steps_stack(
+    train: Dataset,
+    seed: int,
+    first_stage: dict | None = None,
+    context: dict = _STAGE2_CONTEXT,
+    folds: int = 3,
+    boost_seed: int = 0,
+) -> Labeller:
+    """A second LightGBM on the steps model's out-of-fold probabilities (3 folds) with
+    their context and steps; the program searched on its output for the held-out videos.
+
+    ``boost_seed`` moves every LightGBM seed (the folds and the held-out draw stay).
+    ``first_stage`` overrides :data:`REFERENCE_PARAMS` for the ``folds`` first-stage models,
+    which label the test videos together (their mean raw score).
+    """
+    with _features(steps):
+        table = compute_features(train)
+    labels = np.concatenate([s.labels for s in train]).astype(np.int64)
+    ids = list(np.random.default_rng(seed).permutation(train.ids))
+    fold_of = {sid: i % folds for i, sid in enumerate(ids)}
+    held = set(held_out_reference(train.ids, np.random.default_rng(seed)))
+    names = _lgb_safe(table.names)
+
+    def rows(keep: Callable[[str], bool]) -> np.ndarray:
+        return np.concatenate(
+            [np.arange(table.rows(s).start, table.rows(s).stop) for s in train.ids if keep(s)]
+        )
+
+    params = {**REFERENCE_PARAMS, **(first_stage or {})}
+    stage1 = []
+    for f in range(folds):
+        r = rows(lambda s, f=f: fold_of[s] != f)
+        stage1.append(
+            GBDTClassifier(**params, seed=seed + boost_seed).fit(
+                table.values[r], labels[r], feature_names=names
+            )
+        )
+    x2 = {}
+    for sid in train.ids:
+        x = table.values[table.rows(sid)]
+        x2[sid] = _stage2_inputs(stage1[fold_of[sid]].predict_proba(x), x, table.names, context)
+    fit_ids = [s for s in train.ids if s not in held]
+    stage2 = GBDTClassifier(**_STAGE2, seed=seed + boost_seed).fit(
+        np.concatenate([x2[s] for s in fit_ids]),
+        np.concatenate([labels[table.rows(s)] for s in fit_ids]),
+    )
+    videos = [
+        (stage2.predict_proba(x2[s]), table.values[table.rows(s)], labels[table.rows(s)])
+        for s in sorted(held)
+    ]
+    program = fit_program(videos, table.names)
+
+    def label(test: Dataset) -> dict:
+        out = {}
+        for seq in test:
+            values, _ = steps(seq)
+            r = strided_rows(len(values), PREDICT_FRAME_STRIDE)
+            raw = np.mean([m.predict_raw(values[r]) for m in stage1], axis=0)
+            proba = softmax(interpolate_rows(raw, r, len(values)))
+            out[seq.id] = program.apply(
+                stage2.predict_proba(_stage2_inputs(proba, values, table.names, context)),
+                values,
+                table.names,
+            )
+        return out
+
+    return label
+
+
+def _variant(doc: str, fn: Callable[..., Labeller], **kwargs) -> Callable[[Dataset, int], Labeller]:
+    """``fn`` with ``kwargs``, described by ``doc`` (for ``reference_curve.py --list``)."""
+
+    def variant(train: Dataset, seed: int) -> Labeller:
+        return fn(train, seed, **kwargs)
+
+    variant.__doc__ = doc
+    return variant
 
 
 VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
@@ -204,4 +409,52 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "long-context": _with_features(long_context),
     "oof-program": oof_program,
     "fold-ensemble": fold_ensemble,
+    "steps-plus": _with_features(steps_plus),
+    "steps-wide": _with_features(steps_wide),
+    "steps-long": _with_features(steps_long),
+    "steps-all-frames": _with_features(
+        steps,
+        "The steps fitted on every frame (frame_step 1, not 2).",
+        reference_params={"frame_step": 1},
+    ),
+    "steps-big": _with_features(
+        steps, "The steps with more capacity: 63 leaves, 160 rounds at 0.12.", reference_params=_BIG
+    ),
+    "steps-self": _self_trained(steps),
+    "steps-refit": _refit(steps),
+    "steps-stack": steps_stack,
+    "steps-stack-wide": _variant(
+        "steps-stack, its second stage given longer context, shifts and more steps.",
+        steps_stack,
+        context=_STAGE2_WIDE,
+    ),
+    "steps-stack-2fold": _variant(
+        "steps-stack with two first-stage models, each on half the videos.", steps_stack, folds=2
+    ),
+    "steps-stack-2fold-reseeded": _variant(
+        "steps-stack-2fold with LightGBM's seeds moved by 100.",
+        steps_stack,
+        folds=2,
+        boost_seed=100,
+    ),
+    "steps-stack-lite": _variant(
+        "steps-stack, first-stage models of 60 rounds at 0.3 on every third frame.",
+        steps_stack,
+        first_stage={"n_estimators": 60, "learning_rate": 0.3, "frame_step": 3},
+    ),
+    "steps-reseeded": _with_features(
+        steps, "The steps with LightGBM's seed moved by 100.", reference_estimator=_Reseeded
+    ),
+    "steps-reg": _with_features(
+        steps,
+        "The steps with stronger regularisation: leaves of 300 frames, L2 10, 25 % features.",
+        reference_params={"min_child_samples": 300, "lambda_l2": 10.0, "feature_fraction": 0.25},
+    ),
+    "steps-oof": _variant(
+        "The steps; the program searched on 3 folds' out-of-fold scores, one model refitted.",
+        _folds,
+        k=3,
+        final="refit",
+        features=steps,
+    ),
 }
