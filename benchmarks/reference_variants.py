@@ -402,6 +402,55 @@ def _variant(doc: str, fn: Callable[..., Labeller], **kwargs) -> Callable[[Datas
     return variant
 
 
+def _warped(sequence: Sequence, speed: float, scale: float, tag: str) -> Sequence:
+    """A copy of a labelled ``sequence`` played ``speed`` times as fast (keypoints linearly
+    interpolated, labels of the nearest frame) and scaled by ``scale`` about its centre."""
+    keypoints = sequence.keypoints.astype(np.float64)
+    n = len(keypoints)
+    t = np.arange(0, n - 1, speed)
+    low = np.floor(t).astype(int)
+    w = (t - low)[:, None, None, None]
+    moved = keypoints[low] * (1 - w) + keypoints[np.minimum(low + 1, n - 1)] * w
+    centre = np.nanmean(keypoints, axis=(0, 1, 3))[None, None, :, None]
+    moved = centre + (moved - centre) * scale
+    labels = sequence.labels[np.rint(t).astype(int)]
+    return Sequence(f"{sequence.id}~{tag}", moved.astype(np.float32), sequence.annotator_id, labels)
+
+
+def _augmented(copies: tuple[tuple[float, float], ...]) -> Callable[[Dataset, int], Labeller]:
+    """The steps reference fitted beside warped copies (``(speed, scale)`` each) of its
+    training videos; the held-out videos its program is searched on get no copies."""
+
+    def variant(train: Dataset, seed: int) -> Labeller:
+        held = set(held_out_reference(train.ids, np.random.default_rng(seed)))
+        extra = [
+            _warped(s, speed, scale, str(k))
+            for s in train
+            if s.id not in held
+            for k, (speed, scale) in enumerate(copies)
+        ]
+        extra_x = np.concatenate([steps(s)[0] for s in extra])
+        extra_y = np.concatenate([s.labels for s in extra]).astype(np.int64)
+
+        class WithCopies(GBDTClassifier):
+            def fit(self, x, y, **kwargs):  # the reference's one plain fit gets the copies
+                return super().fit(
+                    np.concatenate([x, extra_x]), np.concatenate([y, extra_y]), **kwargs
+                )
+
+        with _features(steps):
+            model = StyleTransferModel(seed=seed, reference_estimator=WithCopies).fit(train)
+
+        def label(test: Dataset) -> dict:
+            with _features(steps):
+                return predict_dataset(model, test).labels
+
+        return label
+
+    variant.__doc__ = f"The steps beside warped copies (speed, scale) {copies} of each video."
+    return variant
+
+
 VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "baseline": baseline,
     "steps": _with_features(steps),
@@ -457,4 +506,6 @@ VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
         final="refit",
         features=steps,
     ),
+    "steps-aug": _augmented(((0.85, 1.1), (1.2, 0.9))),
+    "steps-aug-warp": _augmented(((0.85, 1.0), (1.2, 1.0))),
 }
