@@ -49,6 +49,24 @@ def _features(fn: Features) -> Iterator[None]:
         model_module.sequence_features = _PRODUCT_FEATURES
 
 
+def _labeller(model: StyleTransferModel, fn: Features) -> Labeller:
+    """Label test videos with ``model``, computing ``fn``'s features."""
+
+    def label(test: Dataset) -> dict:
+        with _features(fn):
+            return predict_dataset(model, test).labels
+
+    return label
+
+
+def _mean_proba(models: list[GBDTClassifier], values: np.ndarray) -> np.ndarray:
+    """The models' mean raw score on every PREDICT_FRAME_STRIDE-th frame, interpolated,
+    as probabilities (as the product scores a video)."""
+    r = strided_rows(len(values), PREDICT_FRAME_STRIDE)
+    raw = np.mean([m.predict_raw(values[r]) for m in models], axis=0)
+    return softmax(interpolate_rows(raw, r, len(values)))
+
+
 def _with_features(
     fn: Features, doc: str | None = None, **model_args
 ) -> Callable[[Dataset, int], Labeller]:
@@ -56,11 +74,7 @@ def _with_features(
         with _features(fn):
             model = StyleTransferModel(seed=seed, **model_args).fit(train)
 
-        def label(test: Dataset) -> dict:
-            with _features(fn):
-                return predict_dataset(model, test).labels
-
-        return label
+        return _labeller(model, fn)
 
     variant.__doc__ = doc or fn.__doc__
     return variant
@@ -161,10 +175,7 @@ def _folds(
         out = {}
         for seq in test:
             values, _ = features(seq)
-            r = strided_rows(len(values), PREDICT_FRAME_STRIDE)
-            raw = np.mean([m.predict_raw(values[r]) for m in scorers], axis=0)
-            proba = softmax(interpolate_rows(raw, r, len(values)))
-            out[seq.id] = program.apply(proba, values, table.names)
+            out[seq.id] = program.apply(_mean_proba(scorers, values), values, table.names)
         return out
 
     return label
@@ -275,11 +286,7 @@ def _refit(fn: Features) -> Callable[[Dataset, int], Labeller]:
         estimator.fit(table.values, labels, feature_names=_lgb_safe(table.names))
         model.reference_ = estimator
 
-        def label(test: Dataset) -> dict:
-            with _features(fn):
-                return predict_dataset(model, test).labels
-
-        return label
+        return _labeller(model, fn)
 
     variant.__doc__ = f"Refitted on all videos after its program's search: {fn.__doc__}"
     return variant
@@ -379,9 +386,7 @@ def steps_stack(
         out = {}
         for seq in test:
             values, _ = steps(seq)
-            r = strided_rows(len(values), PREDICT_FRAME_STRIDE)
-            raw = np.mean([m.predict_raw(values[r]) for m in stage1], axis=0)
-            proba = softmax(interpolate_rows(raw, r, len(values)))
+            proba = _mean_proba(stage1, values)
             out[seq.id] = program.apply(
                 stage2.predict_proba(_stage2_inputs(proba, values, table.names, context)),
                 values,
@@ -441,11 +446,7 @@ def _augmented(copies: tuple[tuple[float, float], ...]) -> Callable[[Dataset, in
         with _features(steps):
             model = StyleTransferModel(seed=seed, reference_estimator=WithCopies).fit(train)
 
-        def label(test: Dataset) -> dict:
-            with _features(steps):
-                return predict_dataset(model, test).labels
-
-        return label
+        return _labeller(model, steps)
 
     variant.__doc__ = f"The steps beside warped copies (speed, scale) {copies} of each video."
     return variant
