@@ -19,7 +19,7 @@ from ethostyle.compare import Comparison
 from ethostyle.compare.motifs import MotifComparison
 from ethostyle.data import VOCABULARY
 from ethostyle.report import page
-from ethostyle.report.snapshots import TRAIL_S, _snapshot
+from ethostyle.report.snapshots import TRAIL_S, _snapshot, panel_grid
 from ethostyle.report.style import clock_time, png_bytes
 from ethostyle.report.tables import write_bytes, write_csv
 
@@ -72,19 +72,8 @@ def motif_figure(
     matplotlib.figure.Figure
     """
     rows = max(int(np.ceil(len(top) / columns)), 1)
-    panel = width_in / columns
-    title_in = 0.55
-    height = rows * (panel - 0.1 + title_in) + 0.1
-    figure = Figure(figsize=(width_in, height))
-    figure.subplots_adjust(
-        left=0.01,
-        right=0.99,
-        bottom=0.1 / height,
-        top=1 - title_in / height,
-        wspace=0.08,
-        hspace=title_in / (panel - 0.1),
-    )
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    figure, grid = panel_grid(rows, columns, width_in)
+    axes = grid.ravel()
     ref = comparison.reference
     for rank, (ax, (_, row)) in enumerate(zip(axes, top.iterrows(), strict=False), start=1):
         video = row["video"]

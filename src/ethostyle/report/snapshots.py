@@ -13,7 +13,7 @@ from ethostyle.compare.episodes import EPISODE_KINDS
 from ethostyle.errors import DataFormatError
 from ethostyle.report.style import clock_time
 
-__all__ = ["TRAIL_S", "episode_figure"]
+__all__ = ["TRAIL_S", "episode_figure", "panel_grid"]
 
 _SKELETON = ((0, 1), (0, 2), (1, 3), (2, 3), (3, 4), (3, 5), (4, 6), (5, 6))
 _MOUSE_COLORS = ("#222222", "#9a9a9a")  # resident, intruder
@@ -83,6 +83,38 @@ def _snapshot(
     ax.spines[:].set_color("0.8")
 
 
+def panel_grid(rows: int, columns: int, width_in: float) -> tuple[Figure, np.ndarray]:
+    """A figure of ``rows`` x ``columns`` square snapshot panels, each with room for a title.
+
+    Parameters
+    ----------
+    rows, columns : int
+        The grid.
+    width_in : float
+        The figure's width in inches; the height follows from square panels.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    axes : numpy.ndarray
+        ``(rows, columns)`` axes.
+    """
+    panel = width_in / columns
+    title_in = 0.55
+    height = rows * (panel - 0.1 + title_in) + 0.1
+    figure = Figure(figsize=(width_in, height))
+    # fixed spacing: a constrained layout of dozens of panels costs seconds
+    figure.subplots_adjust(
+        left=0.01,
+        right=0.99,
+        bottom=0.1 / height,
+        top=1 - title_in / height,
+        wspace=0.08,
+        hspace=title_in / (panel - 0.1),
+    )
+    return figure, figure.subplots(rows, columns, squeeze=False)
+
+
 def episode_figure(
     comparison: Comparison, episodes: pd.DataFrame, columns: int = 5, width_in: float = 10.0
 ) -> Figure:
@@ -126,20 +158,7 @@ def episode_figure(
     for kind in kinds:
         mine = episodes[episodes["kind"] == kind]
         layout += [(kind, mine.iloc[i : i + columns]) for i in range(0, len(mine), columns)]
-    panel = width_in / columns
-    title_in = 0.55
-    height = max(len(layout), 1) * (panel - 0.1 + title_in) + 0.1
-    figure = Figure(figsize=(width_in, height))
-    # fixed spacing: a constrained layout of dozens of panels costs seconds
-    figure.subplots_adjust(
-        left=0.01,
-        right=0.99,
-        bottom=0.1 / height,
-        top=1 - title_in / height,
-        wspace=0.08,
-        hspace=title_in / (panel - 0.1),
-    )
-    axes = np.atleast_2d(figure.subplots(max(len(layout), 1), columns, squeeze=False))
+    figure, axes = panel_grid(max(len(layout), 1), columns, width_in)
     for (kind, chunk), row in zip(layout, axes, strict=False):
         for ax, (_, episode) in zip(row, chunk.iterrows(), strict=False):
             _episode_panel(ax, comparison, kind, episode)
