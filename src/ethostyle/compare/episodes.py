@@ -52,6 +52,7 @@ __all__ = [
     "EPISODE_KINDS",
     "episode_pairs",
     "episode_table",
+    "longest_episodes",
     "pair_episodes",
     "top_episodes",
 ]
@@ -263,13 +264,40 @@ def top_episodes(episodes: pd.DataFrame, reference: int, n: int) -> pd.DataFrame
     """
     if n < 1:
         raise EthostyleError(f"show at least 1 episode per annotator and kind; got {n}")
+    return longest_episodes(episodes, reference, n, per_annotator=True)
+
+
+def longest_episodes(
+    episodes: pd.DataFrame, reference: int, n: int, *, per_annotator: bool
+) -> pd.DataFrame:
+    """The ``n`` longest episodes against ``reference`` of each kind (and annotator).
+
+    Parameters
+    ----------
+    episodes : pandas.DataFrame
+        An :func:`episode_table`.
+    reference : int
+        Only pairs with the reference as *a* are taken.
+    n : int
+        Episodes kept per group.
+    per_annotator : bool
+        Group by annotator and kind (ordered by annotator first), else by kind alone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The chosen rows, ordered by group (kinds as in :data:`EPISODE_KINDS`), then
+        longest first; ties by annotator, video and first frame.
+    """
     mine = episodes[episodes["annotator_a"] == reference].copy()
     mine["_frames"] = mine["end_frame"] - mine["start_frame"]
     mine["_kind"] = mine["kind"].map({k: i for i, k in enumerate(EPISODE_KINDS)})
+    groups = ["annotator_b", "_kind"] if per_annotator else ["_kind"]
+    ties = ["video", "start_frame"] if per_annotator else ["annotator_b", "video", "start_frame"]
     mine = mine.sort_values(
-        ["annotator_b", "_kind", "_frames", "video", "start_frame"],
-        ascending=[True, True, False, True, True],
+        [*groups, "_frames", *ties],
+        ascending=[True] * len(groups) + [False] + [True] * len(ties),
         kind="stable",
     )
-    chosen = mine.groupby(["annotator_b", "_kind"], sort=False).head(n)
+    chosen = mine.groupby(groups, sort=False).head(n)
     return chosen.drop(columns=["_frames", "_kind"]).reset_index(drop=True)

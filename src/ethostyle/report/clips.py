@@ -34,7 +34,7 @@ from matplotlib.patches import Patch
 
 from ethostyle.bouts import bout_table
 from ethostyle.compare import Comparison
-from ethostyle.compare.episodes import EPISODE_KINDS
+from ethostyle.compare.episodes import longest_episodes
 from ethostyle.data import FPS, VOCABULARY, Dataset
 from ethostyle.progress import NULL_PROGRESS, Progress
 from ethostyle.report import page
@@ -121,16 +121,7 @@ def clip_episodes(episodes: pd.DataFrame, reference: int, per_kind: int) -> pd.D
     pandas.DataFrame
         The chosen rows, by kind (in :data:`EPISODE_KINDS` order), longest first.
     """
-    mine = episodes[episodes["annotator_a"] == reference].copy()
-    mine["_frames"] = mine["end_frame"] - mine["start_frame"]
-    mine["_kind"] = mine["kind"].map({k: i for i, k in enumerate(EPISODE_KINDS)})
-    mine = mine.sort_values(
-        ["_kind", "_frames", "annotator_b", "video", "start_frame"],
-        ascending=[True, False, True, True, True],
-        kind="stable",
-    )
-    chosen = mine.groupby("_kind", sort=False).head(per_kind)
-    return chosen.drop(columns=["_frames", "_kind"]).reset_index(drop=True)
+    return longest_episodes(episodes, reference, per_kind, per_annotator=False)
 
 
 def write_episode_clips(
