@@ -30,6 +30,7 @@ from ethostyle.errors import ModelFormatError
 
 __all__ = [
     "CONTEXT_WINDOWS",
+    "KEY_FEATURES",
     "FeatureTable",
     "check_feature_names",
     "clean_keypoints",
@@ -50,7 +51,7 @@ _SPREAD_WINDOWS: tuple[int, ...] = (15, 61)
 _SHIFTS: tuple[int, ...] = (-45, -15, 15, 45)
 #: Base features that also get spreads and past/future shifts (the ones that carry
 #: onsets and offsets: distances, speeds, facing).
-_KEY_FEATURES: tuple[str, ...] = (
+KEY_FEATURES: tuple[str, ...] = (
     "nose_to_intruder_min_px",
     "r_nose-i_nose_px",
     "r_nose-i_neck_px",
@@ -426,7 +427,7 @@ def sequence_features(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
     """
     base, names = pose_features(sequence.keypoints)
     context, context_names = temporal_context(base, names)
-    key = [names.index(k) for k in _KEY_FEATURES]
+    key = [names.index(k) for k in KEY_FEATURES]
     key_names = [names[i] for i in key]
     extra, extra_names = temporal_context(
         base[:, key], key_names, windows=(), spread_windows=_SPREAD_WINDOWS, shifts=_SHIFTS
@@ -467,6 +468,7 @@ def compute_features(
     dataset: Dataset | Iterable[Sequence],
     *,
     progress: Callable[[int], None] | None = None,
+    describe: Callable[[Sequence], tuple[np.ndarray, list[str]]] | None = None,
 ) -> FeatureTable:
     """Compute features of every frame of every sequence into one table.
 
@@ -476,6 +478,9 @@ def compute_features(
         The sequences.
     progress : callable, optional
         Called with the number of frames done after each sequence (for progress bars).
+    describe : callable, optional
+        Computes one sequence's features (default :func:`sequence_features`; the
+        reference model's are :func:`ethostyle.features.steps.reference_features`).
 
     Returns
     -------
@@ -488,8 +493,9 @@ def compute_features(
     names: list[str] = []
     offsets = np.zeros(len(sequences) + 1, dtype=np.int64)
     annotators = np.empty(n_total, dtype=np.int16)
+    describe = describe or sequence_features
     for i, seq in enumerate(sequences):
-        block, names = sequence_features(seq)
+        block, names = describe(seq)
         if values is None:  # allocate once: no list of blocks and second copy
             values = np.empty((n_total, block.shape[1]), dtype=np.float32)
         start = offsets[i]

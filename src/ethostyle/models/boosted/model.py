@@ -21,12 +21,7 @@ from sklearn.utils._param_validation import Interval
 
 from ethostyle.data import VOCABULARY, Dataset, Sequence
 from ethostyle.errors import DataFormatError
-from ethostyle.features import (
-    FeatureTable,
-    check_feature_names,
-    compute_features,
-    sequence_features,
-)
+from ethostyle.features import FeatureTable, check_feature_names, compute_features
 from ethostyle.models.base import (
     ModelFiles,
     StylePredictor,
@@ -39,7 +34,9 @@ from ethostyle.models.boosted.persist import read_model, write_model
 from ethostyle.models.boosted.records import StyleModel, UnlabelledVideos
 from ethostyle.models.boosted.reference import (
     REFERENCE_PARAMS,
+    features_for,
     fit_reference,
+    reference_features,
     require_reference_frames,
 )
 from ethostyle.models.boosted.style import (
@@ -199,7 +196,9 @@ class StyleTransferModel(StylePredictor):
         self._check_params()
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         require_reference_frames(train, ref_ids, self.reference_annotator)
-        table = compute_features(train, progress=progress.task("features", train.n_frames))
+        table = compute_features(
+            train, progress=progress.task("features", train.n_frames), describe=reference_features
+        )
         self.feature_names_ = table.names
         pose_only = self._unlabelled_videos(unlabelled, train, progress)
         # A style model sees every pose column (with its temporal context) beside the
@@ -288,7 +287,11 @@ class StyleTransferModel(StylePredictor):
         """
         self._check_fitted()
         train = self._styles_to_adapt(train)
-        table = compute_features(train, progress=progress.task("features", train.n_frames))
+        table = compute_features(
+            train,
+            progress=progress.task("features", train.n_frames),
+            describe=features_for(self.feature_names_),
+        )
         check_feature_names(table.names, self.feature_names_, train.ids[0])
         self.self_training_ = self.self_training_.without_styles(train.annotators)
         pose_only = self._unlabelled_videos(unlabelled, train, progress)
@@ -347,7 +350,9 @@ class StyleTransferModel(StylePredictor):
                 "the unlabelled data; give each video once (drop it from --unlabelled)"
             )
         table = compute_features(
-            unlabelled, progress=progress.task("features (unlabelled)", unlabelled.n_frames)
+            unlabelled,
+            progress=progress.task("features (unlabelled)", unlabelled.n_frames),
+            describe=features_for(self.feature_names_),
         )
         check_feature_names(table.names, self.feature_names_, unlabelled.ids[0])
         return UnlabelledVideos(unlabelled, table)
@@ -398,7 +403,7 @@ class StyleTransferModel(StylePredictor):
         """Per annotator its style log-probabilities; the reference's; the features."""
         self._check_fitted()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
-        features, names = sequence_features(sequence)
+        features, names = features_for(self.feature_names_)(sequence)
         check_feature_names(names, self.feature_names_, sequence.id)
         # The models score every PREDICT_FRAME_STRIDE-th frame; the rest are interpolated.
         rows = strided_rows(len(features), PREDICT_FRAME_STRIDE)
