@@ -80,6 +80,12 @@ def _with_features(
     return variant
 
 
+def product_stack(train: Dataset, seed: int) -> Labeller:
+    """The product's stacked reference (``StyleTransferModel(reference_stack=2)``)."""
+    model = StyleTransferModel(seed=seed, reference_stack=2).fit(train)
+    return lambda test: predict_dataset(model, test).labels
+
+
 def baseline(train: Dataset, seed: int) -> Labeller:
     """The product's reference model (StyleTransferModel on annotator 0 only)."""
     model = StyleTransferModel(seed=seed).fit(train)
@@ -454,6 +460,7 @@ def _augmented(copies: tuple[tuple[float, float], ...]) -> Callable[[Dataset, in
 
 VARIANTS: dict[str, Callable[[Dataset, int], Labeller]] = {
     "baseline": baseline,
+    "product-stack": product_stack,
     "steps": _with_features(steps),
     "scaled": _with_features(scaled),
     "long-context": _with_features(long_context),

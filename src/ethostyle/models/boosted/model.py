@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ethostyle.data import VOCABULARY, Dataset, Sequence
-from ethostyle.errors import DataFormatError
+from ethostyle.errors import DataFormatError, ModelParameterError
 from ethostyle.features import FeatureTable, check_feature_names, compute_features
 from ethostyle.models.base import (
     ModelFiles,
@@ -39,6 +39,7 @@ from ethostyle.models.boosted.reference import (
     reference_features,
     require_reference_frames,
 )
+from ethostyle.models.boosted.stacked import StackedReference
 from ethostyle.models.boosted.style import (
     MIN_BOUTS_FOR_EVIDENCE,
     STYLE_PARAMS,
@@ -97,6 +98,11 @@ class StyleTransferModel(StylePredictor):
         style programs include, exclude or relabel motifs (``model.motifs_``).
         ``adapt`` keeps the motifs learned when the reference was trained (counting
         the new annotators' labelled frames in them), or drops them when False.
+    reference_stack : int
+        0 (the default): the reference is one LightGBM. 2 or more: the stacked
+        reference (:mod:`ethostyle.models.boosted.stacked`): that many first-stage
+        models on folds of the reference's videos and a second LightGBM reading their
+        out-of-fold probabilities over time. Not with unlabelled videos.
     seed : int
         Random seed (training is deterministic for a fixed seed).
 
@@ -126,6 +132,7 @@ class StyleTransferModel(StylePredictor):
         "tune_decoding": ["boolean"],
         "residual_min_gain": [Real],
         "motifs": ["boolean"],
+        "reference_stack": [Interval(Integral, 0, None, closed="left")],
         "seed": [Interval(Integral, 0, None, closed="left")],
     }
 
@@ -140,6 +147,7 @@ class StyleTransferModel(StylePredictor):
         tune_decoding: bool = True,
         residual_min_gain: float = DEFAULT_PENALTY,
         motifs: bool = True,
+        reference_stack: int = 0,
         seed: int = 0,
     ) -> None:
         self.reference_annotator = reference_annotator
@@ -150,9 +158,24 @@ class StyleTransferModel(StylePredictor):
         self.tune_decoding = tune_decoding
         self.residual_min_gain = residual_min_gain
         self.motifs = motifs
+        self.reference_stack = reference_stack
         self.seed = seed
 
     # ------------------------------------------------------------------ fitting
+    def _check_stack(self, unlabelled: Dataset | None) -> None:
+        """Refuse a stacked reference of one fold, or beside unlabelled videos."""
+        if self.reference_stack == 1:
+            raise ModelParameterError(
+                "StyleTransferModel: reference_stack=1 stacks one first-stage model on "
+                "itself; give 0 (one LightGBM) or 2 or more folds"
+            )
+        if self.reference_stack and unlabelled is not None:
+            raise ModelParameterError(
+                "StyleTransferModel: the stacked reference (reference_stack="
+                f"{self.reference_stack}) does not self-train; fit without unlabelled "
+                "videos or with reference_stack=0"
+            )
+
     def _new_reference(self) -> GBDTClassifier:
         boost = GBDTClassifier if self.reference_estimator is None else self.reference_estimator
         return boost(**{**REFERENCE_PARAMS, **(self.reference_params or {})}, seed=self.seed)
@@ -194,6 +217,7 @@ class StyleTransferModel(StylePredictor):
             sequence is both labelled and unlabelled.
         """
         self._check_params()
+        self._check_stack(unlabelled)
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         require_reference_frames(train, ref_ids, self.reference_annotator)
         table = compute_features(
@@ -214,6 +238,8 @@ class StyleTransferModel(StylePredictor):
             tune_decoding=self.tune_decoding,
             unlabelled=None if pose_only is None else pose_only.table.values,
             progress=progress,
+            stack_folds=self.reference_stack,
+            stride=PREDICT_FRAME_STRIDE,
         )
         self.reference_ = reference.estimator
         self.reference_program_ = reference.program
@@ -408,8 +434,11 @@ class StyleTransferModel(StylePredictor):
         # The models score every PREDICT_FRAME_STRIDE-th frame; the rest are interpolated.
         rows = strided_rows(len(features), PREDICT_FRAME_STRIDE)
         pose = features[rows]
-        raw = self.reference_.predict_raw(pose)
-        logp = log_softmax(interpolate_rows(raw, rows, sequence.n_frames))
+        if isinstance(self.reference_, StackedReference):
+            logp = log_softmax(self.reference_.predict_raw(features))
+        else:
+            raw = self.reference_.predict_raw(pose)
+            logp = log_softmax(interpolate_rows(raw, rows, sequence.n_frames))
         stage2 = None
         out = {}
         for who in who_all:

@@ -20,6 +20,7 @@ from ethostyle.errors import ModelFormatError
 from ethostyle.models.base import ModelFiles
 from ethostyle.models.boosted.context import probability_context
 from ethostyle.models.boosted.records import StyleModel
+from ethostyle.models.boosted.stacked import StackedReference
 from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.program import Edit, StyleProgram
 from ethostyle.models.self_training import SelfTrainingRecord
@@ -36,6 +37,7 @@ _SAVED_PARAMS = (
     "tune_decoding",
     "residual_min_gain",
     "motifs",
+    "reference_stack",
     "seed",
 )
 
@@ -78,10 +80,8 @@ def write_model(model: Any, directory: Path) -> dict[str, Any]:
         "feature_names": list(model.feature_names_),
         "style_columns": [int(i) for i in model.style_columns_],
         "params": {name: getattr(model, name) for name in _SAVED_PARAMS},
-        "reference": {
-            "file": write_booster(model.reference_, "reference.lgb.txt"),
-            "program": model.reference_program_.to_dict(),
-        },
+        "reference": _write_reference(model.reference_, write_booster)
+        | {"program": model.reference_program_.to_dict()},
         "styles": styles,
         "self_training": model.self_training_.to_dict(),
         "motifs": None if model.motifs_ is None else model.motifs_.save(directory),
@@ -115,7 +115,7 @@ def read_model(cls: type, directory: ModelFiles, config: dict[str, Any]) -> Any:
         model = cls(reference_annotator=int(config["reference_annotator"]), **config["params"])
         model.feature_names_ = list(config["feature_names"])
         model.style_columns_ = np.asarray(config["style_columns"], dtype=np.int64)
-        model.reference_ = GBDTClassifier.load(directory.file(config["reference"]["file"]))
+        model.reference_ = _read_reference(directory, config["reference"])
         model.reference_program_ = _program(config["reference"], f"{where}: reference.program")
         model.self_training_ = SelfTrainingRecord.from_dict(
             config.get("self_training", {}), f"{where}: self_training"
@@ -169,16 +169,52 @@ def _program(entry: dict[str, Any], where: str) -> StyleProgram:
     return StyleProgram.from_decoder(DecoderParams.from_dict(entry["decoder"]))
 
 
+def _write_reference(reference: Any, write_booster: Any) -> dict[str, Any]:
+    """The reference's weight files: one LightGBM, or a stacked reference's stages."""
+    if not isinstance(reference, StackedReference):
+        return {"file": write_booster(reference, "reference.lgb.txt")}
+    return {
+        "stack": {
+            "first": [
+                write_booster(m, f"reference_fold{k}.lgb.txt")
+                for k, m in enumerate(reference.first)
+            ],
+            "second": write_booster(reference.second, "reference_second.lgb.txt"),
+            "columns": [int(i) for i in reference.columns],
+            "stride": reference.stride,
+        }
+    }
+
+
+def _read_reference(directory: ModelFiles, entry: dict[str, Any]) -> Any:
+    """The reference :func:`_write_reference` wrote."""
+    if "stack" not in entry:
+        return GBDTClassifier.load(directory.file(entry["file"]))
+    stack = entry["stack"]
+    return StackedReference(
+        [GBDTClassifier.load(directory.file(name)) for name in stack["first"]],
+        GBDTClassifier.load(directory.file(stack["second"])),
+        np.asarray(stack["columns"], dtype=np.int64),
+        int(stack["stride"]),
+    )
+
+
 def _check_shapes(model: Any, directory: ModelFiles) -> None:
     """Refuse a configuration whose feature lists do not fit its weight files."""
     n_features = len(model.feature_names_)
     n_context = probability_context(np.full((1, len(VOCABULARY)), 1.0 / len(VOCABULARY)))[0]
     problems = []
-    if model.reference_.booster_.num_feature() != n_features:
+    reference = model.reference_
+    first = reference.first if isinstance(reference, StackedReference) else [reference]
+    if any(m.booster_.num_feature() != n_features for m in first):
         problems.append(
-            f"the reference weights read {model.reference_.booster_.num_feature()} features, "
+            f"the reference weights read {first[0].booster_.num_feature()} features, "
             f"the manifest lists {n_features}"
         )
+    if isinstance(reference, StackedReference) and (
+        len(reference.columns) == 0 or reference.columns.max() >= n_features
+    ):
+        problems.append("the stacked reference's 'columns' point outside the feature list")
     columns = model.style_columns_
     if columns.ndim != 1 or (len(columns) and not 0 <= columns.min() <= columns.max() < n_features):
         problems.append("'style_columns' points outside the feature list")

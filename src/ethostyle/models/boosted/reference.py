@@ -21,6 +21,7 @@ from ethostyle.features import KEY_FEATURES, FeatureTable, sequence_features
 from ethostyle.features.steps import step_context
 from ethostyle.metrics.labelled import n_labelled
 from ethostyle.models.base import held_out_reference
+from ethostyle.models.boosted.stacked import StackedReference, fit_stacked
 from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.program import StyleProgram, fit_program
 from ethostyle.models.self_training import PseudoLabels, with_pseudo_labels
@@ -117,7 +118,7 @@ class FittedReference:
 
     Attributes
     ----------
-    estimator : GBDTClassifier
+    estimator : GBDTClassifier or StackedReference
         The fitted reference model.
     program : StyleProgram
         Its own program (its decoding); empty when not searched.
@@ -125,7 +126,7 @@ class FittedReference:
         What its self-training took (None: it was not self-trained).
     """
 
-    estimator: GBDTClassifier
+    estimator: GBDTClassifier | StackedReference
     program: StyleProgram
     self_training: PseudoLabels | None
 
@@ -158,6 +159,8 @@ def fit_reference(
     tune_decoding: bool,
     unlabelled: np.ndarray | None,
     progress: Progress,
+    stack_folds: int = 0,
+    stride: int = 3,
 ) -> FittedReference:
     """Fit the reference model on its annotator's videos, less those held out for its program.
 
@@ -179,12 +182,21 @@ def fit_reference(
         ``(frames, features)`` pose features of unlabelled videos to self-train on.
     progress : Progress
         Receives progress of each step.
+    stack_folds : int, optional
+        0: one LightGBM. 2 or more: the stacked reference
+        (:mod:`ethostyle.models.boosted.stacked`) of that many first-stage models.
+    stride : int, optional
+        The stacked reference's first stage scores every ``stride``-th frame.
 
     Returns
     -------
     FittedReference
     """
     held = set(held_out_reference(ref_ids, np.random.default_rng(seed)))
+    if stack_folds:
+        return _fit_stacked_reference(
+            new_estimator, table, labels, ref_ids, held, seed, tune_decoding, stack_folds, stride
+        )
     fit_rows = _rows_of(table, [i for i in ref_ids if i not in held])
     estimator = new_estimator()
     estimator.fit(
@@ -210,6 +222,39 @@ def fit_reference(
             videos.append((estimator.predict_proba(x), x, labels[rows]))
         program = fit_program(videos, table.names)
     return FittedReference(estimator, program, taken)
+
+
+def _fit_stacked_reference(
+    new_estimator: Callable[[], GBDTClassifier],
+    table: FeatureTable,
+    labels: np.ndarray,
+    ref_ids: list[str],
+    held: set[str],
+    seed: int,
+    tune_decoding: bool,
+    folds: int,
+    stride: int,
+) -> FittedReference:
+    """The stacked reference and its program, searched on out-of-fold held-out scores."""
+    stacked, held_proba = fit_stacked(
+        new_estimator,
+        table,
+        labels,
+        ref_ids,
+        held,
+        folds=folds,
+        seed=seed,
+        stride=stride,
+        feature_names=_lgb_safe(table.names),
+    )
+    program = StyleProgram()
+    if len(held) >= MIN_VIDEOS_FOR_REFERENCE_PROGRAM and tune_decoding:
+        videos = [
+            (held_proba[sid], table.values[table.rows(sid)], labels[table.rows(sid)])
+            for sid in sorted(held)
+        ]
+        program = fit_program(videos, table.names)
+    return FittedReference(stacked, program, None)
 
 
 def _self_train(
