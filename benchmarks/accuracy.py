@@ -291,7 +291,7 @@ def run(
         return {"scores": label_rows(sim, seed), "timings": timings}
 
     start = time.perf_counter()
-    model = StyleTransferModel(seed=seed).fit(sim.train)
+    model = StyleTransferModel(seed=seed, reference_stack=REFERENCE_STACK[0]).fit(sim.train)
     timings["style-transfer fit"] = time.perf_counter() - start
     styled = predict_dataset(model, sim.test)
     blind = predict_dataset(model, sim.test, style=model.reference_annotator)
@@ -342,6 +342,9 @@ def _gap_closed_row(scores: dict[str, object], ids: list[int]) -> str:
     return f"| share of the gap closed | **{closed(lambda s: s.f1)}** | {cells} |"
 
 
+#: ``--reference-stack``: the style models' ``reference_stack`` (0: one LightGBM).
+REFERENCE_STACK = [0]
+
 _GAP_ROWS = ("style-blind", "style-transfer", "same-annotator-again")
 
 
@@ -374,8 +377,16 @@ def main() -> None:
         help="Also fit the style models self-trained on the test videos' poses (a "
         "'self-trained' row).",
     )
+    parser.add_argument(
+        "--reference-stack",
+        type=int,
+        default=0,
+        help="The style models' reference_stack: 0 one LightGBM, 2 or more the stacked "
+        "reference of that many folds.",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    REFERENCE_STACK[0] = args.reference_stack
     seeds = args.seed or [0]
     for world in args.world or ["default", "heldout", "novel"]:
         results = []

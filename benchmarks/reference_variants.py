@@ -33,7 +33,7 @@ Features = Callable[[Sequence], tuple[np.ndarray, list[str]]]
 #: The product's features; a feature variant adds columns to them.
 _PRODUCT_FEATURES = features_module.sequence_features
 #: Base features that get steps (the product's key features: distances, speeds, facing).
-_KEY = features_module._KEY_FEATURES
+_KEY = features_module.KEY_FEATURES
 _NOSE, _NECK, _TAIL = 0, 3, 6
 
 
