@@ -21,7 +21,7 @@ from ethostyle.features import KEY_FEATURES, FeatureTable, sequence_features
 from ethostyle.features.steps import step_context
 from ethostyle.metrics.labelled import n_labelled
 from ethostyle.models.base import held_out_reference
-from ethostyle.models.boosted.stacked import StackedReference, fit_stacked
+from ethostyle.models.boosted.stacked import StackedReference, fit_stacked, rows_of
 from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.program import StyleProgram, fit_program
 from ethostyle.models.self_training import PseudoLabels, with_pseudo_labels
@@ -197,7 +197,7 @@ def fit_reference(
         return _fit_stacked_reference(
             new_estimator, table, labels, ref_ids, held, seed, tune_decoding, stack_folds, stride
         )
-    fit_rows = _rows_of(table, [i for i in ref_ids if i not in held])
+    fit_rows = rows_of(table, [i for i in ref_ids if i not in held])
     estimator = new_estimator()
     estimator.fit(
         table.values[fit_rows],
@@ -279,10 +279,6 @@ def _self_train(
         progress=progress.task("reference model (self-training)", estimator.n_estimators),
     )
     return estimator, PseudoLabels(len(unlabelled), n_pseudo)
-
-
-def _rows_of(table: FeatureTable, ids: list[str]) -> np.ndarray:
-    return np.concatenate([np.arange(table.rows(i).start, table.rows(i).stop) for i in ids])
 
 
 def _lgb_safe(names: list[str]) -> list[str]:

@@ -24,7 +24,7 @@ from ethostyle.features import KEY_FEATURES, FeatureTable, temporal_context
 from ethostyle.features.steps import step_context
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, softmax, strided_rows
 
-__all__ = ["SECOND_STAGE_PARAMS", "StackedReference", "fit_stacked", "key_columns"]
+__all__ = ["SECOND_STAGE_PARAMS", "StackedReference", "fit_stacked", "key_columns", "rows_of"]
 
 #: LightGBM settings of the second stage (few inputs; a small model).
 SECOND_STAGE_PARAMS: dict[str, Any] = {
@@ -186,7 +186,7 @@ def fit_stacked(
     fold_of = {sid: k % folds for k, sid in enumerate(order)}
     first = []
     for k in range(folds):
-        rows = _rows_of(table, [s for s in ref_ids if fold_of[s] != k])
+        rows = rows_of(table, [s for s in ref_ids if fold_of[s] != k])
         estimator = new_estimator()
         first.append(estimator.fit(table.values[rows], labels[rows], feature_names=feature_names))
     columns = key_columns(table.names)
@@ -205,5 +205,6 @@ def fit_stacked(
     return StackedReference(first, second, columns, stride), held_proba
 
 
-def _rows_of(table: FeatureTable, ids: list[str]) -> np.ndarray:
+def rows_of(table: FeatureTable, ids: list[str]) -> np.ndarray:
+    """The table rows of the sequences ``ids``, in order."""
     return np.concatenate([np.arange(table.rows(i).start, table.rows(i).stop) for i in ids])
