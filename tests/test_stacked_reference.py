@@ -20,6 +20,7 @@ from support import SMALL_PARAMS
 def test_a_stacked_reference_labels_alike_after_saving_and_loading(tiny, tmp_path: Path):
     model = StyleTransferModel(**SMALL_PARAMS, reference_stack=2, motifs=False).fit(tiny.train)
     assert isinstance(model.reference_, StackedReference) and len(model.reference_.first) == 2
+    assert any("@step" in n for n in model.feature_names_)  # its models also see steps
     before = predict_dataset(model, tiny.test).labels
     manifest = read_manifest(save_model(model, tmp_path / "m"))
     assert {"reference_fold0.lgb.txt", "reference_second.lgb.txt"} <= set(manifest["files"])

@@ -7,7 +7,7 @@ import numpy as np
 from ethostyle.features import KEY_FEATURES, sequence_features
 from ethostyle.features.steps import STEP_WINDOWS, step_context
 from ethostyle.models.boosted import StyleTransferModel
-from ethostyle.models.boosted.reference import features_for, reference_features
+from ethostyle.models.boosted.reference import reference_features
 from support import SMALL_PARAMS
 
 
@@ -33,10 +33,9 @@ def test_reference_features_are_the_pose_features_then_steps_of_the_key_features
     assert np.isfinite(values).all()
 
 
-def test_a_new_model_computes_steps_and_a_model_saved_before_them_its_own_features(tiny):
-    model = StyleTransferModel(**SMALL_PARAMS, tune_decoding=False).fit(
+def test_the_default_model_computes_no_steps(tiny):
+    model = StyleTransferModel(**SMALL_PARAMS, tune_decoding=False, motifs=False).fit(
         tiny.train.select(tiny.train.ids[:2])
     )
-    assert features_for(model.feature_names_) is reference_features
-    _, older = sequence_features(tiny.train[tiny.train.ids[0]])
-    assert features_for(older) is sequence_features
+    _, plain = sequence_features(tiny.train[tiny.train.ids[0]])
+    assert model.feature_names_ == plain  # no step columns: the default is unchanged

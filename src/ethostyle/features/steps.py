@@ -6,8 +6,9 @@ telling *where* it rose takes a difference of two columns, which trees build poo
 A step column hands them that difference: the mean of the next ``w`` frames minus the
 mean of the past ``w`` frames, largest at the frame where the feature jumps.
 
-The reference model adds these steps of the key pose features to its inputs
-(:func:`ethostyle.models.boosted.reference.reference_features`).
+The stacked reference (``StyleTransferModel(reference_stack=2)``) adds these steps of
+the key pose features to its inputs
+(:func:`ethostyle.models.boosted.reference.reference_features`); the default model does not.
 
 Examples
 --------

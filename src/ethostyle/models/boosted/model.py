@@ -21,7 +21,12 @@ from sklearn.utils._param_validation import Interval
 
 from ethostyle.data import VOCABULARY, Dataset, Sequence
 from ethostyle.errors import DataFormatError, ModelParameterError
-from ethostyle.features import FeatureTable, check_feature_names, compute_features
+from ethostyle.features import (
+    FeatureTable,
+    check_feature_names,
+    compute_features,
+    sequence_features,
+)
 from ethostyle.models.base import (
     ModelFiles,
     StylePredictor,
@@ -34,7 +39,6 @@ from ethostyle.models.boosted.persist import read_model, write_model
 from ethostyle.models.boosted.records import StyleModel, UnlabelledVideos
 from ethostyle.models.boosted.reference import (
     REFERENCE_PARAMS,
-    features_for,
     fit_reference,
     reference_features,
     require_reference_frames,
@@ -102,7 +106,11 @@ class StyleTransferModel(StylePredictor):
         0 (the default): the reference is one LightGBM. 2 or more: the stacked
         reference (:mod:`ethostyle.models.boosted.stacked`): that many first-stage
         models on folds of the reference's videos and a second LightGBM reading their
-        out-of-fold probabilities over time. Not with unlabelled videos.
+        out-of-fold probabilities over time; its models also see steps of the key pose
+        features (:func:`~ethostyle.models.boosted.reference.reference_features`). About
+        1.3-1.6 times the fit time; annotator 0's own F1 +0.006 to +0.008 on the simulated
+        worlds, Task 2 F1 level (benchmarks/README.md, issue 22). Not with unlabelled
+        videos.
     seed : int
         Random seed (training is deterministic for a fixed seed).
 
@@ -176,6 +184,14 @@ class StyleTransferModel(StylePredictor):
                 "videos or with reference_stack=0"
             )
 
+    def _describe(self, sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+        """One sequence's features: with steps for the stacked reference only, so the
+        default model computes exactly the features it always has (and a model saved
+        before ``reference_stack`` existed loads as the default)."""
+        if self.reference_stack:
+            return reference_features(sequence)
+        return sequence_features(sequence)
+
     def _new_reference(self) -> GBDTClassifier:
         boost = GBDTClassifier if self.reference_estimator is None else self.reference_estimator
         return boost(**{**REFERENCE_PARAMS, **(self.reference_params or {})}, seed=self.seed)
@@ -221,7 +237,7 @@ class StyleTransferModel(StylePredictor):
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         require_reference_frames(train, ref_ids, self.reference_annotator)
         table = compute_features(
-            train, progress=progress.task("features", train.n_frames), describe=reference_features
+            train, progress=progress.task("features", train.n_frames), describe=self._describe
         )
         self.feature_names_ = table.names
         pose_only = self._unlabelled_videos(unlabelled, train, progress)
@@ -316,7 +332,7 @@ class StyleTransferModel(StylePredictor):
         table = compute_features(
             train,
             progress=progress.task("features", train.n_frames),
-            describe=features_for(self.feature_names_),
+            describe=self._describe,
         )
         check_feature_names(table.names, self.feature_names_, train.ids[0])
         self.self_training_ = self.self_training_.without_styles(train.annotators)
@@ -378,7 +394,7 @@ class StyleTransferModel(StylePredictor):
         table = compute_features(
             unlabelled,
             progress=progress.task("features (unlabelled)", unlabelled.n_frames),
-            describe=features_for(self.feature_names_),
+            describe=self._describe,
         )
         check_feature_names(table.names, self.feature_names_, unlabelled.ids[0])
         return UnlabelledVideos(unlabelled, table)
@@ -429,7 +445,7 @@ class StyleTransferModel(StylePredictor):
         """Per annotator its style log-probabilities; the reference's; the features."""
         self._check_fitted()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
-        features, names = features_for(self.feature_names_)(sequence)
+        features, names = self._describe(sequence)
         check_feature_names(names, self.feature_names_, sequence.id)
         # The models score every PREDICT_FRAME_STRIDE-th frame; the rest are interpolated.
         rows = strided_rows(len(features), PREDICT_FRAME_STRIDE)

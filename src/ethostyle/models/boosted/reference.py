@@ -31,9 +31,7 @@ __all__ = [
     "MIN_TRAINING_FRAMES",
     "MIN_VIDEOS_FOR_REFERENCE_PROGRAM",
     "REFERENCE_PARAMS",
-    "FeatureFunction",
     "FittedReference",
-    "features_for",
     "fit_reference",
     "reference_features",
     "require_reference_frames",
@@ -62,15 +60,13 @@ MIN_VIDEOS_FOR_REFERENCE_PROGRAM = 3
 MIN_TRAINING_FRAMES = 30
 
 
-#: A function from one sequence to its ``(frames, features)`` float32 values and names.
-FeatureFunction = Callable[[Sequence], tuple[np.ndarray, list[str]]]
-
-
 def reference_features(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
-    """The boosted family's features: the pose features, their context, and key steps.
+    """The stacked reference's features: the pose features, their context, and key steps.
 
     The steps (:mod:`ethostyle.features.steps`) sharpen the reference's bout edges:
     annotator 0's test F1 +0.003 to +0.005 on ``default`` (benchmarks/README.md, issue 22).
+    Only a model with ``reference_stack`` computes them; the default model computes
+    :func:`ethostyle.features.sequence_features`, as it always has.
 
     Parameters
     ----------
@@ -90,26 +86,6 @@ def reference_features(sequence: Sequence) -> tuple[np.ndarray, list[str]]:
     key = [names.index(k) for k in KEY_FEATURES]
     steps, step_names = step_context(values[:, key], KEY_FEATURES)
     return np.concatenate([values, steps], axis=1), [*names, *step_names]
-
-
-def features_for(names: list[str]) -> FeatureFunction:
-    """The function that computes the features named ``names``, as a model recorded them.
-
-    A model saved before the steps existed computes, and labels with, exactly the
-    features it was trained on.
-
-    Parameters
-    ----------
-    names : list of str
-        A fitted model's feature names.
-
-    Returns
-    -------
-    callable
-        :func:`reference_features` when the names hold step columns, else
-        :func:`ethostyle.features.sequence_features` (models saved before steps).
-    """
-    return reference_features if any("@step" in n for n in names) else sequence_features
 
 
 @dataclass(frozen=True, slots=True)
