@@ -9,12 +9,14 @@ import pytest
 
 from ethostyle.errors import ModelParameterError
 from ethostyle.features import KEY_FEATURES
+from ethostyle.io import load_submission, save_test_npy, save_train_npy
+from ethostyle.models import check_training_options
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.boosted.stacked import StackedReference, key_columns, second_stage_inputs
 from ethostyle.models.manifest import read_manifest
 from ethostyle.models.store import load_model, save_model
-from support import SMALL_PARAMS
+from support import SMALL_PARAMS, assert_clean_error, assert_success, invoke
 
 
 def test_a_stacked_reference_labels_alike_after_saving_and_loading(tiny, tmp_path: Path):
@@ -40,6 +42,65 @@ def test_a_stacked_reference_of_one_fold_or_beside_unlabelled_videos_is_refused(
     extra = tiny.test.without_labels() if unlabelled else None
     with pytest.raises(ModelParameterError, match=match):
         model.fit(tiny.train, unlabelled=extra)
+
+
+def test_a_stacked_reference_is_not_boosted_on_a_dask_cluster(tiny):
+    from ethostyle.distributed import DaskGBDTClassifier
+
+    # What fit_on_cluster fits: refused before any work, naming what to drop.
+    model = StyleTransferModel(reference_estimator=DaskGBDTClassifier, reference_stack=2)
+    with pytest.raises(ModelParameterError, match="reference_estimator=DaskGBDTClassifier"):
+        model.fit(tiny.train)
+    with pytest.raises(ModelParameterError, match="cannot be used with --scheduler"):
+        check_training_options("gbdt", unlabelled=False, on_cluster=True, reference_stack=2)
+
+
+@pytest.mark.parametrize(
+    "family, folds, unlabelled, match",
+    [
+        ("gbdt", 2, True, r"--reference-stack 2 cannot be used with --unlabelled: .* drop"),
+        ("gbdt", 1, False, "needs 2 or more fold models"),
+        ("gbdt", -1, False, "needs 2 or more fold models"),
+        ("tcn", 2, False, "a reference of the 'gbdt' or 'ensemble' model"),
+    ],
+)
+def test_training_options_a_stacked_reference_cannot_go_with_are_refused(
+    family, folds, unlabelled, match
+):
+    with pytest.raises(ModelParameterError, match=match):
+        check_training_options(
+            family, unlabelled=unlabelled, on_cluster=False, reference_stack=folds
+        )
+    check_training_options("ensemble", unlabelled=False, on_cluster=False, reference_stack=3)
+
+
+def test_train_reference_stack_then_adapt_and_predict_on_the_command_line(tiny, tmp_path):
+    task1 = save_train_npy(tiny.train.filter([0]), tmp_path / "task1.npy")
+    task2 = save_train_npy(tiny.train.filter([1, 2]), tmp_path / "task2.npy")
+    test = save_test_npy(tiny.test.filter([0, 1]), tmp_path / "test.npy")
+    refused = invoke(
+        "train", task1, "--out", tmp_path / "x", "--reference-stack", 2, "--unlabelled", test
+    )
+    assert_clean_error(refused, "--reference-stack 2 cannot be used with --unlabelled")
+    assert not (tmp_path / "x").exists()  # before any work
+    trained = assert_success(
+        invoke("train", task1, "--out", tmp_path / "m1", "--reference-stack", 2)
+    )
+    assert "its model (stacked, 2 folds)" in trained
+    assert read_manifest(tmp_path / "m1")["config"]["params"]["reference_stack"] == 2
+    assert_success(invoke("adapt", tmp_path / "m1", task2, "--out", tmp_path / "m2"))
+    adapted = load_model(tmp_path / "m2")
+    assert isinstance(adapted.reference_, StackedReference) and adapted.annotators_ == [0, 1, 2]
+    ours = tiny.test.filter([0])  # the reference's labels are the trained model's
+    before, after = load_model(tmp_path / "m1").predict(ours), adapted.predict(ours)
+    assert all(np.array_equal(before[sid], after[sid]) for sid in ours.ids)
+    assert_success(invoke("predict", tmp_path / "m2", test, "--out", tmp_path / "sub.npy"))
+    written, expected = (
+        load_submission(tmp_path / "sub.npy"),
+        adapted.predict(tiny.test.filter([0, 1])),
+    )
+    assert written.keys() == expected.keys()
+    assert all(np.array_equal(written[sid], expected[sid]) for sid in expected)
 
 
 def test_the_second_stage_reads_the_probabilities_their_context_and_the_key_columns():

@@ -33,6 +33,28 @@ UnlabelledFiles = Annotated[
         "(repeat the option for several); their labels, if any, are not used.",
     ),
 ]
+#: ``--scheduler`` and ``--reference-stack`` of ``train``, declared here to keep it short.
+_SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Boost the reference model on a Dask cluster (lightgbm.dask): its address "
+        "(tcp://host:8786) or 'local:N'. Needs ethostyle[distributed].",
+    ),
+]
+_ReferenceStackOption = Annotated[
+    int,
+    typer.Option(
+        "--reference-stack",
+        metavar="K",
+        help="0 (the default): the reference is one LightGBM. 2 or more: a stacked reference, "
+        "K LightGBMs on folds of the reference annotator's videos and a second one that "
+        "reads how their scores move over time. It takes about 1.3-1.6 times as long to "
+        "train. On simulated data the reference annotator's own F1 rose by 0.006-0.008 "
+        "and Task 2 F1 stayed level, but some annotators' F1 fell by up to 0.017, so it is "
+        "not the default (benchmarks/README.md). Not with --unlabelled or --scheduler.",
+    ),
+]
 
 
 @app.command()
@@ -64,15 +86,9 @@ def train(
         str,
         typer.Option(metavar="cpu|cuda", help="Where the neural model trains: 'cpu' or 'cuda'."),
     ] = "cpu",
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            help="Boost the reference model on a Dask cluster (lightgbm.dask): its address "
-            "(tcp://host:8786) or 'local:N'. Needs ethostyle[distributed].",
-        ),
-    ] = None,
+    scheduler: _SchedulerOption = None,
     unlabelled: UnlabelledFiles = None,
+    reference_stack: _ReferenceStackOption = 0,
 ) -> None:
     """Train the reference model and one style model per other annotator.
 
@@ -90,7 +106,12 @@ def train(
     from ethostyle.io import load_many
     from ethostyle.models import check_training_options, train_model
 
-    check_training_options(model, unlabelled=bool(unlabelled), on_cluster=scheduler is not None)
+    check_training_options(
+        model,
+        unlabelled=bool(unlabelled),
+        on_cluster=scheduler is not None,
+        reference_stack=reference_stack,
+    )
     check_output(out, directory=True)
     dataset = load_many(train_files)
     pose_only = _unlabelled(unlabelled)
@@ -111,6 +132,7 @@ def train(
             seed=seed,
             device=device,
             progress=progress,
+            **({"reference_stack": reference_stack} if reference_stack else {}),
         )
     trained.save(out)
     _print_trained(trained)

@@ -147,8 +147,9 @@ def train_model(
     Raises
     ------
     ModelParameterError
-        If the family is unknown, or does not take ``reference_estimator`` or
-        ``unlabelled``, or both are given.
+        If the family is unknown, or does not take ``reference_estimator``,
+        ``unlabelled`` or ``reference_stack``, or they do not go together
+        (:func:`check_training_options`).
 
     Examples
     --------
@@ -159,7 +160,10 @@ def train_model(
     """
     entry = family_named(family)
     check_training_options(
-        family, unlabelled=unlabelled is not None, on_cluster=reference_estimator is not None
+        family,
+        unlabelled=unlabelled is not None,
+        on_cluster=reference_estimator is not None,
+        reference_stack=params.get("reference_stack", 0),
     )
     if reference_estimator is not None:
         params["reference_estimator"] = reference_estimator
@@ -244,7 +248,9 @@ def adapt_model(
     return TrainedModel(model, provenance, tuple(done))
 
 
-def check_training_options(family: str, *, unlabelled: bool, on_cluster: bool) -> None:
+def check_training_options(
+    family: str, *, unlabelled: bool, on_cluster: bool, reference_stack: int = 0
+) -> None:
     """Refuse options that do not go together, before any data is read.
 
     Parameters
@@ -256,6 +262,8 @@ def check_training_options(family: str, *, unlabelled: bool, on_cluster: bool) -
     on_cluster : bool
         Whether the reference is boosted elsewhere (``--scheduler``, a
         ``reference_estimator``).
+    reference_stack : int, optional
+        The stacked reference's number of folds (``--reference-stack``; 0: one LightGBM).
 
     Raises
     ------
@@ -281,6 +289,38 @@ def check_training_options(family: str, *, unlabelled: bool, on_cluster: bool) -
         raise ModelParameterError(
             f"--unlabelled self-trains the {_names(able)} model on this machine only; drop "
             "--unlabelled, or --model and --scheduler"
+        )
+    if reference_stack:
+        _check_stack(entry, reference_stack, unlabelled=unlabelled, on_cluster=on_cluster)
+
+
+def _check_stack(entry: Family, folds: int, *, unlabelled: bool, on_cluster: bool) -> None:
+    """Refuse a stacked reference with options it cannot go with."""
+    option = f"--reference-stack {folds}"
+    if not _takes(entry, "reference_stack"):
+        able = [f.name for f in families() if _takes(f, "reference_stack")]
+        raise ModelParameterError(
+            f"{option}: the stacked reference is a reference of the {_names(able)} model; "
+            f"drop --reference-stack, or --model {entry.name}"
+        )
+    if folds < 2:
+        raise ModelParameterError(
+            f"{option}: a stacked reference needs 2 or more fold models, each labelling the "
+            "videos the others learned from; give --reference-stack 2 (or more), or 0 for "
+            "the default reference"
+        )
+    if unlabelled:
+        raise ModelParameterError(
+            f"{option} cannot be used with --unlabelled: the stacked reference learns from "
+            "labelled videos only (its second stage reads out-of-fold scores of labelled "
+            "frames), so it does not self-train; drop --unlabelled, or --reference-stack "
+            "(the default reference self-trains)"
+        )
+    if on_cluster:
+        raise ModelParameterError(
+            f"{option} cannot be used with --scheduler: the stacked reference's fold models "
+            "are boosted on this machine only; drop --scheduler (train here), or "
+            "--reference-stack"
         )
 
 

@@ -110,7 +110,7 @@ class StyleTransferModel(StylePredictor):
         features (:func:`~ethostyle.models.boosted.reference.reference_features`). About
         1.3-1.6 times the fit time; annotator 0's own F1 +0.006 to +0.008 on the simulated
         worlds, Task 2 F1 level (benchmarks/README.md, issue 22). Not with unlabelled
-        videos.
+        videos, nor with a ``reference_estimator`` (such as a Dask cluster's).
     seed : int
         Random seed (training is deterministic for a fixed seed).
 
@@ -171,7 +171,11 @@ class StyleTransferModel(StylePredictor):
 
     # ------------------------------------------------------------------ fitting
     def _check_stack(self, unlabelled: Dataset | None) -> None:
-        """Refuse a stacked reference of one fold, or beside unlabelled videos."""
+        """Refuse a stacked reference of one fold, beside unlabelled videos, or boosted
+        elsewhere (such as on a Dask cluster), before any work."""
+        stack = (
+            f"StyleTransferModel: the stacked reference (reference_stack={self.reference_stack})"
+        )
         if self.reference_stack == 1:
             raise ModelParameterError(
                 "StyleTransferModel: reference_stack=1 stacks one first-stage model on "
@@ -179,9 +183,15 @@ class StyleTransferModel(StylePredictor):
             )
         if self.reference_stack and unlabelled is not None:
             raise ModelParameterError(
-                "StyleTransferModel: the stacked reference (reference_stack="
-                f"{self.reference_stack}) does not self-train; fit without unlabelled "
-                "videos or with reference_stack=0"
+                f"{stack} does not self-train; fit without unlabelled videos or with "
+                "reference_stack=0"
+            )
+        if self.reference_stack and self.reference_estimator is not None:
+            name = getattr(self.reference_estimator, "__name__", self.reference_estimator)
+            raise ModelParameterError(
+                f"{stack} boosts its fold models with ethostyle's own LightGBM on this "
+                f"machine, not with reference_estimator={name} (such as a Dask cluster's, "
+                "train --scheduler); leave reference_estimator out, or give reference_stack=0"
             )
 
     def _describe(self, sequence: Sequence) -> tuple[np.ndarray, list[str]]:
@@ -507,12 +517,13 @@ class StyleTransferModel(StylePredictor):
             reference annotator first.
         """
         self._check_fitted()
+        stack = f" (stacked, {self.reference_stack} folds)" if self.reference_stack else ""
         rows = [
             {
                 "annotator": self.reference_annotator,
                 "videos": None,
                 "frames": None,
-                "changed": "the reference: its model and decoding",
+                "changed": f"the reference: its model{stack} and decoding",
             }
         ]
         for annotator, style in sorted(self.styles_.items()):
