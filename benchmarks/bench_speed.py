@@ -20,10 +20,16 @@ A run's CPU time (user + system) is reported too: on a shared machine it moves f
 less than wall time, and CPU seconds within a wall-time target mean the target is
 met even on one idle core. The load average around each run is recorded.
 
+``--only stack`` also times the stacked reference (``train --reference-stack 2``, an
+option; issue 22): its ``train`` and ``predict`` as the rows ``train_stack`` and
+``predict_stack``, with the same ratios to the numpy pass, and to the default's figures
+where those were measured in the same run.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_speed.py                   # everything, 3 repeats
     .venv/bin/python benchmarks/bench_speed.py --only predict --repeats 5
+    .venv/bin/python benchmarks/bench_speed.py --only train --only predict --only stack
 """
 
 from __future__ import annotations
@@ -226,6 +232,41 @@ def stage_shares(cmd: list[str], stages: dict[str, tuple[str, str]], workdir: Pa
     return shares
 
 
+def stack_rows(
+    results: dict[str, Any],
+    train_cmd: list[str],
+    predict_cmd: list[str],
+    references: dict[str, Summary],
+    log: Path,
+    repeats: tuple[int, int],
+    test_frames: int,
+) -> None:
+    """Time the stacked reference's ``train`` and ``predict`` into ``results``.
+
+    Ratios to the numpy pass of each file (``references``), and to the default
+    model's row of the same run where there is one (``vs_default``).
+    """
+    train = repeat(train_cmd, log, repeats[0])
+    predict = repeat(predict_cmd, log, repeats[1])
+    rows = {"train_stack": (train, "train", None), "predict_stack": (predict, "test", test_frames)}
+    for name, (summary, split, frames) in rows.items():
+        ref = references[split]
+        row = {
+            **asdict(summary),
+            "wall_vs_reference": summary.wall_s / ref.wall_s,
+            "cpu_vs_reference": summary.cpu_s / ref.cpu_s,
+            "peak_vs_reference": summary.peak_bytes / ref.peak_bytes,
+        }
+        if frames:
+            row["frames_per_s"] = frames / summary.wall_s
+            row["frames_per_cpu_s"] = frames / summary.cpu_s
+        default = results.get(name.removesuffix("_stack"))
+        if isinstance(default, dict):
+            row["wall_vs_default"] = summary.wall_s / default["wall_s"]
+            row["cpu_vs_default"] = summary.cpu_s / default["cpu_s"]
+        results[name] = row
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print its figures as JSON (and write them with ``--json``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -238,7 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--only", choices=("train", "predict", "features", "stages"), action="append"
+        "--only", choices=("train", "predict", "features", "stages", "stack"), action="append"
+    )
+    parser.add_argument(
+        "--stack-folds", type=int, default=2, help="--reference-stack of the 'stack' rows."
     )
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     parser.add_argument("--make-data", action="store_true", help=argparse.SUPPRESS)
@@ -273,9 +317,13 @@ def main(argv: list[str] | None = None) -> int:
         "test_frames": args.test_frames,
     }
 
+    measured: dict[str, Summary] = {}
+
     def reference(split: str) -> Summary:
+        if split in measured:
+            return measured[split]
         cmd = [sys.executable, "-c", _REFERENCE_PASS, str(paths[split])]
-        summary = repeat(cmd, log, args.repeats)
+        summary = measured[split] = repeat(cmd, log, args.repeats)
         results[f"reference_{split}"] = asdict(summary)
         return summary
 
@@ -315,6 +363,24 @@ def main(argv: list[str] | None = None) -> int:
             "wall_vs_reference": features.wall_s / ref.wall_s,
             "cpu_vs_reference": features.cpu_s / ref.cpu_s,
         }
+    if "stack" in only:
+        stack_dir = args.workdir / "model-stack"
+        folds = str(args.stack_folds)
+        stack_train = _ethostyle("train", str(paths["train"]), "--out", str(stack_dir))
+        stack_predict = _ethostyle(
+            "predict", str(stack_dir), str(paths["test"]), "--out", str(args.workdir / "s.npy")
+        )
+        references = {split: reference(split) for split in ("train", "test")}
+        repeats = (args.train_repeats or args.repeats, args.repeats)
+        stack_rows(
+            results,
+            [*stack_train, "--reference-stack", folds],
+            stack_predict,
+            references,
+            log,
+            repeats,
+            args.test_frames,
+        )
     if "stages" in only:
         results["train_stage_shares"] = stage_shares(train_cmd, _TRAIN_STAGES, args.workdir)
         results["predict_stage_shares"] = stage_shares(predict_cmd, _PREDICT_STAGES, args.workdir)
