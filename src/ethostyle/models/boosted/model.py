@@ -108,9 +108,10 @@ class StyleTransferModel(StylePredictor):
         models on folds of the reference's videos and a second LightGBM reading their
         out-of-fold probabilities over time; its models also see steps of the key pose
         features (:func:`~ethostyle.models.boosted.reference.reference_features`). About
-        1.3-1.6 times the fit time; annotator 0's own F1 +0.006 to +0.008 on the simulated
-        worlds, Task 2 F1 level (benchmarks/README.md, issue 22). Not with unlabelled
-        videos, nor with a ``reference_estimator`` (such as a Dask cluster's).
+        1.3-1.6 times the fit time and twice the prediction time; annotator 0's own F1
+        +0.006 to +0.008 on the simulated worlds, Task 2 F1 level (benchmarks/README.md,
+        issue 22). Not with unlabelled videos, nor with a ``reference_estimator`` (such
+        as a Dask cluster's).
     seed : int
         Random seed (training is deterministic for a fixed seed).
 
