@@ -4,8 +4,8 @@ Each round tries every searched kind (:data:`~.edits.SEARCHED_KINDS`) for every
 behaviour, as its spec says: a grid kind's parameter coarse then fine, a rule kind's
 rule from depth-2 trees (:mod:`.rules`). A candidate's parameter is chosen on the
 training folds only and scored on the held-out fold (each video is cut into two
-halves of its labelled frames, :data:`PARTS_PER_VIDEO`, and each half is held out in
-turn), so its gain is honest. The candidate with the best pooled
+runs of equal labelled frames, enough for :data:`MIN_FOLDS` folds, and each run is held
+out in turn), so its gain is honest. The candidate with the best pooled
 held-out F1 gain is accepted if that gain is at least the penalty; its parameter is
 then refitted on all videos, and its effect in frames measured (:mod:`.effect`).
 Every decoding is vectorised over frames and the per video confusion matrices of one
@@ -49,7 +49,7 @@ from ethostyle.progress import NULL_PROGRESS, Progress
 __all__ = [
     "DEFAULT_MAX_EDITS",
     "DEFAULT_PENALTY",
-    "PARTS_PER_VIDEO",
+    "MIN_FOLDS",
     "Video",
     "fit_program",
     "pooled_f1",
@@ -61,12 +61,12 @@ logger = logging.getLogger(__name__)
 
 #: Smallest pooled held-out macro-F1 gain an edit must bring (see the package docstring).
 DEFAULT_PENALTY = 0.008
-#: Folds per video of the search: each video is cut into this many runs of equal
-#: labelled frames, and each run is held out in turn. With two videos of an annotator,
-#: leaving one whole video out chose each candidate's parameter on half the evidence;
-#: halves choose it on three quarters, closer to the refit on all videos
+#: Fewest folds of the search: each video is cut into ``ceil(MIN_FOLDS / videos)`` runs
+#: of equal labelled frames, and each run is held out in turn, so every fold chooses its
+#: candidate's parameter on at least three quarters of the evidence. Leaving one whole
+#: video out of two chose it on half, further from the refit on all videos
 #: (benchmarks/README.md, issue 22: the style search when the reference moves).
-PARTS_PER_VIDEO = 2
+MIN_FOLDS = 4
 #: Most edits :func:`fit_program` adds to a program.
 DEFAULT_MAX_EDITS = 8
 # Smallest leaf of a rule's tree, in frames.
@@ -207,7 +207,7 @@ class _Search:
         self.n = sum(lengths)
         self.true = np.concatenate([v.labels for v in checked])
         self.labelled = labelled_mask(self.true)
-        self.fold = video_parts(self.labelled, lengths, PARTS_PER_VIDEO)
+        self.fold = video_parts(self.labelled, lengths, -(-MIN_FOLDS // len(checked)))
         self.k = int(self.fold.max()) + 1
         # Frames nobody labelled count in one more fold that no score reads.
         self.cm_index = np.where(
