@@ -564,3 +564,17 @@ def test_docs_styles_documents_every_record_field() -> None:
     assert not missing, f"docs/styles.md does not document {missing}"
     for kind in EDIT_KINDS:
         assert f"`{kind}`" in doc, kind
+
+
+def test_each_video_is_cut_into_halves_of_its_labelled_frames() -> None:
+    from ethostyle.models.program.search import video_parts
+
+    labelled = np.ones(10, bool)
+    labelled[:2] = False  # the first video starts unlabelled: its halves count labels
+    folds = video_parts(labelled, [6, 4], 2)
+    assert folds.tolist() == [0, 0, 0, 0, 1, 1, 2, 2, 3, 3]
+    # one whole video per fold, and a single video is still cut in two
+    assert video_parts(labelled, [6, 4], 1).tolist() == [0] * 6 + [1] * 4
+    assert video_parts(np.ones(5, bool), [5], 1).tolist() == [0, 0, 1, 1, 1]
+    with pytest.raises(ValueError, match="parts=0"):
+        video_parts(labelled, [6, 4], 0)

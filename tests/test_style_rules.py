@@ -61,7 +61,9 @@ def test_a_planted_rule_is_recovered_as_its_kind_and_magnitude(learned, annotato
 
 
 def test_the_statements_name_the_rule_with_units_and_gain(learned) -> None:
-    [statement] = learned.describe_styles()[1]
+    # The planted rule comes first; what it leaves (investigation frames before an
+    # attack) may be taken up by a later edit.
+    statement = learned.describe_styles()[1][0]
     assert statement.startswith("Annotator 1 starts attack 0.8 s")
     assert "before the reference annotator does (held-out F1 gain +" in statement
 

@@ -62,8 +62,8 @@ How edits are chosen (:func:`fit_program`)
 ------------------------------------------
 Greedy forward selection. Each round tries every kind of edit for every
 behaviour. A candidate's parameter (a shift, a gap, a bias, a tree) is chosen
-on the training folds only and scored on the held-out fold (leave one video
-out; a single video is cut into halves), so its gain is honest; grids are
+on the training folds only and scored on the held-out fold (each video is cut
+into runs of equal labelled frames, at least four folds in all, each held out in turn), so its gain is honest; grids are
 searched coarse to fine, per fold. The candidate with the best pooled held-out
 F1 gain is accepted if that gain is at least ``penalty``; its parameter is then
 refitted on all videos, and what it changes there (frames and bouts of the behaviour,
