@@ -7,7 +7,7 @@ references. For each world and seed this fits the product twice, once per refere
 ``train --reference-stack 2``), and on each fits every annotator's style again with
 each number of search folds (``--min-folds``: ``1`` is leave one video out, the
 search before issue 22's change; ``4`` today's
-:data:`ethostyle.models.program.search.MIN_FOLDS`). It writes one JSON line per
+:data:`ethostyle.models.program.folds.MIN_FOLDS`). It writes one JSON line per
 world, seed, reference and fold count: Task 2 F1, each annotator's F1 and program.
 
 Run::
@@ -33,7 +33,7 @@ import numpy as np
 from ethostyle.metrics import task2_score
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
-from ethostyle.models.program import search
+from ethostyle.models.program import folds as search_folds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import WORLDS, _world  # a sibling script, not a package
@@ -45,20 +45,20 @@ def run(world: str, seed: int, stacks: list[int], folds: list[int], out: Path) -
     truth = {s.id: s.labels for s in sim.test}
     annotators = {s.id: s.annotator_id for s in sim.test}
     others = [a for a in sim.train.annotators if a != 0]
-    default = search.MIN_FOLDS
+    default = search_folds.MIN_FOLDS
     for stack in stacks:
         start = time.perf_counter()
         model = StyleTransferModel(seed=seed, reference_stack=stack).fit(sim.train)
         fit_s = time.perf_counter() - start
         for k in folds:
             # The search reads its fold count from the module: set it for this fit only.
-            search.MIN_FOLDS = k
+            search_folds.MIN_FOLDS = k
             try:
                 start = time.perf_counter()
                 model.adapt(sim.train.filter(others))
                 adapt_s = time.perf_counter() - start
             finally:
-                search.MIN_FOLDS = default
+                search_folds.MIN_FOLDS = default
             score = task2_score(truth, predict_dataset(model, sim.test).labels, annotators)
             row = {
                 "world": world,

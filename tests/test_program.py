@@ -566,15 +566,20 @@ def test_docs_styles_documents_every_record_field() -> None:
         assert f"`{kind}`" in doc, kind
 
 
-def test_each_video_is_cut_into_halves_of_its_labelled_frames() -> None:
-    from ethostyle.models.program.search import video_parts
+def test_the_search_holds_out_runs_of_each_video_long_enough_to_score() -> None:
+    from ethostyle.models.program.folds import MIN_RUN_FRAMES, search_folds, video_parts
 
     labelled = np.ones(10, bool)
-    labelled[:2] = False  # the first video starts unlabelled: its halves count labels
-    folds = video_parts(labelled, [6, 4], 2)
-    assert folds.tolist() == [0, 0, 0, 0, 1, 1, 2, 2, 3, 3]
-    # one whole video per fold, and a single video is still cut in two
-    assert video_parts(labelled, [6, 4], 1).tolist() == [0] * 6 + [1] * 4
-    assert video_parts(np.ones(5, bool), [5], 1).tolist() == [0, 0, 1, 1, 1]
-    with pytest.raises(ValueError, match="parts=0"):
-        video_parts(labelled, [6, 4], 0)
+    labelled[:2] = False  # the first video starts unlabelled: its runs count labels
+    assert video_parts(labelled, [6, 4], [2, 2]).tolist() == [0, 0, 0, 0, 1, 1, 2, 2, 3, 3]
+    with pytest.raises(ValueError, match="at least 1 run"):
+        video_parts(labelled, [6, 4], [2, 0])
+    long = 4 * MIN_RUN_FRAMES
+    # Two long videos: their halves; one: its quarters; three: their halves.
+    for videos, folds in ((2, 4), (1, 4), (3, 6)):
+        fold = search_folds(np.ones(videos * long, bool), [long] * videos)
+        assert np.bincount(fold).tolist() == [videos * long // folds] * folds
+    # Videos too short to cut are held out whole; a single one is still cut in two.
+    short = MIN_RUN_FRAMES
+    assert np.bincount(search_folds(np.ones(2 * short, bool), [short] * 2)).tolist() == [short] * 2
+    assert np.bincount(search_folds(np.ones(short, bool), [short])).tolist() == [short // 2] * 2

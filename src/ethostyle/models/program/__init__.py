@@ -55,6 +55,7 @@ The package
 - :mod:`.effect`: what an edit changed in frames and bouts where it was fitted;
 - :mod:`.rules`: the depth-2 rule learner; :mod:`.search`: :func:`fit_program`;
   :mod:`.selection`: the held-out choice every kind's search ends with;
+  :mod:`.folds`: the runs of the videos held out in turn;
   :mod:`.motif_edits` and :mod:`.motif_search`: the motif kinds, and their search (one
   bit per motif, every motif scored at once).
 
@@ -63,7 +64,8 @@ How edits are chosen (:func:`fit_program`)
 Greedy forward selection. Each round tries every kind of edit for every
 behaviour. A candidate's parameter (a shift, a gap, a bias, a tree) is chosen
 on the training folds only and scored on the held-out fold (each video is cut
-into runs of equal labelled frames, at least four folds in all, each held out in turn), so its gain is honest; grids are
+into runs of equal labelled frames, at least four folds where the videos are long
+enough, each held out in turn: :mod:`.folds`), so its gain is honest; grids are
 searched coarse to fine, per fold. The candidate with the best pooled held-out
 F1 gain is accepted if that gain is at least ``penalty``; its parameter is then
 refitted on all videos, and what it changes there (frames and bouts of the behaviour,

@@ -3,10 +3,10 @@
 Each round tries every searched kind (:data:`~.edits.SEARCHED_KINDS`) for every
 behaviour, as its spec says: a grid kind's parameter coarse then fine, a rule kind's
 rule from depth-2 trees (:mod:`.rules`). A candidate's parameter is chosen on the
-training folds only and scored on the held-out fold (each video is cut into two
-runs of equal labelled frames, enough for :data:`MIN_FOLDS` folds, and each run is held
-out in turn), so its gain is honest. The candidate with the best pooled
-held-out F1 gain is accepted if that gain is at least the penalty; its parameter is
+training folds only and scored on the held-out fold (each video is cut into runs
+of equal labelled frames, at least four folds where the videos are long enough, each
+held out in turn: :mod:`.folds`), so its gain is honest. The candidate with the best
+pooled held-out F1 gain is accepted if that gain is at least the penalty; its parameter is
 then refitted on all videos, and its effect in frames measured (:mod:`.effect`).
 Every decoding is vectorised over frames and the per video confusion matrices of one
 decoding serve every fold at once.
@@ -38,6 +38,7 @@ from ethostyle.models.program.edits import (
     RuleSearch,
 )
 from ethostyle.models.program.effect import measure_effect
+from ethostyle.models.program.folds import search_folds
 from ethostyle.models.program.motif_search import best_motif_edit, motif_options
 from ethostyle.models.program.pipeline import Frames, compile_edits, execute
 from ethostyle.models.program.plan import Plan
@@ -49,24 +50,16 @@ from ethostyle.progress import NULL_PROGRESS, Progress
 __all__ = [
     "DEFAULT_MAX_EDITS",
     "DEFAULT_PENALTY",
-    "MIN_FOLDS",
     "Video",
     "fit_program",
     "pooled_f1",
     "residual_gain",
-    "video_parts",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: Smallest pooled held-out macro-F1 gain an edit must bring (see the package docstring).
 DEFAULT_PENALTY = 0.008
-#: Fewest folds of the search: each video is cut into ``ceil(MIN_FOLDS / videos)`` runs
-#: of equal labelled frames, and each run is held out in turn, so every fold chooses its
-#: candidate's parameter on at least three quarters of the evidence. Leaving one whole
-#: video out of two chose it on half, further from the refit on all videos
-#: (benchmarks/README.md, issue 22: the style search when the reference moves).
-MIN_FOLDS = 4
 #: Most edits :func:`fit_program` adds to a program.
 DEFAULT_MAX_EDITS = 8
 # Smallest leaf of a rule's tree, in frames.
@@ -151,45 +144,6 @@ class Video:
 VideoLike = Video | tuple[Any, ...]
 
 
-def video_parts(labelled: np.ndarray, lengths: SequenceABC[int], parts: int) -> np.ndarray:
-    """The fold of every frame: each video cut into ``parts`` runs of equal labelled frames.
-
-    Parameters
-    ----------
-    labelled : numpy.ndarray
-        ``(frames,)`` bool, the labelled frames of the videos end to end.
-    lengths : sequence of int
-        Frames of each video.
-    parts : int
-        Folds per video (1: leave one video out; a single video is always cut
-        into at least two).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(frames,)`` int64 fold ids: ``video * parts + part``.
-
-    Examples
-    --------
-    >>> video_parts(np.ones(6, bool), [4, 2], 2).tolist()
-    [0, 0, 1, 1, 2, 3]
-    >>> video_parts(np.ones(4, bool), [4], 1).tolist()
-    [0, 0, 1, 1]
-    """
-    if parts < 1:
-        raise ValueError(f"parts={parts} must be at least 1")
-    if len(lengths) == 1:
-        parts = max(parts, 2)
-    video = np.repeat(np.arange(len(lengths)), lengths)
-    # Labelled frames seen so far within each video (the first one counts 1).
-    seen = np.cumsum(labelled)
-    before = np.r_[0, seen][np.cumsum(lengths) - np.asarray(lengths)]
-    total = np.bincount(video, weights=labelled, minlength=len(lengths)).astype(np.int64)
-    local = seen - before[video]
-    part = np.minimum(local * parts // (total[video] + 1), parts - 1)
-    return (video * parts + part).astype(np.int64)
-
-
 class _Search:
     """The pooled frames of an annotator's videos, their folds, and candidate scoring."""
 
@@ -207,7 +161,7 @@ class _Search:
         self.n = sum(lengths)
         self.true = np.concatenate([v.labels for v in checked])
         self.labelled = labelled_mask(self.true)
-        self.fold = video_parts(self.labelled, lengths, -(-MIN_FOLDS // len(checked)))
+        self.fold = search_folds(self.labelled, lengths)
         self.k = int(self.fold.max()) + 1
         # Frames nobody labelled count in one more fold that no score reads.
         self.cm_index = np.where(
