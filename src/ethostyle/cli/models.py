@@ -50,10 +50,9 @@ _ReferenceStackOption = Annotated[
         help="0 (the default): the reference is one LightGBM. 2 or more: a stacked reference, "
         "K LightGBMs on folds of the reference annotator's videos and a second one that "
         "reads how their scores move over time. It takes about 1.3-1.6 times as long to "
-        "train and twice as long to predict. On simulated data the reference annotator's "
-        "own F1 rose by 0.006-0.008 and Task 2 F1 stayed level, but some annotators' F1 fell "
-        "by up to 0.017, so it is not the default (benchmarks/README.md). Not with "
-        "--unlabelled or --scheduler.",
+        "train and twice as long to predict, so it is not the default. On simulated data the "
+        "reference annotator's own F1 rose by 0.006-0.008 and Task 2 F1 by 0.003-0.008 "
+        "(benchmarks/README.md). Not with --unlabelled or --scheduler.",
     ),
 ]
 
