@@ -53,12 +53,10 @@ def video_parts(labelled: np.ndarray, lengths: Sequence[int], parts: Sequence[in
         raise ValueError(
             f"parts={parts.tolist()}: give at least 1 run for each of {len(lengths)} videos"
         )
-    lengths = np.asarray(lengths, np.int64)
-    video = np.repeat(np.arange(lengths.size), lengths)
+    lengths, video, total = _labelled_per_video(labelled, lengths)
     # Labelled frames seen so far within each video (its first labelled frame counts 1).
     seen = np.cumsum(labelled)
     before = np.r_[0, seen][np.cumsum(lengths) - lengths]
-    total = np.bincount(video, weights=labelled, minlength=lengths.size).astype(np.int64)
     local = seen - before[video]
     run = np.minimum(local * parts[video] // (total[video] + 1), parts[video] - 1)
     first = np.cumsum(parts) - parts  # each video's first fold id
@@ -91,11 +89,19 @@ def search_folds(labelled: np.ndarray, lengths: Sequence[int]) -> np.ndarray:
     >>> search_folds(np.ones(1800, bool), [900, 900])[::900].tolist()  # too short to cut
     [0, 1]
     """
-    lengths = np.asarray(lengths, np.int64)
-    video = np.repeat(np.arange(lengths.size), lengths)
-    total = np.bincount(video, weights=labelled, minlength=lengths.size)
+    lengths, _, total = _labelled_per_video(labelled, lengths)
     wanted = -(-MIN_FOLDS // max(lengths.size, 1))
-    parts = np.clip(total // MIN_RUN_FRAMES, 1, wanted).astype(np.int64)
+    parts = np.clip(total // MIN_RUN_FRAMES, 1, wanted)
     if lengths.size == 1:
         parts = np.maximum(parts, 2)
     return video_parts(labelled, lengths, parts)
+
+
+def _labelled_per_video(
+    labelled: np.ndarray, lengths: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``lengths`` as int64, the video of every frame, and each video's labelled frames."""
+    lengths = np.asarray(lengths, np.int64)
+    video = np.repeat(np.arange(lengths.size), lengths)
+    total = np.bincount(video, weights=labelled, minlength=lengths.size).astype(np.int64)
+    return lengths, video, total
