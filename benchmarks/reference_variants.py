@@ -19,10 +19,16 @@ import ethostyle.features as features_module
 import ethostyle.models.boosted.model as model_module
 from ethostyle.data import FPS, Dataset, Sequence
 from ethostyle.features import clean_keypoints, compute_features, temporal_context
+from ethostyle.features.steps import STEP_WINDOWS
 from ethostyle.models.base import held_out_reference, predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
 from ethostyle.models.boosted.model import PREDICT_FRAME_STRIDE
 from ethostyle.models.boosted.reference import REFERENCE_PARAMS, _lgb_safe
+from ethostyle.models.boosted.stacked import (
+    PROBABILITY_SPREAD_WINDOWS,
+    PROBABILITY_WINDOWS,
+    SECOND_STAGE_PARAMS,
+)
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, softmax, strided_rows
 from ethostyle.models.program import fit_program
 
@@ -298,20 +304,13 @@ def _refit(fn: Features) -> Callable[[Dataset, int], Labeller]:
     return variant
 
 
-#: The second stage of ``steps-stack``: a small LightGBM on the first stage's probabilities.
-_STAGE2 = {
-    "n_estimators": 100,
-    "learning_rate": 0.1,
-    "num_leaves": 15,
-    "min_child_samples": 40,
-    "feature_fraction": 0.8,
-    "bagging_fraction": 0.8,
-    "frame_step": 2,
+#: The context of the first stage's probabilities that ``steps-stack`` gives the second
+#: (the product's, :mod:`ethostyle.models.boosted.stacked`).
+_STAGE2_CONTEXT = {
+    "windows": PROBABILITY_WINDOWS,
+    "spread_windows": PROBABILITY_SPREAD_WINDOWS,
+    "steps": STEP_WINDOWS,
 }
-
-
-#: The context of the first stage's probabilities that ``steps-stack`` gives the second.
-_STAGE2_CONTEXT = {"windows": (7, 15, 31, 61), "spread_windows": (15,), "steps": (5, 15, 45)}
 #: ``steps-stack-wide``'s: longer means and spreads, shifts, and more steps.
 _STAGE2_WIDE = {
     "windows": (7, 15, 31, 61, 121, 241),
@@ -378,7 +377,7 @@ def steps_stack(
         x = table.values[table.rows(sid)]
         x2[sid] = _stage2_inputs(stage1[fold_of[sid]].predict_proba(x), x, table.names, context)
     fit_ids = [s for s in train.ids if s not in held]
-    stage2 = GBDTClassifier(**_STAGE2, seed=seed + boost_seed).fit(
+    stage2 = GBDTClassifier(**SECOND_STAGE_PARAMS, seed=seed + boost_seed).fit(
         np.concatenate([x2[s] for s in fit_ids]),
         np.concatenate([labels[table.rows(s)] for s in fit_ids]),
     )
