@@ -28,6 +28,7 @@ from ethostyle.models.program import (
     fit_program,
     residual_gain,
 )
+from ethostyle.models.program.folds import MIN_RUN_FRAMES, search_folds, video_parts
 from ethostyle.models.program.pipeline import near as _near
 from ethostyle.models.program.rules import depth2_nodes as _depth2_nodes
 from ethostyle.models.program.rules import quantile_bins as _quantile_bins
@@ -567,8 +568,6 @@ def test_docs_styles_documents_every_record_field() -> None:
 
 
 def test_the_search_holds_out_runs_of_each_video_long_enough_to_score() -> None:
-    from ethostyle.models.program.folds import MIN_RUN_FRAMES, search_folds, video_parts
-
     labelled = np.ones(10, bool)
     labelled[:2] = False  # the first video starts unlabelled: its runs count labels
     assert video_parts(labelled, [6, 4], [2, 2]).tolist() == [0, 0, 0, 0, 1, 1, 2, 2, 3, 3]
