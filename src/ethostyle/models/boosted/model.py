@@ -267,7 +267,6 @@ class StyleTransferModel(StylePredictor):
             unlabelled=None if pose_only is None else pose_only.table.values,
             progress=progress,
             stack_folds=self.reference_stack,
-            stride=PREDICT_FRAME_STRIDE,
         )
         self.reference_ = reference.estimator
         self.reference_program_ = reference.program

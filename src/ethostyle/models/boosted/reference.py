@@ -21,7 +21,12 @@ from ethostyle.features import KEY_FEATURES, FeatureTable, sequence_features
 from ethostyle.features.steps import step_context
 from ethostyle.metrics.labelled import n_labelled
 from ethostyle.models.base import held_out_reference
-from ethostyle.models.boosted.stacked import StackedReference, fit_stacked, rows_of
+from ethostyle.models.boosted.stacked import (
+    FIRST_STAGE_STRIDE,
+    StackedReference,
+    fit_stacked,
+    rows_of,
+)
 from ethostyle.models.gbdt import GBDTClassifier
 from ethostyle.models.program import StyleProgram, fit_program
 from ethostyle.models.self_training import PseudoLabels, with_pseudo_labels
@@ -136,7 +141,6 @@ def fit_reference(
     unlabelled: np.ndarray | None,
     progress: Progress,
     stack_folds: int = 0,
-    stride: int = 3,
 ) -> FittedReference:
     """Fit the reference model on its annotator's videos, less those held out for its program.
 
@@ -161,8 +165,6 @@ def fit_reference(
     stack_folds : int, optional
         0: one LightGBM. 2 or more: the stacked reference
         (:mod:`ethostyle.models.boosted.stacked`) of that many first-stage models.
-    stride : int, optional
-        The stacked reference's first stage scores every ``stride``-th frame.
 
     Returns
     -------
@@ -171,7 +173,7 @@ def fit_reference(
     held = set(held_out_reference(ref_ids, np.random.default_rng(seed)))
     if stack_folds:
         return _fit_stacked_reference(
-            new_estimator, table, labels, ref_ids, held, seed, tune_decoding, stack_folds, stride
+            new_estimator, table, labels, ref_ids, held, seed, tune_decoding, stack_folds
         )
     fit_rows = rows_of(table, [i for i in ref_ids if i not in held])
     estimator = new_estimator()
@@ -209,7 +211,6 @@ def _fit_stacked_reference(
     seed: int,
     tune_decoding: bool,
     folds: int,
-    stride: int,
 ) -> FittedReference:
     """The stacked reference and its program, searched on out-of-fold held-out scores."""
     stacked, held_proba = fit_stacked(
@@ -220,7 +221,7 @@ def _fit_stacked_reference(
         held,
         folds=folds,
         seed=seed,
-        stride=stride,
+        stride=FIRST_STAGE_STRIDE,
         feature_names=_lgb_safe(table.names),
     )
     program = StyleProgram()

@@ -9,8 +9,10 @@ starts and ends from how the first stage's belief moves. On annotator 0's own te
 videos this closed 63-93 % of the gap between a world's 30 videos and three times as
 many (``benchmarks/README.md``, issue 22, ``steps-stack-2fold``).
 
-At prediction the first-stage models score every ``stride``-th frame (their mean raw
-score, interpolated), and the second stage scores every frame of the video.
+The first-stage models score every ``stride``-th frame (:data:`FIRST_STAGE_STRIDE`;
+at prediction their mean raw score, interpolated), and the second stage scores every
+frame of the video. The second stage learns from out-of-fold scores made the same
+way, strided and interpolated, so that it learns from the inputs it will be given.
 """
 
 from __future__ import annotations
@@ -24,7 +26,21 @@ from ethostyle.features import KEY_FEATURES, FeatureTable, temporal_context
 from ethostyle.features.steps import step_context
 from ethostyle.models.gbdt import GBDTClassifier, interpolate_rows, softmax, strided_rows
 
-__all__ = ["SECOND_STAGE_PARAMS", "StackedReference", "fit_stacked", "key_columns", "rows_of"]
+__all__ = [
+    "FIRST_STAGE_STRIDE",
+    "SECOND_STAGE_PARAMS",
+    "StackedReference",
+    "fit_stacked",
+    "key_columns",
+    "rows_of",
+]
+
+#: The first stage scores every FIRST_STAGE_STRIDE-th frame (0.2 s at 30 Hz); the
+#: frames between are interpolated. Its scores reach the second stage through their
+#: means over 7-61 frames and their steps, and the second stage reads the key pose
+#: features at every frame, so the first stage need not score every frame
+#: (benchmarks/README.md, issue 22: stride 6 against 3, accuracy and speed).
+FIRST_STAGE_STRIDE = 6
 
 #: LightGBM settings of the second stage (few inputs; a small model).
 SECOND_STAGE_PARAMS: dict[str, Any] = {
@@ -83,6 +99,29 @@ def second_stage_inputs(proba: np.ndarray, key_values: np.ndarray) -> np.ndarray
     return np.concatenate([proba, context, steps, key_values], axis=1).astype(np.float32)
 
 
+def strided_proba(models: list[GBDTClassifier], values: np.ndarray, stride: int) -> np.ndarray:
+    """Probabilities of one video's frames from the mean raw score of ``models`` on
+    every ``stride``-th frame, interpolated between.
+
+    Parameters
+    ----------
+    models : list of GBDTClassifier
+        Fitted first-stage models.
+    values : numpy.ndarray
+        ``(frames, features)`` the video's features, every frame in order.
+    stride : int
+        The models score every ``stride``-th frame (and the last).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(frames, classes)`` probabilities.
+    """
+    rows = strided_rows(len(values), stride)
+    raw = np.mean([m.predict_raw(values[rows]) for m in models], axis=0)
+    return softmax(interpolate_rows(raw, rows, len(values)))
+
+
 class StackedReference:
     """First-stage fold models and the second stage, scoring one video at a time.
 
@@ -113,9 +152,7 @@ class StackedReference:
 
     def first_stage_proba(self, values: np.ndarray) -> np.ndarray:
         """The first stage's probabilities of one video's frames (its models' mean raw score)."""
-        rows = strided_rows(len(values), self.stride)
-        raw = np.mean([m.predict_raw(values[rows]) for m in self.first], axis=0)
-        return softmax(interpolate_rows(raw, rows, len(values)))
+        return strided_proba(self.first, values, self.stride)
 
     def predict_raw(self, values: np.ndarray) -> np.ndarray:
         """Raw scores of every frame of ONE video.
@@ -170,7 +207,7 @@ def fit_stacked(
     seed : int
         Seed of the fold split and of the second stage.
     stride : int
-        The first stage scores every ``stride``-th frame at prediction.
+        The first stage scores every ``stride``-th frame, out of fold as at prediction.
     feature_names : list of str
         LightGBM-safe names of the table's columns.
 
@@ -193,7 +230,7 @@ def fit_stacked(
     inputs = {}
     for sid in ref_ids:
         values = table.values[table.rows(sid)]
-        proba = first[fold_of[sid]].predict_proba(values)
+        proba = strided_proba([first[fold_of[sid]]], values, stride)
         inputs[sid] = second_stage_inputs(proba, values[:, columns])
     learn = [s for s in ref_ids if s not in held]
     second = GBDTClassifier(**SECOND_STAGE_PARAMS, seed=seed)
