@@ -170,11 +170,11 @@ def fit_reference(
     -------
     FittedReference
     """
-    held = set(held_out_reference(ref_ids, np.random.default_rng(seed)))
     if stack_folds:
         return _fit_stacked_reference(
-            new_estimator, table, labels, ref_ids, held, seed, tune_decoding, stack_folds
+            new_estimator, table, labels, ref_ids, seed, tune_decoding, stack_folds
         )
+    held = set(held_out_reference(ref_ids, np.random.default_rng(seed)))
     fit_rows = rows_of(table, [i for i in ref_ids if i not in held])
     estimator = new_estimator()
     estimator.fit(
@@ -207,28 +207,27 @@ def _fit_stacked_reference(
     table: FeatureTable,
     labels: np.ndarray,
     ref_ids: list[str],
-    held: set[str],
     seed: int,
     tune_decoding: bool,
     folds: int,
 ) -> FittedReference:
-    """The stacked reference and its program, searched on out-of-fold held-out scores."""
-    stacked, held_proba = fit_stacked(
+    """The stacked reference and its program, searched on every reference video's
+    out-of-fold scores."""
+    stacked, out_of_fold = fit_stacked(
         new_estimator,
         table,
         labels,
         ref_ids,
-        held,
         folds=folds,
         seed=seed,
         stride=FIRST_STAGE_STRIDE,
         feature_names=_lgb_safe(table.names),
     )
     program = StyleProgram()
-    if len(held) >= MIN_VIDEOS_FOR_REFERENCE_PROGRAM and tune_decoding:
+    if len(ref_ids) >= MIN_VIDEOS_FOR_REFERENCE_PROGRAM and tune_decoding:
         videos = [
-            (held_proba[sid], table.values[table.rows(sid)], labels[table.rows(sid)])
-            for sid in sorted(held)
+            (out_of_fold[sid], table.values[table.rows(sid)], labels[table.rows(sid)])
+            for sid in sorted(ref_ids)
         ]
         program = fit_program(videos, table.names)
     return FittedReference(stacked, program, None)

@@ -9,10 +9,14 @@ starts and ends from how the first stage's belief moves. On annotator 0's own te
 videos this closed 63-93 % of the gap between a world's 30 videos and three times as
 many (``benchmarks/README.md``, issue 22, ``steps-stack-2fold``).
 
-The first-stage models score every ``stride``-th frame (:data:`FIRST_STAGE_STRIDE`;
-at prediction their mean raw score, interpolated), and the second stage scores every
-frame of the video. The second stage learns from out-of-fold scores made the same
-way, strided and interpolated, so that it learns from the inputs it will be given.
+The first-stage models score every :data:`FIRST_STAGE_STRIDE`-th frame (at prediction
+their mean raw score, interpolated) and the second stage scores every frame. The
+second stage learns from out-of-fold scores made the same way, strided and
+interpolated: from the inputs it will be given. It is also fitted on the same folds,
+so that every reference video gets probabilities from two stages that never learned
+from it, and the reference's own program (its decoding, inherited by every style) is
+searched on all the reference's videos instead of a few held out of its training
+(:func:`fit_stacked`).
 """
 
 from __future__ import annotations
@@ -180,7 +184,6 @@ def fit_stacked(
     table: FeatureTable,
     labels: np.ndarray,
     ref_ids: list[str],
-    held: set[str],
     *,
     folds: int,
     seed: int,
@@ -188,6 +191,10 @@ def fit_stacked(
     feature_names: list[str],
 ) -> tuple[StackedReference, dict[str, np.ndarray]]:
     """Fit the stacked reference on the reference annotator's videos.
+
+    Both stages are also fitted out of fold, so that every reference video gets
+    probabilities from models that never learned from it: its program (decoding) is
+    then searched on all the reference's videos, not on a few held out of its training.
 
     Parameters
     ----------
@@ -199,11 +206,8 @@ def fit_stacked(
         ``(rows,)`` labels of the table's rows.
     ref_ids : list of str
         The reference annotator's sequences.
-    held : set of str
-        Videos held out for the reference's program: the second stage does not learn
-        from them (the first stage's fold models do, out of fold).
     folds : int
-        Number of first-stage models (at least 2).
+        Number of first-stage models (at least 2), and of the second stage's fold models.
     seed : int
         Seed of the fold split and of the second stage.
     stride : int
@@ -214,10 +218,10 @@ def fit_stacked(
     Returns
     -------
     StackedReference
-        The fitted reference.
+        The fitted reference (its second stage learned from every reference video).
     dict
-        Each held-out video's probabilities, out of fold in both stages (its program's
-        search must not see scores of models that learned from it).
+        Each reference video's probabilities, out of fold in both stages (its
+        program's search must not see scores of models that learned from it).
     """
     order = [str(i) for i in np.random.default_rng(seed).permutation(ref_ids)]
     fold_of = {sid: k % folds for k, sid in enumerate(order)}
@@ -232,14 +236,20 @@ def fit_stacked(
         values = table.values[table.rows(sid)]
         proba = strided_proba([first[fold_of[sid]]], values, stride)
         inputs[sid] = second_stage_inputs(proba, values[:, columns])
-    learn = [s for s in ref_ids if s not in held]
-    second = GBDTClassifier(**SECOND_STAGE_PARAMS, seed=seed)
-    second.fit(
-        np.concatenate([inputs[s] for s in learn]),
-        np.concatenate([labels[table.rows(s)] for s in learn]),
-    )
-    held_proba = {s: second.predict_proba(inputs[s]) for s in ref_ids if s in held}
-    return StackedReference(first, second, columns, stride), held_proba
+
+    def second_stage(learn: list[str]) -> GBDTClassifier:
+        model = GBDTClassifier(**SECOND_STAGE_PARAMS, seed=seed)
+        return model.fit(
+            np.concatenate([inputs[s] for s in learn]),
+            np.concatenate([labels[table.rows(s)] for s in learn]),
+        )
+
+    out_of_fold = {}
+    for k in range(folds):
+        model = second_stage([s for s in ref_ids if fold_of[s] != k])
+        out_of_fold.update({s: model.predict_proba(inputs[s]) for s in ref_ids if fold_of[s] == k})
+    reference = StackedReference(first, second_stage(list(ref_ids)), columns, stride)
+    return reference, out_of_fold
 
 
 def rows_of(table: FeatureTable, ids: list[str]) -> np.ndarray:
