@@ -8,12 +8,18 @@ import numpy as np
 import pytest
 
 from ethostyle.errors import ModelParameterError
-from ethostyle.features import KEY_FEATURES
+from ethostyle.features import KEY_FEATURES, compute_features
 from ethostyle.io import load_submission, save_test_npy, save_train_npy
 from ethostyle.models import check_training_options
 from ethostyle.models.base import predict_dataset
 from ethostyle.models.boosted import StyleTransferModel
-from ethostyle.models.boosted.stacked import StackedReference, key_columns, second_stage_inputs
+from ethostyle.models.boosted.reference import reference_features
+from ethostyle.models.boosted.stacked import (
+    StackedReference,
+    fit_stacked,
+    key_columns,
+    second_stage_inputs,
+)
 from ethostyle.models.manifest import read_manifest
 from ethostyle.models.store import load_model, save_model
 from support import SMALL_PARAMS, assert_clean_error, assert_success, invoke
@@ -113,3 +119,28 @@ def test_the_second_stage_reads_the_probabilities_their_context_and_the_key_colu
     np.testing.assert_array_equal(inputs[:, :4], proba)  # the probabilities first
     np.testing.assert_array_equal(inputs[:, -len(columns) :], key)  # the key columns last
     assert inputs.dtype == np.float32 and np.isfinite(inputs).all()
+
+
+def test_every_reference_video_gets_probabilities_from_models_that_never_learned_from_it(tiny):
+    model = StyleTransferModel(**SMALL_PARAMS, motifs=False)
+    ref_ids = [s.id for s in tiny.train if s.annotator_id == 0]
+    table = compute_features(tiny.train.filter([0]), describe=reference_features)
+    labels = np.concatenate([s.labels for s in tiny.train.filter([0])]).astype(np.int64)
+    reference, out_of_fold = fit_stacked(
+        model._new_reference,
+        table,
+        labels,
+        ref_ids,
+        folds=2,
+        seed=0,
+        stride=6,
+        feature_names=[n.replace("@", "__") for n in table.names],
+    )
+    assert sorted(out_of_fold) == sorted(ref_ids)
+    learned = []
+    for sid in ref_ids:
+        proba = out_of_fold[sid]
+        assert proba.shape == (table.rows(sid).stop - table.rows(sid).start, 4)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+        learned.append(np.allclose(proba, reference.predict_proba(table.values[table.rows(sid)])))
+    assert not any(learned)  # the final reference learned from every video; these did not
