@@ -49,9 +49,10 @@ _ReferenceStackOption = Annotated[
         metavar="K",
         help="0 (the default): the reference is one LightGBM. 2 or more: a stacked reference, "
         "K LightGBMs on folds of the reference annotator's videos and a second one that "
-        "reads how their scores move over time. It takes about 1.3-1.6 times as long to "
-        "train and twice as long to predict, so it is not the default. On simulated data the "
-        "reference annotator's own F1 rose by 0.006-0.008 and Task 2 F1 by 0.003-0.008 "
+        "reads how their scores move over time. It takes about 1.3 times as long to "
+        "train and 1.4 times as long to predict. On simulated data the reference "
+        "annotator's own F1 rose by 0.007-0.011 and Task 2 F1 by 0.004-0.006, but one "
+        "single-video style fell far on one seed, so it is not the default "
         "(benchmarks/README.md). Not with --unlabelled or --scheduler.",
     ),
 ]

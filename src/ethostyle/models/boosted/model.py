@@ -108,10 +108,10 @@ class StyleTransferModel(StylePredictor):
         models on folds of the reference's videos and a second LightGBM reading their
         out-of-fold probabilities over time; its models also see steps of the key pose
         features (:func:`~ethostyle.models.boosted.reference.reference_features`). About
-        1.3-1.6 times the fit time and twice the prediction time; annotator 0's own F1
-        +0.006 to +0.008 on the simulated worlds and, with the four-fold style search,
-        Task 2 F1 +0.003 to +0.008 (benchmarks/README.md, issue 22). Not with
-        unlabelled videos, nor with a ``reference_estimator`` (such as a Dask
+        1.3 times the fit time and 1.4 times the prediction time; annotator 0's own F1
+        +0.007 to +0.011 on the simulated worlds and Task 2 F1 +0.004 to +0.006, with
+        one single-video style far lower on one seed (benchmarks/README.md, issue 22).
+        Not with unlabelled videos, nor with a ``reference_estimator`` (such as a Dask
         cluster's).
     seed : int
         Random seed (training is deterministic for a fixed seed).
