@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ethostyle.compare.motifs import motif_ids
 from ethostyle.errors import ModelParameterError
 from ethostyle.features import KEY_FEATURES, compute_features
 from ethostyle.io import load_submission, save_test_npy, save_train_npy
@@ -144,3 +145,13 @@ def test_every_reference_video_gets_probabilities_from_models_that_never_learned
         np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
         learned.append(np.allclose(proba, reference.predict_proba(table.values[table.rows(sid)])))
     assert not any(learned)  # the final reference learned from every video; these did not
+
+
+def test_the_motifs_of_a_stacked_model_are_assigned_on_its_own_features(tiny):
+    # compare reads every frame's motif; a stacked reference's features include steps.
+    model = StyleTransferModel(**SMALL_PARAMS, reference_stack=2).fit(tiny.train)
+    assert model.motifs_ is not None
+    videos = tiny.test.filter([0])
+    ids = motif_ids(model, videos)
+    assert sorted(ids) == sorted(videos.ids)
+    assert all(ids[s.id].shape == (s.n_frames,) for s in videos)

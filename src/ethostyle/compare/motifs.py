@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ethostyle.data import BEHAVIORS, FPS, VOCABULARY, Dataset
-from ethostyle.features import check_feature_names, sequence_features
+from ethostyle.features import check_feature_names
 from ethostyle.motifs import MotifVocabulary
 
 __all__ = [
@@ -117,7 +117,7 @@ def motif_ids(model: Any, sequences: Dataset) -> dict[str, np.ndarray] | None:
         return None
     out = {}
     for seq in sequences:  # a loop over videos; each is one vectorised pass
-        values, names = sequence_features(seq)
+        values, names = model.pose_features(seq)  # a stacked reference's has steps
         check_feature_names(names, list(model.feature_names_), seq.id)
         out[seq.id] = vocab.assign(values)
     return out

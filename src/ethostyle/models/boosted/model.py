@@ -175,9 +175,7 @@ class StyleTransferModel(StylePredictor):
     def _check_stack(self, unlabelled: Dataset | None) -> None:
         """Refuse a stacked reference of one fold, beside unlabelled videos, or boosted
         elsewhere (such as on a Dask cluster), before any work."""
-        stack = (
-            f"StyleTransferModel: the stacked reference (reference_stack={self.reference_stack})"
-        )
+        stack = f"StyleTransferModel: the stacked reference ({self.reference_stack} folds)"
         if self.reference_stack == 1:
             raise ModelParameterError(
                 "StyleTransferModel: reference_stack=1 stacks one first-stage model on "
@@ -196,10 +194,20 @@ class StyleTransferModel(StylePredictor):
                 "train --scheduler); leave reference_estimator out, or give reference_stack=0"
             )
 
-    def _describe(self, sequence: Sequence) -> tuple[np.ndarray, list[str]]:
-        """One sequence's features: with steps for the stacked reference only, so the
-        default model computes exactly the features it always has (and a model saved
-        before ``reference_stack`` existed loads as the default)."""
+    def pose_features(self, sequence: Sequence) -> tuple[np.ndarray, list[str]]:
+        """One sequence's pose features as this model reads them (with steps for the
+        stacked reference only), and their names.
+
+        Parameters
+        ----------
+        sequence : Sequence
+            The sequence.
+
+        Returns
+        -------
+        tuple of (numpy.ndarray, list of str)
+            ``(frames, features)`` float32 values and their names.
+        """
         if self.reference_stack:
             return reference_features(sequence)
         return sequence_features(sequence)
@@ -249,7 +257,7 @@ class StyleTransferModel(StylePredictor):
         ref_ids = reference_sequence_ids(train, self.reference_annotator)
         require_reference_frames(train, ref_ids, self.reference_annotator)
         table = compute_features(
-            train, progress=progress.task("features", train.n_frames), describe=self._describe
+            train, progress=progress.task("features", train.n_frames), describe=self.pose_features
         )
         self.feature_names_ = table.names
         pose_only = self._unlabelled_videos(unlabelled, train, progress)
@@ -343,7 +351,7 @@ class StyleTransferModel(StylePredictor):
         table = compute_features(
             train,
             progress=progress.task("features", train.n_frames),
-            describe=self._describe,
+            describe=self.pose_features,
         )
         check_feature_names(table.names, self.feature_names_, train.ids[0])
         self.self_training_ = self.self_training_.without_styles(train.annotators)
@@ -405,7 +413,7 @@ class StyleTransferModel(StylePredictor):
         table = compute_features(
             unlabelled,
             progress=progress.task("features (unlabelled)", unlabelled.n_frames),
-            describe=self._describe,
+            describe=self.pose_features,
         )
         check_feature_names(table.names, self.feature_names_, unlabelled.ids[0])
         return UnlabelledVideos(unlabelled, table)
@@ -456,7 +464,7 @@ class StyleTransferModel(StylePredictor):
         """Per annotator its style log-probabilities; the reference's; the features."""
         self._check_fitted()
         who_all = self.annotators_ if annotators is None else [int(a) for a in annotators]
-        features, names = self._describe(sequence)
+        features, names = self.pose_features(sequence)
         check_feature_names(names, self.feature_names_, sequence.id)
         # The models score every PREDICT_FRAME_STRIDE-th frame; the rest are interpolated.
         rows = strided_rows(len(features), PREDICT_FRAME_STRIDE)
