@@ -55,10 +55,12 @@ REFERENCE_PARAMS: dict[str, Any] = {
     "bagging_fraction": 0.8,
     "frame_step": 2,
 }
-#: Fewest held-out reference videos its own program (its decoding) is searched on: every
-#: style inherits that program, and one held-out video taught it thresholds the styles
-#: then had to undo (a test model of 8 reference videos: investigation x0.06, undone by
-#: x26 in four styles). With fewer the reference decodes by argmax.
+#: Fewest reference videos its own program (its decoding) is searched on, each scored by
+#: models that never learned from it (held out of one LightGBM's training; every video,
+#: out of fold, for the stacked reference): every style inherits that program, and one
+#: held-out video taught it thresholds the styles then had to undo (a test model of 8
+#: reference videos: investigation x0.06, undone by x26 in four styles). With fewer the
+#: reference decodes by argmax.
 MIN_VIDEOS_FOR_REFERENCE_PROGRAM = 3
 #: Fewest labelled frames (one second) that can train the reference model, or change
 #: the reference into an annotator's style; an annotator with fewer keeps the reference.
@@ -142,7 +144,8 @@ def fit_reference(
     progress: Progress,
     stack_folds: int = 0,
 ) -> FittedReference:
-    """Fit the reference model on its annotator's videos, less those held out for its program.
+    """Fit the reference model on its annotator's videos, less those held out for its program
+    (the stacked reference holds none out: its program reads out-of-fold scores).
 
     Parameters
     ----------
